@@ -1,0 +1,5 @@
+"""Allows ``python -m secbot``."""
+
+from secbot.cli import main
+
+raise SystemExit(main())

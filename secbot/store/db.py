@@ -1,0 +1,119 @@
+"""Engines, sessions and schema upgrades.
+
+``open_store`` is what every entry point calls: it creates the engine, upgrades the schema with
+Alembic and loads the bundled sample register into an empty database. On PostgreSQL both steps run
+under an advisory lock, because several replicas may start at once against one database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK_KEY = 0x5EC_B07  # pg_advisory_lock key for start-up work
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serialise start-up work (migrations, sample load) between processes sharing a database."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+            connection.commit()
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; returns True when something was applied."""
+    if current_revision(engine) == head_revision(engine):
+        return False
+    from alembic import command
+
+    with startup_lock(engine):
+        if current_revision(engine) == head_revision(engine):
+            return False
+        command.upgrade(_alembic_config(engine), "head")
+        log.info("database schema upgraded to %s", head_revision(engine))
+        return True
+
+
+@dataclass
+class Store:
+    """An upgraded database and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def session(self) -> Session:
+        return self.sessions()
+
+
+def open_store(url: str, *, load_sample: bool = True) -> Store:
+    return prepare_store(make_engine(url), load_sample=load_sample)
+
+
+def prepare_store(engine: Engine, *, load_sample: bool = True) -> Store:
+    upgrade(engine)
+    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
+    if load_sample:
+        from secbot.store.importer.loader import load_sample_if_empty
+
+        with startup_lock(engine):
+            load_sample_if_empty(store)
+    return store

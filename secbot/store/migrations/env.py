@@ -1,0 +1,16 @@
+"""Alembic environment: runs against the engine handed over by ``secbot.store.db``."""
+
+from alembic import context
+
+from secbot.store.models import Base
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

@@ -1,0 +1,267 @@
+"""SQLAlchemy models of the SEC Modifications Register.
+
+Every fact row carries ``source``: the key of the ``sources`` row (a report or an import) that
+stated it. Natural keys are unique so that re-importing is idempotent and concurrent importers
+cannot create duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Source(Base):
+    """A document or import that states facts: a Change Status Report, a register workbook."""
+
+    __tablename__ = "sources"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    paper_reference: Mapped[str | None] = mapped_column(String(80))
+    issued: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class Modification(Base):
+    __tablename__ = "modifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    family: Mapped[str] = mapped_column(String(5))  # DP, MP or SECMP
+    number: Mapped[int] = mapped_column(Integer)
+    suffix: Mapped[str] = mapped_column(String(2), default="")
+    title: Mapped[str | None] = mapped_column(Text)
+    proposer: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    lead_analyst: Mapped[str | None] = mapped_column(Text)
+    raised: Mapped[dt.date | None] = mapped_column(Date)
+    phase: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str | None] = mapped_column(String(80))
+    path: Mapped[str | None] = mapped_column(String(80))
+    impacted_parties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sec_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issue_summary: Mapped[str | None] = mapped_column(Text)
+    solution_summary: Mapped[str | None] = mapped_column(Text)
+    implementation_date: Mapped[str | None] = mapped_column(Text)  # free text, as SECAS gives it
+    latest_update: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    source_date: Mapped[dt.date | None] = mapped_column(Date)  # when `source` said it; later wins
+
+    earlier_titles: Mapped[list[EarlierTitle]] = relationship(
+        back_populates="modification", cascade="all, delete-orphan", order_by="EarlierTitle.id"
+    )
+
+    __table_args__ = (Index("ix_modifications_family_number", "family", "number"),)
+
+
+class EarlierTitle(Base):
+    """A title a report once used for a modification; kept as a search alias."""
+
+    __tablename__ = "earlier_titles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    modification: Mapped[Modification] = relationship(back_populates="earlier_titles")
+    __table_args__ = (UniqueConstraint("modification_id", "title"),)
+
+
+class Conversion(Base):
+    """The Panel converting a Draft Proposal into a Modification Proposal (DP162 -> MP162)."""
+
+    __tablename__ = "conversions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), unique=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), unique=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    next_phase: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+
+
+class Event(Base):
+    """A dated event in a modification's timeline that has no table of its own."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    __table_args__ = (
+        UniqueConstraint("modification_id", "date", "kind", "text"),
+        Index("ix_events_modification_date", "modification_id", "date"),
+    )
+
+
+class Meeting(Base):
+    """A Panel, Change Board, Change Sub-Committee or Working Group meeting."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str | None] = mapped_column(Text)
+    agenda_published: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+    __table_args__ = (UniqueConstraint("kind", "date"), Index("ix_meetings_date", "date"))
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    __table_args__ = (UniqueConstraint("meeting_id", "modification_id"),)
+
+
+class Consultation(Base):
+    """A Refinement, Modification Report, Working Group or other consultation.
+
+    ``opens``/``closes`` may be unknown while only ``expected_week`` (a Monday) is announced.
+    """
+
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    opens: Mapped[dt.date | None] = mapped_column(Date)
+    closes: Mapped[dt.date | None] = mapped_column(Date)
+    expected_week: Mapped[dt.date | None] = mapped_column(Date)
+    expected_text: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    __table_args__ = (UniqueConstraint("modification_id", "kind", "round"),)
+
+
+class Assessment(Base):
+    """A DCC Preliminary (PA) or Impact (IA) Assessment."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(2))  # PA or IA
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    requested: Mapped[dt.date | None] = mapped_column(Date)
+    accepted: Mapped[dt.date | None] = mapped_column(Date)
+    returned: Mapped[dt.date | None] = mapped_column(Date)
+    target_wd: Mapped[int | None] = mapped_column(Integer)
+    clock_restart: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    __table_args__ = (UniqueConstraint("modification_id", "kind", "round"),)
+
+
+class Vote(Base):
+    """A Change Board vote."""
+
+    __tablename__ = "votes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(40))
+    governance: Mapped[str | None] = mapped_column(String(40))  # self_governance | authority
+    majority: Mapped[str | None] = mapped_column(String(20))  # unanimous | majority
+    objective: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    __table_args__ = (UniqueConstraint("modification_id", "date"),)
+
+
+class Decision(Base):
+    """An Authority (Ofgem; BEIS in 2017) decision."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(20))  # approved | rejected
+    authority: Mapped[str | None] = mapped_column(String(40))
+    conditions: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    __table_args__ = (UniqueConstraint("modification_id", "date"),)
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_text: Mapped[str | None] = mapped_column(Text)  # "No earlier than 27th June 2019"
+    standalone: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    scope: Mapped[list[ReleaseScope]] = relationship(
+        back_populates="release", cascade="all, delete-orphan", order_by="ReleaseScope.position"
+    )
+
+
+class ReleaseScope(Base):
+    __tablename__ = "release_scope"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    modification_id: Mapped[int] = mapped_column(ForeignKey("modifications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))  # targeted | approved | tbc | implemented
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"))
+    release: Mapped[Release] = relationship(back_populates="scope")
+    __table_args__ = (UniqueConstraint("release_id", "modification_id"),)
+
+
+class RegisterState(Base):
+    """A single row whose revision grows with every import that changes something.
+
+    Readers in any replica compare it with the revision their caches were built at.
+    """
+
+    __tablename__ = "register_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportRecord(Base):
+    """One import that changed the register (file name, digest, counts)."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON)

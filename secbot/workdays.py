@@ -1,0 +1,79 @@
+"""The two day-count rules, named and kept together so that nobody mixes them up.
+
+* ``report_duration_wd`` — how SECAS's Change Status Reports count DCC assessment durations:
+  Monday to Friday, both ends inclusive, bank holidays *not* removed (Excel ``NETWORKDAYS``
+  without a holiday list). Open assessments run to the last day of the reporting month.
+* ``deadline_working_days_between`` / ``add_deadline_working_days`` — the working days people act
+  on ("closes in 3 working days"): weekends and England & Wales bank holidays excluded, using the
+  ``holidays`` package (GB, subdivision ENG).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _weekdays_before(day: dt.date) -> int:
+    """Monday–Friday days strictly before ``day``, counted from a fixed Monday epoch."""
+    ordinal = day.toordinal() - dt.date(1, 1, 1).toordinal()  # 0001-01-01 was a Monday
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def report_duration_wd(start: dt.date, end: dt.date) -> int:
+    """Monday–Friday days from ``start`` to ``end`` inclusive (SECAS report rule); 0 if end < start."""
+    if end < start:
+        return 0
+    return _weekdays_before(end + _ONE_DAY) - _weekdays_before(start)
+
+
+def end_of_previous_month(day: dt.date) -> dt.date:
+    """The last day of the month before ``day``: the end of the period a monthly report covers."""
+    return day.replace(day=1) - _ONE_DAY
+
+
+def end_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: dt.date) -> bool:
+    return day in _bank_holidays(day.year)
+
+
+def is_deadline_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def deadline_working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start).
+
+    "Closes in N working days": from today (not counted) to the closing day (counted).
+    """
+    count, day = 0, start
+    while day < end:
+        day += _ONE_DAY
+        if is_deadline_working_day(day):
+            count += 1
+    return count
+
+
+def add_deadline_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` (negative goes backwards)."""
+    step = _ONE_DAY if days >= 0 else -_ONE_DAY
+    remaining, day = abs(days), start
+    while remaining:
+        day += step
+        if is_deadline_working_day(day):
+            remaining -= 1
+    return day

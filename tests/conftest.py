@@ -1,0 +1,82 @@
+"""Shared fixtures: a register store on SQLite (default) or PostgreSQL.
+
+Set ``SECBOT_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test`` to run every store test
+over a real PostgreSQL connection; each fixture then gets a schema of its own, so tests never see
+each other's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from secbot.clock import Clock
+from secbot.store.db import Store, make_engine, prepare_store
+
+TEST_DATABASE_URL = os.environ.get("SECBOT_TEST_DATABASE_URL", "")
+LONDON = ZoneInfo("Europe/London")
+REPORT_DAY = dt.date(2021, 6, 11)  # the June 2021 Change Status Report's issue date
+
+
+def _is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+def database_url(tmp_path: Path) -> tuple[str, str | None]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL schema (name returned)."""
+    if not _is_postgres():
+        return f"sqlite:///{tmp_path / 'register.db'}", None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_schema(schema: str | None) -> None:
+    if schema:
+        admin = make_engine(TEST_DATABASE_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database (not yet migrated)."""
+    url, schema = database_url(tmp_path)
+    yield url
+    _drop_schema(schema)
+
+
+@pytest.fixture
+def empty_store(db_url: str) -> Iterator[Store]:
+    """A migrated store with no register in it; tests may write to it."""
+    store = prepare_store(make_engine(db_url), load_sample=False)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The bundled sample register, loaded once per run. Read-only: never write to it."""
+    url, schema = database_url(tmp_path_factory.mktemp("sample"))
+    store = prepare_store(make_engine(url), load_sample=True)
+    yield store
+    store.engine.dispose()
+    _drop_schema(schema)
+
+
+@pytest.fixture
+def report_clock() -> Clock:
+    """Today as the June 2021 Change Status Report was issued."""
+    return Clock(LONDON, REPORT_DAY)
