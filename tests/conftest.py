@@ -80,3 +80,18 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def report_clock() -> Clock:
     """Today as the June 2021 Change Status Report was issued."""
     return Clock(LONDON, REPORT_DAY)
+
+
+def flat(reply) -> str:
+    """Every piece of text in a reply, one per line and unwrapped, for assertions on wording."""
+    parts = [reply.title, reply.summary or ""]
+    for section in reply.sections:
+        parts += [section.heading or "", section.text or ""]
+        parts += [f"{f.label}: {f.value}" for f in section.fields]
+        parts += [f"{i.text} — {i.detail}" if i.detail else i.text for i in section.items]
+        if section.table:
+            parts += [" | ".join(section.table.columns)] + [" | ".join(r) for r in section.table.rows]
+    parts += [f"{a.label} -> {a.command}" for a in reply.actions]
+    parts += [f"{link.label}: {link.url}" for link in reply.links]
+    parts.append(reply.footer or "")
+    return "\n".join(p for p in parts if p)

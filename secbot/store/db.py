@@ -45,8 +45,19 @@ def make_engine(url: str) -> Engine:
 @contextlib.contextmanager
 def startup_lock(engine: Engine) -> Iterator[None]:
     """Serialise start-up work (migrations, sample load) between processes sharing a database."""
-    if engine.dialect.name != "postgresql":
-        yield
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.startup-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
         return
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})

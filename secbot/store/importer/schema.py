@@ -14,7 +14,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from secbot.references import Ref, parse_reference
 from secbot.vocabulary import (
     ASSESSMENT_KINDS,
+    CONSULTATION_KINDS,
     DECISION_OUTCOMES,
+    MEETING_KINDS,
+    PHASES,
     SCOPE_STATUSES,
     VOTE_OUTCOMES,
     canonical_consultation_kind,
@@ -22,7 +25,17 @@ from secbot.vocabulary import (
     canonical_phase,
 )
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d %b %y", "%d-%b-%y", "%d-%b-%Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d %b %y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%Y-%m-%d %H:%M:%S",  # a spreadsheet date saved to CSV
+    "%Y-%m-%dT%H:%M:%S",
+)
 
 
 def _date(value: object) -> object:
@@ -68,13 +81,14 @@ def _text_list(value: object) -> object:
     return value
 
 
-def _choice(canonicaliser, what: str):
+def _choice(canonicaliser, what: str, options=()):
     def check(value: object) -> object:
         if value is None:
             return None
         found = canonicaliser(str(value))
         if found is None:
-            raise ValueError(f"is not a known {what}")
+            listed = f" (one of: {', '.join(options)})" if options else ""
+            raise ValueError(f"is not a known {what}{listed}")
         return found
 
     return check
@@ -98,9 +112,11 @@ RequiredDay = Annotated[dt.date, BeforeValidator(_date)]
 Reference = Annotated[str, BeforeValidator(_reference)]
 Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
 TextList = Annotated[list[str], BeforeValidator(_text_list)]
-Phase = Annotated[str | None, BeforeValidator(_choice(canonical_phase, "phase"))]
-MeetingKind = Annotated[str, BeforeValidator(_choice(canonical_meeting_kind, "meeting kind"))]
-ConsultationKind = Annotated[str, BeforeValidator(_choice(canonical_consultation_kind, "consultation kind"))]
+Phase = Annotated[str | None, BeforeValidator(_choice(canonical_phase, "phase", PHASES))]
+MeetingKind = Annotated[str, BeforeValidator(_choice(canonical_meeting_kind, "meeting kind", MEETING_KINDS))]
+ConsultationKind = Annotated[
+    str, BeforeValidator(_choice(canonical_consultation_kind, "consultation kind", CONSULTATION_KINDS))
+]
 AssessmentKind = Annotated[str, BeforeValidator(_from_table(ASSESSMENT_KINDS, "assessment kind"))]
 VoteOutcome = Annotated[str, BeforeValidator(_from_table(VOTE_OUTCOMES, "Change Board outcome"))]
 DecisionOutcome = Annotated[str, BeforeValidator(_from_table(DECISION_OUTCOMES, "decision outcome"))]
@@ -252,6 +268,27 @@ class ConversionIn(Row):
         return self
 
 
+class AgendaItemRow(Row):
+    """One agenda item as a flat CSV/XLSX row; the meeting is named by kind and date.
+
+    A meeting that is not yet in the register is created from the row (it needs only its key).
+    """
+
+    meeting_kind: MeetingKind
+    meeting_date: RequiredDay
+    reference: Reference
+    note: Text = None
+
+
+class ReleaseScopeRow(Row):
+    """One modification in a release's scope as a flat CSV/XLSX row; the release is named."""
+
+    release: str = Field(min_length=1, max_length=80)
+    reference: Reference
+    status: ScopeStatus
+    note: Text = None
+
+
 TABLES: dict[str, type[BaseModel]] = {
     "sources": SourceIn,
     "modifications": ModificationIn,
@@ -263,4 +300,12 @@ TABLES: dict[str, type[BaseModel]] = {
     "decisions": DecisionIn,
     "releases": ReleaseIn,
     "conversions": ConversionIn,
+}
+
+# The flat tables of CSV files and XLSX sheets (and optionally YAML): meetings carry no ``items`` and
+# releases no ``scope``; those come as rows of ``agenda_items`` and ``release_scope`` instead.
+FLAT_TABLES: dict[str, type[BaseModel]] = {
+    **TABLES,
+    "agenda_items": AgendaItemRow,
+    "release_scope": ReleaseScopeRow,
 }

@@ -1,0 +1,1 @@
+"""Chat doors. Each adapter only translates: platform event in, ``dispatch`` call, ``Reply`` out."""

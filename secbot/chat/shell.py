@@ -1,0 +1,71 @@
+"""The local shell door: ``secbot shell`` (interactive, with history) and ``secbot ask`` (one shot).
+
+It needs no credentials and exercises the whole path, so it is what ``secbot serve`` runs when no
+chat platform is configured.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from secbot.commands import Actor, Context, Where, dispatch
+from secbot.render import render_json, render_text
+from secbot.replies import Reply
+
+PROMPT = "sec> "
+
+
+def shell_context(ctx: Context) -> Context:
+    ctx.actor = Actor("shell", "local")
+    ctx.where = Where("shell", "local")
+    return ctx
+
+
+def ask(ctx: Context, text: str, fmt: str = "text") -> tuple[str, Reply]:
+    reply = dispatch(text, shell_context(ctx))
+    return (render_json(reply) if fmt == "json" else render_text(reply)), reply
+
+
+def run_shell(ctx: Context, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+              history_file: Path | None = None) -> int:
+    interactive = stdin.isatty()
+    if interactive:
+        _enable_history(history_file)
+        stdout.write("secbot shell: ask about the SEC Modifications Register. `help` lists commands; "
+                     "`quit` or Ctrl-D leaves.\n")
+    while True:
+        try:
+            line = input(PROMPT) if interactive else stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            stdout.write("\n")
+            return 0
+        if not interactive and line == "":
+            return 0
+        line = line.strip()
+        if line.lower() in ("quit", "exit", ":q"):
+            return 0
+        if not line:
+            continue
+        text, _reply = ask(ctx, line)
+        stdout.write(text + "\n\n")
+        stdout.flush()
+
+
+def _enable_history(history_file: Path | None) -> None:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - not on every platform
+        return
+    if history_file is None:
+        return
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        readline.read_history_file(history_file)
+    except OSError:
+        pass
+    import atexit
+
+    readline.set_history_length(1000)
+    atexit.register(readline.write_history_file, history_file)

@@ -1,0 +1,115 @@
+"""The ``secbot`` command line: serve, shell, ask, import, db upgrade.
+
+Every subcommand accepts ``--today YYYY-MM-DD`` (or ``SECBOT_TODAY``) to answer as the register
+stood on that day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from secbot import __version__
+from secbot.settings import Settings
+
+log = logging.getLogger("secbot")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from error
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--today", type=_day, metavar="YYYY-MM-DD",
+                        help="answer as the register stood on this day (default: today in Europe/London)")
+    common.add_argument("--database-url", metavar="URL", help="override SECBOT_DATABASE_URL")
+    parser = argparse.ArgumentParser(prog="secbot", description="The SEC Modifications Register in chat.",
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"secbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", parents=[common], help="run the service (the shell door when no chat credentials are set)")
+    sub.add_parser("shell", parents=[common], help="interactive shell with history")
+    ask = sub.add_parser("ask", parents=[common], help='answer one question, e.g. secbot ask "MP161"')
+    ask.add_argument("text", nargs="+", help="what you would type after /sec")
+    ask.add_argument("--format", choices=("text", "json"), default="text")
+    imp = sub.add_parser("import", parents=[common], help="import register files (YAML, CSV, XLSX) all or nothing")
+    imp.add_argument("paths", nargs="*", type=Path, help="files or directories")
+    imp.add_argument("--sample", action="store_true", help="import the bundled sample register")
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    db_sub.add_parser("current", parents=[common], help="show the schema revision")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if args.today:
+        overrides["today"] = args.today
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    try:
+        return _run(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from secbot.app import build
+
+    if args.command == "db":
+        from secbot.store.db import current_revision, head_revision, make_engine, upgrade
+
+        engine = make_engine(settings.resolved_database_url)
+        if args.db_command == "upgrade":
+            applied = upgrade(engine)
+            print(f"Schema {'upgraded to' if applied else 'already at'} revision {current_revision(engine)}.")
+        else:
+            print(f"Schema revision {current_revision(engine)} (newest: {head_revision(engine)}).")
+        return 0
+    if args.command == "import":
+        from secbot.store.importer.loader import ImportFailed, import_paths, import_sample
+
+        if not args.paths and not args.sample:
+            print("secbot import: give one or more files or directories, or --sample.", file=sys.stderr)
+            return 2
+        app = build(settings, load_sample=False)
+        try:
+            if args.sample:
+                print(import_sample(app.store).summary_text())
+            if args.paths:
+                print(import_paths(app.store, list(args.paths)).summary_text())
+        except ImportFailed as error:
+            print(f"Import failed; the register is unchanged.\n{error}", file=sys.stderr)
+            return 1
+        return 0
+    app = build(settings)
+    if args.command == "ask":
+        from secbot.chat.shell import ask
+
+        text, _reply = ask(app.context(), " ".join(args.text), args.format)
+        print(text)
+        return 0
+    if args.command in ("shell", "serve"):
+        from secbot.chat.shell import run_shell
+
+        if args.command == "serve":
+            log.info("no chat credentials are set: serving the local shell door (database %s)",
+                     settings.resolved_database_url.split("@")[-1])
+        return run_shell(app.context(), history_file=settings.data_dir / "shell_history")
+    raise AssertionError(args.command)

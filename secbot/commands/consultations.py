@@ -1,0 +1,54 @@
+"""Consultations: ``consultations``, ``consultations open``, ``consultations upcoming``."""
+
+from __future__ import annotations
+
+from secbot.commands.common import paged, split_page
+from secbot.commands.context import Context
+from secbot.commands.registry import command
+from secbot.formatting import long_date, plural
+from secbot.replies import Item, Reply
+from secbot.store.views import ConsultationView
+
+_CHOICES = {
+    "": ("open", "upcoming", "expected"),
+    "open": ("open",),
+    "upcoming": ("upcoming", "expected"),
+    "expected": ("expected",),
+    "all": ("open", "upcoming", "expected", "expected-undated", "closed"),
+}
+
+
+def consultation_item(c: ConsultationView) -> Item:
+    who = f"{c.reference} '{c.title}'" if c.title else c.reference
+    if c.state == "open":
+        left = f" — {plural(c.closes_in_wd, 'working day')} left" if c.closes_in_wd is not None else ""
+        detail = f"{c.kind_label}: open, closes {long_date(c.closes)}{left}"
+    elif c.state == "upcoming":
+        detail = f"{c.kind_label}: opens {long_date(c.opens)}, closes {long_date(c.closes)}"
+    elif c.state in ("expected", "expected-undated"):
+        detail = f"{c.kind_label}: expected {c.expected_text or 'w/c ' + long_date(c.expected_week)}"
+    else:
+        detail = f"{c.kind_label}: {long_date(c.opens, 'dates not recorded')} – {long_date(c.closes, '')}".rstrip(" –")
+    if c.note:
+        detail += f". {c.note}"
+    return Item(who, detail, c.reference)
+
+
+@command("consultations", "consultations [open|upcoming|all]", "Consultations open now, and those opening or expected soon",
+         aliases=("consultation",), examples=("consultations", "consultations open"))
+def consultations_command(ctx: Context, args: str) -> Reply:
+    words, page = split_page(args)
+    word = words.lower()
+    if word not in _CHOICES:
+        return Reply(f"“{words}” is not a consultation filter", kind="error",
+                     summary="Try `consultations`, `consultations open`, `consultations upcoming` or `consultations all`.")
+    views = ctx.register.consultations(_CHOICES[word])
+    today = long_date(ctx.register.today())
+    title = {"open": "Open consultations", "upcoming": "Upcoming consultations",
+             "all": "All consultations"}.get(word, "Consultations")
+    empty = {"open": f"No consultation is open on {today}.",
+             "upcoming": f"No consultation is due to open after {today}."}.get(
+        word, f"No consultation is open or expected on {today}.")
+    return paged(ctx, title, [consultation_item(c) for c in views], page,
+                 f"consultations {word}".strip(), empty=empty,
+                 summary=f"As of {today}." if views else None)

@@ -1,0 +1,34 @@
+"""Who is asking, where, and the register they are asking about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from secbot.store.queries import Register
+
+from secbot.settings import Settings
+
+DEFAULT_REGISTER_URL = Settings.model_fields["register_url"].default
+
+
+@dataclass(frozen=True)
+class Actor:
+    platform: str  # shell | slack | teams
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Where:
+    platform: str
+    channel_id: str
+    thread_id: str | None = None
+
+
+@dataclass
+class Context:
+    register: Register
+    actor: Actor = field(default_factory=lambda: Actor("shell", "local"))
+    where: Where = field(default_factory=lambda: Where("shell", "local"))
+    register_url: str = DEFAULT_REGISTER_URL
+    page_size: int = 10

@@ -1,0 +1,91 @@
+"""Parse what a user typed and route it to one command; every door calls ``dispatch``.
+
+Order: a command word; a reference alone or with "timeline"; a known phrase ("next working group");
+any reference inside a free question ("who raised DP113?"); otherwise help. No exception leaves
+``dispatch``: a failure becomes a short apology and a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from secbot.commands import consultations, dcc, decisions, help, lists, meetings, releases, status  # noqa: F401
+from secbot.commands.context import Context
+from secbot.commands.help import help_reply
+from secbot.commands.registry import REGISTRY
+from secbot.references import find_references, parse_reference
+from secbot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+_PREFIX = re.compile(r"^\s*(?:/sec\b|@?secbot\b[:,]?|sec\s+(?=\S))\s*", re.IGNORECASE)
+_TIMELINE = re.compile(r"^(?P<ref>.+?)\s+(?:timeline|history|events)\s*$", re.IGNORECASE)
+_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(next|upcoming)\s+(working\s*group|wg)\b", re.I), "wg next"),
+    (re.compile(r"\b(last|previous|latest)\s+(working\s*group|wg)\b", re.I), "wg last"),
+    (re.compile(r"\bwhen\b.*\b(working\s*group|wg)\b", re.I), "wg next"),
+    (re.compile(r"\b(open|current|live)\s+consultations?\b", re.I), "consultations open"),
+    (re.compile(r"\b(upcoming|expected|future)\s+consultations?\b", re.I), "consultations upcoming"),
+    (re.compile(r"\bconsultations?\b", re.I), "consultations"),
+    (re.compile(r"\b(next|upcoming)\s+(sec\s+)?release\b", re.I), "release next"),
+    (re.compile(r"\b(open|outstanding|pending)\s+(dcc\s+)?(assessments?|ias?|pas?)\b", re.I), "dcc open"),
+    (re.compile(r"\b(recent\s+)?decisions?\b", re.I), "decisions"),
+    (re.compile(r"\bhow many\b|\bstatistics\b|\bcounts?\b", re.I), "stats"),
+    (re.compile(r"^\s*(hi|hello|hey|thanks|thank you)\b", re.I), "help"),
+]
+
+
+def normalise(text: str) -> str:
+    text = (text or "").replace("\u00a0", " ").strip()
+    return _PREFIX.sub("", text, count=1).strip()
+
+
+def route(text: str) -> tuple[str, str]:
+    """(command name, its arguments) for what the user typed."""
+    text = normalise(text)
+    if not text:
+        return "help", ""
+    first, _, rest = text.partition(" ")
+    found = REGISTRY.find(first)
+    if found:
+        return found.name, rest.strip()
+    if parse_reference(text) is not None:
+        return "status", text
+    if text.lower().startswith(("http://", "https://")):
+        return "status", text
+    timeline = _TIMELINE.match(text)
+    if timeline and parse_reference(timeline.group("ref")) is not None:
+        return "timeline", timeline.group("ref")
+    references = find_references(text)
+    if references:
+        wants_timeline = re.search(r"\b(timeline|history)\b", text, re.I)
+        return ("timeline" if wants_timeline else "status"), references[0].text
+    for pattern, target in _PHRASES:
+        if pattern.search(text):
+            name, _, args = target.partition(" ")
+            return name, args
+    return "", text
+
+
+def dispatch(text: str, ctx: Context) -> Reply:
+    try:
+        name, args = route(text)
+        if not name:
+            return _not_understood(ctx, args)
+        command = REGISTRY.commands[name]
+        return command.handler(ctx, args)
+    except Exception:  # a user must never see a stack trace
+        log.exception("command failed: %r", (text or "")[:200])
+        return Reply("Sorry, something went wrong", kind="error",
+                     summary="I couldn't answer that just now. The problem has been logged; please try again shortly.")
+
+
+def _not_understood(ctx: Context, text: str) -> Reply:
+    hits = ctx.register.search(text) if len(text) <= 200 else []
+    if hits:
+        intro = (f"I didn't recognise a command in “{text}”, but {len(hits)} modification"
+                 f"{'s' if len(hits) != 1 else ''} mention it: try `search {text}`. Commands I know:")
+    else:
+        intro = f"I didn't understand “{text[:100]}”. Here's what I can do:"
+    return help_reply(intro)

@@ -1,0 +1,61 @@
+"""The one command registry: every command's name, usage, help text and handler.
+
+Handlers are registered with ``@command`` in the family modules of this package; ``help`` is
+generated from here, so it cannot drift from what the dispatcher accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from secbot.commands.context import Context
+    from secbot.replies import Reply
+
+Handler = Callable[["Context", str], "Reply"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    details: str = ""
+    role: str = "reader"
+
+
+@dataclass
+class Registry:
+    commands: dict[str, Command] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, cmd: Command) -> None:
+        for name in (cmd.name, *cmd.aliases):
+            if name in self._names:
+                raise ValueError(f"command word {name!r} registered twice")
+            self._names[name] = cmd.name
+        self.commands[cmd.name] = cmd
+
+    def find(self, word: str) -> Command | None:
+        name = self._names.get(word.lower())
+        return self.commands[name] if name else None
+
+    def __iter__(self):
+        return iter(self.commands.values())
+
+
+REGISTRY = Registry()
+
+
+def command(name: str, usage: str, summary: str, *, aliases: tuple[str, ...] = (),
+            examples: tuple[str, ...] = (), details: str = "", role: str = "reader"):
+    def register(handler: Handler) -> Handler:
+        REGISTRY.add(Command(name, usage, summary, handler, aliases, examples, details, role))
+        return handler
+
+    return register

@@ -1,0 +1,61 @@
+"""SEC Releases: ``release``, ``release next``, ``release June 2021``, ``release <name>``."""
+
+from __future__ import annotations
+
+from secbot.commands.common import mod_item
+from secbot.commands.context import Context
+from secbot.commands.dates import month_name, parse_month
+from secbot.commands.registry import command
+from secbot.formatting import long_date, plural
+from secbot.replies import Action, Item, Reply, Section
+from secbot.store.views import ModSummary, ReleaseView
+
+
+def release_reply(release: ReleaseView) -> Reply:
+    when = long_date(release.date, release.date_text or "date to be confirmed")
+    kind = "Stand-alone release" if release.standalone else "SEC Release"
+    reply = Reply(f"{release.name}", kind="list", summary=f"{kind}, {when}.")
+    if release.scope:
+        reply.sections.append(Section(heading=plural(len(release.scope), "modification"), items=[
+            mod_item(ModSummary(s.reference, s.title, None, None), " · ".join(filter(None, [s.status, s.note])))
+            for s in release.scope]))
+    else:
+        reply.sections.append(Section(text="No modification is scoped to this release in the register."))
+    return reply
+
+
+@command("release", "release [next|<Month YYYY>|<name>]", "A SEC Release and the modifications in it",
+         aliases=("releases",), examples=("release", "release June 2021", "release November 2022"))
+def release_command(ctx: Context, args: str) -> Reply:
+    register = ctx.register
+    text = args.strip()
+    if text.lower() in ("", "next", "upcoming"):
+        upcoming = register.releases(upcoming=True)
+        if not upcoming:
+            return Reply("No SEC Release is scheduled", kind="notice",
+                         summary=f"The register has no release dated on or after {long_date(register.today())}.")
+        reply = release_reply(upcoming[0])
+        reply.actions = [Action(r.name, f"release {r.name}") for r in upcoming[1:4]]
+        return reply
+    month = parse_month(text)
+    if month:
+        found = register.releases(month=month)
+        if not found:
+            found = register.releases(name=f"{month_name(*month)} SEC Release")
+        if len(found) == 1:
+            return release_reply(found[0])
+        if found:
+            reply = Reply(f"Releases in {month_name(*month)}", kind="list")
+            reply.sections.append(Section(items=[Item(r.name, long_date(r.date)) for r in found]))
+            reply.actions = [Action(r.name, f"release {r.name}") for r in found[:5]]
+            return reply
+        return _unknown(ctx, text)
+    found = register.releases(name=text) or register.releases(name=f"{text} SEC Release")
+    return release_reply(found[0]) if found else _unknown(ctx, text)
+
+
+def _unknown(ctx: Context, text: str) -> Reply:
+    names = [r.name for r in ctx.register.releases() if r.date]
+    reply = Reply(f"No release called “{text}”", kind="error")
+    reply.summary = "Releases in the register: " + ", ".join(names[-6:]) + "." if names else "The register has no releases."
+    return reply

@@ -1,0 +1,76 @@
+"""The platform-neutral answer model that every command returns.
+
+A ``Reply`` is data, not text: a title, sections of fields, items or a table, actions (buttons that
+run another command) and links. Each door renders it its own way; ``secbot.render`` renders it as
+plain text for the shell and as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ReplyKind = Literal["card", "list", "help", "notice", "error"]
+
+
+@dataclass
+class Field:
+    label: str
+    value: str
+
+
+@dataclass
+class Item:
+    """One line of a list: usually a modification (reference + title) with a detail."""
+
+    text: str
+    detail: str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    heading: str | None = None
+    text: str | None = None
+    fields: list[Field] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    table: Table | None = None
+
+
+@dataclass
+class Action:
+    """A button: ``command`` is the text it sends back through the dispatcher."""
+
+    label: str
+    command: str
+
+
+@dataclass
+class Link:
+    label: str
+    url: str
+
+
+@dataclass
+class Reply:
+    title: str
+    kind: ReplyKind = "card"
+    summary: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    footer: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind != "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

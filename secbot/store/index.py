@@ -1,0 +1,162 @@
+"""An in-memory word index of the register, rebuilt when the register's revision changes.
+
+Search and "did you mean" run here rather than in SQL: one code path for SQLite and PostgreSQL,
+prefix matching, field weights, and user text never reaches a query language. The index is cached
+per process and keyed on ``RegisterState.revision``, so replicas pick up each other's imports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from secbot.store.models import EarlierTitle, Modification, RegisterState
+from secbot.store.views import ModSummary, SearchHit
+
+_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is it of on or the to with what who which when "
+    "how does did do about".split()
+)
+# Field weights: a word in the title counts more than one in a summary.
+_WEIGHTS = {"reference": 5.0, "title": 3.0, "earlier title": 2.0, "proposer": 2.0, "organisation": 2.0,
+            "issue": 1.0, "solution": 1.0}
+
+
+def words(text: str | None) -> list[str]:
+    return _WORD.findall(text.lower()) if text else []
+
+
+def revision(session: Session) -> int:
+    return session.scalar(select(RegisterState.revision).where(RegisterState.id == 1)) or 0
+
+
+@dataclass
+class _Entry:
+    summary: ModSummary
+    number: int
+
+
+class RegisterIndex:
+    def __init__(self, entries: list[_Entry], postings: dict[str, dict[int, tuple[float, str]]],
+                 titles: list[tuple[str, int]]) -> None:
+        self._entries = entries
+        self._postings = postings
+        self._vocabulary = sorted(postings)
+        self._titles = titles
+        self.by_reference = {entry.summary.reference: i for i, entry in enumerate(entries)}
+        self.references = [entry.summary.reference for entry in entries]
+
+    @classmethod
+    def build(cls, session: Session) -> RegisterIndex:
+        rows = session.execute(
+            select(Modification.id, Modification.reference, Modification.number, Modification.title,
+                   Modification.phase, Modification.status, Modification.proposer,
+                   Modification.organisation, Modification.issue_summary, Modification.solution_summary)
+            .order_by(Modification.family, Modification.number, Modification.suffix)
+        ).all()
+        earlier: dict[int, list[str]] = defaultdict(list)
+        for mod_id, title in session.execute(select(EarlierTitle.modification_id, EarlierTitle.title)):
+            earlier[mod_id].append(title)
+        entries: list[_Entry] = []
+        postings: dict[str, dict[int, tuple[float, str]]] = defaultdict(dict)
+        titles: list[tuple[str, int]] = []
+        for row in rows:
+            position = len(entries)
+            entries.append(_Entry(ModSummary(row.reference, row.title, row.phase, row.status), row.number))
+            fields = [("reference", row.reference), ("title", row.title), ("proposer", row.proposer),
+                      ("organisation", row.organisation), ("issue", row.issue_summary),
+                      ("solution", row.solution_summary)]
+            fields += [("earlier title", title) for title in earlier.get(row.id, [])]
+            for name, value in fields:
+                weight = _WEIGHTS[name]
+                for word in set(words(value)):
+                    best = postings[word].get(position)
+                    if best is None or best[0] < weight:
+                        postings[word][position] = (weight, name)
+            for title in [row.title, *earlier.get(row.id, [])]:
+                if title:
+                    titles.append((title, position))
+        return cls(entries, dict(postings), titles)
+
+    def _matches(self, word: str) -> dict[int, tuple[float, str]]:
+        """Postings for ``word`` and, for words of 3+ letters, every indexed word it begins."""
+        if len(word) < 3:
+            return self._postings.get(word, {})
+        merged: dict[int, tuple[float, str]] = {}
+        start = bisect.bisect_left(self._vocabulary, word)
+        for candidate in self._vocabulary[start:]:
+            if not candidate.startswith(word):
+                break
+            exact = candidate == word
+            for position, (weight, name) in self._postings[candidate].items():
+                weight = weight if exact else weight * 0.8
+                if position not in merged or merged[position][0] < weight:
+                    merged[position] = (weight, name)
+        return merged
+
+    def search(self, text: str) -> list[SearchHit]:
+        query = words(text)
+        meaningful = [w for w in query if w not in STOPWORDS] or query
+        if not meaningful:
+            return []
+        scores: dict[int, float] | None = None
+        matched: dict[int, str] = {}
+        for word in dict.fromkeys(meaningful):
+            postings = self._matches(word)
+            if scores is None:
+                scores = {position: weight for position, (weight, _) in postings.items()}
+                matched = {position: name for position, (_, name) in postings.items()}
+            else:
+                scores = {p: s + postings[p][0] for p, s in scores.items() if p in postings}
+            if not scores:
+                return []
+        assert scores is not None
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -self._entries[kv[0]].number))
+        return [SearchHit(self._entries[p].summary, score, matched.get(p, "")) for p, score in ranked]
+
+    def summary(self, reference: str) -> ModSummary | None:
+        position = self.by_reference.get(reference)
+        return self._entries[position].summary if position is not None else None
+
+    def close_references(self, text: str, limit: int = 3) -> list[str]:
+        found = process.extract(text.upper(), self.references, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
+        return [reference for reference, _score, _i in found]
+
+    def close_titles(self, text: str, limit: int = 3) -> list[ModSummary]:
+        if not text.strip() or not self._titles:
+            return []
+        found = process.extract(text, [t for t, _ in self._titles], scorer=fuzz.WRatio, limit=limit * 3,
+                                score_cutoff=70)
+        result: list[ModSummary] = []
+        for _title, _score, i in found:
+            summary = self._entries[self._titles[i][1]].summary
+            if summary not in result:
+                result.append(summary)
+        return result[:limit]
+
+
+class IndexCache:
+    """One ``RegisterIndex`` per process, rebuilt when another import bumps the revision."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._index: RegisterIndex | None = None
+
+    def get(self, session: Session) -> RegisterIndex:
+        current = revision(session)
+        if self._index is not None and self._revision == current:
+            return self._index
+        with self._lock:
+            if self._index is None or self._revision != current:
+                self._index = RegisterIndex.build(session)
+                self._revision = current
+            return self._index

@@ -1,0 +1,479 @@
+"""The query layer: the only reader of the register, answering in domain words.
+
+``Register`` takes a ``Store`` and a ``Clock`` and returns the dataclasses of ``secbot.store.views``.
+Every "next", "open" or "upcoming" is relative to the clock's today, so ``--today`` shows the
+register as it stood on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from secbot.clock import Clock
+from secbot.formatting import long_date as _date
+from secbot.references import BareNumber, Ref, parse_reference, parse_url
+from secbot.store.db import Store
+from secbot.store.index import IndexCache, RegisterIndex
+from secbot.store.models import (
+    AgendaItem,
+    Assessment,
+    Consultation,
+    Conversion,
+    Decision,
+    EarlierTitle,
+    Event,
+    Meeting,
+    Modification,
+    Release,
+    ReleaseScope,
+    Source,
+    Vote,
+)
+from secbot.store.views import (
+    AgendaEntry,
+    AssessmentView,
+    ConsultationView,
+    DecisionView,
+    MeetingView,
+    Milestone,
+    ModDetail,
+    ModSummary,
+    Page,
+    ReleasePlacement,
+    ReleaseView,
+    Resolution,
+    ScopeEntry,
+    SearchHit,
+    SourceView,
+    Status,
+    TimelineEntry,
+    VoteView,
+)
+from secbot.vocabulary import (
+    ASSESSMENT_KINDS,
+    CONSULTATION_KINDS,
+    MEETING_KINDS,
+    PHASES,
+    SCOPE_STATUSES,
+    VOTE_OUTCOMES,
+)
+from secbot.workdays import deadline_working_days_between, end_of_previous_month, report_duration_wd
+
+_PENDING_AUTHORITY = ("recommend_approval", "recommend_rejection")
+
+
+def _summary(mod: Modification) -> ModSummary:
+    return ModSummary(mod.reference, mod.title, mod.phase, mod.status)
+
+
+
+
+class Register:
+    def __init__(self, store: Store, clock: Clock, cache: IndexCache | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self._cache = cache or IndexCache()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _session(self) -> Session:
+        return self.store.session()
+
+    def today(self) -> dt.date:
+        return self.clock.today()
+
+    def index(self) -> RegisterIndex:
+        with self._session() as session:
+            return self._cache.get(session)
+
+    @staticmethod
+    def _mod(session: Session, reference: str) -> Modification | None:
+        return session.scalar(select(Modification).where(Modification.reference == reference))
+
+    # -- finding a modification -------------------------------------------------------------
+    def resolve(self, text: str) -> Resolution:
+        """What the user typed, as a modification in the register, or close suggestions."""
+        asked = text.strip()
+        parsed = parse_reference(asked)
+        index = self.index()
+        if parsed is None and asked.lower().startswith(("http://", "https://")):
+            slug = parse_url(asked)
+            if isinstance(slug, Ref):
+                parsed = slug
+            elif isinstance(slug, str):
+                titles = index.close_titles(slug, limit=3)
+                if titles and len(titles) >= 1:
+                    return Resolution(titles[0], asked, [t.reference for t in titles[1:]],
+                                      note=f"matched the web address to the title '{titles[0].title}'")
+                return Resolution(None, asked, [])
+        candidates: list[Ref] = []
+        if isinstance(parsed, Ref):
+            candidates = [parsed]
+        elif isinstance(parsed, BareNumber):
+            candidates = parsed.candidates()
+        for ref in candidates:
+            summary = index.summary(ref.text)
+            if summary is None:
+                continue
+            if ref.family == "DP":
+                converted = self._converted_to(ref.text)
+                if converted and (target := index.summary(converted)):
+                    return Resolution(target, asked, note=f"{ref.text} became {converted}")
+            return Resolution(summary, asked)
+        shown = candidates[0].text if candidates else asked
+        suggestions = index.close_references(shown) if candidates else []
+        if len(suggestions) < 3:
+            for summary in index.close_titles(asked, limit=3):
+                if summary.reference not in suggestions:
+                    suggestions.append(summary.reference)
+        return Resolution(None, shown, suggestions[:3])
+
+    def _converted_to(self, draft: str) -> str | None:
+        with self._session() as session:
+            proposal = aliased(Modification)
+            draft_mod = aliased(Modification)
+            return session.scalar(
+                select(proposal.reference)
+                .join(Conversion, Conversion.proposal_id == proposal.id)
+                .join(draft_mod, Conversion.draft_id == draft_mod.id)
+                .where(draft_mod.reference == draft)
+            )
+
+    def summaries(self, references: list[str]) -> list[ModSummary]:
+        index = self.index()
+        return [s for r in references if (s := index.summary(r))]
+
+    # -- one modification -------------------------------------------------------------------
+    def detail(self, reference: str) -> ModDetail | None:
+        with self._session() as session:
+            mod = self._mod(session, reference)
+            return self._detail(session, mod) if mod else None
+
+    def _detail(self, session: Session, mod: Modification) -> ModDetail:
+        source = session.get(Source, mod.source)
+        conversions = session.execute(
+            select(Conversion.draft_id, Conversion.proposal_id).where(
+                or_(Conversion.draft_id == mod.id, Conversion.proposal_id == mod.id))
+        ).first()
+        converted_from = converted_to = None
+        if conversions:
+            other = conversions.proposal_id if conversions.draft_id == mod.id else conversions.draft_id
+            other_ref = session.scalar(select(Modification.reference).where(Modification.id == other))
+            if conversions.draft_id == mod.id:
+                converted_to = other_ref
+            else:
+                converted_from = other_ref
+        return ModDetail(
+            summary=_summary(mod), proposer=mod.proposer, organisation=mod.organisation,
+            lead_analyst=mod.lead_analyst, raised=mod.raised, path=mod.path,
+            impacted_parties=list(mod.impacted_parties or []), sec_documents=list(mod.sec_documents or []),
+            issue_summary=mod.issue_summary, solution_summary=mod.solution_summary,
+            implementation_date=mod.implementation_date, latest_update=mod.latest_update, url=mod.url,
+            earlier_titles=[t.title for t in mod.earlier_titles],
+            source=SourceView(source.key, source.title, source.issued) if source else None,
+            converted_from=converted_from, converted_to=converted_to,
+        )
+
+    def status(self, reference: str) -> Status | None:
+        today = self.today()
+        with self._session() as session:
+            mod = self._mod(session, reference)
+            if mod is None:
+                return None
+            assessments = self._assessments(session, today, Assessment.modification_id == mod.id)
+            placements = [
+                ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
+                for s, r in session.execute(
+                    select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == mod.id)
+                    .order_by(Release.date.is_(None), Release.date)
+                )
+            ]
+            timeline = self._timeline(session, mod)
+            recent = [entry for entry in timeline if entry.date <= today][-5:]
+            milestone = self._next_milestone(session, mod, today, assessments, placements)
+            return Status(self._detail(session, mod), milestone, assessments, placements, recent, today)
+
+    def _next_milestone(self, session: Session, mod: Modification, today: dt.date,
+                        assessments: list[AssessmentView], placements: list[ReleasePlacement]) -> Milestone | None:
+        dated: list[Milestone] = []
+        for meeting, item in session.execute(
+            select(Meeting, AgendaItem).join(AgendaItem)
+            .where(AgendaItem.modification_id == mod.id, Meeting.date >= today).order_by(Meeting.date)
+        ):
+            note = f": {item.note}" if item.note else ""
+            dated.append(Milestone(meeting.date, f"{MEETING_KINDS[meeting.kind]} on {_date(meeting.date)}{note}"))
+        for c in session.scalars(select(Consultation).where(Consultation.modification_id == mod.id)):
+            view = self._consultation_view(c, mod, today)
+            label = view.kind_label
+            if view.state == "open":
+                dated.append(Milestone(c.closes, f"{label} closes on {_date(c.closes)} "
+                                                 f"({view.closes_in_wd} working days left)"))
+            elif view.state == "upcoming":
+                dated.append(Milestone(c.opens, f"{label} opens on {_date(c.opens)}"))
+            elif view.state == "expected" and c.expected_week:
+                dated.append(Milestone(c.expected_week, f"{label} expected {c.expected_text or 'w/c ' + _date(c.expected_week)}"))
+        for p in placements:
+            if p.date and p.date >= today and p.status != "Implemented":
+                dated.append(Milestone(p.date, f"{p.release} on {_date(p.date)} ({p.status.lower()})"))
+        if dated:
+            return min(dated, key=lambda m: m.date)
+        last_vote = session.scalars(
+            select(Vote).where(Vote.modification_id == mod.id, Vote.date <= today).order_by(Vote.date.desc())
+        ).first()
+        if last_vote and last_vote.outcome in _PENDING_AUTHORITY:
+            decided = session.scalar(select(func.count()).select_from(Decision).where(
+                Decision.modification_id == mod.id, Decision.date >= last_vote.date, Decision.date <= today))
+            if not decided:
+                return Milestone(None, f"Authority decision pending: the Change Board "
+                                       f"{VOTE_OUTCOMES[last_vote.outcome]} on {_date(last_vote.date)}")
+        for a in assessments:
+            if a.is_open and a.accepted:
+                return Milestone(None, f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
+                                       f"against a {a.target_wd} WD target")
+        for p in placements:
+            if p.date is None and p.status != "Implemented":
+                return Milestone(None, f"{p.release} ({p.date_text or 'date to be confirmed'})")
+        return None
+
+    def timeline(self, reference: str) -> list[TimelineEntry] | None:
+        with self._session() as session:
+            mod = self._mod(session, reference)
+            return self._timeline(session, mod) if mod else None
+
+    def _timeline(self, session: Session, mod: Modification) -> list[TimelineEntry]:
+        entries: list[TimelineEntry] = []
+        if mod.raised:
+            who = " by ".join(filter(None, ["Raised", mod.proposer]))
+            org = f" ({mod.organisation})" if mod.organisation else ""
+            entries.append(TimelineEntry(mod.raised, f"{who}{org}", mod.source))
+        for e in session.scalars(select(Event).where(Event.modification_id == mod.id)):
+            entries.append(TimelineEntry(e.date, e.text, e.source))
+        vote_days = set(session.scalars(select(Vote.date).where(Vote.modification_id == mod.id)))
+        for meeting, item in session.execute(
+            select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == mod.id)
+        ):
+            if meeting.kind == "change_board" and meeting.date in vote_days:
+                continue  # the vote itself says more than the agenda line
+            note = f": {item.note}" if item.note else ""
+            entries.append(TimelineEntry(meeting.date, f"{MEETING_KINDS[meeting.kind]}{note}", item.source))
+        for c in session.scalars(select(Consultation).where(Consultation.modification_id == mod.id)):
+            label = CONSULTATION_KINDS[c.kind]
+            if c.opens:
+                entries.append(TimelineEntry(c.opens, f"{label} opens (closes {_date(c.closes)})", c.source))
+            elif c.expected_week:
+                entries.append(TimelineEntry(c.expected_week, f"{label} expected {c.expected_text or ''}".strip(), c.source))
+        for a in session.scalars(select(Assessment).where(Assessment.modification_id == mod.id)):
+            for day, verb in ((a.requested, "requested"), (a.accepted, "accepted"), (a.returned, "returned"),
+                              (a.clock_restart, "clock restarted")):
+                if day:
+                    entries.append(TimelineEntry(day, f"DCC {ASSESSMENT_KINDS[a.kind]} {verb}", a.source))
+        for v in session.scalars(select(Vote).where(Vote.modification_id == mod.id)):
+            objective = f", SEC Objective {v.objective}" if v.objective else ""
+            entries.append(TimelineEntry(v.date, f"Change Board: {VOTE_OUTCOMES[v.outcome]}{objective}", v.source))
+        for d in session.scalars(select(Decision).where(Decision.modification_id == mod.id)):
+            by = d.authority or "The Authority"
+            cond = f" ({d.conditions})" if d.conditions else ""
+            entries.append(TimelineEntry(d.date, f"{by} {d.outcome}{cond}", d.source))
+        for s, r in session.execute(select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == mod.id)):
+            if r.date:
+                status = SCOPE_STATUSES.get(s.status, s.status)
+                entries.append(TimelineEntry(r.date, f"{r.name} ({status})", s.source))
+        entries.sort(key=lambda e: e.date)
+        return entries
+
+    # -- assessments ------------------------------------------------------------------------
+    def assessments(self, *, open: bool | None = None, completed_since: dt.date | None = None) -> list[AssessmentView]:
+        today = self.today()
+        with self._session() as session:
+            clauses = [or_(Assessment.accepted.is_(None), Assessment.accepted <= today)]
+            if open is True:
+                clauses.append(or_(Assessment.returned.is_(None), Assessment.returned > today))
+                clauses.append(Assessment.accepted.is_not(None))
+            elif open is False:
+                clauses.append(Assessment.returned <= today)
+                if completed_since:
+                    clauses.append(Assessment.returned >= completed_since)
+            views = self._assessments(session, today, and_(*clauses))
+        if open is False:
+            views.sort(key=lambda a: a.returned or dt.date.min)
+        return views
+
+    def _assessments(self, session: Session, today: dt.date, where) -> list[AssessmentView]:
+        # Open assessments are counted to the end of the last complete reporting month, as SECAS do.
+        counted_to = end_of_previous_month(today)
+        views = []
+        for a, reference, title in session.execute(
+            select(Assessment, Modification.reference, Modification.title).join(Modification)
+            .where(where).order_by(Assessment.accepted, Modification.reference)
+        ):
+            is_open = a.returned is None or a.returned > today
+            start = a.clock_restart or a.accepted
+            end = counted_to if is_open else a.returned
+            duration = report_duration_wd(start, end) if start else None
+            views.append(AssessmentView(reference, title, a.kind, a.round, a.requested, a.accepted,
+                                        None if is_open else a.returned, a.target_wd, a.clock_restart,
+                                        a.note, duration, counted_to if is_open else None))
+        return views
+
+    # -- lists ------------------------------------------------------------------------------
+    def search(self, text: str) -> list[SearchHit]:
+        return self.index().search(text)
+
+    def by_phase(self, phase: str) -> list[ModSummary]:
+        with self._session() as session:
+            mods = session.scalars(select(Modification).where(Modification.phase == phase)
+                                   .order_by(Modification.family, Modification.number, Modification.suffix))
+            return [_summary(m) for m in mods]
+
+    def by_status(self, status: str) -> list[ModSummary]:
+        pattern = status.strip().lower()
+        with self._session() as session:
+            mods = session.scalars(select(Modification).where(func.lower(Modification.status) == pattern)
+                                   .order_by(Modification.family, Modification.number, Modification.suffix))
+            return [_summary(m) for m in mods]
+
+    def statuses(self) -> list[str]:
+        with self._session() as session:
+            return sorted(s for s in session.scalars(select(Modification.status).distinct()) if s)
+
+    def stage_counts(self) -> list[tuple[str, int]]:
+        with self._session() as session:
+            counts = Counter(dict(session.execute(
+                select(Modification.phase, func.count()).group_by(Modification.phase)).all()))
+        ordered = [(phase, counts.get(phase, 0)) for phase in PHASES]
+        if counts.get(None):
+            ordered.append(("Not reported", counts[None]))
+        return ordered
+
+    # -- meetings ---------------------------------------------------------------------------
+    def meetings(self, kind: str, *, on: dt.date | None = None, which: str | None = None) -> list[MeetingView]:
+        """Meetings of ``kind``: on a date, or the next (``which='next'``) or last one."""
+        today = self.today()
+        with self._session() as session:
+            query = select(Meeting).where(Meeting.kind == kind)
+            if on is not None:
+                query = query.where(Meeting.date == on)
+            elif which == "next":
+                query = query.where(Meeting.date >= today).order_by(Meeting.date).limit(1)
+            elif which == "last":
+                query = query.where(Meeting.date < today).order_by(Meeting.date.desc()).limit(1)
+            else:
+                query = query.order_by(Meeting.date)
+            return [self._meeting_view(session, m) for m in session.scalars(query)]
+
+    def meetings_near(self, kind: str, on: dt.date, limit: int = 2) -> list[MeetingView]:
+        with self._session() as session:
+            rows = list(session.scalars(select(Meeting).where(Meeting.kind == kind)))
+            rows.sort(key=lambda m: abs((m.date - on).days))
+            return [self._meeting_view(session, m) for m in rows[:limit]]
+
+    def _meeting_view(self, session: Session, meeting: Meeting) -> MeetingView:
+        items = [
+            AgendaEntry(ref, title, phase, item.note)
+            for item, ref, title, phase in session.execute(
+                select(AgendaItem, Modification.reference, Modification.title, Modification.phase)
+                .join(Modification).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position)
+            )
+        ]
+        return MeetingView(meeting.kind, MEETING_KINDS[meeting.kind], meeting.date, meeting.title,
+                           meeting.agenda_published, meeting.url, items)
+
+    # -- consultations ----------------------------------------------------------------------
+    def _consultation_view(self, c: Consultation, mod: Modification | ModSummary, today: dt.date) -> ConsultationView:
+        closes_in = None
+        if c.opens and c.opens <= today and (c.closes is None or c.closes >= today):
+            state = "open"
+            closes_in = deadline_working_days_between(today, c.closes) if c.closes else None
+        elif c.opens and c.opens > today:
+            state = "upcoming"
+        elif c.opens is None and c.expected_week and c.expected_week + dt.timedelta(days=6) >= today:
+            state = "expected"
+        elif c.opens is None and not c.expected_week and c.expected_text:
+            state = "expected-undated"
+        else:
+            state = "closed"
+        return ConsultationView(mod.reference, mod.title, c.kind, CONSULTATION_KINDS[c.kind], c.opens, c.closes,
+                                c.expected_week, c.expected_text, c.url, c.note, state, closes_in)
+
+    def consultations(self, states: tuple[str, ...] = ("open", "upcoming", "expected")) -> list[ConsultationView]:
+        today = self.today()
+        with self._session() as session:
+            views = [self._consultation_view(c, m, today) for c, m in session.execute(
+                select(Consultation, Modification).join(Modification))]
+        chosen = [v for v in views if v.state in states]
+        chosen.sort(key=lambda v: (v.closes or v.opens or v.expected_week or dt.date.max, v.reference))
+        return chosen
+
+    # -- releases ---------------------------------------------------------------------------
+    def releases(self, *, name: str | None = None, month: tuple[int, int] | None = None,
+                 upcoming: bool = False) -> list[ReleaseView]:
+        today = self.today()
+        with self._session() as session:
+            query = select(Release).order_by(Release.date.is_(None), Release.date, Release.name)
+            if name:
+                query = query.where(func.lower(Release.name) == name.lower())
+            rows = list(session.scalars(query))
+            if month:
+                year, number = month
+                rows = [r for r in rows if r.date and (r.date.year, r.date.month) == (year, number)]
+            if upcoming:
+                rows = [r for r in rows if r.date and r.date >= today]
+            return [self._release_view(session, r) for r in rows]
+
+    def _release_view(self, session: Session, release: Release) -> ReleaseView:
+        scope = [
+            ScopeEntry(ref, title, SCOPE_STATUSES.get(s.status, s.status), s.note)
+            for s, ref, title in session.execute(
+                select(ReleaseScope, Modification.reference, Modification.title).join(Modification)
+                .where(ReleaseScope.release_id == release.id).order_by(ReleaseScope.position)
+            )
+        ]
+        return ReleaseView(release.name, release.date, release.date_text, release.standalone, scope)
+
+    # -- decisions --------------------------------------------------------------------------
+    def votes(self, start: dt.date, end: dt.date) -> list[VoteView]:
+        with self._session() as session:
+            return [
+                VoteView(ref, title, v.date, v.outcome, VOTE_OUTCOMES[v.outcome], v.governance, v.majority,
+                         v.objective, v.note)
+                for v, ref, title in session.execute(
+                    select(Vote, Modification.reference, Modification.title).join(Modification)
+                    .where(Vote.date >= start, Vote.date <= end).order_by(Vote.date, Modification.reference))
+            ]
+
+    def decisions(self, start: dt.date, end: dt.date) -> list[DecisionView]:
+        with self._session() as session:
+            return [
+                DecisionView(ref, title, d.date, d.outcome, d.authority, d.conditions)
+                for d, ref, title in session.execute(
+                    select(Decision, Modification.reference, Modification.title).join(Modification)
+                    .where(Decision.date >= start, Decision.date <= end).order_by(Decision.date, Modification.reference))
+            ]
+
+    def pending_authority(self) -> list[VoteView]:
+        """Modifications whose latest Change Board vote went to the Authority with no decision since."""
+        today = self.today()
+        pending = []
+        for vote in self.votes(dt.date.min, today):
+            if vote.outcome in _PENDING_AUTHORITY:
+                pending = [p for p in pending if p.reference != vote.reference] + [vote]
+            else:
+                pending = [p for p in pending if p.reference != vote.reference]
+        decided = {(d.reference) : d.date for d in self.decisions(dt.date.min, today)}
+        return [p for p in pending if not (p.reference in decided and decided[p.reference] >= p.date)]
+
+    def latest_activity(self) -> dt.date | None:
+        """The date of the newest source in the register: how current it is."""
+        with self._session() as session:
+            return session.scalar(select(func.max(Source.issued)))
+
+    def earlier_title_count(self) -> int:
+        with self._session() as session:
+            return session.scalar(select(func.count()).select_from(EarlierTitle)) or 0
+
+    def page(self, items: list, page: int, size: int) -> Page:
+        start = (page - 1) * size
+        return Page(len(items), items[start:start + size])

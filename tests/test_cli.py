@@ -1,0 +1,121 @@
+"""The command line as a user runs it: `secbot ask`, `secbot import`, `secbot db`, `secbot shell`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SECBOT = [sys.executable, "-m", "secbot"]
+
+
+def run(args: list[str], db_url: str, *, stdin: str | None = None, extra_env: dict | None = None,
+        data_dir: Path | None = None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECBOT_")}
+    env["SECBOT_DATABASE_URL"] = db_url
+    if data_dir:
+        env["SECBOT_DATA_DIR"] = str(data_dir)
+    env.update(extra_env or {})
+    return subprocess.run(SECBOT + args, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory):
+    """One database for the read-only CLI tests: the first `ask` migrates it and loads the sample."""
+    from tests.conftest import _drop_schema, database_url
+
+    url, schema = database_url(tmp_path_factory.mktemp("cli"))
+    yield url
+    _drop_schema(schema)
+
+
+def test_ask_mp161_on_first_start_loads_the_sample(cli_db):
+    result = run(["ask", "MP161"], cli_db)
+    assert result.returncode == 0, result.stderr
+    assert "Significant Code Review – Retail Code Consolidation" in result.stdout
+    assert "Awaiting Authority Decision" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("SECMP7", "SECMP0007: Firmware updates to IHDs and PPMIDs"),
+    ("MPO78", "MP078"),
+    ("mp 122a", "MP122A"),
+])
+def test_ask_finds_reference_forms(cli_db, text, expected):
+    result = run(["ask", text], cli_db)
+    assert result.returncode == 0
+    assert result.stdout.startswith(expected)
+
+
+def test_ask_unknown_reference_suggests_and_exits_0(cli_db):
+    result = run(["ask", "MP999"], cli_db)
+    assert result.returncode == 0
+    assert "Did you mean" in result.stdout and "MP099" in result.stdout
+
+
+def test_ask_dcc_as_of_the_june_2021_report(cli_db):
+    result = run(["ask", "dcc", "--today", "2021-06-11"], cli_db)
+    assert result.returncode == 0
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line[:2] in ("MP", "SE")}
+    assert lines["MP107"][-2:] == ["130", "WD"]
+    assert lines["SECMP0024"][-2:] == ["36", "WD"]
+    assert lines["MP078"][-2:] == ["16", "WD"]
+    assert lines["MP104"][-2:] == ["14", "WD"]
+
+
+def test_secbot_today_in_the_environment(cli_db):
+    result = run(["ask", "wg"], cli_db, extra_env={"SECBOT_TODAY": "2021-06-11"})
+    assert result.stdout.startswith("Working Group: 7 July 2021")
+
+
+def test_ask_json(cli_db):
+    result = run(["ask", "MP161", "--format", "json"], cli_db)
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True and payload["title"].startswith("MP161")
+
+
+def test_shell_reads_lines_until_eof(cli_db, tmp_path):
+    result = run(["shell", "--today", "2021-06-11"], cli_db, stdin="MP161\nwg last\nquit\n", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert "MP161: Significant Code Review" in result.stdout
+    assert "Working Group: 2 June 2021" in result.stdout
+
+
+def test_serve_without_credentials_is_the_shell(cli_db, tmp_path):
+    result = run(["serve"], cli_db, stdin="DP162\n", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert "DP162: SEC changes required to deliver MHHS" in result.stdout
+    assert "local shell door" in result.stderr
+
+
+def test_bad_today_is_a_clear_error(cli_db):
+    result = run(["ask", "MP161", "--today", "June"], cli_db)
+    assert result.returncode == 2
+    assert "'June' is not a date (use YYYY-MM-DD)" in result.stderr
+
+
+def test_db_upgrade_and_import(db_url, tmp_path):
+    result = run(["db", "upgrade"], db_url)
+    assert result.returncode == 0 and "upgraded to revision" in result.stdout
+    result = run(["db", "upgrade"], db_url)
+    assert "already at revision" in result.stdout
+    good = tmp_path / "register.yaml"
+    good.write_text("source: {key: T, title: Test register, issued: 2024-01-01}\n"
+                    "modifications: [{reference: MP500, title: A new modification, phase: Refine}]\n")
+    result = run(["import", str(good)], db_url)
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout
+    result = run(["import", str(good)], db_url)
+    assert result.returncode == 0 and "No changes" in result.stdout
+    bad = tmp_path / "modifications.csv"
+    bad.write_text("Reference,Title,Date Raised\nMP501,Fine,2024-01-02\nMP502,Broken,next tuesday\n")
+    result = run(["import", str(bad)], db_url)
+    assert result.returncode == 1
+    assert "modifications.csv" in result.stderr and "raised" in result.stderr and "next tuesday" in result.stderr
+    result = run(["ask", "MP501"], db_url, extra_env={"SECBOT_LOAD_SAMPLE": "false"})
+    assert "couldn't find MP501" in result.stdout

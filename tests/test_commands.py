@@ -1,0 +1,253 @@
+"""Every command on the bundled sample register, as a user would see the reply text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from secbot.clock import Clock
+from secbot.commands import Context, dispatch
+from secbot.commands.registry import REGISTRY
+from secbot.render import render_text
+from secbot.store.queries import Register
+from tests.conftest import LONDON, REPORT_DAY, flat
+
+
+def ask_on(store, text: str, today: dt.date = REPORT_DAY):
+    """The reply, and all its text unwrapped (the rendered text is checked to include it)."""
+    reply = dispatch(text, Context(Register(store, Clock(LONDON, today))))
+    rendered = render_text(reply)
+    assert reply.title in rendered
+    return reply, flat(reply)
+
+
+@pytest.fixture
+def ask(sample_store):
+    return lambda text, today=REPORT_DAY: ask_on(sample_store, text, today)
+
+
+def test_status_card_of_mp161(ask):
+    reply, text = ask("MP161")
+    assert reply.kind == "card"
+    assert reply.title == "MP161: Significant Code Review – Retail Code Consolidation"
+    assert "Awaiting Authority Decision" in text
+    assert "Authority decision pending: the Change Board recommended to the Authority for approval on 26 May 2021" in text
+    assert [a.command for a in reply.actions] == ["MP161 timeline"]
+    assert reply.links and reply.links[0].url.startswith("https://")
+    assert "Change Status Report – June 2021" in reply.footer
+
+
+@pytest.mark.parametrize(("typed", "reference"), [
+    ("SECMP7", "SECMP0007"), ("MPO78", "MP078"), ("mp 122a", "MP122A"), ("/sec mp-161", "MP161"),
+    ("secmp 7", "SECMP0007"), ("SECMP-23", "SECMP0023"), ("161", "MP161"), ("0026", "SECMP0026"),
+    ("https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-6", "SECMP0006"),
+    ("@secbot MP0O90", "MP090"), ("[D165", "DP165"),
+])
+def test_every_reference_form_finds_its_modification(ask, typed, reference):
+    reply, _ = ask(typed)
+    assert reply.kind == "card", reply.summary
+    assert reply.title.startswith(f"{reference}")
+
+
+def test_unknown_reference_suggests_close_ones(ask):
+    reply, text = ask("MP999")
+    assert reply.kind == "error"
+    assert "I couldn't find MP999. Did you mean" in text
+    assert 1 <= len(reply.suggestions) <= 3
+    assert "MP099" in reply.suggestions
+    assert [a.command for a in reply.actions] == reply.suggestions
+
+
+def test_free_question_naming_a_reference_gets_its_card(ask):
+    reply, text = ask("who raised DP162?")
+    assert reply.title.startswith("DP162")
+    assert "Richard Vernon, DCC" in text
+    assert "Raised: 7 May 2021" in text
+
+
+def test_draft_proposal_next_milestone_is_the_panel(ask):
+    _, text = ask("DP162")
+    assert "Panel on 18 June 2021: Recommended to proceed to the Refinement Process" in text
+
+
+def test_released_modification_shows_its_release(ask):
+    reply, text = ask("MP144")
+    assert "June 2021 SEC Release on 24 June 2021 (approved)" in text
+    assert "Self-Governance" in text
+
+
+def test_split_modification_shows_both_releases(ask):
+    _, text = ask("SECMP0015")
+    assert "June 2022 SEC Release" in text and "November 2022 SEC Release" in text
+
+
+def test_earlier_title_is_kept_and_searchable(ask):
+    _, card = ask("SECMP0007")
+    assert "Firmware updates to IHDs and PPMIDs" in card
+    assert "Firmware updates to mandated HAN devices" in card
+    reply, _ = ask("search mandated HAN devices")
+    assert reply.sections[0].items[0].reference == "SECMP0007"
+
+
+def test_timeline(ask):
+    reply, text = ask("MP161 timeline")
+    assert reply.title == "MP161 timeline"
+    assert "26 May 2021" in text and "recommended to the Authority for approval" in text
+    reply, joined = ask("SECMP0006 timeline")
+    assert "BEIS approved (Subject to European Commission Notification" in joined
+
+
+def test_search(ask):
+    reply, text = ask("search firmware")
+    refs = [i.reference for s in reply.sections for i in s.items]
+    assert {"SECMP0007", "SECMP0009", "SECMP0024"} <= set(refs)
+    assert refs[0] in ("SECMP0007", "SECMP0009", "SECMP0024")  # title matches rank above summary matches
+    reply, _ = ask("search Northern PowerGrid")
+    assert [i.reference for i in reply.sections[0].items] == ["DP165"]
+
+
+def test_search_with_nothing_found_is_polite(ask):
+    reply, text = ask("search zzzqqq")
+    assert reply.title == "Nothing in the register matches “zzzqqq”"
+
+
+def test_search_pages_with_more(ask):
+    reply, _ = ask("search sec")
+    assert reply.actions and reply.actions[0].command == "search sec page 2"
+    page2, _ = ask("search sec page 2")
+    first = {i.reference for i in reply.sections[0].items}
+    second = {i.reference for i in page2.sections[0].items}
+    assert first and second and not first & second
+
+
+def test_phase_and_list(ask):
+    reply, text = ask("phase define")
+    refs = [i.reference for s in reply.sections for i in s.items]
+    assert {"DP162", "DP163", "DP164", "DP165", "DP166", "DP167"} <= set(refs)
+    reply, _ = ask("list awaiting authority decision")
+    # SECMP0011 went to the Authority in April 2017 and no decision on it is recorded.
+    assert [i.reference for i in reply.sections[0].items] == ["MP161", "SECMP0011"]
+    reply, text = ask("phase nonsense")
+    assert reply.kind == "error" and "Define" in text
+
+
+def test_wg_next_last_and_by_date(ask):
+    reply, text = ask("wg")
+    assert reply.title == "Working Group: 7 July 2021"
+    assert "Provisional agenda announced on 23 June 2021" in text
+    reply, text = ask("wg last")
+    assert reply.title == "Working Group: 2 June 2021"
+    assert [i.reference for i in reply.sections[-1].items] == ["MP096", "MP117", "MP121", "MP128", "MP149", "MP154"]
+    reply, _ = ask("wg 2 June 2021")
+    assert reply.title == "Working Group: 2 June 2021"
+    reply, text = ask("wg 3 June 2021")
+    assert reply.kind == "error" and "2 June 2021" in text
+    reply, _ = ask("next working group")
+    assert reply.title == "Working Group: 7 July 2021"
+
+
+def test_consultations_expected(ask):
+    reply, text = ask("consultations")
+    refs = [i.reference for s in reply.sections for i in s.items]
+    assert refs == ["MP121", "MP122B", "MP149", "MP134A", "MP138"]
+    assert "Refinement Consultation: expected week commencing 14 June 2021" in text
+    reply, text = ask("consultations open")
+    assert "No consultation is open on 11 June 2021." in text
+
+
+def test_consultation_open_counts_deadline_working_days(empty_store):
+    from secbot.store.importer.loader import import_paths
+
+    import_file = empty_store  # noqa: F841 - documents intent
+    # A consultation over the 2021 Spring Bank Holiday: 28 May -> 2 June is 2 working days.
+    path = _write_yaml(empty_store, """
+source: {key: T, title: Test, issued: 2021-05-01}
+modifications: [{reference: MP200, title: Test mod, phase: Refine}]
+consultations: [{reference: MP200, kind: refinement, opens: 2021-05-20, closes: 2021-06-02}]
+""")
+    import_paths(empty_store, [path])
+    reply, text = ask_on(empty_store, "consultations open", dt.date(2021, 5, 28))
+    assert "closes 2 June 2021 — 2 working days left" in text
+    reply, text = ask_on(empty_store, "MP200", dt.date(2021, 5, 28))
+    assert "Refinement Consultation closes on 2 June 2021 (2 working days left)" in text
+
+
+def _write_yaml(store, body: str):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "register.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_release(ask):
+    reply, text = ask("release June 2021")
+    assert reply.title == "June 2021 SEC Release"
+    assert "24 June 2021" in text
+    assert [i.reference for i in reply.sections[0].items] == ["MP106", "MP144", "MP146", "MP147", "MP153"]
+    reply, _ = ask("release next")
+    assert reply.title == "June 2021 SEC Release"
+    reply, text = ask("release June 2022")
+    assert "DUIS" in text
+    reply, text = ask("release March 2030")
+    assert reply.kind == "error" and "November 2022 SEC Release" in text
+
+
+def test_decisions(ask):
+    reply, text = ask("decisions")  # the last month before 11 June 2021: May 2021
+    assert reply.title == "Decisions in May 2021"
+    assert "MP099" in text and "approved under Self-Governance" in text and "SEC Objective (a)" in text
+    assert "With the Authority for decision" in text and "MP161" in text
+    reply, text = ask("decisions September 2017")
+    assert "BEIS approved" in text and "SECMP0004" in text and "BEIS rejected" in text
+
+
+def test_dcc_open_durations_match_the_june_2021_report(ask):
+    reply, _ = ask("dcc")
+    table = reply.sections[0].table
+    assert [(r[0], r[1], r[4]) for r in table.rows] == [
+        ("MP107", "IA", "130 WD"), ("SECMP0024", "IA", "36 WD"), ("MP078", "IA", "16 WD"), ("MP104", "IA", "14 WD")]
+    assert "31 May 2021" in reply.summary
+
+
+def test_dcc_completed_matches_the_june_2021_report(ask):
+    reply, _ = ask("dcc completed")
+    rows = reply.sections[0].table.rows
+    assert len(rows) == 22
+    by_mod = {(r[0], r[1]): r for r in rows}
+    assert by_mod[("SECMP0066", "PA")][4] == "295 WD"
+    assert by_mod[("MP099", "IA")][2] == "21 December 2020"
+
+
+def test_stats_counts_every_modification(ask, sample_store):
+    reply, text = ask("stats")
+    rows = reply.sections[0].table.rows
+    total = sum(int(n) for _, n in rows)
+    assert f"{total} modifications in the register." == reply.summary
+    assert dict(rows)["Define"] == "9"  # DP158-DP160, DP162-DP167
+
+
+def test_help_is_generated_from_the_registry(ask):
+    reply, text = ask("help")
+    for cmd in REGISTRY:
+        assert cmd.usage in text
+    reply, text = ask("help search")
+    assert "search firmware" in text
+    reply, text = ask("help nope")
+    assert "There is no command called “nope”" in text
+
+
+def test_anything_else_gets_help_not_an_error(ask):
+    reply, text = ask("what is the meaning of life")
+    assert reply.kind == "help"
+    reply, _ = ask("")
+    assert reply.kind == "help"
+
+
+def test_as_of_today_changes_what_is_next(ask):
+    reply, _ = ask("wg", dt.date(2017, 10, 11))
+    assert reply.title == "Working Group: 12 October 2017"
+    reply, text = ask("MP161", dt.date(2026, 11, 23))
+    assert "Authority decision pending" in text
