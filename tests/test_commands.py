@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
@@ -251,3 +253,16 @@ def test_as_of_today_changes_what_is_next(ask):
     assert reply.title == "Working Group: 12 October 2017"
     reply, text = ask("MP161", dt.date(2026, 11, 23))
     assert "Authority decision pending" in text
+
+
+_WORDS = st.sampled_from(["MP161", "mp", "161", "wg", "next", "last", "search", "release", "June", "2021",
+                          "dcc", "open", "completed", "page", "0", "-1", "99999", "phase", "list", "help",
+                          "consultations", "timeline", "decisions", "stats", "SECMP-", "http://x/", "?", "'", "<&>"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=80), st.lists(_WORDS, max_size=6).map(" ".join)))
+def test_no_input_makes_a_command_fail(sample_store, text):
+    reply = dispatch(text, Context(Register(sample_store, Clock(LONDON, REPORT_DAY))))
+    assert reply.title != "Sorry, something went wrong", text
+    render_text(reply)

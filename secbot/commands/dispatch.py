@@ -14,6 +14,7 @@ from secbot.commands import consultations, dcc, decisions, help, lists, meetings
 from secbot.commands.context import Context
 from secbot.commands.help import help_reply
 from secbot.commands.registry import REGISTRY
+from secbot.formatting import plural
 from secbot.references import find_references, parse_reference
 from secbot.replies import Reply
 
@@ -82,10 +83,10 @@ def dispatch(text: str, ctx: Context) -> Reply:
 
 
 def _not_understood(ctx: Context, text: str) -> Reply:
-    hits = ctx.register.search(text) if len(text) <= 200 else []
-    if hits:
-        intro = (f"I didn't recognise a command in “{text}”, but {len(hits)} modification"
-                 f"{'s' if len(hits) != 1 else ''} mention it: try `search {text}`. Commands I know:")
+    total, _hits = ctx.register.search(text, limit=1) if len(text) <= 200 else (0, [])
+    if total:
+        intro = (f"I didn't recognise a command in “{text}”, but {plural(total, 'modification')} "
+                 f"match those words: try `search {text}`. Commands I know:")
     else:
         intro = f"I didn't understand “{text[:100]}”. Here's what I can do:"
     return help_reply(intro)

@@ -16,7 +16,7 @@ def search_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
     if not words:
         return Reply("Search for what?", kind="error", summary="Give some words, e.g. `search firmware`.")
-    hits = ctx.register.search(words)
+    total, hits = ctx.register.search(words, limit=page * ctx.page_size)
     if not hits:
         reply = Reply(f"Nothing in the register matches “{words}”", kind="list")
         close = ctx.register.index().close_titles(words)
@@ -26,8 +26,8 @@ def search_command(ctx: Context, args: str) -> Reply:
             reply.suggestions = [s.reference for s in close]
         return reply
     items = [mod_item(h.summary) for h in hits]
-    return paged(ctx, f"Search: {words}", items, page, f"search {words}",
-                 summary=f"{plural(len(hits), 'modification')} match.")
+    return paged(ctx, f"Search: {words}", items, page, f"search {words}", total=total,
+                 summary=f"{plural(total, 'modification')} match.")
 
 
 @command("phase", "phase <name>", "Modifications in a phase (Define, Refine, Report Phase, Change Board, Decision, ...)",

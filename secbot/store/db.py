@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from secbot.store.index import IndexCache
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +108,11 @@ def upgrade(engine: Engine) -> bool:
 
 @dataclass
 class Store:
-    """An upgraded database and its session factory."""
+    """An upgraded database, its session factory, and this process's index of it."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    index_cache: IndexCache = field(default_factory=IndexCache)
 
     def session(self) -> Session:
         return self.sessions()

@@ -8,6 +8,8 @@ per process and keyed on ``RegisterState.revision``, so replicas pick up each ot
 from __future__ import annotations
 
 import bisect
+import gc
+import heapq
 import re
 import threading
 from collections import defaultdict
@@ -102,25 +104,27 @@ class RegisterIndex:
                     merged[position] = (weight, name)
         return merged
 
-    def search(self, text: str) -> list[SearchHit]:
+    def search(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
+        """(how many modifications match every meaningful word, the best ``limit`` of them ranked)."""
         query = words(text)
         meaningful = [w for w in query if w not in STOPWORDS] or query
         if not meaningful:
-            return []
-        scores: dict[int, float] | None = None
+            return 0, []
+        scores: dict[int, float] = {}
         matched: dict[int, str] = {}
-        for word in dict.fromkeys(meaningful):
+        for n, word in enumerate(dict.fromkeys(meaningful)):
             postings = self._matches(word)
-            if scores is None:
+            if n == 0:
                 scores = {position: weight for position, (weight, _) in postings.items()}
                 matched = {position: name for position, (_, name) in postings.items()}
             else:
                 scores = {p: s + postings[p][0] for p, s in scores.items() if p in postings}
             if not scores:
-                return []
-        assert scores is not None
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -self._entries[kv[0]].number))
-        return [SearchHit(self._entries[p].summary, score, matched.get(p, "")) for p, score in ranked]
+                return 0, []
+        entries = self._entries
+        rank = lambda p: (-scores[p], -entries[p].number)  # noqa: E731 - best score, then newest
+        best = heapq.nsmallest(limit, scores, key=rank) if limit is not None else sorted(scores, key=rank)
+        return len(scores), [SearchHit(entries[p].summary, scores[p], matched.get(p, "")) for p in best]
 
     def summary(self, reference: str) -> ModSummary | None:
         position = self.by_reference.get(reference)
@@ -157,6 +161,13 @@ class IndexCache:
             return self._index
         with self._lock:
             if self._index is None or self._revision != current:
+                # The index is millions of long-lived objects: freezing them keeps full garbage
+                # collections (100 ms pauses on a 10,000-modification register) from rescanning them.
+                # Unfreeze first so that the index being replaced can be collected.
+                gc.unfreeze()
+                self._index = None
                 self._index = RegisterIndex.build(session)
                 self._revision = current
+                gc.collect()
+                gc.freeze()
             return self._index

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -17,7 +18,7 @@ from secbot.clock import Clock
 from secbot.formatting import long_date as _date
 from secbot.references import BareNumber, Ref, parse_reference, parse_url
 from secbot.store.db import Store
-from secbot.store.index import IndexCache, RegisterIndex
+from secbot.store.index import RegisterIndex
 from secbot.store.models import (
     AgendaItem,
     Assessment,
@@ -73,10 +74,9 @@ def _summary(mod: Modification) -> ModSummary:
 
 
 class Register:
-    def __init__(self, store: Store, clock: Clock, cache: IndexCache | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self._cache = cache or IndexCache()
 
     # -- plumbing ---------------------------------------------------------------------------
     def _session(self) -> Session:
@@ -87,7 +87,7 @@ class Register:
 
     def index(self) -> RegisterIndex:
         with self._session() as session:
-            return self._cache.get(session)
+            return self.store.index_cache.get(session)
 
     @staticmethod
     def _mod(session: Session, reference: str) -> Modification | None:
@@ -183,106 +183,19 @@ class Register:
             mod = self._mod(session, reference)
             if mod is None:
                 return None
-            assessments = self._assessments(session, today, Assessment.modification_id == mod.id)
-            placements = [
-                ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
-                for s, r in session.execute(
-                    select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == mod.id)
-                    .order_by(Release.date.is_(None), Release.date)
-                )
-            ]
-            timeline = self._timeline(session, mod)
-            recent = [entry for entry in timeline if entry.date <= today][-5:]
-            milestone = self._next_milestone(session, mod, today, assessments, placements)
-            return Status(self._detail(session, mod), milestone, assessments, placements, recent, today)
-
-    def _next_milestone(self, session: Session, mod: Modification, today: dt.date,
-                        assessments: list[AssessmentView], placements: list[ReleasePlacement]) -> Milestone | None:
-        dated: list[Milestone] = []
-        for meeting, item in session.execute(
-            select(Meeting, AgendaItem).join(AgendaItem)
-            .where(AgendaItem.modification_id == mod.id, Meeting.date >= today).order_by(Meeting.date)
-        ):
-            note = f": {item.note}" if item.note else ""
-            dated.append(Milestone(meeting.date, f"{MEETING_KINDS[meeting.kind]} on {_date(meeting.date)}{note}"))
-        for c in session.scalars(select(Consultation).where(Consultation.modification_id == mod.id)):
-            view = self._consultation_view(c, mod, today)
-            label = view.kind_label
-            if view.state == "open":
-                dated.append(Milestone(c.closes, f"{label} closes on {_date(c.closes)} "
-                                                 f"({view.closes_in_wd} working days left)"))
-            elif view.state == "upcoming":
-                dated.append(Milestone(c.opens, f"{label} opens on {_date(c.opens)}"))
-            elif view.state == "expected" and c.expected_week:
-                dated.append(Milestone(c.expected_week, f"{label} expected {c.expected_text or 'w/c ' + _date(c.expected_week)}"))
-        for p in placements:
-            if p.date and p.date >= today and p.status != "Implemented":
-                dated.append(Milestone(p.date, f"{p.release} on {_date(p.date)} ({p.status.lower()})"))
-        if dated:
-            return min(dated, key=lambda m: m.date)
-        last_vote = session.scalars(
-            select(Vote).where(Vote.modification_id == mod.id, Vote.date <= today).order_by(Vote.date.desc())
-        ).first()
-        if last_vote and last_vote.outcome in _PENDING_AUTHORITY:
-            decided = session.scalar(select(func.count()).select_from(Decision).where(
-                Decision.modification_id == mod.id, Decision.date >= last_vote.date, Decision.date <= today))
-            if not decided:
-                return Milestone(None, f"Authority decision pending: the Change Board "
-                                       f"{VOTE_OUTCOMES[last_vote.outcome]} on {_date(last_vote.date)}")
-        for a in assessments:
-            if a.is_open and a.accepted:
-                return Milestone(None, f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
-                                       f"against a {a.target_wd} WD target")
-        for p in placements:
-            if p.date is None and p.status != "Implemented":
-                return Milestone(None, f"{p.release} ({p.date_text or 'date to be confirmed'})")
-        return None
+            facts = _Facts.load(session, mod)
+            detail = self._detail(session, mod)
+        assessments = [_assessment_view(a, mod.reference, mod.title, today) for a in facts.assessments]
+        placements = [ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
+                      for s, r in facts.scope]
+        recent = [entry for entry in facts.timeline(mod) if entry.date <= today][-5:]
+        milestone = facts.next_milestone(mod, today, assessments, placements)
+        return Status(detail, milestone, assessments, placements, recent, today)
 
     def timeline(self, reference: str) -> list[TimelineEntry] | None:
         with self._session() as session:
             mod = self._mod(session, reference)
-            return self._timeline(session, mod) if mod else None
-
-    def _timeline(self, session: Session, mod: Modification) -> list[TimelineEntry]:
-        entries: list[TimelineEntry] = []
-        if mod.raised:
-            who = " by ".join(filter(None, ["Raised", mod.proposer]))
-            org = f" ({mod.organisation})" if mod.organisation else ""
-            entries.append(TimelineEntry(mod.raised, f"{who}{org}", mod.source))
-        for e in session.scalars(select(Event).where(Event.modification_id == mod.id)):
-            entries.append(TimelineEntry(e.date, e.text, e.source))
-        vote_days = set(session.scalars(select(Vote.date).where(Vote.modification_id == mod.id)))
-        for meeting, item in session.execute(
-            select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == mod.id)
-        ):
-            if meeting.kind == "change_board" and meeting.date in vote_days:
-                continue  # the vote itself says more than the agenda line
-            note = f": {item.note}" if item.note else ""
-            entries.append(TimelineEntry(meeting.date, f"{MEETING_KINDS[meeting.kind]}{note}", item.source))
-        for c in session.scalars(select(Consultation).where(Consultation.modification_id == mod.id)):
-            label = CONSULTATION_KINDS[c.kind]
-            if c.opens:
-                entries.append(TimelineEntry(c.opens, f"{label} opens (closes {_date(c.closes)})", c.source))
-            elif c.expected_week:
-                entries.append(TimelineEntry(c.expected_week, f"{label} expected {c.expected_text or ''}".strip(), c.source))
-        for a in session.scalars(select(Assessment).where(Assessment.modification_id == mod.id)):
-            for day, verb in ((a.requested, "requested"), (a.accepted, "accepted"), (a.returned, "returned"),
-                              (a.clock_restart, "clock restarted")):
-                if day:
-                    entries.append(TimelineEntry(day, f"DCC {ASSESSMENT_KINDS[a.kind]} {verb}", a.source))
-        for v in session.scalars(select(Vote).where(Vote.modification_id == mod.id)):
-            objective = f", SEC Objective {v.objective}" if v.objective else ""
-            entries.append(TimelineEntry(v.date, f"Change Board: {VOTE_OUTCOMES[v.outcome]}{objective}", v.source))
-        for d in session.scalars(select(Decision).where(Decision.modification_id == mod.id)):
-            by = d.authority or "The Authority"
-            cond = f" ({d.conditions})" if d.conditions else ""
-            entries.append(TimelineEntry(d.date, f"{by} {d.outcome}{cond}", d.source))
-        for s, r in session.execute(select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == mod.id)):
-            if r.date:
-                status = SCOPE_STATUSES.get(s.status, s.status)
-                entries.append(TimelineEntry(r.date, f"{r.name} ({status})", s.source))
-        entries.sort(key=lambda e: e.date)
-        return entries
+            return _Facts.load(session, mod).timeline(mod) if mod else None
 
     # -- assessments ------------------------------------------------------------------------
     def assessments(self, *, open: bool | None = None, completed_since: dt.date | None = None) -> list[AssessmentView]:
@@ -302,25 +215,14 @@ class Register:
         return views
 
     def _assessments(self, session: Session, today: dt.date, where) -> list[AssessmentView]:
-        # Open assessments are counted to the end of the last complete reporting month, as SECAS do.
-        counted_to = end_of_previous_month(today)
-        views = []
-        for a, reference, title in session.execute(
+        return [_assessment_view(a, reference, title, today) for a, reference, title in session.execute(
             select(Assessment, Modification.reference, Modification.title).join(Modification)
-            .where(where).order_by(Assessment.accepted, Modification.reference)
-        ):
-            is_open = a.returned is None or a.returned > today
-            start = a.clock_restart or a.accepted
-            end = counted_to if is_open else a.returned
-            duration = report_duration_wd(start, end) if start else None
-            views.append(AssessmentView(reference, title, a.kind, a.round, a.requested, a.accepted,
-                                        None if is_open else a.returned, a.target_wd, a.clock_restart,
-                                        a.note, duration, counted_to if is_open else None))
-        return views
+            .where(where).order_by(Assessment.accepted, Modification.reference))]
 
     # -- lists ------------------------------------------------------------------------------
-    def search(self, text: str) -> list[SearchHit]:
-        return self.index().search(text)
+    def search(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
+        """How many modifications match, and the best ``limit`` of them."""
+        return self.index().search(text, limit)
 
     def by_phase(self, phase: str) -> list[ModSummary]:
         with self._session() as session:
@@ -382,27 +284,11 @@ class Register:
                            meeting.agenda_published, meeting.url, items)
 
     # -- consultations ----------------------------------------------------------------------
-    def _consultation_view(self, c: Consultation, mod: Modification | ModSummary, today: dt.date) -> ConsultationView:
-        closes_in = None
-        if c.opens and c.opens <= today and (c.closes is None or c.closes >= today):
-            state = "open"
-            closes_in = deadline_working_days_between(today, c.closes) if c.closes else None
-        elif c.opens and c.opens > today:
-            state = "upcoming"
-        elif c.opens is None and c.expected_week and c.expected_week + dt.timedelta(days=6) >= today:
-            state = "expected"
-        elif c.opens is None and not c.expected_week and c.expected_text:
-            state = "expected-undated"
-        else:
-            state = "closed"
-        return ConsultationView(mod.reference, mod.title, c.kind, CONSULTATION_KINDS[c.kind], c.opens, c.closes,
-                                c.expected_week, c.expected_text, c.url, c.note, state, closes_in)
-
     def consultations(self, states: tuple[str, ...] = ("open", "upcoming", "expected")) -> list[ConsultationView]:
         today = self.today()
         with self._session() as session:
-            views = [self._consultation_view(c, m, today) for c, m in session.execute(
-                select(Consultation, Modification).join(Modification))]
+            views = [_consultation_view(c, reference, title, today) for c, reference, title in session.execute(
+                select(Consultation, Modification.reference, Modification.title).join(Modification))]
         chosen = [v for v in views if v.state in states]
         chosen.sort(key=lambda v: (v.closes or v.opens or v.expected_week or dt.date.max, v.reference))
         return chosen
@@ -477,3 +363,140 @@ class Register:
     def page(self, items: list, page: int, size: int) -> Page:
         start = (page - 1) * size
         return Page(len(items), items[start:start + size])
+
+
+def _assessment_view(a: Assessment, reference: str, title: str | None, today: dt.date) -> AssessmentView:
+    # Open assessments are counted to the end of the last complete reporting month, as SECAS do.
+    counted_to = end_of_previous_month(today)
+    is_open = a.returned is None or a.returned > today
+    start = a.clock_restart or a.accepted
+    end = counted_to if is_open else a.returned
+    duration = report_duration_wd(start, end) if start else None
+    return AssessmentView(reference, title, a.kind, a.round, a.requested, a.accepted,
+                          None if is_open else a.returned, a.target_wd, a.clock_restart, a.note, duration,
+                          counted_to if is_open else None)
+
+
+def consultation_state(c: Consultation, today: dt.date) -> tuple[str, int | None]:
+    """(open | upcoming | expected | expected-undated | closed, working days left while open)."""
+    if c.opens and c.opens <= today and (c.closes is None or c.closes >= today):
+        return "open", deadline_working_days_between(today, c.closes) if c.closes else None
+    if c.opens and c.opens > today:
+        return "upcoming", None
+    if c.opens is None and c.expected_week and c.expected_week + dt.timedelta(days=6) >= today:
+        return "expected", None
+    if c.opens is None and not c.expected_week and c.expected_text:
+        return "expected-undated", None
+    return "closed", None
+
+
+def _consultation_view(c: Consultation, reference: str, title: str | None, today: dt.date) -> ConsultationView:
+    state, closes_in = consultation_state(c, today)
+    return ConsultationView(reference, title, c.kind, CONSULTATION_KINDS[c.kind], c.opens, c.closes,
+                            c.expected_week, c.expected_text, c.url, c.note, state, closes_in)
+
+
+@dataclass
+class _Facts:
+    """Everything dated about one modification, fetched once; timeline and milestone derive from it."""
+
+    events: list[Event]
+    agenda: list[tuple[Meeting, AgendaItem]]
+    consultations: list[Consultation]
+    assessments: list[Assessment]
+    votes: list[Vote]
+    decisions: list[Decision]
+    scope: list[tuple[ReleaseScope, Release]]
+
+    @classmethod
+    def load(cls, session: Session, mod: Modification) -> _Facts:
+        of = mod.id
+        return cls(
+            events=list(session.scalars(select(Event).where(Event.modification_id == of))),
+            agenda=[tuple(r) for r in session.execute(
+                select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == of))],
+            consultations=list(session.scalars(select(Consultation).where(Consultation.modification_id == of))),
+            assessments=list(session.scalars(select(Assessment).where(Assessment.modification_id == of)
+                                             .order_by(Assessment.accepted))),
+            votes=list(session.scalars(select(Vote).where(Vote.modification_id == of).order_by(Vote.date))),
+            decisions=list(session.scalars(select(Decision).where(Decision.modification_id == of)
+                                           .order_by(Decision.date))),
+            scope=[tuple(r) for r in session.execute(
+                select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == of)
+                .order_by(Release.date.is_(None), Release.date))],
+        )
+
+    def timeline(self, mod: Modification) -> list[TimelineEntry]:
+        entries: list[TimelineEntry] = []
+        if mod.raised:
+            who = " by ".join(filter(None, ["Raised", mod.proposer]))
+            org = f" ({mod.organisation})" if mod.organisation else ""
+            entries.append(TimelineEntry(mod.raised, f"{who}{org}", mod.source))
+        entries += [TimelineEntry(e.date, e.text, e.source) for e in self.events]
+        vote_days = {v.date for v in self.votes}
+        for meeting, item in self.agenda:
+            if meeting.kind == "change_board" and meeting.date in vote_days:
+                continue  # the vote itself says more than the agenda line
+            note = f": {item.note}" if item.note else ""
+            entries.append(TimelineEntry(meeting.date, f"{MEETING_KINDS[meeting.kind]}{note}", item.source))
+        for c in self.consultations:
+            label = CONSULTATION_KINDS[c.kind]
+            if c.opens:
+                entries.append(TimelineEntry(c.opens, f"{label} opens (closes {_date(c.closes)})", c.source))
+            elif c.expected_week:
+                entries.append(TimelineEntry(c.expected_week, f"{label} expected {c.expected_text or ''}".strip(),
+                                             c.source))
+        for a in self.assessments:
+            for day, verb in ((a.requested, "requested"), (a.accepted, "accepted"), (a.returned, "returned"),
+                              (a.clock_restart, "clock restarted")):
+                if day:
+                    entries.append(TimelineEntry(day, f"DCC {ASSESSMENT_KINDS[a.kind]} {verb}", a.source))
+        for v in self.votes:
+            objective = f", SEC Objective {v.objective}" if v.objective else ""
+            entries.append(TimelineEntry(v.date, f"Change Board: {VOTE_OUTCOMES[v.outcome]}{objective}", v.source))
+        for d in self.decisions:
+            cond = f" ({d.conditions})" if d.conditions else ""
+            entries.append(TimelineEntry(d.date, f"{d.authority or 'The Authority'} {d.outcome}{cond}", d.source))
+        for s, r in self.scope:
+            if r.date:
+                entries.append(TimelineEntry(r.date, f"{r.name} ({SCOPE_STATUSES.get(s.status, s.status)})", s.source))
+        entries.sort(key=lambda e: e.date)
+        return entries
+
+    def next_milestone(self, mod: Modification, today: dt.date, assessments: list[AssessmentView],
+                       placements: list[ReleasePlacement]) -> Milestone | None:
+        """The earliest dated thing ahead; else what the modification is waiting for."""
+        dated: list[Milestone] = []
+        for meeting, item in self.agenda:
+            if meeting.date >= today:
+                note = f": {item.note}" if item.note else ""
+                dated.append(Milestone(meeting.date, f"{MEETING_KINDS[meeting.kind]} on {_date(meeting.date)}{note}"))
+        for c in self.consultations:
+            view = _consultation_view(c, mod.reference, mod.title, today)
+            if view.state == "open":
+                left = f" ({view.closes_in_wd} working days left)" if view.closes_in_wd is not None else ""
+                dated.append(Milestone(c.closes or today, f"{view.kind_label} closes on {_date(c.closes)}{left}"))
+            elif view.state == "upcoming":
+                dated.append(Milestone(c.opens, f"{view.kind_label} opens on {_date(c.opens)}"))
+            elif view.state == "expected":
+                when = c.expected_text or f"w/c {_date(c.expected_week)}"
+                dated.append(Milestone(c.expected_week, f"{view.kind_label} expected {when}"))
+        for p in placements:
+            if p.date and p.date >= today and p.status != "Implemented":
+                dated.append(Milestone(p.date, f"{p.release} on {_date(p.date)} ({p.status.lower()})"))
+        if dated:
+            return min(dated, key=lambda m: m.date)
+        past_votes = [v for v in self.votes if v.date <= today]
+        if past_votes and past_votes[-1].outcome in _PENDING_AUTHORITY:
+            last = past_votes[-1]
+            if not any(last.date <= d.date <= today for d in self.decisions):
+                return Milestone(None, f"Authority decision pending: the Change Board "
+                                       f"{VOTE_OUTCOMES[last.outcome]} on {_date(last.date)}")
+        for a in assessments:
+            if a.is_open and a.accepted:
+                return Milestone(None, f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
+                                       f"against a {a.target_wd} WD target")
+        for p in placements:
+            if p.date is None and p.status != "Implemented":
+                return Milestone(None, f"{p.release} ({p.date_text or 'date to be confirmed'})")
+        return None

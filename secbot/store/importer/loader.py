@@ -103,12 +103,16 @@ class ImportFailed(Exception):
     """Nothing was imported. ``errors`` has one line per problem (at most ``MAX_ERRORS``)."""
 
     def __init__(self, errors: list[str]):
-        self.errors = errors[:MAX_ERRORS]
+        self.errors = list(errors[:MAX_ERRORS])
         self.total = len(errors)
+        self._all = list(errors)
         lines = list(self.errors)
         if self.total > len(self.errors):
             lines.append(f"... and {self.total - len(self.errors)} more errors")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):  # survive pickling (multiprocessing, task queues) with its lines intact
+        return (type(self), (self._all,))
 
 
 @dataclass
@@ -319,9 +323,9 @@ def _validate(raws: list[readers.RawFile], caller_source: SourceIn | None) -> _P
         elif raw.auto_source:
             auto = SourceIn(key=f"import:{raw.name}"[:80], title=raw.name)
             default = auto.key
-        for table in FLAT_TABLES:
+        for table, rows in raw.tables.items():  # in file order, so errors come in file order
             model = FLAT_TABLES[table]
-            for label, data in raw.tables.get(table, []):
+            for label, data in rows:
                 where = f"{raw.name}: {label}"
                 row = validate(model, where, data)
                 if row is None:

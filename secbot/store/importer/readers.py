@@ -477,11 +477,11 @@ def read_yaml(path: Path, content: bytes) -> RawFile:
                 errors.append(f"{name}: {label}: expected a mapping of fields, got {entry!r}")
                 continue
             entry = dict(entry)
+            raw.add(key, label, entry)  # before its children, so errors come in file order
             if key == "meetings":
                 _split_children(raw, entry, "items", "agenda_items", f"{key}[{index}]", label, errors)
             elif key == "releases":
                 _split_children(raw, entry, "scope", "release_scope", f"{key}[{index}]", label, errors)
-            raw.add(key, label, entry)
     if errors:
         raise ReadError(errors)
     return raw
