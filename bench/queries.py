@@ -22,20 +22,20 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synthetic import WORDS, add_history, write_modifications_csv  # noqa: E402
-from secbot.clock import Clock  # noqa: E402
-from secbot.commands import Context, dispatch  # noqa: E402
-from secbot.store.db import make_engine, prepare_store  # noqa: E402
-from secbot.store.importer.loader import import_paths  # noqa: E402
-from secbot.store.models import Modification  # noqa: E402
-from secbot.store.queries import Register  # noqa: E402
+from bench.synthetic import WORDS, add_history, write_modifications_csv
+from secbot.clock import Clock
+from secbot.commands import Context, dispatch
+from secbot.store.db import make_engine, prepare_store
+from secbot.store.importer.loader import import_paths
+from secbot.store.models import Modification
+from secbot.store.queries import Register
 
 TARGETS_MS = {"status": 10.0, "search": 30.0}
 
 
 def percentile(samples: list[float], pct: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def timed(fn, inputs: list) -> list[float]:
@@ -101,8 +101,10 @@ def main() -> int:
 
     base = statistics.median(results["bare PK SELECT (baseline)"])
     rss_mb = psutil.Process().memory_info().rss / 2**20
-    print(f"secbot query benchmark — {engine.dialect.name}, {counts['modifications']} modifications, "
-          f"{counts['events']} events, {counts['agenda_items']} agenda items")
+    print(
+        f"secbot query benchmark — {engine.dialect.name}, {counts['modifications']} modifications, "
+        f"{counts['events']} events, {counts['agenda_items']} agenda items"
+    )
     print(f"{'query':30} {'p50 ms':>8} {'p99 ms':>8} {'p50/base':>9} {'p99/base':>9}  target")
     for name, samples in results.items():
         p50, p99 = percentile(samples, 50), percentile(samples, 99)
@@ -111,8 +113,10 @@ def main() -> int:
         verdict = "" if target is None else (f"p99 ≤ {target:g} ms: {'PASS' if p99 <= target else 'FAIL'}")
         print(f"{name:30} {p50:8.2f} {p99:8.2f} {p50 / base:9.1f} {p99 / base:9.1f}  {verdict}")
     print(f"search index build (once per register revision): {index_build_ms:.0f} ms")
-    print(f"import of a {args.mods}-row modifications CSV: {import_s:.2f} s "
-          f"(target ≤ 5 s: {'PASS' if import_s <= 5 else 'FAIL'}) — {result.summary_text()[:120]}")
+    print(
+        f"import of a {args.mods}-row modifications CSV: {import_s:.2f} s "
+        f"(target ≤ 5 s: {'PASS' if import_s <= 5 else 'FAIL'}) — {result.summary_text()[:120]}"
+    )
     print(f"resident memory: {rss_mb:.0f} MB (target ≤ 200 MB: {'PASS' if rss_mb <= 200 else 'FAIL'})")
     return 0
 

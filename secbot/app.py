@@ -22,7 +22,8 @@ class App:
 
 
 def build(settings: Settings, *, load_sample: bool | None = None) -> App:
-    store = open_store(settings.resolved_database_url,
-                       load_sample=settings.load_sample if load_sample is None else load_sample)
+    store = open_store(
+        settings.resolved_database_url, load_sample=settings.load_sample if load_sample is None else load_sample
+    )
     clock = Clock(settings.zone, settings.today)
     return App(settings, store, Register(store, clock))

@@ -27,11 +27,16 @@ def _day(text: str) -> dt.date:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--today", type=_day, metavar="YYYY-MM-DD",
-                        help="answer as the register stood on this day (default: today in Europe/London)")
+    common.add_argument(
+        "--today",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="answer as the register stood on this day (default: today in Europe/London)",
+    )
     common.add_argument("--database-url", metavar="URL", help="override SECBOT_DATABASE_URL")
-    parser = argparse.ArgumentParser(prog="secbot", description="The SEC Modifications Register in chat.",
-                                     parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="secbot", description="The SEC Modifications Register in chat.", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"secbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", parents=[common], help="run the service (the shell door when no chat credentials are set)")
@@ -60,8 +65,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     settings = _settings(args)
     try:
         return _run(args, settings)
@@ -109,7 +116,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from secbot.chat.shell import run_shell
 
         if args.command == "serve":
-            log.info("no chat credentials are set: serving the local shell door (database %s)",
-                     settings.resolved_database_url.split("@")[-1])
+            log.info(
+                "no chat credentials are set: serving the local shell door (database %s)",
+                settings.resolved_database_url.split("@")[-1],
+            )
         return run_shell(app.context(), history_file=settings.data_dir / "shell_history")
     raise AssertionError(args.command)

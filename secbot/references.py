@@ -38,8 +38,11 @@ class BareNumber:
     def candidates(self) -> list[Ref]:
         if self.four_digits:
             return [Ref("SECMP", self.number, self.suffix)]
-        return [Ref("MP", self.number, self.suffix), Ref("DP", self.number, self.suffix),
-                Ref("SECMP", self.number, self.suffix)]
+        return [
+            Ref("MP", self.number, self.suffix),
+            Ref("DP", self.number, self.suffix),
+            Ref("SECMP", self.number, self.suffix),
+        ]
 
 
 # Digits as PDF extraction corrupts them: O and Q for 0 (MPO78, MPQ77, MP0O90, SECMPO0067).

@@ -49,8 +49,12 @@ def render_text(reply: Reply) -> str:
         lines += [f"{link.label}: {link.url}" for link in reply.links]
     if reply.actions:
         lines.append("")
-        lines.append("Try: " + " | ".join(f"{a.label} → `{a.command}`" if a.label != a.command else f"`{a.command}`"
-                                           for a in reply.actions))
+        lines.append(
+            "Try: "
+            + " | ".join(
+                f"{a.label} → `{a.command}`" if a.label != a.command else f"`{a.command}`" for a in reply.actions
+            )
+        )
     if reply.footer:
         lines.append("")
         lines += _wrap(reply.footer)

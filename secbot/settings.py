@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     today: dt.date | None = None
     load_sample: bool = True
-    register_url: str = (
-        "https://www.smartenergycodecompany.co.uk/modifications/modifications-register-information/modifications-register"
-    )
+    register_url: str = "https://www.smartenergycodecompany.co.uk/modifications/modifications-register-information/modifications-register"
 
     @field_validator("timezone")
     @classmethod

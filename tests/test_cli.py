@@ -13,8 +13,14 @@ import pytest
 SECBOT = [sys.executable, "-m", "secbot"]
 
 
-def run(args: list[str], db_url: str, *, stdin: str | None = None, extra_env: dict | None = None,
-        data_dir: Path | None = None):
+def run(
+    args: list[str],
+    db_url: str,
+    *,
+    stdin: str | None = None,
+    extra_env: dict | None = None,
+    data_dir: Path | None = None,
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECBOT_")}
     env["SECBOT_DATABASE_URL"] = db_url
     if data_dir:
@@ -41,11 +47,14 @@ def test_ask_mp161_on_first_start_loads_the_sample(cli_db):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("SECMP7", "SECMP0007: Firmware updates to IHDs and PPMIDs"),
-    ("MPO78", "MP078"),
-    ("mp 122a", "MP122A"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SECMP7", "SECMP0007: Firmware updates to IHDs and PPMIDs"),
+        ("MPO78", "MP078"),
+        ("mp 122a", "MP122A"),
+    ],
+)
 def test_ask_finds_reference_forms(cli_db, text, expected):
     result = run(["ask", text], cli_db)
     assert result.returncode == 0
@@ -105,8 +114,10 @@ def test_db_upgrade_and_import(db_url, tmp_path):
     result = run(["db", "upgrade"], db_url)
     assert "already at revision" in result.stdout
     good = tmp_path / "register.yaml"
-    good.write_text("source: {key: T, title: Test register, issued: 2024-01-01}\n"
-                    "modifications: [{reference: MP500, title: A new modification, phase: Refine}]\n")
+    good.write_text(
+        "source: {key: T, title: Test register, issued: 2024-01-01}\n"
+        "modifications: [{reference: MP500, title: A new modification, phase: Refine}]\n"
+    )
     result = run(["import", str(good)], db_url)
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout

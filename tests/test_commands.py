@@ -34,18 +34,30 @@ def test_status_card_of_mp161(ask):
     assert reply.kind == "card"
     assert reply.title == "MP161: Significant Code Review – Retail Code Consolidation"
     assert "Awaiting Authority Decision" in text
-    assert "Authority decision pending: the Change Board recommended to the Authority for approval on 26 May 2021" in text
+    assert (
+        "Authority decision pending: the Change Board recommended to the Authority for approval on 26 May 2021" in text
+    )
     assert [a.command for a in reply.actions] == ["MP161 timeline"]
     assert reply.links and reply.links[0].url.startswith("https://")
     assert "Change Status Report – June 2021" in reply.footer
 
 
-@pytest.mark.parametrize(("typed", "reference"), [
-    ("SECMP7", "SECMP0007"), ("MPO78", "MP078"), ("mp 122a", "MP122A"), ("/sec mp-161", "MP161"),
-    ("secmp 7", "SECMP0007"), ("SECMP-23", "SECMP0023"), ("161", "MP161"), ("0026", "SECMP0026"),
-    ("https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-6", "SECMP0006"),
-    ("@secbot MP0O90", "MP090"), ("[D165", "DP165"),
-])
+@pytest.mark.parametrize(
+    ("typed", "reference"),
+    [
+        ("SECMP7", "SECMP0007"),
+        ("MPO78", "MP078"),
+        ("mp 122a", "MP122A"),
+        ("/sec mp-161", "MP161"),
+        ("secmp 7", "SECMP0007"),
+        ("SECMP-23", "SECMP0023"),
+        ("161", "MP161"),
+        ("0026", "SECMP0026"),
+        ("https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-6", "SECMP0006"),
+        ("@secbot MP0O90", "MP090"),
+        ("[D165", "DP165"),
+    ],
+)
 def test_every_reference_form_finds_its_modification(ask, typed, reference):
     reply, _ = ask(typed)
     assert reply.kind == "card", reply.summary
@@ -74,7 +86,7 @@ def test_draft_proposal_next_milestone_is_the_panel(ask):
 
 
 def test_released_modification_shows_its_release(ask):
-    reply, text = ask("MP144")
+    _reply, text = ask("MP144")
     assert "June 2021 SEC Release on 24 June 2021 (approved)" in text
     assert "Self-Governance" in text
 
@@ -101,7 +113,7 @@ def test_timeline(ask):
 
 
 def test_search(ask):
-    reply, text = ask("search firmware")
+    reply, _text = ask("search firmware")
     refs = [i.reference for s in reply.sections for i in s.items]
     assert {"SECMP0007", "SECMP0009", "SECMP0024"} <= set(refs)
     assert refs[0] in ("SECMP0007", "SECMP0009", "SECMP0024")  # title matches rank above summary matches
@@ -110,7 +122,7 @@ def test_search(ask):
 
 
 def test_search_with_nothing_found_is_polite(ask):
-    reply, text = ask("search zzzqqq")
+    reply, _text = ask("search zzzqqq")
     assert reply.title == "Nothing in the register matches “zzzqqq”"
 
 
@@ -161,18 +173,25 @@ def test_consultations_expected(ask):
 def test_consultation_open_counts_deadline_working_days(empty_store):
     from secbot.store.importer.loader import import_paths
 
-    import_file = empty_store  # noqa: F841 - documents intent
     # A consultation over the 2021 Spring Bank Holiday: 28 May -> 2 June is 2 working days.
-    path = _write_yaml(empty_store, """
+    path = _write_yaml(
+        empty_store,
+        """
 source: {key: T, title: Test, issued: 2021-05-01}
 modifications: [{reference: MP200, title: Test mod, phase: Refine}]
 consultations: [{reference: MP200, kind: refinement, opens: 2021-05-20, closes: 2021-06-02}]
-""")
+""",
+    )
     import_paths(empty_store, [path])
     reply, text = ask_on(empty_store, "consultations open", dt.date(2021, 5, 28))
     assert "closes 2 June 2021 — 2 working days left" in text
     reply, text = ask_on(empty_store, "MP200", dt.date(2021, 5, 28))
     assert "Refinement Consultation closes on 2 June 2021 (2 working days left)" in text
+    reply, _ = ask_on(empty_store, "which consultations are closing?", dt.date(2021, 5, 28))
+    assert reply.title == "Consultations closing soon"
+    assert [i.reference for i in reply.sections[0].items] == ["MP200"]
+    reply, text = ask_on(empty_store, "consultations closing", dt.date(2021, 5, 20))  # 8 working days left
+    assert "No consultation closes within 5 working days of 20 May 2021." in text
 
 
 def _write_yaml(store, body: str):
@@ -210,7 +229,11 @@ def test_dcc_open_durations_match_the_june_2021_report(ask):
     reply, _ = ask("dcc")
     table = reply.sections[0].table
     assert [(r[0], r[1], r[4]) for r in table.rows] == [
-        ("MP107", "IA", "130 WD"), ("SECMP0024", "IA", "36 WD"), ("MP078", "IA", "16 WD"), ("MP104", "IA", "14 WD")]
+        ("MP107", "IA", "130 WD"),
+        ("SECMP0024", "IA", "36 WD"),
+        ("MP078", "IA", "16 WD"),
+        ("MP104", "IA", "14 WD"),
+    ]
     assert "31 May 2021" in reply.summary
 
 
@@ -224,7 +247,7 @@ def test_dcc_completed_matches_the_june_2021_report(ask):
 
 
 def test_stats_counts_every_modification(ask, sample_store):
-    reply, text = ask("stats")
+    reply, _text = ask("stats")
     rows = reply.sections[0].table.rows
     total = sum(int(n) for _, n in rows)
     assert f"{total} modifications in the register." == reply.summary
@@ -232,17 +255,18 @@ def test_stats_counts_every_modification(ask, sample_store):
 
 
 def test_help_is_generated_from_the_registry(ask):
-    reply, text = ask("help")
+    _reply, text = ask("help")
     for cmd in REGISTRY:
         assert cmd.usage in text
     reply, text = ask("help search")
     assert "search firmware" in text
-    reply, text = ask("help nope")
+    assert [a.command for a in reply.actions] == ["search firmware", "search DCC alerts"]
+    _reply, text = ask("help nope")
     assert "There is no command called “nope”" in text
 
 
 def test_anything_else_gets_help_not_an_error(ask):
-    reply, text = ask("what is the meaning of life")
+    reply, _text = ask("what is the meaning of life")
     assert reply.kind == "help"
     reply, _ = ask("")
     assert reply.kind == "help"
@@ -255,9 +279,39 @@ def test_as_of_today_changes_what_is_next(ask):
     assert "Authority decision pending" in text
 
 
-_WORDS = st.sampled_from(["MP161", "mp", "161", "wg", "next", "last", "search", "release", "June", "2021",
-                          "dcc", "open", "completed", "page", "0", "-1", "99999", "phase", "list", "help",
-                          "consultations", "timeline", "decisions", "stats", "SECMP-", "http://x/", "?", "'", "<&>"])
+_WORDS = st.sampled_from(
+    [
+        "MP161",
+        "mp",
+        "161",
+        "wg",
+        "next",
+        "last",
+        "search",
+        "release",
+        "June",
+        "2021",
+        "dcc",
+        "open",
+        "completed",
+        "page",
+        "0",
+        "-1",
+        "99999",
+        "phase",
+        "list",
+        "help",
+        "consultations",
+        "timeline",
+        "decisions",
+        "stats",
+        "SECMP-",
+        "http://x/",
+        "?",
+        "'",
+        "<&>",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -266,3 +320,29 @@ def test_no_input_makes_a_command_fail(sample_store, text):
     reply = dispatch(text, Context(Register(sample_store, Clock(LONDON, REPORT_DAY))))
     assert reply.title != "Sorry, something went wrong", text
     render_text(reply)
+
+
+def test_a_converted_draft_answers_with_its_modification_proposal(empty_store):
+    from secbot.store.importer.loader import import_paths
+
+    path = _write_yaml(
+        empty_store,
+        """
+source: {key: T, title: Test, issued: 2021-07-01}
+modifications:
+  - {reference: DP162, title: SEC changes required to deliver MHHS, phase: Define}
+  - {reference: MP162, title: SEC changes required to deliver MHHS, phase: Refine, status: Refinement}
+conversions: [{draft: DP162, proposal: MP162, date: 2021-06-18, next_phase: Refine}]
+""",
+    )
+    import_paths(empty_store, [path])
+    reply, text = ask_on(empty_store, "DP162")
+    assert reply.title.startswith("MP162")
+    assert "(DP162 became MP162)" in reply.summary
+    assert "Converted from: DP162" in text
+
+
+def test_a_pasted_web_address_without_a_reference_matches_the_title(ask):
+    reply, text = ask("https://smartenergycodecompany.co.uk/modifications/significant-code-review-retail-code-consolidation/")
+    assert reply.title.startswith("MP161")
+    assert "matched the web address to the title" in reply.summary

@@ -62,8 +62,11 @@ def test_no_input_raises(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["DP", "MP", "SECMP", "mp ", "secmp-", "Mp-"]), st.integers(1, 9999),
-       st.sampled_from(["", "A", "b"]))
+@given(
+    st.sampled_from(["DP", "MP", "SECMP", "mp ", "secmp-", "Mp-"]),
+    st.integers(1, 9999),
+    st.sampled_from(["", "A", "b"]),
+)
 def test_generated_references_round_trip(prefix, number, suffix):
     parsed = parse_reference(f"{prefix}{number}{suffix}")
     assert isinstance(parsed, Ref)

@@ -18,15 +18,30 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
     assert upgrade(engine) is False
     assert current_revision(engine) == head_revision(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"modifications", "earlier_titles", "conversions", "events", "meetings", "agenda_items",
-            "consultations", "assessments", "votes", "decisions", "releases", "release_scope", "sources",
-            "register_state", "imports"} <= tables
+    assert {
+        "modifications",
+        "earlier_titles",
+        "conversions",
+        "events",
+        "meetings",
+        "agenda_items",
+        "consultations",
+        "assessments",
+        "votes",
+        "decisions",
+        "releases",
+        "release_scope",
+        "sources",
+        "register_state",
+        "imports",
+    } <= tables
 
 
 def test_sample_loads_once_when_several_processes_start_together(db_url):
-    code = ("import sys; from secbot.store.db import open_store; open_store(sys.argv[1])")
-    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
+    code = "import sys; from secbot.store.db import open_store; open_store(sys.argv[1])"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     engine = make_engine(db_url)

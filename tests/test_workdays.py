@@ -15,12 +15,15 @@ from secbot.workdays import (
 MAY_END = dt.date(2021, 5, 31)
 
 
-@pytest.mark.parametrize(("accepted", "expected"), [
-    (dt.date(2020, 12, 1), 130),  # MP107 IA
-    (dt.date(2021, 4, 12), 36),   # SECMP0024 IA
-    (dt.date(2021, 5, 10), 16),   # MP078 IA
-    (dt.date(2021, 5, 12), 14),   # MP104 IA
-])
+@pytest.mark.parametrize(
+    ("accepted", "expected"),
+    [
+        (dt.date(2020, 12, 1), 130),  # MP107 IA
+        (dt.date(2021, 4, 12), 36),  # SECMP0024 IA
+        (dt.date(2021, 5, 10), 16),  # MP078 IA
+        (dt.date(2021, 5, 12), 14),  # MP104 IA
+    ],
+)
 def test_report_durations_reproduce_the_june_2021_report(accepted, expected):
     assert report_duration_wd(accepted, MAY_END) == expected
 

@@ -6,6 +6,7 @@ chat platform is configured.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -28,13 +29,15 @@ def ask(ctx: Context, text: str, fmt: str = "text") -> tuple[str, Reply]:
     return (render_json(reply) if fmt == "json" else render_text(reply)), reply
 
 
-def run_shell(ctx: Context, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-              history_file: Path | None = None) -> int:
+def run_shell(
+    ctx: Context, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None
+) -> int:
     interactive = stdin.isatty()
     if interactive:
         _enable_history(history_file)
-        stdout.write("secbot shell: ask about the SEC Modifications Register. `help` lists commands; "
-                     "`quit` or Ctrl-D leaves.\n")
+        stdout.write(
+            "secbot shell: ask about the SEC Modifications Register. `help` lists commands; `quit` or Ctrl-D leaves.\n"
+        )
     while True:
         try:
             line = input(PROMPT) if interactive else stdin.readline()
@@ -61,10 +64,8 @@ def _enable_history(history_file: Path | None) -> None:
     if history_file is None:
         return
     history_file.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(history_file)
-    except OSError:
-        pass
     import atexit
 
     readline.set_history_length(1000)

@@ -25,8 +25,18 @@ def mod_item(summary: ModSummary, detail: str | None = None) -> Item:
     return Item(summary.label, detail if detail is not None else phase, summary.reference)
 
 
-def paged(ctx: Context, title: str, items: list[Item], page: int, command: str, *, total: int | None = None,
-          summary: str | None = None, empty: str = "Nothing to show.", heading: str | None = None) -> Reply:
+def paged(
+    ctx: Context,
+    title: str,
+    items: list[Item],
+    page: int,
+    command: str,
+    *,
+    total: int | None = None,
+    summary: str | None = None,
+    empty: str = "Nothing to show.",
+    heading: str | None = None,
+) -> Reply:
     """A list reply showing one page of ``items``, with a More action when more remain.
 
     ``items`` may stop at the end of the page asked for when ``total`` says how many there are.
@@ -35,7 +45,7 @@ def paged(ctx: Context, title: str, items: list[Item], page: int, command: str, 
     total = len(items) if total is None else total
     pages = max(1, -(-total // size))
     page = min(page, pages)
-    shown = items[(page - 1) * size: page * size]
+    shown = items[(page - 1) * size : page * size]
     reply = Reply(title, kind="list", summary=summary)
     if not items:
         reply.sections.append(Section(text=empty))

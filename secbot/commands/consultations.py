@@ -15,7 +15,9 @@ _CHOICES = {
     "upcoming": ("upcoming", "expected"),
     "expected": ("expected",),
     "all": ("open", "upcoming", "expected", "expected-undated", "closed"),
+    "closing": ("open",),
 }
+CLOSING_SOON_WD = 5
 
 
 def consultation_item(c: ConsultationView) -> Item:
@@ -34,21 +36,45 @@ def consultation_item(c: ConsultationView) -> Item:
     return Item(who, detail, c.reference)
 
 
-@command("consultations", "consultations [open|upcoming|all]", "Consultations open now, and those opening or expected soon",
-         aliases=("consultation",), examples=("consultations", "consultations open"))
+@command(
+    "consultations",
+    "consultations [open|closing|upcoming|all]",
+    "Consultations open now, closing within 5 working days, or opening or expected soon",
+    aliases=("consultation",),
+    examples=("consultations", "consultations open"),
+)
 def consultations_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
     word = words.lower()
     if word not in _CHOICES:
-        return Reply(f"“{words}” is not a consultation filter", kind="error",
-                     summary="Try `consultations`, `consultations open`, `consultations upcoming` or `consultations all`.")
-    views = ctx.register.consultations(_CHOICES[word])
+        return Reply(
+            f"“{words}” is not a consultation filter",
+            kind="error",
+            summary="Try `consultations`, `consultations open`, `consultations closing`, "
+            "`consultations upcoming` or `consultations all`.",
+        )
+    if word == "closing":
+        views = ctx.register.closing_soon(CLOSING_SOON_WD)
+    else:
+        views = ctx.register.consultations(_CHOICES[word])
     today = long_date(ctx.register.today())
-    title = {"open": "Open consultations", "upcoming": "Upcoming consultations",
-             "all": "All consultations"}.get(word, "Consultations")
-    empty = {"open": f"No consultation is open on {today}.",
-             "upcoming": f"No consultation is due to open after {today}."}.get(
-        word, f"No consultation is open or expected on {today}.")
-    return paged(ctx, title, [consultation_item(c) for c in views], page,
-                 f"consultations {word}".strip(), empty=empty,
-                 summary=f"As of {today}." if views else None)
+    title = {
+        "open": "Open consultations",
+        "upcoming": "Upcoming consultations",
+        "all": "All consultations",
+        "closing": "Consultations closing soon",
+    }.get(word, "Consultations")
+    empty = {
+        "open": f"No consultation is open on {today}.",
+        "closing": f"No consultation closes within {CLOSING_SOON_WD} working days of {today}.",
+        "upcoming": f"No consultation is due to open after {today}.",
+    }.get(word, f"No consultation is open or expected on {today}.")
+    return paged(
+        ctx,
+        title,
+        [consultation_item(c) for c in views],
+        page,
+        f"consultations {word}".strip(),
+        empty=empty,
+        summary=f"As of {today}." if views else None,
+    )

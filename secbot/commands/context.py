@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from secbot.store.queries import Register
-
 from secbot.settings import Settings
+from secbot.store.queries import Register
 
 DEFAULT_REGISTER_URL = Settings.model_fields["register_url"].default
 

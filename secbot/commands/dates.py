@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d %B %y", "%d %b %y", "%d-%b-%y",
-                "%d-%b-%Y", "%d %B, %Y")
+_DAY_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d %B %y",
+    "%d %b %y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %B, %Y",
+)
 _MONTH_FORMATS = ("%B %Y", "%b %Y", "%B %y", "%b %y", "%Y-%m", "%m/%Y")
 
 

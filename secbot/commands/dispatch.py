@@ -28,6 +28,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bwhen\b.*\b(working\s*group|wg)\b", re.I), "wg next"),
     (re.compile(r"\b(open|current|live)\s+consultations?\b", re.I), "consultations open"),
     (re.compile(r"\b(upcoming|expected|future)\s+consultations?\b", re.I), "consultations upcoming"),
+    (
+        re.compile(r"\bconsultations?\b.*\bclos(e|es|ing)\b|\bclosing\b.*\bconsultations?\b", re.I),
+        "consultations closing",
+    ),
     (re.compile(r"\bconsultations?\b", re.I), "consultations"),
     (re.compile(r"\b(next|upcoming)\s+(sec\s+)?release\b", re.I), "release next"),
     (re.compile(r"\b(open|outstanding|pending)\s+(dcc\s+)?(assessments?|ias?|pas?)\b", re.I), "dcc open"),
@@ -78,15 +82,20 @@ def dispatch(text: str, ctx: Context) -> Reply:
         return command.handler(ctx, args)
     except Exception:  # a user must never see a stack trace
         log.exception("command failed: %r", (text or "")[:200])
-        return Reply("Sorry, something went wrong", kind="error",
-                     summary="I couldn't answer that just now. The problem has been logged; please try again shortly.")
+        return Reply(
+            "Sorry, something went wrong",
+            kind="error",
+            summary="I couldn't answer that just now. The problem has been logged; please try again shortly.",
+        )
 
 
 def _not_understood(ctx: Context, text: str) -> Reply:
     total, _hits = ctx.register.search(text, limit=1) if len(text) <= 200 else (0, [])
     if total:
-        intro = (f"I didn't recognise a command in “{text}”, but {plural(total, 'modification')} "
-                 f"match those words: try `search {text}`. Commands I know:")
+        intro = (
+            f"I didn't recognise a command in “{text}”, but {plural(total, 'modification')} "
+            f"match those words: try `search {text}`. Commands I know:"
+        )
     else:
         intro = f"I didn't understand “{text[:100]}”. Here's what I can do:"
     return help_reply(intro)

@@ -8,19 +8,34 @@ from secbot.replies import Action, Field, Item, Reply, Section
 
 
 def help_reply(intro: str | None = None) -> Reply:
-    reply = Reply("secbot: the SEC Modifications Register", kind="help",
-                  summary=intro or "Ask about any modification by its reference, or use a command:")
+    reply = Reply(
+        "secbot: the SEC Modifications Register",
+        kind="help",
+        summary=intro or "Ask about any modification by its reference, or use a command:",
+    )
     reply.sections.append(Section(items=[Item(f"`{c.usage}`", c.summary) for c in REGISTRY if c.role == "reader"]))
-    reply.sections.append(Section(text="References can be written DP162, MP161, mp 161, MP-161, 161, MP122A, "
-                                       "SECMP0007, SECMP7 or pasted as a SECAS web address. "
-                                       "Add `--today YYYY-MM-DD` in the shell to ask as the register stood then."))
-    reply.actions = [Action("MP161", "MP161"), Action("Next Working Group", "wg"),
-                     Action("Consultations", "consultations")]
+    reply.sections.append(
+        Section(
+            text="References can be written DP162, MP161, mp 161, MP-161, 161, MP122A, "
+            "SECMP0007, SECMP7 or pasted as a SECAS web address. "
+            "Add `--today YYYY-MM-DD` in the shell to ask as the register stood then."
+        )
+    )
+    reply.actions = [
+        Action("MP161", "MP161"),
+        Action("Next Working Group", "wg"),
+        Action("Consultations", "consultations"),
+    ]
     return reply
 
 
-@command("help", "help [command]", "This list, or more about one command", aliases=("?", "commands"),
-         examples=("help", "help search"))
+@command(
+    "help",
+    "help [command]",
+    "This list, or more about one command",
+    aliases=("?", "commands"),
+    examples=("help", "help search"),
+)
 def help_command(ctx: Context, args: str) -> Reply:
     word = args.strip().lower()
     if not word:

@@ -10,8 +10,13 @@ from secbot.replies import Action, Field, Reply, Section, Table
 from secbot.vocabulary import PHASE_DESCRIPTIONS, PHASES, canonical_phase
 
 
-@command("search", "search <words>", "Find modifications by words in the title, summaries, proposer or organisation",
-         aliases=("find",), examples=("search firmware", "search DCC alerts"))
+@command(
+    "search",
+    "search <words>",
+    "Find modifications by words in the title, summaries, proposer or organisation",
+    aliases=("find",),
+    examples=("search firmware", "search DCC alerts"),
+)
 def search_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
     if not words:
@@ -26,12 +31,23 @@ def search_command(ctx: Context, args: str) -> Reply:
             reply.suggestions = [s.reference for s in close]
         return reply
     items = [mod_item(h.summary) for h in hits]
-    return paged(ctx, f"Search: {words}", items, page, f"search {words}", total=total,
-                 summary=f"{plural(total, 'modification')} match.")
+    return paged(
+        ctx,
+        f"Search: {words}",
+        items,
+        page,
+        f"search {words}",
+        total=total,
+        summary=f"{plural(total, 'modification')} match.",
+    )
 
 
-@command("phase", "phase <name>", "Modifications in a phase (Define, Refine, Report Phase, Change Board, Decision, ...)",
-         examples=("phase refine", "phase define"))
+@command(
+    "phase",
+    "phase <name>",
+    "Modifications in a phase (Define, Refine, Report Phase, Change Board, Decision, ...)",
+    examples=("phase refine", "phase define"),
+)
 def phase_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
     phase = canonical_phase(words) if words else None
@@ -41,13 +57,23 @@ def phase_command(ctx: Context, args: str) -> Reply:
         reply.actions = [Action(p, f"phase {p}") for p in PHASES[:5]]
         return reply
     mods = ctx.register.by_phase(phase)
-    return paged(ctx, f"{phase}: {plural(len(mods), 'modification')}", [mod_item(m, m.status) for m in mods], page,
-                 f"phase {phase}", summary=PHASE_DESCRIPTIONS[phase].capitalize() + ".",
-                 empty=f"No modification is in {phase}.")
+    return paged(
+        ctx,
+        f"{phase}: {plural(len(mods), 'modification')}",
+        [mod_item(m, m.status) for m in mods],
+        page,
+        f"phase {phase}",
+        summary=PHASE_DESCRIPTIONS[phase].capitalize() + ".",
+        empty=f"No modification is in {phase}.",
+    )
 
 
-@command("list", "list <status>", "Modifications with a status, in the register's own words (Approved, Withdrawn, ...)",
-         examples=("list approved", "list awaiting authority decision"))
+@command(
+    "list",
+    "list <status>",
+    "Modifications with a status, in the register's own words (Approved, Withdrawn, ...)",
+    examples=("list approved", "list awaiting authority decision"),
+)
 def list_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
     statuses = ctx.register.statuses()
@@ -57,17 +83,27 @@ def list_command(ctx: Context, args: str) -> Reply:
     if not mods and canonical_phase(words):
         return phase_command(ctx, args)
     if not mods:
-        return Reply(f"No modification has the status “{words}”", kind="error",
-                     summary="Statuses in the register: " + ", ".join(statuses) + ".")
-    return paged(ctx, f"{mods[0].status}: {plural(len(mods), 'modification')}",
-                 [mod_item(m, m.phase) for m in mods], page, f"list {words}")
+        return Reply(
+            f"No modification has the status “{words}”",
+            kind="error",
+            summary="Statuses in the register: " + ", ".join(statuses) + ".",
+        )
+    return paged(
+        ctx,
+        f"{mods[0].status}: {plural(len(mods), 'modification')}",
+        [mod_item(m, m.phase) for m in mods],
+        page,
+        f"list {words}",
+    )
 
 
 @command("stats", "stats", "How many modifications are in each stage", aliases=("summary",))
 def stats_command(ctx: Context, args: str) -> Reply:
     counts = ctx.register.stage_counts()
     total = sum(n for _, n in counts)
-    reply = Reply("Modifications in each stage", kind="list", summary=f"{plural(total, 'modification')} in the register.")
+    reply = Reply(
+        "Modifications in each stage", kind="list", summary=f"{plural(total, 'modification')} in the register."
+    )
     reply.sections.append(Section(table=Table(["Stage", "Modifications"], [[stage, str(n)] for stage, n in counts])))
     pending = ctx.register.pending_authority()
     if pending:

@@ -18,9 +18,18 @@ def meeting_reply(meeting: MeetingView, label: str) -> Reply:
     if meeting.agenda_published:
         reply.sections.append(Section(text=f"Provisional agenda announced on {long_date(meeting.agenda_published)}."))
     if meeting.items:
-        reply.sections.append(Section(heading="Agenda", items=[
-            mod_item(ModSummary(i.reference, i.title, i.phase, None), " · ".join(filter(None, [i.phase, i.note])) or None)
-            for i in meeting.items]))
+        reply.sections.append(
+            Section(
+                heading="Agenda",
+                items=[
+                    mod_item(
+                        ModSummary(i.reference, i.title, i.phase, None),
+                        " · ".join(filter(None, [i.phase, i.note])) or None,
+                    )
+                    for i in meeting.items
+                ],
+            )
+        )
     else:
         reply.sections.append(Section(text="The register has no agenda items for this meeting yet."))
     if meeting.url:
@@ -29,8 +38,13 @@ def meeting_reply(meeting: MeetingView, label: str) -> Reply:
     return reply
 
 
-@command("wg", "wg [next|last|<date>|<Month YYYY>]", "The next Working Group meeting and its agenda, or the last or a given one",
-         aliases=("working-group", "workinggroup"), examples=("wg", "wg last", "wg 2 June 2021", "wg July 2021"))
+@command(
+    "wg",
+    "wg [next|last|<date>|<Month YYYY>]",
+    "The next Working Group meeting and its agenda, or the last or a given one",
+    aliases=("working-group", "workinggroup"),
+    examples=("wg", "wg last", "wg 2 June 2021", "wg July 2021"),
+)
 def wg_command(ctx: Context, args: str) -> Reply:
     register = ctx.register
     today = register.today()
@@ -39,8 +53,11 @@ def wg_command(ctx: Context, args: str) -> Reply:
         found = register.meetings("working_group", which="next")
         if not found:
             last = register.meetings("working_group", which="last")
-            reply = Reply("No Working Group meeting is scheduled", kind="notice",
-                          summary=f"The register has no Working Group meeting on or after {long_date(today)}.")
+            reply = Reply(
+                "No Working Group meeting is scheduled",
+                kind="notice",
+                summary=f"The register has no Working Group meeting on or after {long_date(today)}.",
+            )
             if last:
                 reply.actions.append(Action(f"Last: {long_date(last[0].date)}", "wg last"))
             return reply
@@ -48,8 +65,11 @@ def wg_command(ctx: Context, args: str) -> Reply:
     if word in ("last", "previous", "latest"):
         found = register.meetings("working_group", which="last")
         if not found:
-            return Reply("No earlier Working Group meeting", kind="notice",
-                         summary=f"The register has no Working Group meeting before {long_date(today)}.")
+            return Reply(
+                "No earlier Working Group meeting",
+                kind="notice",
+                summary=f"The register has no Working Group meeting before {long_date(today)}.",
+            )
         return meeting_reply(found[0], "Last Working Group meeting.")
     day = parse_day(args, today)
     if day:
@@ -70,10 +90,13 @@ def wg_command(ctx: Context, args: str) -> Reply:
             return meeting_reply(found[0], "Working Group meeting.")
         if found:
             reply = Reply(f"Working Group meetings in {start:%B %Y}", kind="list")
-            reply.sections.append(Section(items=[Item(long_date(m.date), ", ".join(i.reference for i in m.items))
-                                                 for m in found]))
+            reply.sections.append(
+                Section(items=[Item(long_date(m.date), ", ".join(i.reference for i in m.items)) for m in found])
+            )
             return reply
-        return Reply(f"No Working Group meeting in {start:%B %Y}", kind="error",
-                     summary="Try `wg next` or `wg last`.")
-    return Reply(f"I can't read “{args.strip()}” as a date", kind="error",
-                 summary="Try `wg`, `wg last`, `wg 7 July 2021` or `wg July 2021`.")
+        return Reply(f"No Working Group meeting in {start:%B %Y}", kind="error", summary="Try `wg next` or `wg last`.")
+    return Reply(
+        f"I can't read “{args.strip()}” as a date",
+        kind="error",
+        summary="Try `wg`, `wg last`, `wg 7 July 2021` or `wg July 2021`.",
+    )

@@ -52,8 +52,16 @@ class Registry:
 REGISTRY = Registry()
 
 
-def command(name: str, usage: str, summary: str, *, aliases: tuple[str, ...] = (),
-            examples: tuple[str, ...] = (), details: str = "", role: str = "reader"):
+def command(
+    name: str,
+    usage: str,
+    summary: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    examples: tuple[str, ...] = (),
+    details: str = "",
+    role: str = "reader",
+):
     def register(handler: Handler) -> Handler:
         REGISTRY.add(Command(name, usage, summary, handler, aliases, examples, details, role))
         return handler

@@ -16,24 +16,38 @@ def release_reply(release: ReleaseView) -> Reply:
     kind = "Stand-alone release" if release.standalone else "SEC Release"
     reply = Reply(f"{release.name}", kind="list", summary=f"{kind}, {when}.")
     if release.scope:
-        reply.sections.append(Section(heading=plural(len(release.scope), "modification"), items=[
-            mod_item(ModSummary(s.reference, s.title, None, None), " · ".join(filter(None, [s.status, s.note])))
-            for s in release.scope]))
+        reply.sections.append(
+            Section(
+                heading=plural(len(release.scope), "modification"),
+                items=[
+                    mod_item(ModSummary(s.reference, s.title, None, None), " · ".join(filter(None, [s.status, s.note])))
+                    for s in release.scope
+                ],
+            )
+        )
     else:
         reply.sections.append(Section(text="No modification is scoped to this release in the register."))
     return reply
 
 
-@command("release", "release [next|<Month YYYY>|<name>]", "A SEC Release and the modifications in it",
-         aliases=("releases",), examples=("release", "release June 2021", "release November 2022"))
+@command(
+    "release",
+    "release [next|<Month YYYY>|<name>]",
+    "A SEC Release and the modifications in it",
+    aliases=("releases",),
+    examples=("release", "release June 2021", "release November 2022"),
+)
 def release_command(ctx: Context, args: str) -> Reply:
     register = ctx.register
     text = args.strip()
     if text.lower() in ("", "next", "upcoming"):
         upcoming = register.releases(upcoming=True)
         if not upcoming:
-            return Reply("No SEC Release is scheduled", kind="notice",
-                         summary=f"The register has no release dated on or after {long_date(register.today())}.")
+            return Reply(
+                "No SEC Release is scheduled",
+                kind="notice",
+                summary=f"The register has no release dated on or after {long_date(register.today())}.",
+            )
         reply = release_reply(upcoming[0])
         reply.actions = [Action(r.name, f"release {r.name}") for r in upcoming[1:4]]
         return reply
@@ -57,5 +71,7 @@ def release_command(ctx: Context, args: str) -> Reply:
 def _unknown(ctx: Context, text: str) -> Reply:
     names = [r.name for r in ctx.register.releases() if r.date]
     reply = Reply(f"No release called “{text}”", kind="error")
-    reply.summary = "Releases in the register: " + ", ".join(names[-6:]) + "." if names else "The register has no releases."
+    reply.summary = (
+        "Releases in the register: " + ", ".join(names[-6:]) + "." if names else "The register has no releases."
+    )
     return reply

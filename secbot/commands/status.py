@@ -11,18 +11,23 @@ from secbot.store.views import ModSummary, Status
 from secbot.vocabulary import ASSESSMENT_KINDS
 
 
-def resolve(ctx: Context, text: str) -> ModSummary | Reply:
+def resolve(ctx: Context, text: str) -> tuple[ModSummary, str | None] | Reply:
+    """The modification the user means (and how it was found, if not plainly), or a "did you mean"."""
     resolution = ctx.register.resolve(text)
-    return resolution.found if resolution.found else not_found(resolution)
+    return (resolution.found, resolution.note) if resolution.found else not_found(resolution)
 
 
 def status_reply(ctx: Context, text: str) -> Reply:
     found = resolve(ctx, text)
     if isinstance(found, Reply):
         return found
-    status = ctx.register.status(found.reference)
+    summary, note = found
+    status = ctx.register.status(summary.reference)
     assert status is not None
-    return _card(ctx, status)
+    reply = _card(ctx, status)
+    if note:
+        reply.summary = f"{reply.summary} ({note})"
+    return reply
 
 
 def _card(ctx: Context, status: Status) -> Reply:
@@ -53,15 +58,28 @@ def _card(ctx: Context, status: Status) -> Reply:
     if d.solution_summary:
         reply.sections.append(Section(heading="The solution", text=_trim(d.solution_summary, 600)))
     if status.assessments:
-        reply.sections.append(Section(heading="DCC assessments", items=[_assessment_item(a) for a in status.assessments]))
+        reply.sections.append(
+            Section(heading="DCC assessments", items=[_assessment_item(a) for a in status.assessments])
+        )
     if status.releases:
-        reply.sections.append(Section(heading="Release", items=[
-            Item(p.release, " · ".join(filter(None, [long_date(p.date, p.date_text or "date to be confirmed"),
-                                                      p.status, p.note])))
-            for p in status.releases]))
+        reply.sections.append(
+            Section(
+                heading="Release",
+                items=[
+                    Item(
+                        p.release,
+                        " · ".join(
+                            filter(None, [long_date(p.date, p.date_text or "date to be confirmed"), p.status, p.note])
+                        ),
+                    )
+                    for p in status.releases
+                ],
+            )
+        )
     if status.recent:
-        reply.sections.append(Section(heading="Latest events", items=[
-            Item(long_date(e.date), e.text) for e in status.recent[-3:]]))
+        reply.sections.append(
+            Section(heading="Latest events", items=[Item(long_date(e.date), e.text) for e in status.recent[-3:]])
+        )
     if d.latest_update:
         reply.sections.append(Section(heading="Latest update", text=_trim(d.latest_update, 400)))
     if d.earlier_titles:
@@ -77,8 +95,12 @@ def _card(ctx: Context, status: Status) -> Reply:
 def _assessment_item(a) -> Item:
     kind = ASSESSMENT_KINDS[a.kind]
     if a.is_open:
-        detail = (f"open since {long_date(a.accepted)}: {a.duration_wd} WD to {long_date(a.counted_to)} "
-                  f"against a {a.target_wd} WD target" if a.accepted else "requested, not yet accepted")
+        detail = (
+            f"open since {long_date(a.accepted)}: {a.duration_wd} WD to {long_date(a.counted_to)} "
+            f"against a {a.target_wd} WD target"
+            if a.accepted
+            else "requested, not yet accepted"
+        )
     else:
         detail = f"returned {long_date(a.returned)}: {a.duration_wd} WD against a {a.target_wd} WD target"
     return Item(f"{a.kind} ({kind})", detail)
@@ -88,20 +110,29 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-@command("status", "status <reference>", "A modification's status card (typing the reference alone does the same)",
-         examples=("MP161", "SECMP7", "mp 122a", "who raised DP162?"))
+@command(
+    "status",
+    "status <reference>",
+    "A modification's status card (typing the reference alone does the same)",
+    examples=("MP161", "SECMP7", "mp 122a", "who raised DP162?"),
+)
 def status_command(ctx: Context, args: str) -> Reply:
     if not args.strip():
         return Reply("Which modification?", kind="error", summary="Give a reference, e.g. `MP161` or `DP162`.")
     return status_reply(ctx, args)
 
 
-@command("timeline", "<reference> timeline", "Every dated event the register holds for a modification",
-         examples=("MP161 timeline", "SECMP0007 timeline"))
+@command(
+    "timeline",
+    "<reference> timeline",
+    "Every dated event the register holds for a modification",
+    examples=("MP161 timeline", "SECMP0007 timeline"),
+)
 def timeline_command(ctx: Context, args: str) -> Reply:
     found = resolve(ctx, args)
     if isinstance(found, Reply):
         return found
+    found, _note = found
     entries = ctx.register.timeline(found.reference) or []
     today = ctx.register.today()
     reply = Reply(f"{found.reference} timeline", kind="list", summary=found.title)

@@ -12,7 +12,9 @@ import gc
 import heapq
 import re
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -24,12 +26,48 @@ from secbot.store.views import ModSummary, SearchHit
 
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it of on or the to with what who which when "
-    "how does did do about".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "what",
+        "who",
+        "which",
+        "when",
+        "how",
+        "does",
+        "did",
+        "do",
+        "about",
+    ]
 )
 # Field weights: a word in the title counts more than one in a summary.
-_WEIGHTS = {"reference": 5.0, "title": 3.0, "earlier title": 2.0, "proposer": 2.0, "organisation": 2.0,
-            "issue": 1.0, "solution": 1.0}
+_WEIGHTS = {
+    "reference": 5.0,
+    "title": 3.0,
+    "earlier title": 2.0,
+    "proposer": 2.0,
+    "organisation": 2.0,
+    "issue": 1.0,
+    "solution": 1.0,
+}
 
 
 def words(text: str | None) -> list[str]:
@@ -47,8 +85,9 @@ class _Entry:
 
 
 class RegisterIndex:
-    def __init__(self, entries: list[_Entry], postings: dict[str, dict[int, tuple[float, str]]],
-                 titles: list[tuple[str, int]]) -> None:
+    def __init__(
+        self, entries: list[_Entry], postings: dict[str, dict[int, tuple[float, str]]], titles: list[tuple[str, int]]
+    ) -> None:
         self._entries = entries
         self._postings = postings
         self._vocabulary = sorted(postings)
@@ -59,10 +98,18 @@ class RegisterIndex:
     @classmethod
     def build(cls, session: Session) -> RegisterIndex:
         rows = session.execute(
-            select(Modification.id, Modification.reference, Modification.number, Modification.title,
-                   Modification.phase, Modification.status, Modification.proposer,
-                   Modification.organisation, Modification.issue_summary, Modification.solution_summary)
-            .order_by(Modification.family, Modification.number, Modification.suffix)
+            select(
+                Modification.id,
+                Modification.reference,
+                Modification.number,
+                Modification.title,
+                Modification.phase,
+                Modification.status,
+                Modification.proposer,
+                Modification.organisation,
+                Modification.issue_summary,
+                Modification.solution_summary,
+            ).order_by(Modification.family, Modification.number, Modification.suffix)
         ).all()
         earlier: dict[int, list[str]] = defaultdict(list)
         for mod_id, title in session.execute(select(EarlierTitle.modification_id, EarlierTitle.title)):
@@ -73,9 +120,14 @@ class RegisterIndex:
         for row in rows:
             position = len(entries)
             entries.append(_Entry(ModSummary(row.reference, row.title, row.phase, row.status), row.number))
-            fields = [("reference", row.reference), ("title", row.title), ("proposer", row.proposer),
-                      ("organisation", row.organisation), ("issue", row.issue_summary),
-                      ("solution", row.solution_summary)]
+            fields = [
+                ("reference", row.reference),
+                ("title", row.title),
+                ("proposer", row.proposer),
+                ("organisation", row.organisation),
+                ("issue", row.issue_summary),
+                ("solution", row.solution_summary),
+            ]
             fields += [("earlier title", title) for title in earlier.get(row.id, [])]
             for name, value in fields:
                 weight = _WEIGHTS[name]
@@ -137,8 +189,9 @@ class RegisterIndex:
     def close_titles(self, text: str, limit: int = 3) -> list[ModSummary]:
         if not text.strip() or not self._titles:
             return []
-        found = process.extract(text, [t for t, _ in self._titles], scorer=fuzz.WRatio, limit=limit * 3,
-                                score_cutoff=70)
+        found = process.extract(
+            text, [t for t, _ in self._titles], scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
+        )
         result: list[ModSummary] = []
         for _title, _score, i in found:
             summary = self._entries[self._titles[i][1]].summary
@@ -148,18 +201,28 @@ class RegisterIndex:
 
 
 class IndexCache:
-    """One ``RegisterIndex`` per process, rebuilt when another import bumps the revision."""
+    """One ``RegisterIndex`` per store and process, rebuilt when an import bumps the revision.
 
-    def __init__(self) -> None:
+    The revision is read at most once per ``recheck_seconds``: an import in this process calls
+    ``invalidate`` at once, and other replicas' imports are noticed within that interval.
+    """
+
+    def __init__(self, recheck_seconds: float = 1.0) -> None:
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._index: RegisterIndex | None = None
+        self._checked = -float("inf")
+        self.recheck_seconds = recheck_seconds
 
-    def get(self, session: Session) -> RegisterIndex:
-        current = revision(session)
-        if self._index is not None and self._revision == current:
+    def invalidate(self) -> None:
+        self._checked = -float("inf")
+
+    def get(self, sessions: Callable[[], Session]) -> RegisterIndex:
+        if self._index is not None and time.monotonic() - self._checked < self.recheck_seconds:
             return self._index
-        with self._lock:
+        with self._lock, sessions() as session:
+            current = revision(session)
+            self._checked = time.monotonic()
             if self._index is None or self._revision != current:
                 # The index is millions of long-lived objects: freezing them keeps full garbage
                 # collections (100 ms pauses on a 10,000-modification register) from rescanning them.

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from secbot.clock import Clock
@@ -25,7 +25,6 @@ from secbot.store.models import (
     Consultation,
     Conversion,
     Decision,
-    EarlierTitle,
     Event,
     Meeting,
     Modification,
@@ -43,7 +42,6 @@ from secbot.store.views import (
     Milestone,
     ModDetail,
     ModSummary,
-    Page,
     ReleasePlacement,
     ReleaseView,
     Resolution,
@@ -71,6 +69,41 @@ def _summary(mod: Modification) -> ModSummary:
     return ModSummary(mod.reference, mod.title, mod.phase, mod.status)
 
 
+# Statements built once: constructing select() and aliased() per request costs more than running them.
+_MOD_ID = bindparam("mod_id")
+_DRAFT, _PROPOSAL = aliased(Modification), aliased(Modification)
+_DETAIL_EXTRAS = select(
+    Source.key,
+    Source.title,
+    Source.issued,
+    select(_DRAFT.reference)
+    .join(Conversion, Conversion.draft_id == _DRAFT.id)
+    .where(Conversion.proposal_id == _MOD_ID)
+    .scalar_subquery(),
+    select(_PROPOSAL.reference)
+    .join(Conversion, Conversion.proposal_id == _PROPOSAL.id)
+    .where(Conversion.draft_id == _MOD_ID)
+    .scalar_subquery(),
+).where(Source.key == bindparam("source"))
+_CONVERTED_TO = (
+    select(_PROPOSAL.reference)
+    .join(Conversion, Conversion.proposal_id == _PROPOSAL.id)
+    .join(_DRAFT, Conversion.draft_id == _DRAFT.id)
+    .where(_DRAFT.reference == bindparam("draft"))
+)
+_FACTS = {
+    "events": select(Event).where(Event.modification_id == _MOD_ID),
+    "agenda": select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == _MOD_ID),
+    "consultations": select(Consultation).where(Consultation.modification_id == _MOD_ID),
+    "assessments": select(Assessment).where(Assessment.modification_id == _MOD_ID).order_by(Assessment.accepted),
+    "votes": select(Vote).where(Vote.modification_id == _MOD_ID).order_by(Vote.date),
+    "decisions": select(Decision).where(Decision.modification_id == _MOD_ID).order_by(Decision.date),
+    "scope": select(ReleaseScope, Release)
+    .join(Release)
+    .where(ReleaseScope.modification_id == _MOD_ID)
+    .order_by(Release.date.is_(None), Release.date),
+}
+_MOD_BY_REFERENCE = select(Modification).where(Modification.reference == bindparam("reference"))
 
 
 class Register:
@@ -86,12 +119,11 @@ class Register:
         return self.clock.today()
 
     def index(self) -> RegisterIndex:
-        with self._session() as session:
-            return self.store.index_cache.get(session)
+        return self.store.index_cache.get(self.store.sessions)
 
     @staticmethod
     def _mod(session: Session, reference: str) -> Modification | None:
-        return session.scalar(select(Modification).where(Modification.reference == reference))
+        return session.scalar(_MOD_BY_REFERENCE, {"reference": reference})
 
     # -- finding a modification -------------------------------------------------------------
     def resolve(self, text: str) -> Resolution:
@@ -105,9 +137,13 @@ class Register:
                 parsed = slug
             elif isinstance(slug, str):
                 titles = index.close_titles(slug, limit=3)
-                if titles and len(titles) >= 1:
-                    return Resolution(titles[0], asked, [t.reference for t in titles[1:]],
-                                      note=f"matched the web address to the title '{titles[0].title}'")
+                if titles:
+                    return Resolution(
+                        titles[0],
+                        asked,
+                        [t.reference for t in titles[1:]],
+                        note=f"matched the web address to the title '{titles[0].title}'",
+                    )
                 return Resolution(None, asked, [])
         candidates: list[Ref] = []
         if isinstance(parsed, Ref):
@@ -133,48 +169,28 @@ class Register:
 
     def _converted_to(self, draft: str) -> str | None:
         with self._session() as session:
-            proposal = aliased(Modification)
-            draft_mod = aliased(Modification)
-            return session.scalar(
-                select(proposal.reference)
-                .join(Conversion, Conversion.proposal_id == proposal.id)
-                .join(draft_mod, Conversion.draft_id == draft_mod.id)
-                .where(draft_mod.reference == draft)
-            )
-
-    def summaries(self, references: list[str]) -> list[ModSummary]:
-        index = self.index()
-        return [s for r in references if (s := index.summary(r))]
-
-    # -- one modification -------------------------------------------------------------------
-    def detail(self, reference: str) -> ModDetail | None:
-        with self._session() as session:
-            mod = self._mod(session, reference)
-            return self._detail(session, mod) if mod else None
+            return session.scalar(_CONVERTED_TO, {"draft": draft})
 
     def _detail(self, session: Session, mod: Modification) -> ModDetail:
-        source = session.get(Source, mod.source)
-        conversions = session.execute(
-            select(Conversion.draft_id, Conversion.proposal_id).where(
-                or_(Conversion.draft_id == mod.id, Conversion.proposal_id == mod.id))
-        ).first()
-        converted_from = converted_to = None
-        if conversions:
-            other = conversions.proposal_id if conversions.draft_id == mod.id else conversions.draft_id
-            other_ref = session.scalar(select(Modification.reference).where(Modification.id == other))
-            if conversions.draft_id == mod.id:
-                converted_to = other_ref
-            else:
-                converted_from = other_ref
+        row = session.execute(_DETAIL_EXTRAS, {"mod_id": mod.id, "source": mod.source}).one_or_none()
         return ModDetail(
-            summary=_summary(mod), proposer=mod.proposer, organisation=mod.organisation,
-            lead_analyst=mod.lead_analyst, raised=mod.raised, path=mod.path,
-            impacted_parties=list(mod.impacted_parties or []), sec_documents=list(mod.sec_documents or []),
-            issue_summary=mod.issue_summary, solution_summary=mod.solution_summary,
-            implementation_date=mod.implementation_date, latest_update=mod.latest_update, url=mod.url,
+            summary=_summary(mod),
+            proposer=mod.proposer,
+            organisation=mod.organisation,
+            lead_analyst=mod.lead_analyst,
+            raised=mod.raised,
+            path=mod.path,
+            impacted_parties=list(mod.impacted_parties or []),
+            sec_documents=list(mod.sec_documents or []),
+            issue_summary=mod.issue_summary,
+            solution_summary=mod.solution_summary,
+            implementation_date=mod.implementation_date,
+            latest_update=mod.latest_update,
+            url=mod.url,
             earlier_titles=[t.title for t in mod.earlier_titles],
-            source=SourceView(source.key, source.title, source.issued) if source else None,
-            converted_from=converted_from, converted_to=converted_to,
+            source=SourceView(row[0], row[1], row[2]) if row else None,
+            converted_from=row[3] if row else None,
+            converted_to=row[4] if row else None,
         )
 
     def status(self, reference: str) -> Status | None:
@@ -186,8 +202,10 @@ class Register:
             facts = _Facts.load(session, mod)
             detail = self._detail(session, mod)
         assessments = [_assessment_view(a, mod.reference, mod.title, today) for a in facts.assessments]
-        placements = [ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
-                      for s, r in facts.scope]
+        placements = [
+            ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
+            for s, r in facts.scope
+        ]
         recent = [entry for entry in facts.timeline(mod) if entry.date <= today][-5:]
         milestone = facts.next_milestone(mod, today, assessments, placements)
         return Status(detail, milestone, assessments, placements, recent, today)
@@ -215,9 +233,15 @@ class Register:
         return views
 
     def _assessments(self, session: Session, today: dt.date, where) -> list[AssessmentView]:
-        return [_assessment_view(a, reference, title, today) for a, reference, title in session.execute(
-            select(Assessment, Modification.reference, Modification.title).join(Modification)
-            .where(where).order_by(Assessment.accepted, Modification.reference))]
+        return [
+            _assessment_view(a, reference, title, today)
+            for a, reference, title in session.execute(
+                select(Assessment, Modification.reference, Modification.title)
+                .join(Modification)
+                .where(where)
+                .order_by(Assessment.accepted, Modification.reference)
+            )
+        ]
 
     # -- lists ------------------------------------------------------------------------------
     def search(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
@@ -226,15 +250,21 @@ class Register:
 
     def by_phase(self, phase: str) -> list[ModSummary]:
         with self._session() as session:
-            mods = session.scalars(select(Modification).where(Modification.phase == phase)
-                                   .order_by(Modification.family, Modification.number, Modification.suffix))
+            mods = session.scalars(
+                select(Modification)
+                .where(Modification.phase == phase)
+                .order_by(Modification.family, Modification.number, Modification.suffix)
+            )
             return [_summary(m) for m in mods]
 
     def by_status(self, status: str) -> list[ModSummary]:
         pattern = status.strip().lower()
         with self._session() as session:
-            mods = session.scalars(select(Modification).where(func.lower(Modification.status) == pattern)
-                                   .order_by(Modification.family, Modification.number, Modification.suffix))
+            mods = session.scalars(
+                select(Modification)
+                .where(func.lower(Modification.status) == pattern)
+                .order_by(Modification.family, Modification.number, Modification.suffix)
+            )
             return [_summary(m) for m in mods]
 
     def statuses(self) -> list[str]:
@@ -243,8 +273,9 @@ class Register:
 
     def stage_counts(self) -> list[tuple[str, int]]:
         with self._session() as session:
-            counts = Counter(dict(session.execute(
-                select(Modification.phase, func.count()).group_by(Modification.phase)).all()))
+            counts = Counter(
+                dict(session.execute(select(Modification.phase, func.count()).group_by(Modification.phase)).all())
+            )
         ordered = [(phase, counts.get(phase, 0)) for phase in PHASES]
         if counts.get(None):
             ordered.append(("Not reported", counts[None]))
@@ -277,25 +308,43 @@ class Register:
             AgendaEntry(ref, title, phase, item.note)
             for item, ref, title, phase in session.execute(
                 select(AgendaItem, Modification.reference, Modification.title, Modification.phase)
-                .join(Modification).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position)
+                .join(Modification)
+                .where(AgendaItem.meeting_id == meeting.id)
+                .order_by(AgendaItem.position)
             )
         ]
-        return MeetingView(meeting.kind, MEETING_KINDS[meeting.kind], meeting.date, meeting.title,
-                           meeting.agenda_published, meeting.url, items)
+        return MeetingView(
+            meeting.kind,
+            MEETING_KINDS[meeting.kind],
+            meeting.date,
+            meeting.title,
+            meeting.agenda_published,
+            meeting.url,
+            items,
+        )
 
     # -- consultations ----------------------------------------------------------------------
     def consultations(self, states: tuple[str, ...] = ("open", "upcoming", "expected")) -> list[ConsultationView]:
         today = self.today()
         with self._session() as session:
-            views = [_consultation_view(c, reference, title, today) for c, reference, title in session.execute(
-                select(Consultation, Modification.reference, Modification.title).join(Modification))]
+            views = [
+                _consultation_view(c, reference, title, today)
+                for c, reference, title in session.execute(
+                    select(Consultation, Modification.reference, Modification.title).join(Modification)
+                )
+            ]
         chosen = [v for v in views if v.state in states]
         chosen.sort(key=lambda v: (v.closes or v.opens or v.expected_week or dt.date.max, v.reference))
         return chosen
 
+    def closing_soon(self, within_wd: int = 5) -> list[ConsultationView]:
+        """Open consultations that close within ``within_wd`` deadline working days."""
+        return [c for c in self.consultations(("open",)) if c.closes_in_wd is not None and c.closes_in_wd <= within_wd]
+
     # -- releases ---------------------------------------------------------------------------
-    def releases(self, *, name: str | None = None, month: tuple[int, int] | None = None,
-                 upcoming: bool = False) -> list[ReleaseView]:
+    def releases(
+        self, *, name: str | None = None, month: tuple[int, int] | None = None, upcoming: bool = False
+    ) -> list[ReleaseView]:
         today = self.today()
         with self._session() as session:
             query = select(Release).order_by(Release.date.is_(None), Release.date, Release.name)
@@ -313,8 +362,10 @@ class Register:
         scope = [
             ScopeEntry(ref, title, SCOPE_STATUSES.get(s.status, s.status), s.note)
             for s, ref, title in session.execute(
-                select(ReleaseScope, Modification.reference, Modification.title).join(Modification)
-                .where(ReleaseScope.release_id == release.id).order_by(ReleaseScope.position)
+                select(ReleaseScope, Modification.reference, Modification.title)
+                .join(Modification)
+                .where(ReleaseScope.release_id == release.id)
+                .order_by(ReleaseScope.position)
             )
         ]
         return ReleaseView(release.name, release.date, release.date_text, release.standalone, scope)
@@ -323,11 +374,23 @@ class Register:
     def votes(self, start: dt.date, end: dt.date) -> list[VoteView]:
         with self._session() as session:
             return [
-                VoteView(ref, title, v.date, v.outcome, VOTE_OUTCOMES[v.outcome], v.governance, v.majority,
-                         v.objective, v.note)
+                VoteView(
+                    ref,
+                    title,
+                    v.date,
+                    v.outcome,
+                    VOTE_OUTCOMES[v.outcome],
+                    v.governance,
+                    v.majority,
+                    v.objective,
+                    v.note,
+                )
                 for v, ref, title in session.execute(
-                    select(Vote, Modification.reference, Modification.title).join(Modification)
-                    .where(Vote.date >= start, Vote.date <= end).order_by(Vote.date, Modification.reference))
+                    select(Vote, Modification.reference, Modification.title)
+                    .join(Modification)
+                    .where(Vote.date >= start, Vote.date <= end)
+                    .order_by(Vote.date, Modification.reference)
+                )
             ]
 
     def decisions(self, start: dt.date, end: dt.date) -> list[DecisionView]:
@@ -335,8 +398,11 @@ class Register:
             return [
                 DecisionView(ref, title, d.date, d.outcome, d.authority, d.conditions)
                 for d, ref, title in session.execute(
-                    select(Decision, Modification.reference, Modification.title).join(Modification)
-                    .where(Decision.date >= start, Decision.date <= end).order_by(Decision.date, Modification.reference))
+                    select(Decision, Modification.reference, Modification.title)
+                    .join(Modification)
+                    .where(Decision.date >= start, Decision.date <= end)
+                    .order_by(Decision.date, Modification.reference)
+                )
             ]
 
     def pending_authority(self) -> list[VoteView]:
@@ -348,21 +414,8 @@ class Register:
                 pending = [p for p in pending if p.reference != vote.reference] + [vote]
             else:
                 pending = [p for p in pending if p.reference != vote.reference]
-        decided = {(d.reference) : d.date for d in self.decisions(dt.date.min, today)}
+        decided = {(d.reference): d.date for d in self.decisions(dt.date.min, today)}
         return [p for p in pending if not (p.reference in decided and decided[p.reference] >= p.date)]
-
-    def latest_activity(self) -> dt.date | None:
-        """The date of the newest source in the register: how current it is."""
-        with self._session() as session:
-            return session.scalar(select(func.max(Source.issued)))
-
-    def earlier_title_count(self) -> int:
-        with self._session() as session:
-            return session.scalar(select(func.count()).select_from(EarlierTitle)) or 0
-
-    def page(self, items: list, page: int, size: int) -> Page:
-        start = (page - 1) * size
-        return Page(len(items), items[start:start + size])
 
 
 def _assessment_view(a: Assessment, reference: str, title: str | None, today: dt.date) -> AssessmentView:
@@ -372,9 +425,20 @@ def _assessment_view(a: Assessment, reference: str, title: str | None, today: dt
     start = a.clock_restart or a.accepted
     end = counted_to if is_open else a.returned
     duration = report_duration_wd(start, end) if start else None
-    return AssessmentView(reference, title, a.kind, a.round, a.requested, a.accepted,
-                          None if is_open else a.returned, a.target_wd, a.clock_restart, a.note, duration,
-                          counted_to if is_open else None)
+    return AssessmentView(
+        reference,
+        title,
+        a.kind,
+        a.round,
+        a.requested,
+        a.accepted,
+        None if is_open else a.returned,
+        a.target_wd,
+        a.clock_restart,
+        a.note,
+        duration,
+        counted_to if is_open else None,
+    )
 
 
 def consultation_state(c: Consultation, today: dt.date) -> tuple[str, int | None]:
@@ -392,8 +456,20 @@ def consultation_state(c: Consultation, today: dt.date) -> tuple[str, int | None
 
 def _consultation_view(c: Consultation, reference: str, title: str | None, today: dt.date) -> ConsultationView:
     state, closes_in = consultation_state(c, today)
-    return ConsultationView(reference, title, c.kind, CONSULTATION_KINDS[c.kind], c.opens, c.closes,
-                            c.expected_week, c.expected_text, c.url, c.note, state, closes_in)
+    return ConsultationView(
+        reference,
+        title,
+        c.kind,
+        CONSULTATION_KINDS[c.kind],
+        c.opens,
+        c.closes,
+        c.expected_week,
+        c.expected_text,
+        c.url,
+        c.note,
+        state,
+        closes_in,
+    )
 
 
 @dataclass
@@ -410,20 +486,15 @@ class _Facts:
 
     @classmethod
     def load(cls, session: Session, mod: Modification) -> _Facts:
-        of = mod.id
+        of = {"mod_id": mod.id}
         return cls(
-            events=list(session.scalars(select(Event).where(Event.modification_id == of))),
-            agenda=[tuple(r) for r in session.execute(
-                select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == of))],
-            consultations=list(session.scalars(select(Consultation).where(Consultation.modification_id == of))),
-            assessments=list(session.scalars(select(Assessment).where(Assessment.modification_id == of)
-                                             .order_by(Assessment.accepted))),
-            votes=list(session.scalars(select(Vote).where(Vote.modification_id == of).order_by(Vote.date))),
-            decisions=list(session.scalars(select(Decision).where(Decision.modification_id == of)
-                                           .order_by(Decision.date))),
-            scope=[tuple(r) for r in session.execute(
-                select(ReleaseScope, Release).join(Release).where(ReleaseScope.modification_id == of)
-                .order_by(Release.date.is_(None), Release.date))],
+            events=list(session.scalars(_FACTS["events"], of)),
+            agenda=[tuple(r) for r in session.execute(_FACTS["agenda"], of)],
+            consultations=list(session.scalars(_FACTS["consultations"], of)),
+            assessments=list(session.scalars(_FACTS["assessments"], of)),
+            votes=list(session.scalars(_FACTS["votes"], of)),
+            decisions=list(session.scalars(_FACTS["decisions"], of)),
+            scope=[tuple(r) for r in session.execute(_FACTS["scope"], of)],
         )
 
     def timeline(self, mod: Modification) -> list[TimelineEntry]:
@@ -444,11 +515,16 @@ class _Facts:
             if c.opens:
                 entries.append(TimelineEntry(c.opens, f"{label} opens (closes {_date(c.closes)})", c.source))
             elif c.expected_week:
-                entries.append(TimelineEntry(c.expected_week, f"{label} expected {c.expected_text or ''}".strip(),
-                                             c.source))
+                entries.append(
+                    TimelineEntry(c.expected_week, f"{label} expected {c.expected_text or ''}".strip(), c.source)
+                )
         for a in self.assessments:
-            for day, verb in ((a.requested, "requested"), (a.accepted, "accepted"), (a.returned, "returned"),
-                              (a.clock_restart, "clock restarted")):
+            for day, verb in (
+                (a.requested, "requested"),
+                (a.accepted, "accepted"),
+                (a.returned, "returned"),
+                (a.clock_restart, "clock restarted"),
+            ):
                 if day:
                     entries.append(TimelineEntry(day, f"DCC {ASSESSMENT_KINDS[a.kind]} {verb}", a.source))
         for v in self.votes:
@@ -463,8 +539,9 @@ class _Facts:
         entries.sort(key=lambda e: e.date)
         return entries
 
-    def next_milestone(self, mod: Modification, today: dt.date, assessments: list[AssessmentView],
-                       placements: list[ReleasePlacement]) -> Milestone | None:
+    def next_milestone(
+        self, mod: Modification, today: dt.date, assessments: list[AssessmentView], placements: list[ReleasePlacement]
+    ) -> Milestone | None:
         """The earliest dated thing ahead; else what the modification is waiting for."""
         dated: list[Milestone] = []
         for meeting, item in self.agenda:
@@ -490,12 +567,17 @@ class _Facts:
         if past_votes and past_votes[-1].outcome in _PENDING_AUTHORITY:
             last = past_votes[-1]
             if not any(last.date <= d.date <= today for d in self.decisions):
-                return Milestone(None, f"Authority decision pending: the Change Board "
-                                       f"{VOTE_OUTCOMES[last.outcome]} on {_date(last.date)}")
+                return Milestone(
+                    None,
+                    f"Authority decision pending: the Change Board {VOTE_OUTCOMES[last.outcome]} on {_date(last.date)}",
+                )
         for a in assessments:
             if a.is_open and a.accepted:
-                return Milestone(None, f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
-                                       f"against a {a.target_wd} WD target")
+                return Milestone(
+                    None,
+                    f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
+                    f"against a {a.target_wd} WD target",
+                )
         for p in placements:
             if p.date is None and p.status != "Implemented":
                 return Milestone(None, f"{p.release} ({p.date_text or 'date to be confirmed'})")

@@ -181,12 +181,6 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
-class Page:
-    total: int
-    items: list
-
-
-@dataclass(frozen=True)
 class Resolution:
     """The outcome of looking up what a user typed: a modification, or suggestions."""
 
