@@ -343,6 +343,8 @@ conversions: [{draft: DP162, proposal: MP162, date: 2021-06-18, next_phase: Refi
 
 
 def test_a_pasted_web_address_without_a_reference_matches_the_title(ask):
-    reply, text = ask("https://smartenergycodecompany.co.uk/modifications/significant-code-review-retail-code-consolidation/")
+    reply, _ = ask("https://smartenergycodecompany.co.uk/modifications/significant-code-review-retail-code-consolidation/")
     assert reply.title.startswith("MP161")
-    assert "matched the web address to the title" in reply.summary
+    assert "matched the web address to the title 'Significant Code Review – Retail Code Consolidation'" in reply.summary
+    reply, _ = ask("https://smartenergycodecompany.co.uk/modifications/nothing-like-any-title-here/")
+    assert reply.kind == "error"

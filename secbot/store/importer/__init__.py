@@ -1,5 +1,7 @@
 """Import of register files (YAML, CSV, XLSX) into the store, all or nothing.
 
-``schema`` validates rows, ``readers`` turns each file format into the canonical tables, and
-``loader`` applies them in one transaction and counts what was added, updated or unchanged.
+``schema`` validates rows, ``readers`` turns each file format into the canonical tables,
+``validation`` turns the read files into a checked plan (no database), ``apply`` writes a plan in
+one transaction, ``results`` holds what an import reports, and ``loader`` is the public API that
+ties them together (``import_paths``, ``import_sample``, ``load_sample_if_empty``).
 """

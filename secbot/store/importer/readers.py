@@ -2,7 +2,7 @@
 
 A reader returns, per file, ``{table name: [(row label, row dict)]}`` plus the file's default
 source. It checks only the *shape* of a file (valid YAML, known tables, known columns, required
-columns present); the loader validates every row against ``schema`` and applies them.
+columns present); ``validation`` checks every row against ``schema`` and ``apply`` writes them.
 
 Row labels are what error messages show:
 
@@ -429,8 +429,14 @@ def _yaml_error(name: str, error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    detail = f"{problem} ({context})" if context else problem
+    detail = problem
+    if context:
+        started = ""
+        if context_mark is not None and mark is not None and context_mark.line != mark.line:
+            started = f" that starts on line {context_mark.line + 1}"
+        detail = f"{problem} ({context}{started})"
     return f"{name}: {where}not valid YAML: {detail}"
 
 
@@ -442,7 +448,7 @@ def read_yaml(path: Path, content: bytes) -> RawFile:
     except UnicodeDecodeError as error:
         raise ReadError([f"{name}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]) from None
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as error:
         raise ReadError([_yaml_error(name, error)]) from None
     if document is None:
@@ -535,8 +541,10 @@ def read_csv(path: Path, content: bytes) -> RawFile:
     if table is None:
         raise ReadError(
             [
-                f"{name}: cannot tell which table this file holds from its name; name it after a table "
-                f"({', '.join(t + '.csv' for t in TABLE_ALIASES)}) or an alias in docs/import-format.md"
+                (
+                    f"{name}: cannot tell which table this file holds from its name; name it after a table "
+                    f"({', '.join(t + '.csv' for t in TABLE_ALIASES)}) or an alias in docs/import-format.md"
+                )
             ]
         )
     text = _decode(name, content, raw.warnings)

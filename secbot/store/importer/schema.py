@@ -1,12 +1,13 @@
 """The canonical register file schema (documented in ``docs/import-format.md``).
 
 YAML files use these shapes directly; CSV and XLSX rows are mapped onto them by ``readers``.
-Every model validates one row; errors are reported by the loader with file, row and field.
+Every model validates one row; ``validation`` reports errors with file, row and field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -40,7 +41,7 @@ _DATE_FORMATS = (
 
 def _date(value: object) -> object:
     """Dates as YAML, Excel or people write them: 2021-05-07, 07/05/2021, 7 May 2021, 7-May-21."""
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
@@ -105,6 +106,21 @@ def _from_table(table: dict[str, str], what: str):
         raise ValueError(f"is not a known {what} (one of: {', '.join(table)})")
 
     return check
+
+
+def _token(allowed: tuple[str, ...], aliases: dict[str, str] | None = None):
+    """Spreadsheet spellings of a fixed word: "Self-Governance" -> self_governance."""
+
+    def normalise(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        key = re.sub(r"[\s\-]+", "_", value.strip().lower())
+        key = (aliases or {}).get(key, key)
+        return key if key in allowed else value  # unknown: let the Literal report the value as given
+
+    return normalise
 
 
 Day = Annotated[dt.date | None, BeforeValidator(_date)]
@@ -226,8 +242,13 @@ class VoteIn(Row):
     reference: Reference
     date: RequiredDay
     outcome: VoteOutcome
-    governance: Literal["self_governance", "authority"] | None = None
-    majority: Literal["unanimous", "majority"] | None = None
+    governance: Annotated[
+        Literal["self_governance", "authority"] | None,
+        BeforeValidator(_token(("self_governance", "authority"), {"authority_determination": "authority"})),
+    ] = None
+    majority: Annotated[Literal["unanimous", "majority"] | None, BeforeValidator(_token(("unanimous", "majority")))] = (
+        None
+    )
     objective: Text = None
     note: Text = None
 
