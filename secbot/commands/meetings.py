@@ -14,7 +14,7 @@ from secbot.store.views import MeetingView, ModSummary
 def meeting_reply(meeting: MeetingView, label: str) -> Reply:
     reply = Reply(f"{meeting.kind_label}: {long_date(meeting.date)}", kind="list", summary=label)
     if meeting.title:
-        reply.summary = f"{label} {meeting.title}".strip()
+        reply.sections.append(Section(text=meeting.title))
     if meeting.agenda_published:
         reply.sections.append(Section(text=f"Provisional agenda announced on {long_date(meeting.agenda_published)}."))
     if meeting.items:
@@ -31,7 +31,7 @@ def meeting_reply(meeting: MeetingView, label: str) -> Reply:
             )
         )
     else:
-        reply.sections.append(Section(text="The register has no agenda items for this meeting yet."))
+        reply.sections.append(Section(text="The register has no agenda items for this meeting."))
     if meeting.url:
         reply.links.append(Link("Meeting page", meeting.url))
     reply.actions = [Action(i.reference, i.reference) for i in meeting.items[:5]]
