@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,12 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def report_clock() -> Clock:
     """Today as the June 2021 Change Status Report was issued."""
     return Clock(LONDON, REPORT_DAY)
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a test file, dedenting the triple-quoted text it is given."""
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
 
 
 def flat(reply) -> str:

@@ -13,7 +13,7 @@ from secbot.commands import Context, dispatch
 from secbot.commands.registry import REGISTRY
 from secbot.render import render_text
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat
+from tests.conftest import LONDON, REPORT_DAY, flat, write
 
 
 def ask_on(store, text: str, today: dt.date = REPORT_DAY):
@@ -170,12 +170,12 @@ def test_consultations_expected(ask):
     assert "No consultation is open on 11 June 2021." in text
 
 
-def test_consultation_open_counts_deadline_working_days(empty_store):
+def test_consultation_open_counts_deadline_working_days(empty_store, tmp_path):
     from secbot.store.importer.loader import import_paths
 
     # A consultation over the 2021 Spring Bank Holiday: 28 May -> 2 June is 2 working days.
-    path = _write_yaml(
-        empty_store,
+    path = write(
+        tmp_path / "register.yaml",
         """
 source: {key: T, title: Test, issued: 2021-05-01}
 modifications: [{reference: MP200, title: Test mod, phase: Refine}]
@@ -192,15 +192,6 @@ consultations: [{reference: MP200, kind: refinement, opens: 2021-05-20, closes: 
     assert [i.reference for i in reply.sections[0].items] == ["MP200"]
     reply, text = ask_on(empty_store, "consultations closing", dt.date(2021, 5, 20))  # 8 working days left
     assert "No consultation closes within 5 working days of 20 May 2021." in text
-
-
-def _write_yaml(store, body: str):
-    import tempfile
-    from pathlib import Path
-
-    path = Path(tempfile.mkdtemp()) / "register.yaml"
-    path.write_text(body, encoding="utf-8")
-    return path
 
 
 def test_release(ask):
@@ -322,11 +313,11 @@ def test_no_input_makes_a_command_fail(sample_store, text):
     render_text(reply)
 
 
-def test_a_converted_draft_answers_with_its_modification_proposal(empty_store):
+def test_a_converted_draft_answers_with_its_modification_proposal(empty_store, tmp_path):
     from secbot.store.importer.loader import import_paths
 
-    path = _write_yaml(
-        empty_store,
+    path = write(
+        tmp_path / "register.yaml",
         """
 source: {key: T, title: Test, issued: 2021-07-01}
 modifications:
@@ -343,8 +334,24 @@ conversions: [{draft: DP162, proposal: MP162, date: 2021-06-18, next_phase: Refi
 
 
 def test_a_pasted_web_address_without_a_reference_matches_the_title(ask):
-    reply, _ = ask("https://smartenergycodecompany.co.uk/modifications/significant-code-review-retail-code-consolidation/")
+    reply, _ = ask(
+        "https://smartenergycodecompany.co.uk/modifications/significant-code-review-retail-code-consolidation/"
+    )
     assert reply.title.startswith("MP161")
     assert "matched the web address to the title 'Significant Code Review – Retail Code Consolidation'" in reply.summary
     reply, _ = ask("https://smartenergycodecompany.co.uk/modifications/nothing-like-any-title-here/")
     assert reply.kind == "error"
+
+
+def test_dcc_tables_page_with_more(sample_store):
+    ctx = Context(Register(sample_store, Clock(LONDON, REPORT_DAY)), page_size=4)  # 12 rows a page
+    first = dispatch("dcc completed", ctx)
+    assert len(first.sections[0].table.rows) == 12
+    assert first.sections[0].heading == "1–12 of 22"
+    assert [a.command for a in first.actions] == ["dcc completed page 2"]
+    second = dispatch("dcc completed page 2", ctx)
+    assert second.sections[0].heading == "13–22 of 22"
+    assert not second.actions
+    rows = first.sections[0].table.rows + second.sections[0].table.rows
+    assert len({(r[0], r[1]) for r in rows}) == 22
+    assert flat(second).count("Average duration: ") == 1

@@ -7,7 +7,6 @@ file (file, row, field, value) and for leaving the register untouched.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -35,11 +34,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
+from tests.conftest import write
 
 
 def write_csv(path: Path, lines: list[str]) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -38,11 +37,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
+from tests.conftest import write
 
 
 def get_mod(store: Store, reference: str) -> Modification:

@@ -25,6 +25,25 @@ def mod_item(summary: ModSummary, detail: str | None = None) -> Item:
     return Item(summary.label, detail if detail is not None else phase, summary.reference)
 
 
+def page_window(total: int, page: int, size: int) -> tuple[int, int, int]:
+    """(the page actually shown, its first index, its end index) for ``total`` things ``size`` a page."""
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    return page, (page - 1) * size, min(total, page * size)
+
+
+def more_action(total: int, page: int, size: int, command: str) -> Action | None:
+    left = total - page * size
+    return Action(f"More ({left} left)", f"{command} page {page + 1}") if left > 0 else None
+
+
+def range_heading(total: int, start: int, end: int, heading: str | None = None) -> str | None:
+    """ "11–20 of 45" when a list spans pages."""
+    if end - start >= total:
+        return heading
+    return f"{heading + ' — ' if heading else ''}{start + 1}–{end} of {total}"
+
+
 def paged(
     ctx: Context,
     title: str,
@@ -43,19 +62,14 @@ def paged(
     """
     size = ctx.page_size
     total = len(items) if total is None else total
-    pages = max(1, -(-total // size))
-    page = min(page, pages)
-    shown = items[(page - 1) * size : page * size]
     reply = Reply(title, kind="list", summary=summary)
     if not items:
         reply.sections.append(Section(text=empty))
         return reply
-    if pages > 1:
-        first = (page - 1) * size + 1
-        heading = f"{heading + ' — ' if heading else ''}{first}–{first + len(shown) - 1} of {total}"
-    reply.sections.append(Section(heading=heading, items=shown))
-    if page < pages:
-        reply.actions.append(Action(f"More ({total - page * size} left)", f"{command} page {page + 1}"))
+    page, start, end = page_window(total, page, size)
+    reply.sections.append(Section(heading=range_heading(total, start, end, heading), items=items[start:end]))
+    if more := more_action(total, page, size, command):
+        reply.actions.append(more)
     return reply
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from secbot.commands.common import split_page
+from secbot.commands.common import more_action, page_window, range_heading, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import long_date
-from secbot.replies import Action, Field, Reply, Section, Table
+from secbot.replies import Field, Reply, Section, Table
 from secbot.workdays import end_of_previous_month
 
 _RULE = "Working days counted Monday–Friday inclusive, bank holidays not removed, as SECAS's reports count them."
@@ -28,75 +28,53 @@ def dcc_command(ctx: Context, args: str) -> Reply:
     today = register.today()
     if word in ("", "open"):
         views = register.assessments(open=True)
-        counted_to = views[0].counted_to if views else None
+        counted_to = end_of_previous_month(today)
         reply = Reply(
             "Open DCC assessments",
             kind="list",
-            summary=f"Current durations to {long_date(counted_to)}, the end of the last reporting month."
-            if counted_to
-            else None,
             footer=_RULE,
+            summary=f"Current durations to {long_date(counted_to)}, the end of the last reporting month.",
         )
-        if views:
-            _add_table(
-                ctx,
-                reply,
-                ["Modification", "Type", "Accepted", "Target", "Current duration"],
-                [[a.reference, a.kind, long_date(a.accepted), _wd(a.target_wd), _wd(a.duration_wd)] for a in views],
-                page,
-                "dcc open",
-            )
-        else:
-            reply.sections.append(Section(text=f"No DCC assessment is open on {long_date(today)}."))
-        return reply
-    if word in ("completed", "done", "returned", "closed"):
+        columns, when = ["Modification", "Type", "Accepted", "Target", "Current duration"], "accepted"
+        empty, command = f"No DCC assessment is open on {long_date(today)}.", "dcc open"
+    elif word in ("completed", "done", "returned", "closed"):
         period_end = end_of_previous_month(today)
         since = (period_end + dt.timedelta(days=1)).replace(year=period_end.year - 1)
         views = [a for a in register.assessments(open=False, completed_since=since) if a.returned <= period_end]
         reply = Reply(
             "DCC assessments completed in the last 12 months",
             kind="list",
+            footer=_RULE,
             summary=f"Returned in the 12 months from {long_date(since)} to {long_date(period_end)}, "
             "the last reporting period.",
-            footer=_RULE,
         )
-        if views:
-            _add_table(
-                ctx,
-                reply,
-                ["Modification", "Type", "Returned", "Target", "Actual duration"],
-                [[a.reference, a.kind, long_date(a.returned), _wd(a.target_wd), _wd(a.duration_wd)] for a in views],
-                page,
-                "dcc completed",
-            )
-        else:
-            reply.sections.append(Section(text="None returned in the last 12 months."))
+        columns, when = ["Modification", "Type", "Returned", "Target", "Actual duration"], "returned"
+        empty, command = "None returned in the last 12 months.", "dcc completed"
+    else:
+        return Reply(
+            f"“{args.strip()}” is not a DCC filter", kind="error", summary="Try `dcc`, `dcc open` or `dcc completed`."
+        )
+    if not views:
+        reply.sections.append(Section(text=empty))
         return reply
-    return Reply(
-        f"“{args.strip()}” is not a DCC filter", kind="error", summary="Try `dcc`, `dcc open` or `dcc completed`."
-    )
-
-
-def _add_table(ctx: Context, reply: Reply, columns: list[str], rows: list[list[str]], page: int, command: str) -> None:
-    """One page of a table (three times the list page size: rows are short), with a More action."""
+    # Three list pages' worth of rows per page: table rows are short.
     size = ctx.page_size * 3
-    pages = max(1, -(-len(rows) // size))
-    page = min(page, pages)
-    shown = rows[(page - 1) * size : page * size]
-    heading = f"{(page - 1) * size + 1}–{(page - 1) * size + len(shown)} of {len(rows)}" if pages > 1 else None
-    reply.sections.append(Section(heading=heading, table=Table(columns, shown)))
-    if page < pages:
-        reply.actions.append(Action(f"More ({len(rows) - page * size} left)", f"{command} page {page + 1}"))
-    averages = [int(r[-1].split()[0]) for r in rows if r[-1] != "—"]
-    if averages:
+    page, start, end = page_window(len(views), page, size)
+    rows = [
+        [a.reference, a.kind, long_date(getattr(a, when)), _wd(a.target_wd), _wd(a.duration_wd)]
+        for a in views[start:end]
+    ]
+    reply.sections.append(Section(heading=range_heading(len(views), start, end), table=Table(columns, rows)))
+    if more := more_action(len(views), page, size, command):
+        reply.actions.append(more)
+    durations = [a.duration_wd for a in views if a.duration_wd is not None]
+    if durations:
+        # SECAS report averages as means rounded half up to a whole day.
+        average = int(sum(durations) / len(durations) + 0.5)
         reply.sections.append(
-            Section(
-                fields=[
-                    Field("Total", str(len(rows))),
-                    Field("Average duration", f"{int(sum(averages) / len(averages) + 0.5)} WD"),
-                ]
-            )
+            Section(fields=[Field("Total", str(len(views))), Field("Average duration", f"{average} WD")])
         )
+    return reply
 
 
 def _wd(value: int | None) -> str:
