@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from secbot.clock import Clock
-from secbot.commands import Context
+from secbot.commands import Actor, Context, Where, dispatch
+from secbot.commands.dispatch import normalise
+from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store.db import Store, open_store
 from secbot.store.queries import Register
+
+log = logging.getLogger(__name__)
+
+
+class AnswerCache:
+    """A small thread-safe LRU of replies."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._replies: OrderedDict[tuple, Reply] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Reply | None:
+        with self._lock:
+            reply = self._replies.get(key)
+            if reply is not None:
+                self._replies.move_to_end(key)
+            return reply
+
+    def put(self, key: tuple, reply: Reply) -> None:
+        with self._lock:
+            self._replies[key] = reply
+            self._replies.move_to_end(key)
+            while len(self._replies) > self.size:
+                self._replies.popitem(last=False)
 
 
 @dataclass
@@ -16,9 +46,35 @@ class App:
     settings: Settings
     store: Store
     register: Register
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
-    def context(self) -> Context:
-        return Context(self.register, register_url=self.settings.register_url)
+    def context(self, actor: Actor | None = None, where: Where | None = None) -> Context:
+        ctx = Context(self.register, register_url=self.settings.register_url)
+        if actor:
+            ctx.actor = actor
+        if where:
+            ctx.where = where
+        return ctx
+
+    def answer(self, text: str, actor: Actor, where: Where) -> Reply:
+        """What every door calls: the reply to ``text`` typed by ``actor`` in ``where``.
+
+        Answers are the same for everyone until the register changes, so they are kept per
+        (question, register revision, today); a new import anywhere changes the revision. When an
+        answer comes to depend on who asks (roles), their role must join the key.
+        """
+        try:
+            key = (normalise(text), self.register.revision(), self.register.today())
+        except Exception:  # the store is down: dispatch answers with an apology, uncached
+            log.exception("could not read the register revision")
+            return dispatch(text, self.context(actor, where))
+        cached = self.answers.get(key)
+        if cached is not None:
+            return cached
+        reply = dispatch(text, self.context(actor, where))
+        if reply.cacheable:
+            self.answers.put(key, reply)
+        return reply
 
 
 def build(settings: Settings, *, load_sample: bool | None = None) -> App:

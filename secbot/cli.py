@@ -113,6 +113,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         text, _reply = ask(app.context(), " ".join(args.text), args.format)
         print(text)
         return 0
+    if args.command == "serve" and settings.slack_enabled:
+        import asyncio
+
+        from secbot.server import serve
+
+        asyncio.run(serve(app))
+        return 0
     if args.command in ("shell", "serve"):
         from secbot.chat.shell import run_shell
 

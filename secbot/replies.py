@@ -57,7 +57,7 @@ class Link:
     url: str
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: replies are cached and memoised as objects
 class Reply:
     title: str
     kind: ReplyKind = "card"
@@ -67,6 +67,7 @@ class Reply:
     links: list[Link] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     footer: str | None = None
+    cacheable: bool = True  # False for answers that depend on a passing failure (the apology)
 
     @property
     def ok(self) -> bool:

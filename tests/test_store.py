@@ -34,6 +34,10 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
         "sources",
         "register_state",
         "imports",
+        "inbound_deliveries",
+        "slack_installations",
+        "slack_bots",
+        "slack_oauth_states",
     } <= tables
 
 

@@ -84,6 +84,7 @@ def dispatch(text: str, ctx: Context) -> Reply:
         log.exception("command failed: %r", (text or "")[:200])
         return Reply(
             "Sorry, something went wrong",
+            cacheable=False,
             kind="error",
             summary="I couldn't answer that just now. The problem has been logged; please try again shortly.",
         )

@@ -117,6 +117,14 @@ class Store:
     def session(self) -> Session:
         return self.sessions()
 
+    def async_engine(self):
+        """An asyncio engine on the same database, for libraries that need one (Slack's OAuth stores)."""
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        url = self.engine.url
+        driver = "sqlite+aiosqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
+        return create_async_engine(url.set(drivername=driver))
+
 
 def open_store(url: str, *, load_sample: bool = True) -> Store:
     return prepare_store(make_engine(url), load_sample=load_sample)

@@ -217,6 +217,11 @@ class IndexCache:
     def invalidate(self) -> None:
         self._checked = -float("inf")
 
+    def revision(self, sessions: Callable[[], Session]) -> int:
+        """The register revision the current index was built at (rechecked as ``get`` does)."""
+        self.get(sessions)
+        return self._revision or 0
+
     def get(self, sessions: Callable[[], Session]) -> RegisterIndex:
         if self._index is not None and time.monotonic() - self._checked < self.recheck_seconds:
             return self._index

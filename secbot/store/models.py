@@ -265,3 +265,29 @@ class ImportRecord(Base):
     name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict] = mapped_column(JSON)
+
+
+class InboundDelivery(Base):
+    """A chat request already taken: Slack retries and replays of it are acknowledged and dropped.
+
+    Keyed by platform and the platform's own id (Slack ``event_id`` or ``trigger_id``), so that
+    several replicas behind one address still answer each request once.
+    """
+
+    __tablename__ = "inbound_deliveries"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def _slack_oauth_tables() -> None:
+    """Slack's installation and OAuth-state tables, in our metadata so that Alembic manages them."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+    SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+
+
+_slack_oauth_tables()

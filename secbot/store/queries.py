@@ -121,6 +121,10 @@ class Register:
     def index(self) -> RegisterIndex:
         return self.store.index_cache.get(self.store.sessions)
 
+    def revision(self) -> int:
+        """The register's revision: it changes with every import that changes anything."""
+        return self.store.index_cache.revision(self.store.sessions)
+
     @staticmethod
     def _mod(session: Session, reference: str) -> Modification | None:
         return session.scalar(_MOD_BY_REFERENCE, {"reference": reference})

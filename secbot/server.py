@@ -1,0 +1,103 @@
+"""The HTTP service: one aiohttp application, one event loop, for every chat platform.
+
+Routes: ``GET /healthz``; with Slack configured, ``POST /slack/events`` (slash commands, events and
+interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
+``/slack/oauth_redirect``. With ``SECBOT_SLACK_APP_TOKEN`` Slack uses Socket Mode instead of
+``/slack/events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+
+from secbot.app import App
+
+log = logging.getLogger(__name__)
+
+SECBOT = web.AppKey("secbot", App)
+SLACK = web.AppKey("slack", AsyncApp)
+
+SLACK_EVENTS_PATH = "/slack/events"
+
+
+def build_web_app(app: App) -> web.Application:
+    web_app = web.Application()
+    web_app[SECBOT] = app
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            await asyncio.to_thread(_ping, app)
+        except Exception:
+            log.exception("health check: the database does not answer")
+            return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        return web.json_response({"status": "ok"})
+
+    web_app.router.add_get("/healthz", healthz)
+    if app.settings.slack_enabled:
+        from secbot.chat.slack import build_slack_app
+
+        slack = build_slack_app(app)
+        web_app[SLACK] = slack
+        if app.settings.slack_signing_secret:  # Socket Mode alone needs no HTTP route
+            _add_slack_routes(web_app, slack)
+    return web_app
+
+
+def _ping(app: App) -> None:
+    with app.store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _add_slack_routes(web_app: web.Application, slack: AsyncApp) -> None:
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+
+    web_app.router.add_post(SLACK_EVENTS_PATH, events)
+    flow = slack.oauth_flow
+    if flow is not None:
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+        async def redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+        web_app.router.add_get(flow.install_path, install)
+        web_app.router.add_get(flow.redirect_uri_path, redirect)
+
+
+async def connect_socket_mode(slack: AsyncApp, app: App):
+    """Receive Slack's requests over Socket Mode (a websocket secbot opens) instead of HTTP."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    # The handler opens the connection through the app's Web API client, so SECBOT_SLACK_API_URL holds.
+    handler = AsyncSocketModeHandler(slack, app_token=app.settings.slack_app_token.get_secret_value())
+    await handler.connect_async()
+    log.info("Slack Socket Mode connected")
+    return handler
+
+
+async def serve(app: App) -> None:
+    """Run the HTTP service (and Slack's Socket Mode connection when configured) until cancelled."""
+    settings = app.settings
+    web_app = build_web_app(app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("secbot listening on http://%s:%s (Slack %s)", settings.host, settings.port,
+             "on" if SLACK in web_app else "off")
+    socket_mode = None
+    if SLACK in web_app and settings.slack_app_token:
+        socket_mode = await connect_socket_mode(web_app[SLACK], app)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await runner.cleanup()

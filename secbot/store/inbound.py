@@ -1,0 +1,37 @@
+"""Claiming inbound chat requests once, so that retries and replays never answer twice.
+
+``claim`` inserts (platform, key) if absent and says whether this call inserted it; the database's
+primary key makes that true for exactly one caller across every replica. Old claims are pruned:
+Slack retries within minutes, and signatures older than five minutes are refused anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from secbot.store.db import Store
+from secbot.store.models import InboundDelivery
+
+KEEP = dt.timedelta(hours=24)
+_PRUNE_EVERY = 500
+_calls = itertools.count()
+
+
+def claim(store: Store, platform: str, key: str) -> bool:
+    now = dt.datetime.now(dt.UTC)
+    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboundDelivery)
+        .values(platform=platform, key=key[:200], received_at=now)
+        .on_conflict_do_nothing()
+        .returning(InboundDelivery.key)
+    )
+    with store.engine.begin() as connection:
+        inserted = connection.execute(statement).first() is not None
+        if next(_calls) % _PRUNE_EVERY == 0:
+            connection.execute(delete(InboundDelivery).where(InboundDelivery.received_at < now - KEEP))
+    return inserted

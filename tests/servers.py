@@ -1,0 +1,47 @@
+"""Run secbot's real aiohttp service on 127.0.0.1 in a background thread, for tests that cross a socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiohttp import web
+
+from secbot.app import App
+from secbot.server import build_web_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running(app: App) -> Iterator[str]:
+    """Serve ``app`` over HTTP until the block ends; yields the base URL."""
+    loop = asyncio.new_event_loop()
+    port = free_port()
+    started = threading.Event()
+    runner_box: list[web.AppRunner] = []
+
+    async def start() -> None:
+        runner = web.AppRunner(build_web_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runner_box.append(runner)
+        started.set()
+
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
+    thread.start()
+    if not started.wait(10):
+        raise RuntimeError("the secbot test server did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner_box[0].cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
