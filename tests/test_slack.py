@@ -46,10 +46,15 @@ def fake() -> Iterator[FakeSlack]:
         yield server
 
 
-@pytest.fixture
-def secbot_server(db_url, fake, monkeypatch) -> Iterator[tuple[SlackClient, object]]:
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """slack_sdk sends even 127.0.0.1 requests through HTTP(S)_PROXY when one is set."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def secbot_server(db_url, fake) -> Iterator[tuple[SlackClient, object]]:
     fake.reset()
     settings = Settings(database_url=db_url, today=REPORT_DAY, slack_bot_token=BOT_TOKEN,
                         slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url)
@@ -272,15 +277,13 @@ def test_tokens_and_secrets_never_reach_the_log(secbot_server, caplog):
 
 
 
-def test_oauth_install_stores_the_workspace_and_its_token_answers_commands(db_url, fake, monkeypatch):
+def test_oauth_install_stores_the_workspace_and_its_token_answers_commands(db_url, fake):
     import re
 
     from sqlalchemy import select
 
     from secbot.store.models import Base
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
     fake.reset()
     fake.stub("oauth.v2.access", {
         "ok": True, "app_id": "A0001", "access_token": "xoxb-installed", "token_type": "bot",
