@@ -1,4 +1,4 @@
-"""The ``secbot`` command line: serve, shell, ask, import, db upgrade.
+"""The ``secbot`` command line: serve, shell, ask, import, digest, db upgrade.
 
 Every subcommand accepts ``--today YYYY-MM-DD`` (or ``SECBOT_TODAY``) to answer as the register
 stood on that day.
@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[common], help="import register files (YAML, CSV, XLSX) all or nothing")
     imp.add_argument("paths", nargs="*", type=Path, help="files or directories")
     imp.add_argument("--sample", action="store_true", help="import the bundled sample register")
+    digest = sub.add_parser("digest", parents=[common], help="build a digest of the register")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    monthly = digest_sub.add_parser("monthly", parents=[common], help="the monthly status digest")
+    monthly.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="build it as of this day (like --today)")
+    monthly.add_argument("--format", choices=("md", "html"), default="md")
+    monthly.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", parents=[common], help="apply schema migrations")
@@ -58,6 +64,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if args.today:
         overrides["today"] = args.today
+    if getattr(args, "as_of", None):  # `digest monthly --as-of` sets the same clock
+        overrides["today"] = args.as_of
     if args.database_url:
         overrides["database_url"] = args.database_url
     return Settings(**overrides)
@@ -112,6 +120,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         text, _reply = ask(app.context(), " ".join(args.text), args.format)
         print(text)
+        return 0
+    if args.command == "digest":
+        from secbot.digests.monthly import build_monthly
+        from secbot.digests.render import render
+
+        text = render(build_monthly(app.register), args.format)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
         return 0
     if args.command == "serve" and settings.slack_enabled:
         import asyncio

@@ -42,8 +42,9 @@ def build_web_app(app: App) -> web.Application:
     if app.settings.slack_enabled:
         from secbot.chat.slack import build_slack_app
 
-        slack = build_slack_app(app)
+        slack, close_slack = build_slack_app(app)
         web_app[SLACK] = slack
+        web_app.on_cleanup.append(lambda _web_app: close_slack())
         if app.settings.slack_signing_secret:  # Socket Mode alone needs no HTTP route
             _add_slack_routes(web_app, slack)
     return web_app
@@ -61,6 +62,7 @@ def _add_slack_routes(web_app: web.Application, slack: AsyncApp) -> None:
     web_app.router.add_post(SLACK_EVENTS_PATH, events)
     flow = slack.oauth_flow
     if flow is not None:
+
         async def install(request: web.Request) -> web.Response:
             return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
 
@@ -90,8 +92,9 @@ async def serve(app: App) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    log.info("secbot listening on http://%s:%s (Slack %s)", settings.host, settings.port,
-             "on" if SLACK in web_app else "off")
+    log.info(
+        "secbot listening on http://%s:%s (Slack %s)", settings.host, settings.port, "on" if SLACK in web_app else "off"
+    )
     socket_mode = None
     if SLACK in web_app and settings.slack_app_token:
         socket_mode = await connect_socket_mode(web_app[SLACK], app)

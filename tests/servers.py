@@ -45,3 +45,4 @@ def running(app: App) -> Iterator[str]:
         asyncio.run_coroutine_threadsafe(runner_box[0].cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()

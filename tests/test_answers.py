@@ -17,13 +17,16 @@ def test_a_new_import_is_answered_at_once(db_url, tmp_path):
     app = build(Settings(database_url=db_url, today=REPORT_DAY))
     before = app.answer("MP161", WHO, WHERE)
     assert app.answer("mp 161", WHO, WHERE).title == before.title
-    write(tmp_path / "update.yaml", """
+    write(
+        tmp_path / "update.yaml",
+        """
         source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
         modifications:
           - {reference: MP161, status: Approved, phase: Implementation}
         decisions:
           - {reference: MP161, date: 2021-07-01, outcome: approved, authority: Ofgem}
-    """)
+    """,
+    )
     import_paths(app.store, [tmp_path / "update.yaml"])
     after = flat(app.answer("MP161", WHO, WHERE))
     assert "Status: Approved" in after

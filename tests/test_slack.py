@@ -28,11 +28,13 @@ class SlackClient:
     def __init__(self, base: str, fake: FakeSlack) -> None:
         self.base, self.fake = base, fake
 
-    def post(self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
-             headers: dict | None = None) -> requests.Response:
+    def post(
+        self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, headers: dict | None = None
+    ) -> requests.Response:
         signed = slack.sign(body, secret, timestamp)
-        return requests.post(f"{self.base}/slack/events", data=body.encode(), headers={**signed, **(headers or {})},
-                             timeout=10)
+        return requests.post(
+            f"{self.base}/slack/events", data=body.encode(), headers={**signed, **(headers or {})}, timeout=10
+        )
 
     def command(self, text: str, **kwargs) -> tuple[requests.Response, str]:
         token = f"T0001/{time.monotonic_ns()}/r"
@@ -56,8 +58,13 @@ def no_proxy(monkeypatch):
 @pytest.fixture
 def secbot_server(db_url, fake) -> Iterator[tuple[SlackClient, object]]:
     fake.reset()
-    settings = Settings(database_url=db_url, today=REPORT_DAY, slack_bot_token=BOT_TOKEN,
-                        slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url)
+    settings = Settings(
+        database_url=db_url,
+        today=REPORT_DAY,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+    )
     app = build(settings)
     with running(app) as base:
         yield SlackClient(base, fake), app
@@ -100,8 +107,12 @@ def test_bad_signatures_get_401_and_touch_nothing(secbot_server, case):
     client, _ = secbot_server
     body = slack.slash_command("MP161", response_url=client.fake.response_url("x"))
     if case == "missing":
-        response = requests.post(f"{client.base}/slack/events", data=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+        response = requests.post(
+            f"{client.base}/slack/events",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        )
     elif case == "wrong secret":
         response = client.post(body, secret="not-the-secret")
     else:
@@ -133,8 +144,9 @@ def test_a_slack_retry_of_an_event_posts_once(secbot_server):
 
 def test_a_mention_in_a_thread_answers_in_that_thread(secbot_server):
     client, _ = secbot_server
-    mention = slack.app_mention("what's the status of MP161?", channel="C777", ts="1700000000.000200",
-                                thread_ts="1700000000.000100")
+    mention = slack.app_mention(
+        "what's the status of MP161?", channel="C777", ts="1700000000.000200", thread_ts="1700000000.000100"
+    )
     assert client.post(slack.event_callback(mention)).status_code == 200
     call = client.fake.wait_for("chat.postMessage")[0]
     assert call.body["channel"] == "C777"
@@ -276,7 +288,6 @@ def test_tokens_and_secrets_never_reach_the_log(secbot_server, caplog):
     assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
 
 
-
 def test_oauth_install_stores_the_workspace_and_its_token_answers_commands(db_url, fake):
     import re
 
@@ -285,14 +296,29 @@ def test_oauth_install_stores_the_workspace_and_its_token_answers_commands(db_ur
     from secbot.store.models import Base
 
     fake.reset()
-    fake.stub("oauth.v2.access", {
-        "ok": True, "app_id": "A0001", "access_token": "xoxb-installed", "token_type": "bot",
-        "scope": "commands,chat:write", "bot_user_id": "UBOT", "team": {"id": "T0001", "name": "Secbot Test"},
-        "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": "U123"},
-    })
-    settings = Settings(database_url=db_url, today=REPORT_DAY, slack_client_id="111.222",
-                        slack_client_secret="client-secret", slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=fake.api_url)
+    fake.stub(
+        "oauth.v2.access",
+        {
+            "ok": True,
+            "app_id": "A0001",
+            "access_token": "xoxb-installed",
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "UBOT",
+            "team": {"id": "T0001", "name": "Secbot Test"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U123"},
+        },
+    )
+    settings = Settings(
+        database_url=db_url,
+        today=REPORT_DAY,
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+    )
     app = build(settings)
     with running(app) as base:
         page = requests.get(f"{base}/slack/install", timeout=10)
@@ -301,8 +327,12 @@ def test_oauth_install_stores_the_workspace_and_its_token_answers_commands(db_ur
         assert "client_id=111.222" in page.text
         # The state cookie is Secure (Slack installs run over HTTPS): send it back as a browser would.
         cookie = page.headers["Set-Cookie"].split(";")[0]
-        done = requests.get(f"{base}/slack/oauth_redirect", params={"code": "the-code", "state": state},
-                            headers={"Cookie": cookie}, timeout=10)
+        done = requests.get(
+            f"{base}/slack/oauth_redirect",
+            params={"code": "the-code", "state": state},
+            headers={"Cookie": cookie},
+            timeout=10,
+        )
         assert done.status_code == 200, done.text
         assert fake.calls("oauth.v2.access")[0].body["code"] == "the-code"
         installations = Base.metadata.tables["slack_installations"]

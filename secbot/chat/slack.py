@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -50,7 +51,8 @@ def _where(channel_id: str | None, team_id: str | None, thread: str | None = Non
     return Where("slack", f"{team_id or '-'}:{channel_id or '-'}", thread)
 
 
-def build_slack_app(app: App) -> AsyncApp:
+def build_slack_app(app: App) -> tuple[AsyncApp, Callable[[], Awaitable[None]]]:
+    """The bolt app with secbot's listeners, and a coroutine function that releases what it holds."""
     settings = app.settings
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -58,7 +60,7 @@ def build_slack_app(app: App) -> AsyncApp:
         from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
         from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
-        engine = app.store.async_engine()
+        engine = async_engine = app.store.async_engine()
         client_id = settings.slack_client_id
         slack = AsyncApp(
             signing_secret=signing_secret,
@@ -72,12 +74,20 @@ def build_slack_app(app: App) -> AsyncApp:
             ),
         )
     else:
+        async_engine = None
         slack = AsyncApp(
             signing_secret=signing_secret,
             client=AsyncWebClient(token=bot_token, base_url=settings.slack_api_url),
         )
-    SlackDoor(app, slack).register()
-    return slack
+    door = SlackDoor(app, slack)
+    door.register()
+
+    async def close() -> None:
+        door.workers.shutdown(wait=False, cancel_futures=True)
+        if async_engine is not None:
+            await async_engine.dispose()
+
+    return slack, close
 
 
 class SlackDoor:
@@ -149,8 +159,9 @@ class SlackDoor:
             await ack(response_type="ephemeral", text=f"Looking that up: `{self.command} {text}`…")
             message = await task
             if message is not None:
-                await respond(response_type="ephemeral", replace_original=True, text=message.text,
-                              blocks=message.blocks)
+                await respond(
+                    response_type="ephemeral", replace_original=True, text=message.text, blocks=message.blocks
+                )
             return
         if message is None:
             log.info("ignoring a repeated Slack command %s", delivery_key(command))
@@ -162,15 +173,19 @@ class SlackDoor:
     async def on_mention(self, event: dict, client: AsyncWebClient, context) -> None:
         text = _MENTION.sub("", event.get("text", "")).strip()
         thread = event.get("thread_ts") or event.get("ts")
-        reply = await self.answer(text, _actor(event.get("user"), context.team_id),
-                                  _where(event.get("channel"), context.team_id, thread))
+        reply = await self.answer(
+            text, _actor(event.get("user"), context.team_id), _where(event.get("channel"), context.team_id, thread)
+        )
         await self._post(client, event["channel"], reply, thread_ts=thread)
 
     async def on_message(self, event: dict, client: AsyncWebClient, context) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # only people writing to the bot directly; channel chatter is not for us
-        reply = await self.answer(event.get("text", ""), _actor(event.get("user"), context.team_id),
-                                  _where(event.get("channel"), context.team_id))
+        reply = await self.answer(
+            event.get("text", ""),
+            _actor(event.get("user"), context.team_id),
+            _where(event.get("channel"), context.team_id),
+        )
         await self._post(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
 
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, **kwargs) -> None:
@@ -194,9 +209,11 @@ class SlackDoor:
                 unfurls[url] = slack_blocks.render_unfurl(reply)
         if not unfurls:
             return
-        target = ({"unfurl_id": event["unfurl_id"], "source": event["source"]}
-                  if event.get("unfurl_id") and event.get("source") else
-                  {"channel": event.get("channel"), "ts": event.get("message_ts")})
+        target = (
+            {"unfurl_id": event["unfurl_id"], "source": event["source"]}
+            if event.get("unfurl_id") and event.get("source")
+            else {"channel": event.get("channel"), "ts": event.get("message_ts")}
+        )
         try:
             await client.chat_unfurl(unfurls=unfurls, **target)
         except SlackApiError as error:
@@ -223,16 +240,25 @@ class SlackDoor:
         reply = await self.answer(text, _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body)))
         message = self.render(reply, command=text)
         # Paging replaces the list in place; other buttons (Timeline, a suggestion) answer below it.
-        await respond(response_type="ephemeral", replace_original=" page " in f" {text} ",
-                      text=message.text, blocks=message.blocks)
+        await respond(
+            response_type="ephemeral",
+            replace_original=" page " in f" {text} ",
+            text=message.text,
+            blocks=message.blocks,
+        )
 
     async def on_share_button(self, ack, body: dict, action: dict, respond) -> None:
         await ack()
         text = action.get("value", "")
         reply = await self.answer(text, _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body)))
         message = self.render(reply, shareable=False)
-        await respond(response_type="in_channel", replace_original=False, delete_original=True,
-                      text=message.text, blocks=message.blocks)
+        await respond(
+            response_type="in_channel",
+            replace_original=False,
+            delete_original=True,
+            text=message.text,
+            blocks=message.blocks,
+        )
 
     async def on_link_button(self, ack) -> None:
         await ack()  # the browser opens the address; Slack still expects an acknowledgement

@@ -1,4 +1,5 @@
-"""Scheduled digests (weekly Working Group agenda, consultations, monthly status digest).
+"""Digests of the register: built as data (``document``), rendered as text (``render``, ``templates/``).
 
-Not built yet: issue 5 adds the builders, templates and chart here, on top of ``secbot.store.queries``.
+``monthly.build_monthly`` rebuilds SECAS's monthly Change Status Report from ``secbot.store.queries``;
+``chart`` draws its stage chart. Scheduling and posting to chat come later (issue 5).
 """

@@ -271,6 +271,17 @@ class Register:
             )
             return [_summary(m) for m in mods]
 
+    def raised_between(self, start: dt.date, end: dt.date, *, family: str | None = None) -> list[ModDetail]:
+        """Modifications raised from ``start`` to ``end`` inclusive (``family="DP"``: Draft Proposals), oldest first."""
+        with self._session() as session:
+            query = select(Modification).where(Modification.raised >= start, Modification.raised <= end)
+            if family:
+                query = query.where(Modification.family == family)
+            mods = session.scalars(
+                query.order_by(Modification.raised, Modification.family, Modification.number, Modification.suffix)
+            )
+            return [self._detail(session, m) for m in mods]
+
     def statuses(self) -> list[str]:
         with self._session() as session:
             return sorted(s for s in session.scalars(select(Modification.status).distinct()) if s)
@@ -299,6 +310,16 @@ class Register:
                 query = query.where(Meeting.date < today).order_by(Meeting.date.desc()).limit(1)
             else:
                 query = query.order_by(Meeting.date)
+            return [self._meeting_view(session, m) for m in session.scalars(query)]
+
+    def meetings_between(self, kind: str, start: dt.date, end: dt.date) -> list[MeetingView]:
+        """Meetings of ``kind`` held from ``start`` to ``end`` inclusive, oldest first."""
+        with self._session() as session:
+            query = (
+                select(Meeting)
+                .where(Meeting.kind == kind, Meeting.date >= start, Meeting.date <= end)
+                .order_by(Meeting.date, Meeting.id)
+            )
             return [self._meeting_view(session, m) for m in session.scalars(query)]
 
     def meetings_near(self, kind: str, on: dt.date, limit: int = 2) -> list[MeetingView]:

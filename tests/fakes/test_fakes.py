@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -17,12 +18,16 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from tests.fakes import slack_requests as sr
-from tests.fakes import workspace
+from tests.fakes import socket_mode, workspace
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.socket_mode import FakeSocketMode
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
 SECRET = workspace.SIGNING_SECRET
@@ -515,3 +520,105 @@ def test_slack_bolt_accepts_the_built_requests_and_talks_to_the_fake(fake_slack:
     }
     [home] = fake_slack.calls("views.publish")
     assert home.body["user_id"] == "U123" and home.body["view"]["type"] == "home"
+
+
+# ---------------------------------------------------------------------- the fake Socket Mode endpoint
+
+
+def test_socket_mode_envelopes_carry_what_the_http_request_would_have() -> None:
+    body = sr.slash_command("show SECMP0001 & more", response_url="http://127.0.0.1:9/respond/cmd", trigger_id="1.2.3")
+    command = socket_mode.slash_commands(body, envelope_id="env-1")
+    assert_shape(command, sample("socket_mode_slash_commands"))
+    assert command["payload"] == dict(parse_qsl(body, keep_blank_values=True))
+    assert (command["envelope_id"], command["accepts_response_payload"]) == ("env-1", True)
+
+    event = socket_mode.events_api(sr.event_callback(sr.app_mention("hi")), retry_attempt=1, retry_reason="timeout")
+    assert_shape(event, sample("socket_mode_events_api"))
+    assert_shape(event["payload"], sample("event_callback"))
+    assert (event["retry_attempt"], event["retry_reason"]) == (1, "timeout")
+
+    press = socket_mode.interactive(sr.block_actions("approve", "SECMP0001", response_url="u"))
+    assert press["type"] == "interactive" and press["accepts_response_payload"] is False
+    assert_shape(press["payload"], sample("block_actions_ephemeral"))
+    assert press["envelope_id"] != event["envelope_id"]
+
+    assert_shape(socket_mode.hello(), sample("socket_mode_hello"))
+    assert_shape(socket_mode.disconnect("warning"), sample("socket_mode_disconnect"))
+
+
+def test_socket_mode_addresses_are_for_app_tokens_and_each_is_used_once(fake_slack: FakeSlack) -> None:
+    with FakeSocketMode().attach(fake_slack) as endpoint:
+
+        async def scenario() -> tuple[str, str, dict, int]:
+            web = fake_slack.web_client()
+            with pytest.raises(SlackApiError) as refused:
+                await web.apps_connections_open(app_token="xoxb-test")
+            url = (await web.apps_connections_open(app_token="xapp-1-test"))["url"]
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(url) as ws:
+                    first = await ws.receive_json(timeout=5)
+                with pytest.raises(aiohttp.WSServerHandshakeError) as again:
+                    await session.ws_connect(url)
+            return refused.value.response["error"], url, first, again.value.status
+
+        error, url, first, status = asyncio.run(scenario())
+
+    assert error == "not_allowed_token_type"
+    assert re.fullmatch(rf"ws://127\.0\.0\.1:\d+/link/\?ticket=[0-9a-f]{{32}}&app_id={workspace.API_APP_ID}", url)
+    assert first["type"] == "hello" and first["connection_info"]["app_id"] == workspace.API_APP_ID
+    assert status == 401 and len(endpoint.refused()) == 1
+    assert [c.token for c in fake_slack.calls("apps.connections.open")] == ["xoxb-test", "xapp-1-test"]
+
+
+def test_slack_sdks_socket_mode_client_acks_envelopes_and_follows_a_disconnect(fake_slack: FakeSlack) -> None:
+    seen: list[str] = []
+
+    async def on_request(client: SocketModeClient, request: SocketModeRequest) -> None:
+        seen.append(request.type)
+        payload = {"text": f"got {request.payload['text']}"} if request.type == "slash_commands" else None
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+
+    with FakeSocketMode().attach(fake_slack) as endpoint:
+
+        async def scenario() -> tuple[dict, dict]:
+            client = SocketModeClient(app_token="xapp-1-test", web_client=fake_slack.web_client())
+            client.socket_mode_request_listeners.append(on_request)
+            await client.connect()
+            try:
+                body = sr.slash_command("MP161", response_url=fake_slack.response_url())
+                command = await asyncio.to_thread(endpoint.request, socket_mode.slash_commands(body))
+                await asyncio.to_thread(endpoint.send, socket_mode.disconnect())
+                await asyncio.to_thread(endpoint.wait_connected, 2)
+                event = socket_mode.events_api(sr.event_callback(sr.app_mention("hi")))
+                event_ack = await asyncio.to_thread(endpoint.request, event)
+            finally:
+                await client.close()
+            return command, event_ack
+
+        command_ack, event_ack = asyncio.run(scenario())
+        first, second = endpoint.wait_closed()
+
+    assert command_ack["payload"] == {"text": "got MP161"}
+    assert set(event_ack) == {"envelope_id"}
+    assert seen == ["slash_commands", "events_api"]  # hello and disconnect are not envelopes
+    assert command_ack in first.received and event_ack in second.received
+    assert (first.close_code, second.close_code) == (1000, 1000)
+    assert len(fake_slack.calls("apps.connections.open")) == 2
+
+
+def test_the_socket_mode_fake_closes_open_sockets_when_it_stops(fake_slack: FakeSlack) -> None:
+    endpoint = FakeSocketMode().attach(fake_slack)
+
+    async def connect_and_wait_for_close() -> list[Any]:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(endpoint.new_url())
+            await asyncio.to_thread(endpoint.stop)
+            return [message.type async for message in ws]
+
+    try:
+        types = asyncio.run(connect_and_wait_for_close())
+    finally:
+        endpoint.stop()
+    assert types == [aiohttp.WSMsgType.TEXT]  # hello, then the close ends the iteration
+    with pytest.raises(RuntimeError):
+        _ = endpoint.url

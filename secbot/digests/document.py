@@ -1,0 +1,81 @@
+"""The platform-neutral digest document: data, not text.
+
+A ``Document`` is what a digest builder returns (title, as-of date, reporting period and sections of
+paragraphs, items, tables and chart data); ``secbot.digests.render`` turns it into Markdown or HTML,
+as ``secbot.replies.Reply`` is turned into chat messages by each door.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a digest reports on, both ends inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        """The period in words: "May 2021" for a whole calendar month, else "1 May 2021 to 11 June 2021"."""
+        whole_month = self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1
+        if whole_month and (self.start.year, self.start.month) == (self.end.year, self.end.month):
+            return f"{self.start:%B %Y}"
+        return f"{self.start.day} {self.start:%B %Y} to {self.end.day} {self.end:%B %Y}"
+
+
+@dataclass
+class Item:
+    """One line of a list: usually a modification (reference + title) with a detail."""
+
+    text: str
+    detail: str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str | None = None
+
+
+@dataclass
+class Chart:
+    """A bar chart's data; renderers draw it, and the same numbers always appear as text too."""
+
+    title: str
+    labels: list[str]
+    values: list[int]
+
+
+@dataclass
+class Section:
+    """Rendered in this order: heading, paragraphs, chart, items, tables, then subsections."""
+
+    heading: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    chart: Chart | None = None
+    subsections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    as_of: dt.date
+    period: Period
+    sections: list[Section] = field(default_factory=list)
+    kind: str = "monthly"  # names the templates: ``<kind>.md.j2``, ``<kind>.html.j2``
+    notes: list[str] = field(default_factory=list)  # footnotes: counting rules, sources
+
+    def section(self, heading: str) -> Section | None:
+        return next((s for s in self.sections if s.heading == heading), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
