@@ -327,11 +327,19 @@ class FakeSocketMode:
             time.sleep(0.01)
         return self.connections()
 
-    def send(self, message: JsonDict) -> None:
-        """Send ``message`` (an envelope, ``disconnect()``, ...) down the newest open connection."""
-        open_ones = [c for c in self.connections() if c.open]
-        if not open_ones or self._loop is None:
-            raise AssertionError("no open Socket Mode connection to send on")
+    def send(self, message: JsonDict, timeout: float = 5.0) -> None:
+        """Send ``message`` (an envelope, ``disconnect()``, ...) down the newest open connection.
+
+        Waits up to ``timeout`` for one: a client may be between closing a socket and opening the next.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            open_ones = [c for c in self.connections() if c.open]
+            if open_ones and self._loop is not None:
+                break
+            if time.monotonic() >= deadline:
+                raise AssertionError("no open Socket Mode connection to send on")
+            time.sleep(0.01)
         asyncio.run_coroutine_threadsafe(open_ones[-1].ws.send_json(message), self._loop).result(timeout=5)
 
     def push(self, message: JsonDict) -> str:
