@@ -48,13 +48,8 @@ class App:
     register: Register
     answers: AnswerCache = field(default_factory=AnswerCache)
 
-    def context(self, actor: Actor | None = None, where: Where | None = None) -> Context:
-        ctx = Context(self.register, register_url=self.settings.register_url)
-        if actor:
-            ctx.actor = actor
-        if where:
-            ctx.where = where
-        return ctx
+    def context(self, actor: Actor, where: Where) -> Context:
+        return Context(self.register, actor, where, register_url=self.settings.register_url)
 
     def answer(self, text: str, actor: Actor, where: Where) -> Reply:
         """What every door calls: the reply to ``text`` typed by ``actor`` in ``where``.

@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         from secbot.chat.shell import ask
 
-        text, _reply = ask(app.context(), " ".join(args.text), args.format)
+        text, _reply = ask(app, " ".join(args.text), args.format)
         print(text)
         return 0
     if args.command == "digest":
@@ -146,5 +146,5 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 "no chat credentials are set: serving the local shell door (database %s)",
                 settings.resolved_database_url.split("@")[-1],
             )
-        return run_shell(app.context(), history_file=settings.data_dir / "shell_history")
+        return run_shell(app, history_file=settings.data_dir / "shell_history")
     raise AssertionError(args.command)

@@ -32,6 +32,7 @@ class Item:
 class Table:
     columns: list[str]
     rows: list[list[str]]
+    caption: str | None = None
 
 
 @dataclass

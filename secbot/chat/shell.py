@@ -11,26 +11,23 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from secbot.commands import Actor, Context, Where, dispatch
+from secbot.app import App
+from secbot.commands import Actor, Where
 from secbot.render import render_json, render_text
 from secbot.replies import Reply
 
 PROMPT = "sec> "
+SHELL_USER = Actor("shell", "local")
+SHELL_CHANNEL = Where("shell", "local")
 
 
-def shell_context(ctx: Context) -> Context:
-    ctx.actor = Actor("shell", "local")
-    ctx.where = Where("shell", "local")
-    return ctx
-
-
-def ask(ctx: Context, text: str, fmt: str = "text") -> tuple[str, Reply]:
-    reply = dispatch(text, shell_context(ctx))
+def ask(app: App, text: str, fmt: str = "text") -> tuple[str, Reply]:
+    reply = app.answer(text, SHELL_USER, SHELL_CHANNEL)
     return (render_json(reply) if fmt == "json" else render_text(reply)), reply
 
 
 def run_shell(
-    ctx: Context, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None
+    app: App, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None
 ) -> int:
     interactive = stdin.isatty()
     if interactive:
@@ -51,7 +48,7 @@ def run_shell(
             return 0
         if not line:
             continue
-        text, _reply = ask(ctx, line)
+        text, _reply = ask(app, line)
         stdout.write(text + "\n\n")
         stdout.flush()
 

@@ -1,5 +1,7 @@
 """The platform-neutral digest document: data, not text.
 
+Items and tables are the ``secbot.replies`` ones, so a digest section and a reply share their parts.
+
 A ``Document`` is what a digest builder returns (title, as-of date, reporting period and sections of
 paragraphs, items, tables and chart data); ``secbot.digests.render`` turns it into Markdown or HTML,
 as ``secbot.replies.Reply`` is turned into chat messages by each door.
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from secbot.replies import Item, Table  # the same list items and tables as chat replies
 
 
 @dataclass(frozen=True)
@@ -26,22 +30,6 @@ class Period:
         if whole_month and (self.start.year, self.start.month) == (self.end.year, self.end.month):
             return f"{self.start:%B %Y}"
         return f"{self.start.day} {self.start:%B %Y} to {self.end.day} {self.end:%B %Y}"
-
-
-@dataclass
-class Item:
-    """One line of a list: usually a modification (reference + title) with a detail."""
-
-    text: str
-    detail: str | None = None
-    reference: str | None = None
-
-
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[str]]
-    caption: str | None = None
 
 
 @dataclass
