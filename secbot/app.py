@@ -11,6 +11,7 @@ from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
 from secbot.commands.dispatch import normalise
 from secbot.replies import Reply
+from secbot.roles import is_admin
 from secbot.settings import Settings
 from secbot.store.db import Store, open_store
 from secbot.store.queries import Register
@@ -49,7 +50,14 @@ class App:
     answers: AnswerCache = field(default_factory=AnswerCache)
 
     def context(self, actor: Actor, where: Where) -> Context:
-        return Context(self.register, actor, where, register_url=self.settings.register_url)
+        return Context(
+            self.register,
+            actor,
+            where,
+            register_url=self.settings.register_url,
+            is_admin=is_admin(self.settings, actor),
+            subscriptions_admin_only=self.settings.subscriptions_admin_only,
+        )
 
     def answer(self, text: str, actor: Actor, where: Where) -> Reply:
         """What every door calls: the reply to ``text`` typed by ``actor`` in ``where``.

@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    if args.command == "serve" and settings.slack_enabled:
+    if args.command == "serve" and (settings.slack_enabled or settings.teams_enabled):
         import asyncio
 
         from secbot.server import serve

@@ -3,7 +3,8 @@
 Routes: ``GET /healthz``; with Slack configured, ``POST /slack/events`` (slash commands, events and
 interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
 ``/slack/oauth_redirect``. With ``SECBOT_SLACK_APP_TOKEN`` Slack uses Socket Mode instead of
-``/slack/events``.
+``/slack/events``. With Teams configured, ``POST /api/messages`` (the Bot Framework messaging
+endpoint of the Azure Bot registration).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SECBOT = web.AppKey("secbot", App)
 SLACK = web.AppKey("slack", AsyncApp)
+TEAMS = web.AppKey("teams", object)  # secbot.chat.teams.TeamsDoor, imported only when Teams is on
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -47,6 +49,13 @@ def build_web_app(app: App) -> web.Application:
         web_app.on_cleanup.append(lambda _web_app: close_slack())
         if app.settings.slack_signing_secret:  # Socket Mode alone needs no HTTP route
             _add_slack_routes(web_app, slack)
+    if app.settings.teams_enabled:
+        from secbot.chat.teams import MESSAGES_PATH, TeamsDoor
+
+        teams = TeamsDoor(app)
+        web_app[TEAMS] = teams
+        web_app.router.add_post(MESSAGES_PATH, teams.on_request)
+        web_app.on_cleanup.append(lambda _web_app: teams.close())
     return web_app
 
 
@@ -93,7 +102,11 @@ async def serve(app: App) -> None:
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info(
-        "secbot listening on http://%s:%s (Slack %s)", settings.host, settings.port, "on" if SLACK in web_app else "off"
+        "secbot listening on http://%s:%s (Slack %s, Teams %s)",
+        settings.host,
+        settings.port,
+        "on" if SLACK in web_app else "off",
+        "on" if TEAMS in web_app else "off",
     )
     socket_mode = None
     if SLACK in web_app and settings.slack_app_token:

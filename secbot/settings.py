@@ -9,9 +9,10 @@ import datetime as dt
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +47,36 @@ class Settings(BaseSettings):
     slack_unfurl_domains: list[str] = ["smartenergycodecompany.co.uk"]
     slack_command: str = "/sec"
 
+    # Microsoft Teams (Azure Bot registration). SECBOT_TEAMS_AUTH=off is for a local emulator only.
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    # Azure no longer creates multi-tenant bots (since 31 July 2025), so single-tenant is the default.
+    teams_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "SingleTenant"
+    teams_auth: Literal["on", "off"] = "on"
+    # Where Bot Framework publishes its token-signing keys (change only for a sovereign cloud or a test).
+    teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    # Hosts a Teams activity's serviceUrl may name; empty means Microsoft's own. "*" allows any
+    # host and is for tests and emulators only: the serviceUrl is where secbot sends its token.
+    teams_service_hosts: list[str] = []
+
+    # SECAS admins by platform identity: "slack:<team id>:<user id>", "teams:<tenant id>:<Entra object id>";
+    # and where admins are told things (paused subscriptions, missed digests): "slack:<team>:<channel>",
+    # "teams:<conversation id>".
+    admins: list[str] = []
+    admin_channels: list[str] = []
+    subscriptions_admin_only: bool = False  # by default any member of a channel may change its subscriptions
+
+    # Scheduled digests
+    schedules_file: Path = Path("config/schedules.yaml")  # built-in defaults when the file is absent
+    digest_grace_hours: float = 6.0  # a digest due while secbot was down is still sent this late
+    consultation_reminder_days: int = 3  # remind this many deadline working days before a consultation closes
+    outbox_lease_seconds: int = 300  # a claimed post not sent by then may be sent by another process
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id) or self.teams_auth == "off"
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id)) or bool(
@@ -55,6 +86,12 @@ class Settings(BaseSettings):
     @property
     def slack_oauth(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @model_validator(mode="after")
+    def _teams_tenant_for_single_tenant(self) -> Settings:
+        if self.teams_app_id and self.teams_app_type == "SingleTenant" and not self.teams_tenant_id:
+            raise ValueError("SECBOT_TEAMS_TENANT_ID is required for a SingleTenant bot (SECBOT_TEAMS_APP_TYPE)")
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -78,6 +78,13 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 @pytest.fixture
+def no_proxy(monkeypatch):
+    """HTTP clients (slack_sdk, urllib) send even 127.0.0.1 requests through HTTP(S)_PROXY when one is set."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
 def report_clock() -> Clock:
     """Today as the June 2021 Change Status Report was issued."""
     return Clock(LONDON, REPORT_DAY)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from secbot.app import App
 from secbot.server import build_web_app
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -20,9 +24,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Served:
+    """A running service: its base URL, its aiohttp application, and a way to run code on its loop."""
+
+    base: str
+    web_app: web.Application
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run ``coroutine`` on the service's own event loop (where its clients live) and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+
 @contextmanager
 def running(app: App) -> Iterator[str]:
     """Serve ``app`` over HTTP until the block ends; yields the base URL."""
+    with serving(app) as served:
+        yield served.base
+
+
+@contextmanager
+def serving(app: App) -> Iterator[Served]:
+    """Serve ``app`` over HTTP until the block ends; yields the running service."""
     loop = asyncio.new_event_loop()
     port = free_port()
     started = threading.Event()
@@ -40,7 +64,7 @@ def running(app: App) -> Iterator[str]:
     if not started.wait(10):
         raise RuntimeError("the secbot test server did not start")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", runner_box[0].app, loop)
     finally:
         asyncio.run_coroutine_threadsafe(runner_box[0].cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

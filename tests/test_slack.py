@@ -19,6 +19,8 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET
 from tests.servers import running
 
+pytestmark = pytest.mark.usefixtures("no_proxy")
+
 SECAS_URL = "https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-23"
 
 
@@ -46,13 +48,6 @@ class SlackClient:
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch):
-    """slack_sdk sends even 127.0.0.1 requests through HTTP(S)_PROXY when one is set."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

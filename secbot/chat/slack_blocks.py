@@ -37,6 +37,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from secbot.commands.common import is_page_command
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
 
 SHARE_ACTION_ID = "secbot_share"
@@ -64,7 +65,6 @@ _ERROR_CUE = ":warning:"
 _ELLIPSIS = "…"
 _FENCE = "```"
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
-_PAGE_COMMAND = re.compile(r"\bpage\s+\d+\s*$", re.IGNORECASE)
 _CUT_HINT = "Ask a narrower question to see the rest"
 _HOME_CUT_HINT = "Ask me in a message to see the rest"
 _UNIT_WORDS = {"item": "items", "row": "table rows", "field": "fields", "text": "paragraphs"}
@@ -332,8 +332,8 @@ def _buttons(reply: Reply, *, share: str | None, scope: str = "", run: bool = Tr
 
     ``scope`` makes action ids unique in a view holding several replies (``secbot_run_2_0``)."""
     runs = [(a, b) for n, a in enumerate(reply.actions) if run and (b := _run_button(f"{scope}{n}", a))]
-    paging = [b for a, b in runs if _PAGE_COMMAND.search(a.command)]
-    others = [b for a, b in runs if not _PAGE_COMMAND.search(a.command)]
+    paging = [b for a, b in runs if is_page_command(a.command)]
+    others = [b for a, b in runs if not is_page_command(a.command)]
     link_buttons = [b for n, link in enumerate(reply.links) if (b := _link_button(f"{scope}{n}", link))]
     share = (share or "").strip()
     share_button = []

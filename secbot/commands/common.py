@@ -20,6 +20,11 @@ def split_page(args: str) -> tuple[str, int]:
     return args[: match.start()].strip(), max(1, int(match.group(1)))
 
 
+def is_page_command(command: str) -> bool:
+    """Whether a button's command asks for a later page ("… page 2"): such buttons page in place."""
+    return split_page(command)[1] > 1
+
+
 def mod_item(summary: ModSummary, detail: str | None = None) -> Item:
     phase = " · ".join(filter(None, [summary.phase, summary.status])) or None
     return Item(summary.label, detail if detail is not None else phase, summary.reference)

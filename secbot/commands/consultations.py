@@ -6,7 +6,7 @@ from secbot.commands.common import paged, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import long_date, plural
-from secbot.replies import Item, Reply
+from secbot.replies import Action, Item, Reply
 from secbot.store.views import ConsultationView
 
 _CHOICES = {
@@ -69,7 +69,7 @@ def consultations_command(ctx: Context, args: str) -> Reply:
         "closing": f"No consultation closes within {CLOSING_SOON_WD} working days of {today}.",
         "upcoming": f"No consultation is due to open after {today}.",
     }.get(word, f"No consultation is open or expected on {today}.")
-    return paged(
+    reply = paged(
         ctx,
         title,
         [consultation_item(c) for c in views],
@@ -78,3 +78,5 @@ def consultations_command(ctx: Context, args: str) -> Reply:
         empty=empty,
         summary=f"As of {today}." if views else None,
     )
+    reply.actions.append(Action("Subscribe", "subscribe consultations"))
+    return reply

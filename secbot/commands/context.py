@@ -31,3 +31,5 @@ class Context:
     where: Where = field(default_factory=lambda: Where("shell", "local"))
     register_url: str = DEFAULT_REGISTER_URL
     page_size: int = 10
+    is_admin: bool = False
+    subscriptions_admin_only: bool = False

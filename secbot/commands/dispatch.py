@@ -10,7 +10,17 @@ from __future__ import annotations
 import logging
 import re
 
-from secbot.commands import consultations, dcc, decisions, help, lists, meetings, releases, status  # noqa: F401
+from secbot.commands import (  # noqa: F401  (registering the commands)
+    consultations,
+    dcc,
+    decisions,
+    help,
+    lists,
+    meetings,
+    releases,
+    status,
+    subscriptions,
+)
 from secbot.commands.context import Context
 from secbot.commands.help import help_reply
 from secbot.commands.registry import REGISTRY

@@ -35,6 +35,7 @@ def meeting_reply(meeting: MeetingView, label: str) -> Reply:
     if meeting.url:
         reply.links.append(Link("Meeting page", meeting.url))
     reply.actions = [Action(i.reference, i.reference) for i in meeting.items[:5]]
+    reply.actions.append(Action("Subscribe", "subscribe agenda"))
     return reply
 
 

@@ -24,6 +24,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 0x5EC_B07  # pg_advisory_lock key for start-up work
 
 
+def insert_for(dialect_name: str):
+    """The dialect's ``insert``, which has ``on_conflict_do_nothing`` / ``_do_update`` (SQLite and PostgreSQL)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

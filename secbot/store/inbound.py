@@ -11,9 +11,8 @@ import datetime as dt
 import itertools
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
-from secbot.store.db import Store
+from secbot.store.db import Store, insert_for
 from secbot.store.models import InboundDelivery
 
 KEEP = dt.timedelta(hours=24)
@@ -23,9 +22,8 @@ _calls = itertools.count()
 
 def claim(store: Store, platform: str, key: str) -> bool:
     now = dt.datetime.now(dt.UTC)
-    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(InboundDelivery)
+        insert_for(store.engine.dialect.name)(InboundDelivery)
         .values(platform=platform, key=key[:200], received_at=now)
         .on_conflict_do_nothing()
         .returning(InboundDelivery.key)

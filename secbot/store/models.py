@@ -280,6 +280,90 @@ class InboundDelivery(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class TeamsConversation(Base):
+    """Where the Teams bot can post unprompted: a conversation reference saved when it was installed
+    in a team, added to a chat or first messaged, and deleted when it is removed.
+
+    ``reference`` is the Bot Framework ConversationReference as JSON (bot, conversation, service URL,
+    channel); ``service_url`` and ``tenant_id`` are copied out because a proactive post needs both.
+    """
+
+    __tablename__ = "teams_conversations"
+    conversation_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    service_url: Mapped[str] = mapped_column(String(500))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    team_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # personal | channel | groupChat
+    name: Mapped[str | None] = mapped_column(String(300))
+    reference: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Subscription(Base):
+    """A channel that receives a digest kind, with optional filters; one row per (platform, channel, kind).
+
+    ``channel_id`` is the door's channel key (``Where.channel_id``: Slack ``team:channel``, a Teams
+    conversation id). A subscription whose channel refused a post for good is paused, not deleted:
+    ``paused_reason`` says why, and subscribing again resumes it.
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))  # agenda | consultations | monthly
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)  # phases, references, release
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxPost(Base):
+    """One digest post to one subscribed channel, claimed before it is sent, so it is sent once.
+
+    The unique (subscription, kind, period) makes the claim: whichever process inserts the row
+    sends it. ``lease_until`` lets another process take over a claim whose sender died.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("subscription_id", "kind", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(32))  # e.g. 2026-11-23 (daily), 2026-W48 (weekly), 2026-11
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ScheduleRun(Base):
+    """A digest firing that fell due: fired (sent into the outbox), or missed while secbot was down."""
+
+    __tablename__ = "schedule_runs"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # fired | missed
+
+
+class AdminNotice(Base):
+    """Something admins were told (a paused subscription, a missed digest), keyed so it is told once."""
+
+    __tablename__ = "admin_notices"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    told_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 def _slack_oauth_tables() -> None:
     """Slack's installation and OAuth-state tables, in our metadata so that Alembic manages them."""
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore

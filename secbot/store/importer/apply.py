@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from secbot.references import Ref, parse_reference
+from secbot.store.db import insert_for
 from secbot.store.importer import readers
 from secbot.store.importer.results import TABLE_ORDER, TableCounts
 from secbot.store.importer.schema import ModificationIn
@@ -569,11 +570,7 @@ def bump_revision(session: Session, now: dt.datetime) -> int:
     ).scalar_one_or_none()
     if bumped is not None:
         return bumped
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = insert_for(session.get_bind().dialect.name)
     statement = insert(RegisterState).values(id=1, revision=1, changed_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[RegisterState.id],

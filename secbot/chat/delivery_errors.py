@@ -1,0 +1,29 @@
+"""Why a post to a channel failed, in terms the delivery layer acts on, whatever the platform.
+
+- ``ConversationGone``: permanent. The bot can no longer post there (removed, channel deleted or
+  archived, Teams 403/404, Slack ``channel_not_found``): stop trying, pause, tell the admins.
+- ``RateLimited``: the platform said to wait ``retry_after`` seconds, then try again.
+- ``DeliveryFailed``: a passing failure (5xx, network): back off and retry.
+"""
+
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    def __init__(self, platform: str, target: str, reason: str) -> None:
+        super().__init__(f"{platform} {target}: {reason}")
+        self.platform, self.target, self.reason = platform, target, reason
+
+
+class ConversationGone(DeliveryError):
+    """Permanent: retrying will not help."""
+
+
+class RateLimited(DeliveryError):
+    def __init__(self, platform: str, target: str, reason: str, retry_after: float) -> None:
+        super().__init__(platform, target, reason)
+        self.retry_after = retry_after
+
+
+class DeliveryFailed(DeliveryError):
+    """Passing: retry later with back-off."""

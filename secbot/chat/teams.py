@@ -1,0 +1,376 @@
+"""The Microsoft Teams door, on the Microsoft 365 Agents SDK: ``POST /api/messages`` and proactive posts.
+
+It only translates. A personal message ("MP161", "sec MP161"), a channel or group-chat message that
+@mentions the bot, or a card button (``Action.Submit`` arrives as a message with a ``value``;
+``Action.Execute`` as an ``adaptiveCard/action`` invoke) becomes ``(text, actor, where)``; the
+``Reply`` goes back as an Adaptive Card from ``teams_cards``. "More" pages the card in place.
+
+Every request's bearer token is checked by ``teams_auth`` before the SDK sees the activity: a bad
+or missing token is a 401. ``SECBOT_TEAMS_AUTH=off`` skips the check for a local emulator only.
+
+The bot remembers where it may post unprompted (``store.conversations``): when installed in a
+team, added to a chat, or first messaged; it forgets on removal. ``post`` and ``update`` send to a
+remembered conversation and turn the connector's refusals into ``delivery_errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    ChannelAccount,
+    ConversationReference,
+)
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import (
+    ActivityHandler,
+    AgentAuthConfiguration,
+    AnonymousTokenProvider,
+    AuthTypes,
+    ConnectionManager,
+    OutboundHostValidator,
+    TurnContext,
+)
+from pydantic import ValidationError
+
+from secbot.app import App
+from secbot.chat import teams_cards
+from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, RateLimited
+from secbot.chat.teams_auth import InboundTokenValidator, TokenRejected
+from secbot.commands import Actor, Where
+from secbot.commands.common import is_page_command
+from secbot.settings import Settings
+from secbot.store import conversations, inbound
+from secbot.store.conversations import SavedConversation
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
+_THREAD_SUFFIX = re.compile(r";messageid=\d+$")
+_APOLOGY = "Sorry, something went wrong answering that. Please try again in a minute."
+
+
+def connection_manager(settings: Settings) -> ConnectionManager:
+    """How secbot gets the token it sends with every outbound call, per SECBOT_TEAMS_APP_TYPE."""
+    if settings.teams_auth == "off":
+        config = AgentAuthConfiguration(anonymous_allowed=True)
+        return ConnectionManager(lambda _config: AnonymousTokenProvider(), {"SERVICE_CONNECTION": config})
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+
+    password = settings.teams_app_password.get_secret_value() if settings.teams_app_password else None
+    if settings.teams_app_type == "UserAssignedMSI":
+        config = AgentAuthConfiguration(AuthTypes.user_managed_identity, settings.teams_app_id)
+    elif settings.teams_app_type == "SingleTenant":
+        config = AgentAuthConfiguration(
+            AuthTypes.client_secret, settings.teams_app_id, settings.teams_tenant_id, password
+        )
+    else:  # MultiTenant bots get their tokens from the botframework.com tenant
+        config = AgentAuthConfiguration(
+            AuthTypes.client_secret, settings.teams_app_id, MULTI_TENANT_AUTHORITY_TENANT, password
+        )
+    return MsalConnectionManager({"SERVICE_CONNECTION": config})
+
+
+def host_validator(settings: Settings) -> OutboundHostValidator:
+    if "*" in settings.teams_service_hosts:
+        return OutboundHostValidator(enabled=False)
+    return OutboundHostValidator(settings.teams_service_hosts, enabled=True)
+
+
+class TeamsDoor:
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        self.app = app
+        self.app_id = settings.teams_app_id or ""
+        self.adapter = CloudAdapter(
+            connection_manager=connection_manager(settings), host_validator=host_validator(settings)
+        )
+        self.adapter.on_turn_error = self._on_turn_error
+        self.validator = (
+            InboundTokenValidator(self.app_id, settings.teams_openid_metadata_url)
+            if settings.teams_auth == "on"
+            else None
+        )
+        self.agent = _SecbotAgent(self)
+        self.workers = ThreadPoolExecutor(max_workers=settings.answer_threads, thread_name_prefix="secbot-teams")
+        self.render = functools.lru_cache(maxsize=512)(teams_cards.render_reply)
+        self._known: set[str] = set()  # conversations this process has already saved
+        if self.validator is None:
+            log.warning(
+                "SECBOT_TEAMS_AUTH=off: Teams requests are NOT authenticated. Use this with a local emulator only."
+            )
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    async def on_request(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "the body is not an activity"}, status=400)
+        if self.validator is not None:
+            try:
+                request["claims_identity"] = await self.validator.validate(request.headers.get("Authorization"), body)
+            except TokenRejected as rejected:
+                log.warning("refused a Teams request: %s", rejected)
+                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            return await self.adapter.process(request, self.agent)
+        except ValidationError:
+            return web.json_response({"error": "the body is not a valid activity"}, status=400)
+
+    async def close(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
+
+    # -- answering -----------------------------------------------------------------------------
+    async def _in_worker(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+
+    def _claim(self, activity_id: str | None) -> bool:
+        """True unless this activity was already taken (a Teams redelivery, or another replica)."""
+        if not activity_id:
+            return True
+        try:
+            return inbound.claim(self.app.store, "teams", activity_id)
+        except Exception:  # the store is down: answering (with an apology) beats silence
+            log.exception("could not record Teams delivery %s", activity_id)
+            return True
+
+    async def answer(self, text: str, activity: Activity, *, claim: bool) -> teams_cards.TeamsMessage | None:
+        actor, where = _actor(activity), _where(activity)
+
+        def work() -> teams_cards.TeamsMessage | None:
+            if claim and not self._claim(activity.id):
+                return None
+            return self.render(self.app.answer(text, actor, where), command=text)
+
+        return await self._in_worker(work)
+
+    async def remember(self, activity: Activity, *, force: bool = False) -> None:
+        saved = saved_conversation(activity)
+        if saved is None or (not force and saved.conversation_id in self._known):
+            return
+        await self._in_worker(conversations.save, self.app.store, saved)
+        self._known.add(saved.conversation_id)
+        log.info("saved the Teams conversation %s (%s)", saved.conversation_id, saved.kind)
+
+    async def forget(self, activity: Activity) -> None:
+        team_id = _team(activity).get("id")
+        conversation_id = _base_conversation_id(activity)
+        if team_id:
+            removed = await self._in_worker(functools.partial(conversations.forget, self.app.store, team_id=team_id))
+        else:
+            removed = await self._in_worker(
+                functools.partial(conversations.forget, self.app.store, conversation_id=conversation_id)
+            )
+        self._known.discard(conversation_id)
+        log.info("forgot %d Teams conversation(s) on removal from %s", removed, team_id or conversation_id)
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("a Teams turn failed: %s", type(error).__name__, exc_info=error)
+        if context.activity.type == ActivityTypes.message:
+            try:
+                await context.send_activity(_APOLOGY)
+            except Exception:
+                log.warning("could not send the apology either")
+
+    # -- proactive posts -----------------------------------------------------------------------
+    async def post(self, conversation_id: str, message: teams_cards.TeamsMessage) -> str:
+        """Post ``message`` to a remembered conversation; returns the new message's id."""
+        return await self._continue(conversation_id, lambda context: context.send_activity(_activity(message)))
+
+    async def update(self, conversation_id: str, activity_id: str, message: teams_cards.TeamsMessage) -> str:
+        """Replace an earlier post (a correction) with ``message``."""
+
+        def send(context: TurnContext):
+            activity = _activity(message)
+            activity.id = activity_id
+            return context.update_activity(activity)
+
+        return await self._continue(conversation_id, send)
+
+    async def _continue(self, conversation_id: str, send) -> str:
+        saved = await self._in_worker(conversations.get, self.app.store, conversation_id)
+        if saved is None:
+            raise ConversationGone("teams", conversation_id, "secbot has no reference to this conversation")
+        reference = ConversationReference.model_validate(saved.reference)
+        outcome: dict[str, Any] = {}
+
+        async def callback(context: TurnContext) -> None:
+            # The SDK gives the continuation activity a random id, and a send would "reply" to it;
+            # without an id the post starts a new message in the conversation, as a digest should.
+            context.activity.id = None
+            try:
+                response = await send(context)
+                outcome["id"] = getattr(response, "id", None) or ""
+            except Exception as error:  # judged below, outside the SDK's turn-error handler
+                outcome["error"] = error
+
+        await self.adapter.continue_conversation(self.app_id, reference.get_continuation_activity(), callback)
+        if "error" in outcome:
+            raise delivery_error(conversation_id, outcome["error"]) from outcome["error"]
+        return outcome["id"]
+
+
+def delivery_error(conversation_id: str, error: Exception) -> Exception:
+    if isinstance(error, aiohttp.ClientResponseError):
+        reason = f"HTTP {error.status}"
+        if error.status in (403, 404):
+            return ConversationGone("teams", conversation_id, f"{reason}: the bot can no longer post here")
+        if error.status == 429:
+            return RateLimited("teams", conversation_id, reason, _retry_after(error.headers))
+        return DeliveryFailed("teams", conversation_id, reason)
+    if isinstance(error, aiohttp.ClientError | TimeoutError | OSError):
+        return DeliveryFailed("teams", conversation_id, type(error).__name__)
+    return error
+
+
+def _retry_after(headers) -> float:
+    try:
+        return max(0.0, float((headers or {}).get("Retry-After", 1)))
+    except ValueError:
+        return 1.0
+
+
+class _SecbotAgent(ActivityHandler):
+    """The SDK's activity handler, routing each kind of Teams activity to the door."""
+
+    def __init__(self, door: TeamsDoor) -> None:
+        self.door = door
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        await self.door.remember(activity)
+        command = teams_cards.submitted_command(activity.value if isinstance(activity.value, dict) else None)
+        if command is not None:
+            await self._card_action(turn_context, command)
+            return
+        text = _message_text(turn_context)
+        message = await self.door.answer(text, activity, claim=True)
+        if message is None:
+            log.info("ignoring a repeated Teams activity %s", activity.id)
+            return
+        await turn_context.send_activity(_activity(message))
+
+    async def _card_action(self, turn_context: TurnContext, command: str) -> None:
+        """An Action.Submit: "More" replaces the card it was pressed on; anything else answers below it."""
+        activity = turn_context.activity
+        message = await self.door.answer(command, activity, claim=True)
+        if message is None:
+            return
+        if is_page_command(command) and activity.reply_to_id:
+            replacement = _activity(message)
+            replacement.id = activity.reply_to_id
+            try:
+                await turn_context.update_activity(replacement)
+                return
+            except aiohttp.ClientResponseError as error:
+                log.info(
+                    "could not page card %s in place (HTTP %s); sending a new one", activity.reply_to_id, error.status
+                )
+        await turn_context.send_activity(_activity(message))
+
+    async def on_adaptive_card_invoke(self, turn_context: TurnContext, invoke_value) -> AdaptiveCardInvokeResponse:
+        """An Action.Execute: the answer replaces the card, as Universal Actions do."""
+        command = teams_cards.submitted_command(invoke_value.action.data) or ""
+        message = await self.door.answer(command, turn_context.activity, claim=False)
+        return AdaptiveCardInvokeResponse(
+            status_code=200, type="application/vnd.microsoft.card.adaptive", value=message.card
+        )
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        if _includes_bot(members_added, turn_context.activity):
+            await self.door.remember(turn_context.activity, force=True)
+
+    async def on_members_removed_activity(self, members_removed: list[ChannelAccount], turn_context: TurnContext):
+        if _includes_bot(members_removed, turn_context.activity):
+            await self.door.forget(turn_context.activity)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self.door.remember(turn_context.activity, force=True)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self.door.forget(turn_context.activity)
+
+
+# -- reading Teams activities ------------------------------------------------------------------
+def _message_text(turn_context: TurnContext) -> str:
+    activity = turn_context.activity
+    text = TurnContext.remove_recipient_mention(activity) if activity.recipient else activity.text
+    return re.sub(r"</?at>", "", text or "").strip()
+
+
+def _channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    if data is None:
+        return {}
+    if isinstance(data, dict):
+        return data
+    return data.model_dump(by_alias=True, exclude_none=True) if hasattr(data, "model_dump") else {}
+
+
+def _team(activity: Activity) -> dict[str, Any]:
+    return _channel_data(activity).get("team") or {}
+
+
+def _tenant_id(activity: Activity) -> str | None:
+    return (_channel_data(activity).get("tenant") or {}).get("id") or activity.conversation.tenant_id
+
+
+def _base_conversation_id(activity: Activity) -> str:
+    """A channel thread's id names the channel plus ``;messageid=``: posts go to the channel."""
+    return _THREAD_SUFFIX.sub("", activity.conversation.id)
+
+
+def _includes_bot(members: list[ChannelAccount] | None, activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return any(member.id == bot_id for member in members or [])
+
+
+def saved_conversation(activity: Activity) -> SavedConversation | None:
+    if not activity.conversation or not activity.service_url:
+        return None
+    conversation_id = _base_conversation_id(activity)
+    reference = activity.get_conversation_reference()
+    reference.conversation = reference.conversation.model_copy(update={"id": conversation_id})
+    reference.activity_id = None
+    reference.user = None  # a channel's reference must not carry whoever happened to speak
+    team = _team(activity)
+    kind = activity.conversation.conversation_type or ("channel" if team else "personal")
+    name = team.get("name") or activity.conversation.name
+    return SavedConversation(
+        conversation_id=conversation_id,
+        service_url=activity.service_url,
+        tenant_id=_tenant_id(activity),
+        team_id=team.get("id"),
+        kind=kind,
+        name=name,
+        reference=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
+    )
+
+
+def _actor(activity: Activity) -> Actor:
+    person = activity.from_property
+    user_id = (person.aad_object_id or person.id) if person else "-"
+    return Actor("teams", f"{_tenant_id(activity) or '-'}:{user_id}", person.name if person else None)
+
+
+def _where(activity: Activity) -> Where:
+    return Where("teams", _base_conversation_id(activity), activity.conversation.id)
+
+
+def _activity(message: teams_cards.TeamsMessage) -> Activity:
+    # The fallback goes in ``summary`` (notifications, clients without cards): as ``text`` Teams would
+    # show it, unescaped, above the card.
+    return Activity(type=ActivityTypes.message, summary=message.text, attachments=[message.attachment()])

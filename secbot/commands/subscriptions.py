@@ -1,0 +1,208 @@
+"""Channel subscriptions to digests: ``subscribe``, ``unsubscribe``, ``subscriptions``.
+
+``subscribe <agenda|consultations|monthly|all> [phase <name>] [<references>] [release <name>]``.
+Filters narrow the agenda and consultations digests to some modifications; the monthly digest mirrors
+SECAS's whole report and is always sent whole. Replies depend on the channel, so none is cached.
+"""
+
+from __future__ import annotations
+
+from secbot.commands.common import not_found
+from secbot.commands.context import Context
+from secbot.commands.registry import command
+from secbot.formatting import plural
+from secbot.references import parse_reference
+from secbot.replies import Action, Field, Item, Reply, Section
+from secbot.store import subscriptions
+from secbot.store.subscriptions import KINDS, Filters, SubscriptionView
+from secbot.vocabulary import PHASES, canonical_phase
+
+DESCRIPTIONS = {
+    "agenda": "the Working Group agenda, weekly when a meeting is within 14 days",
+    "consultations": "consultations opening, and reminders before they close, on working days",
+    "monthly": "the monthly status digest (SECAS's Change Status Report)",
+}
+_KIND_WORDS = {
+    "agenda": ("agenda",),
+    "agendas": ("agenda",),
+    "wg": ("agenda",),
+    "consultation": ("consultations",),
+    "consultations": ("consultations",),
+    "monthly": ("monthly",),
+    "month": ("monthly",),
+    "all": KINDS,
+    "everything": KINDS,
+}
+_USAGE = "`subscribe agenda`, `subscribe consultations MP161`, `subscribe all phase refine`, `subscribe monthly`"
+
+
+def _not_here(ctx: Context) -> Reply | None:
+    if ctx.where.platform not in ("slack", "teams"):
+        return Reply(
+            "Subscriptions are for Slack and Teams channels",
+            kind="error",
+            summary="Ask in the channel that should receive digests, e.g. `/sec subscribe agenda`.",
+            cacheable=False,
+        )
+    if ctx.subscriptions_admin_only and not ctx.is_admin:
+        return Reply(
+            "Only SECAS admins may change subscriptions here",
+            kind="error",
+            summary="This service lets only SECAS admins change what a channel receives. Nothing was changed.",
+            cacheable=False,
+        )
+    return None
+
+
+def _kinds(word: str) -> tuple[str, ...] | None:
+    return _KIND_WORDS.get(word.lower())
+
+
+def _parse_filters(ctx: Context, words: list[str]) -> Filters | Reply:
+    phases: list[str] = []
+    references: list[str] = []
+    release: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word == "release":
+            release = " ".join(words[i + 1 :]).strip()
+            found = ctx.register.releases(name=release) or ctx.register.releases(name=f"{release} SEC Release")
+            if not found:
+                names = ", ".join(r.name for r in ctx.register.releases() if r.date)
+                return _error(f"No release called “{release}”", f"Releases in the register: {names}.")
+            release = found[0].name
+            break
+        if word == "phase":
+            for width in (2, 1):
+                phase = canonical_phase(" ".join(words[i + 1 : i + 1 + width]))
+                if phase and i + width < len(words):
+                    phases.append(phase)
+                    i += 1 + width
+                    break
+            else:
+                return _error("Which phase?", "Phases: " + ", ".join(PHASES) + ".")
+            continue
+        width = 2 if parse_reference(words[i]) is None and parse_reference(" ".join(words[i : i + 2])) else 1
+        resolution = ctx.register.resolve(" ".join(words[i : i + width]))  # "mp 122a" is one reference
+        if resolution.found is None:
+            reply = not_found(resolution)
+            reply.footer = "Nothing was changed. " + (reply.footer or "")
+            reply.cacheable = False
+            return reply
+        references.append(resolution.found.reference)
+        i += width
+    return Filters(tuple(dict.fromkeys(phases)), tuple(dict.fromkeys(references)), release)
+
+
+def _error(title: str, summary: str) -> Reply:
+    return Reply(title, kind="error", summary=f"{summary} Nothing was changed.", cacheable=False)
+
+
+def describe(filters: Filters) -> str:
+    parts = []
+    if filters.references:
+        parts.append(", ".join(filters.references))
+    if filters.phases:
+        parts.append(("phase " if len(filters.phases) == 1 else "phases ") + ", ".join(filters.phases))
+    if filters.release:
+        parts.append(f"in {filters.release}")
+    return "only " + "; ".join(parts) if parts else "everything"
+
+
+def _subscription_item(s: SubscriptionView) -> Item:
+    detail = DESCRIPTIONS[s.kind]
+    if s.filters:
+        detail += f" — {describe(s.filters)}" + (" (filters do not apply)" if s.kind == "monthly" else "")
+    if s.paused:
+        detail += f" — PAUSED: {s.paused_reason}. Subscribe again to resume."
+    return Item(s.kind, detail)
+
+
+@command(
+    "subscribe",
+    "subscribe <agenda|consultations|monthly|all> [phase <name>] [<references>] [release <name>]",
+    "Post digests to this channel: the Working Group agenda, consultations, the monthly status digest",
+    examples=("subscribe agenda", "subscribe consultations MP161", "subscribe all phase refine"),
+    details="Filters narrow the agenda and consultation digests; the monthly digest is always whole.",
+)
+def subscribe_command(ctx: Context, args: str) -> Reply:
+    refused = _not_here(ctx)
+    if refused:
+        return refused
+    words = args.split()
+    kinds = _kinds(words[0]) if words else None
+    if kinds is None:
+        return _error("Subscribe to what?", f"Digests: agenda, consultations, monthly or all. For example {_USAGE}.")
+    filters = _parse_filters(ctx, words[1:])
+    if isinstance(filters, Reply):
+        return filters
+    store = ctx.register.store
+    done = subscriptions.subscribe(
+        store, ctx.where.platform, ctx.where.channel_id, kinds, filters, f"{ctx.actor.platform}:{ctx.actor.user_id}"
+    )
+    reply = Reply(
+        f"Subscribed: {', '.join(s.kind for s in done)}",
+        kind="notice",
+        summary="This channel will receive " + "; ".join(DESCRIPTIONS[k] for k in kinds) + f" ({describe(filters)}).",
+        cacheable=False,
+    )
+    reply.actions = [Action("Subscriptions", "subscriptions"), Action("Preview", f"digest {kinds[0]}")]
+    return reply
+
+
+@command(
+    "unsubscribe",
+    "unsubscribe <agenda|consultations|monthly|all>",
+    "Stop posting a digest to this channel",
+    examples=("unsubscribe agenda", "unsubscribe all"),
+)
+def unsubscribe_command(ctx: Context, args: str) -> Reply:
+    refused = _not_here(ctx)
+    if refused:
+        return refused
+    kinds = _kinds(args.strip().split()[0]) if args.strip() else None
+    if kinds is None:
+        return _error("Unsubscribe from what?", "Digests: agenda, consultations, monthly or all.")
+    removed = subscriptions.unsubscribe(ctx.register.store, ctx.where.platform, ctx.where.channel_id, kinds)
+    if not removed:
+        return Reply(
+            "Nothing to unsubscribe",
+            kind="notice",
+            summary=f"This channel was not subscribed to {' or '.join(kinds)}.",
+            cacheable=False,
+        )
+    return Reply(
+        f"Unsubscribed: {', '.join(kinds) if len(kinds) < len(KINDS) else 'all digests'}",
+        kind="notice",
+        summary=f"{plural(removed, 'subscription')} removed from this channel.",
+        actions=[Action("Subscriptions", "subscriptions")],
+        cacheable=False,
+    )
+
+
+@command(
+    "subscriptions",
+    "subscriptions",
+    "The digests this channel receives",
+    examples=("subscriptions",),
+)
+def subscriptions_command(ctx: Context, args: str) -> Reply:
+    if ctx.where.platform not in ("slack", "teams"):
+        return _not_here(ctx) or Reply("Subscriptions", cacheable=False)
+    found = subscriptions.for_channel(ctx.register.store, ctx.where.platform, ctx.where.channel_id)
+    if not found:
+        return Reply(
+            "This channel has no subscriptions",
+            kind="notice",
+            summary=f"Subscribe with {_USAGE}.",
+            actions=[Action("Subscribe to all", "subscribe all")],
+            cacheable=False,
+        )
+    reply = Reply(f"This channel's subscriptions ({len(found)})", kind="list", cacheable=False)
+    reply.sections.append(Section(items=[_subscription_item(s) for s in found]))
+    paused = [s for s in found if s.paused]
+    if paused:
+        reply.sections.append(Section(fields=[Field("Paused", ", ".join(s.kind for s in paused))]))
+    reply.actions = [Action(f"Unsubscribe {s.kind}", f"unsubscribe {s.kind}") for s in found]
+    return reply

@@ -1,0 +1,248 @@
+"""A fake of Microsoft's side of a Teams bot, on 127.0.0.1: Bot Framework's signing keys and the
+Bot Connector service that a bot posts its replies to.
+
+``FakeTeams`` is an aiohttp application served from a background thread with its own event loop
+(like ``slack_api.FakeSlack``). It serves:
+
+* ``GET /botframework/v1/.well-known/openidconfiguration`` and ``GET /botframework/v1/.well-known/keys``:
+  the OpenID metadata and JWKS (an RSA key endorsed for ``msteams``) that ``SECBOT_TEAMS_OPENID_METADATA_URL``
+  points secbot at. ``token()`` signs what the Bot Connector would send (issuer
+  ``https://api.botframework.com``, audience the app id, a ``serviceurl`` claim), or a bad variant.
+* The connector API under the service URL ``{url}/uk/`` (what Teams puts in ``activity.serviceUrl``):
+  ``POST v3/conversations/{id}/activities`` (send), ``POST v3/conversations/{id}/activities/{activityId}``
+  (reply) and ``PUT v3/conversations/{id}/activities/{activityId}`` (update). Each call is recorded
+  with its bearer token; ``fail()`` makes a conversation answer an error status a number of times.
+
+The token secbot fetches for its outbound calls (from Entra ID, through MSAL and ``requests``) is
+faked with ``responses`` by ``token_service()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import responses
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+HOST = "127.0.0.1"
+APP_ID = "00000000-0000-4000-8000-00000000a11d"
+APP_PASSWORD = "not-a-real-app-password"
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+BOT_ID = f"28:{APP_ID}"
+ISSUER = "https://api.botframework.com"
+OUTBOUND_TOKEN = "outbound-token-from-the-fake-token-service"
+KEY_ID = "fake-bot-framework-key"
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    http_method: str
+    conversation_id: str
+    activity_id: str | None  # the activity replied to or updated
+    body: dict[str, Any]
+    token: str | None
+    at: float
+
+
+def _private_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class FakeTeams:
+    def __init__(self) -> None:
+        self.key = _private_key()
+        self.other_key = _private_key()  # signs tokens that must be refused
+        self.calls: list[ConnectorCall] = []
+        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._ids = itertools.count(1)
+        self._changed = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeTeams:
+        started = threading.Event()
+
+        async def setup() -> None:
+            self._runner = web.AppRunner(self._web_app(), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, HOST, 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]
+            started.set()
+
+        self._thread = threading.Thread(
+            target=lambda: (self._loop.run_until_complete(setup()), self._loop.run_forever()), daemon=True
+        )
+        self._thread.start()
+        if not started.wait(10):
+            raise RuntimeError("the fake Teams server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop.close()
+
+    def __enter__(self) -> FakeTeams:
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    # -- addresses -------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def service_url(self) -> str:
+        return f"{self.url}/uk/"
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}/botframework/v1/.well-known/openidconfiguration"
+
+    # -- tokens ------------------------------------------------------------------------------------
+    def token(
+        self,
+        *,
+        audience: str = APP_ID,
+        issuer: str = ISSUER,
+        service_url: str | None = None,
+        expires_in: int = 3600,
+        signed_by: rsa.RSAPrivateKey | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "serviceurl": service_url or self.service_url,
+            "nbf": now - 60,
+            "iat": now - 60,
+            "exp": now + expires_in,
+        }
+        return jwt.encode(claims, signed_by or self.key, algorithm="RS256", headers={"kid": KEY_ID})
+
+    # -- behaviour ---------------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self._changed:
+            self.calls.clear()
+            self._failures.clear()
+
+    def fail(self, conversation_id: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        with self._changed:
+            self._failures.setdefault(conversation_id, []).extend([(status, headers or {})] * times)
+
+    def wait_for(self, count: int = 1, timeout: float = 10) -> list[ConnectorCall]:
+        """Wait until at least ``count`` connector calls arrived; returns them all."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.calls) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} connector call(s), got {len(self.calls)}: {self.calls}")
+                self._changed.wait(left)
+            return list(self.calls)
+
+    # -- the server --------------------------------------------------------------------------------
+    def _web_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/botframework/v1/.well-known/openidconfiguration", self._metadata)
+        app.router.add_get("/botframework/v1/.well-known/keys", self._keys)
+        app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities", self._connector)
+        app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities/{activity}", self._connector)
+        return app
+
+    async def _metadata(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "issuer": ISSUER,
+                "authorization_endpoint": "https://invalid.botframework.com",
+                "jwks_uri": f"{self.url}/botframework/v1/.well-known/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            }
+        )
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        jwk.update({"kid": KEY_ID, "use": "sig", "endorsements": ["msteams", "emulator"]})
+        return web.json_response({"keys": [jwk]})
+
+    async def _connector(self, request: web.Request) -> web.Response:
+        conversation = request.match_info["conversation"]
+        activity_id = request.match_info.get("activity")
+        body = await request.json()
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.lower().startswith("bearer ") else None
+        with self._changed:
+            self.calls.append(ConnectorCall(request.method, conversation, activity_id, body, token, time.monotonic()))
+            failures = self._failures.get(conversation)
+            failure = failures.pop(0) if failures else None
+            self._changed.notify_all()
+        if failure is not None:
+            status, headers = failure
+            return web.json_response(
+                {"error": {"code": "Failed", "message": f"HTTP {status}"}}, status=status, headers=headers
+            )
+        if request.method == "PUT":
+            return web.json_response({"id": activity_id})
+        return web.json_response({"id": f"1{next(self._ids):012d}"})
+
+
+@contextmanager
+def token_service() -> Iterator[responses.RequestsMock]:
+    """Entra ID's token endpoint, as MSAL (on ``requests``) reaches it, answering a fixed token.
+
+    Everything else ``requests`` sends (tests talking to 127.0.0.1) passes through untouched.
+    """
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(re.compile(rf"http://{re.escape(HOST)}(:\d+)?/"))
+        mock.add_callback(
+            responses.GET,
+            re.compile(r"https://login\.microsoftonline\.com/[^/]+/v2\.0/\.well-known/openid-configuration"),
+            callback=_openid_configuration,
+        )
+        mock.add(
+            responses.GET,
+            re.compile(r"https://login\.microsoftonline\.com/common/discovery/instance.*"),
+            json={
+                "tenant_discovery_endpoint": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+            },
+        )
+        mock.add(
+            responses.POST,
+            re.compile(r"https://login\.microsoftonline\.com/[^/]+/oauth2/v2\.0/token"),
+            json={"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN},
+        )
+        yield mock
+
+
+def _openid_configuration(request) -> tuple[int, dict, str]:
+    import json
+
+    tenant = request.url.split("/")[3]
+    base = f"https://login.microsoftonline.com/{tenant}"
+    body = {
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "issuer": f"https://login.microsoftonline.com/{tenant}/v2.0",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+    }
+    return 200, {"Content-Type": "application/json"}, json.dumps(body)

@@ -1,0 +1,124 @@
+"""Channel subscriptions through the command layer, as every door asks: what is stored, what is said."""
+
+from __future__ import annotations
+
+import pytest
+
+from secbot.app import App
+from secbot.clock import Clock
+from secbot.commands import Actor, Where
+from secbot.settings import Settings
+from secbot.store import subscriptions
+from secbot.store.importer.loader import import_sample
+from secbot.store.queries import Register
+from secbot.store.subscriptions import Filters
+from tests.conftest import LONDON, REPORT_DAY, flat
+
+SLACK_CHANNEL = Where("slack", "T0001:C0001")
+TEAMS_CHANNEL = Where("teams", "19:team-general-0001@thread.skype")
+MEMBER = Actor("slack", "T0001:U0001")
+ADMIN = Actor("slack", "T0001:UADMIN")
+
+
+@pytest.fixture
+def app(empty_store):
+    import_sample(empty_store)
+    settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"])
+    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+
+
+def stored(app, where=SLACK_CHANNEL):
+    return {s.kind: s for s in subscriptions.for_channel(app.store, where.platform, where.channel_id)}
+
+
+def test_subscribe_stores_one_row_per_kind_and_says_what_the_channel_gets(app):
+    reply = app.answer("subscribe agenda", MEMBER, SLACK_CHANNEL)
+    assert reply.title == "Subscribed: agenda"
+    assert "Working Group agenda" in reply.summary
+    assert set(stored(app)) == {"agenda"}
+    app.answer("subscribe all", MEMBER, SLACK_CHANNEL)
+    assert set(stored(app)) == {"agenda", "consultations", "monthly"}
+    assert stored(app)["agenda"].filters == Filters()
+
+
+def test_filters_by_reference_phase_and_release(app):
+    reply = app.answer("subscribe consultations MP161 mp 122a phase refine release June 2022", MEMBER, SLACK_CHANNEL)
+    assert reply.ok, flat(reply)
+    filters = stored(app)["consultations"].filters
+    assert filters.references == ("MP161", "MP122A")
+    assert filters.phases == ("Refine",) or filters.phases[0].lower().startswith("refine")
+    assert filters.release and "June 2022" in filters.release
+    listing = flat(app.answer("subscriptions", MEMBER, SLACK_CHANNEL))
+    assert "MP161, MP122A" in listing and "June 2022" in listing
+
+
+def test_an_unknown_reference_suggests_and_changes_nothing(app):
+    reply = app.answer("subscribe agenda MP999", MEMBER, SLACK_CHANNEL)
+    assert not reply.ok
+    assert "Did you mean" in reply.summary
+    assert "Nothing was changed" in flat(reply)
+    assert stored(app) == {}
+
+
+@pytest.mark.parametrize("text", ["subscribe", "subscribe newsletters", "unsubscribe", "subscribe agenda phase nope"])
+def test_bad_requests_are_polite_and_change_nothing(app, text):
+    reply = app.answer(text, MEMBER, SLACK_CHANNEL)
+    assert not reply.ok
+    assert stored(app) == {}
+
+
+def test_subscriptions_are_per_channel_and_never_served_from_another_channels_cache(app):
+    app.answer("subscribe monthly", MEMBER, SLACK_CHANNEL)
+    assert "monthly" in flat(app.answer("subscriptions", MEMBER, SLACK_CHANNEL))
+    other = app.answer("subscriptions", MEMBER, TEAMS_CHANNEL)
+    assert other.title == "This channel has no subscriptions"
+    app.answer("subscribe agenda", Actor("teams", "tenant:user"), TEAMS_CHANNEL)
+    assert set(stored(app, TEAMS_CHANNEL)) == {"agenda"}
+    assert set(stored(app)) == {"monthly"}
+
+
+def test_unsubscribe_removes_and_says_so(app):
+    app.answer("subscribe all", MEMBER, SLACK_CHANNEL)
+    reply = app.answer("unsubscribe consultations", MEMBER, SLACK_CHANNEL)
+    assert reply.title == "Unsubscribed: consultations"
+    assert set(stored(app)) == {"agenda", "monthly"}
+    assert app.answer("unsubscribe all", MEMBER, SLACK_CHANNEL).title == "Unsubscribed: all digests"
+    assert stored(app) == {}
+    assert app.answer("unsubscribe agenda", MEMBER, SLACK_CHANNEL).title == "Nothing to unsubscribe"
+
+
+def test_the_shell_cannot_subscribe(app):
+    reply = app.answer("subscribe agenda", Actor("shell", "local"), Where("shell", "local"))
+    assert reply.title == "Subscriptions are for Slack and Teams channels"
+    assert subscriptions.active(app.store, "agenda") == []
+
+
+def test_admins_only_when_the_operator_says_so(app):
+    app.settings = Settings(
+        database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"], subscriptions_admin_only=True
+    )
+    refused = app.answer("subscribe agenda", MEMBER, SLACK_CHANNEL)
+    assert refused.title == "Only SECAS admins may change subscriptions here"
+    assert stored(app) == {}
+    assert app.answer("subscribe agenda", ADMIN, SLACK_CHANNEL).ok
+    assert set(stored(app)) == {"agenda"}
+    assert app.answer("unsubscribe agenda", MEMBER, SLACK_CHANNEL).title.startswith("Only SECAS admins")
+    assert set(stored(app)) == {"agenda"}
+
+
+def test_subscribing_again_resumes_a_paused_subscription(app):
+    app.answer("subscribe agenda", MEMBER, SLACK_CHANNEL)
+    sub = stored(app)["agenda"]
+    assert subscriptions.pause(app.store, sub.id, "channel_not_found")
+    assert not subscriptions.pause(app.store, sub.id, "again")  # only the first pause counts
+    assert "PAUSED: channel_not_found" in flat(app.answer("subscriptions", MEMBER, SLACK_CHANNEL))
+    assert subscriptions.active(app.store, "agenda") == []
+    app.answer("subscribe agenda", MEMBER, SLACK_CHANNEL)
+    assert [s.id for s in subscriptions.active(app.store, "agenda")] == [sub.id]
+
+
+def test_wg_and_consultations_answers_offer_subscribe(app):
+    wg = app.answer("wg July 2021", MEMBER, SLACK_CHANNEL)
+    assert ("Subscribe", "subscribe agenda") in [(a.label, a.command) for a in wg.actions]
+    consultations = app.answer("consultations all", MEMBER, SLACK_CHANNEL)
+    assert ("Subscribe", "subscribe consultations") in [(a.label, a.command) for a in consultations.actions]
