@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/queries.py
 	$(VENV)/bin/python bench/slack_http.py
+	$(VENV)/bin/python bench/teams_http.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

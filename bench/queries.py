@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import percentile
 from bench.synthetic import WORDS, add_history, write_modifications_csv
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
@@ -31,11 +32,6 @@ from secbot.store.models import Modification
 from secbot.store.queries import Register
 
 TARGETS_MS = {"status": 10.0, "search": 30.0}
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def timed(fn, inputs: list) -> list[float]:

@@ -73,7 +73,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-step chatter is not news to an operator
+    # Per-step and per-request chatter is not news to an operator (and costs time on every Teams reply).
+    for chatty in ("alembic", "microsoft_agents", "msal"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO if args.command == "serve" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -158,8 +158,10 @@ class TeamsDoor:
         return await self._in_worker(work)
 
     async def remember(self, activity: Activity, *, force: bool = False) -> None:
+        if not force and activity.conversation and _base_conversation_id(activity) in self._known:
+            return
         saved = saved_conversation(activity)
-        if saved is None or (not force and saved.conversation_id in self._known):
+        if saved is None:
             return
         await self._in_worker(conversations.save, self.app.store, saved)
         self._known.add(saved.conversation_id)

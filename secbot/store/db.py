@@ -45,6 +45,9 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # With WAL this is still crash-safe (a power cut may lose the last commits, never corrupt);
+            # it halves the cost of the one-row commit that claims each chat request.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
