@@ -49,10 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--sample", action="store_true", help="import the bundled sample register")
     digest = sub.add_parser("digest", parents=[common], help="build a digest of the register")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
-    monthly = digest_sub.add_parser("monthly", parents=[common], help="the monthly status digest")
-    monthly.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="build it as of this day (like --today)")
-    monthly.add_argument("--format", choices=("md", "html"), default="md")
-    monthly.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    from secbot.digests.kinds import ABOUT
+
+    for kind, about in ABOUT.items():
+        kind_parser = digest_sub.add_parser(kind, parents=[common], help=about)
+        kind_parser.add_argument(
+            "--as-of", type=_day, metavar="YYYY-MM-DD", help="build it as of this day (like --today)"
+        )
+        kind_parser.add_argument(
+            "--format",
+            choices=("md", "html", "slack", "teams"),
+            default="md",
+            help="Markdown, an HTML page, or the chat messages as JSON (Slack Block Kit, Teams Adaptive Cards)",
+        )
+        kind_parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", parents=[common], help="apply schema migrations")
@@ -64,7 +74,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if args.today:
         overrides["today"] = args.today
-    if getattr(args, "as_of", None):  # `digest monthly --as-of` sets the same clock
+    if getattr(args, "as_of", None):  # `digest <kind> --as-of` sets the same clock
         overrides["today"] = args.as_of
     if args.database_url:
         overrides["database_url"] = args.database_url
@@ -124,10 +134,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(text)
         return 0
     if args.command == "digest":
-        from secbot.digests.monthly import build_monthly
-        from secbot.digests.render import render
+        from secbot.digests import kinds
 
-        text = render(build_monthly(app.register), args.format)
+        document = kinds.build(args.digest_command, app.register, register_url=settings.register_url)
+        if document is None:
+            print(kinds.nothing_to_send(args.digest_command, app.register))
+            return 0
+        if args.format in ("slack", "teams"):
+            import json
+            from dataclasses import asdict
+
+            from secbot.digests.chat import slack_messages, teams_messages
+
+            messages = slack_messages(document) if args.format == "slack" else teams_messages(document)
+            text = json.dumps([asdict(m) for m in messages], ensure_ascii=False, indent=2) + "\n"
+        else:
+            from secbot.digests.render import render
+
+            text = render(document, args.format)
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:

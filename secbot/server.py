@@ -4,7 +4,8 @@ Routes: ``GET /healthz``; with Slack configured, ``POST /slack/events`` (slash c
 interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
 ``/slack/oauth_redirect``. With ``SECBOT_SLACK_APP_TOKEN`` Slack uses Socket Mode instead of
 ``/slack/events``. With Teams configured, ``POST /api/messages`` (the Bot Framework messaging
-endpoint of the Azure Bot registration).
+endpoint of the Azure Bot registration). Always ``GET /calendar.ics[?ref=MP161]``: the register's
+meetings, consultations and releases as an iCalendar feed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from secbot.app import App
+from secbot.commands.common import not_found
+from secbot.digests.calendar import UnknownReference, build_calendar
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ SLACK = web.AppKey("slack", AsyncApp)
 TEAMS = web.AppKey("teams", object)  # secbot.chat.teams.TeamsDoor, imported only when Teams is on
 
 SLACK_EVENTS_PATH = "/slack/events"
+CALENDAR_PATH = "/calendar.ics"
 
 
 def build_web_app(app: App) -> web.Application:
@@ -41,6 +45,7 @@ def build_web_app(app: App) -> web.Application:
         return web.json_response({"status": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get(CALENDAR_PATH, _calendar_handler(app))
     if app.settings.slack_enabled:
         from secbot.chat.slack import build_slack_app
 
@@ -57,6 +62,20 @@ def build_web_app(app: App) -> web.Application:
         web_app.router.add_post(MESSAGES_PATH, teams.on_request)
         web_app.on_cleanup.append(lambda _web_app: teams.close())
     return web_app
+
+
+def _calendar_handler(app: App):
+    """``GET /calendar.ics[?ref=MP161]``: the register's meetings, consultations and releases as iCalendar."""
+
+    async def calendar(request: web.Request) -> web.Response:
+        reference = request.query.get("ref", "").strip() or None
+        try:
+            body = await asyncio.to_thread(build_calendar, app.register, reference)
+        except UnknownReference as unknown:
+            return web.Response(status=404, text=not_found(unknown.resolution).summary + "\n")
+        return web.Response(body=body, content_type="text/calendar", charset="utf-8")
+
+    return calendar
 
 
 def _ping(app: App) -> None:

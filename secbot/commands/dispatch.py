@@ -14,6 +14,7 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     consultations,
     dcc,
     decisions,
+    digests,
     help,
     lists,
     meetings,

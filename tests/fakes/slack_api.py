@@ -101,6 +101,7 @@ class _Failure:
     headers: dict[str, str]
     body: JsonDict | str | None
     remaining: int
+    channel: str | None = None  # only calls to this channel (their ``channel`` argument) draw it
 
 
 class FakeSlack:
@@ -247,13 +248,15 @@ class FakeSlack:
         times: int = 1,
         *,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with this instead (they are still recorded).
 
         ``status=429`` defaults to ``Retry-After: 1`` and ``{"ok": false, "error": "ratelimited"}``
         as Slack sends them; ``status=200, error="channel_not_found"`` gives Slack's usual
         ``{"ok": false, "error": "channel_not_found"}``; a ``str`` body is sent as text/plain.
-        Several ``fail`` calls queue up in order.
+        Several ``fail`` calls queue up in order. With ``channel``, only calls whose ``channel``
+        argument is that channel draw this failure (the others pass it by).
         """
         if body is None:
             if error is None:
@@ -262,7 +265,7 @@ class FakeSlack:
         if headers is None:
             headers = {"Retry-After": "1"} if status == 429 else {}
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, dict(headers), body, times))
+            self._failures.setdefault(method, []).append(_Failure(status, dict(headers), body, times, channel))
 
     def delay(self, method: str, seconds: float) -> None:
         """Hold every later answer to ``method`` for ``seconds`` (0 removes the delay)."""
@@ -353,13 +356,14 @@ class FakeSlack:
     def _record(self, call: Call) -> tuple[_Failure | None, float, Responder | None]:
         with self._lock:
             self._calls.append(call)
-            failure = None
-            queue = self._failures.get(call.method)
-            if queue:
-                failure = queue[0]
+            queue = self._failures.get(call.method, [])
+            channel = call.body.get("channel")
+            index = next((i for i, f in enumerate(queue) if f.channel is None or f.channel == channel), None)
+            failure = None if index is None else queue[index]
+            if failure is not None:
                 failure.remaining -= 1
                 if failure.remaining <= 0:
-                    queue.pop(0)
+                    del queue[index]
             return failure, self._delays.get(call.method, 0.0), self._stubs.get(call.method)
 
     # ------------------------------------------------------------------ default answers

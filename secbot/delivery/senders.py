@@ -1,0 +1,202 @@
+"""Posting rendered messages to one Slack or Teams channel, with every refusal typed.
+
+``await sender.post(channel_id, messages, posted)`` sends the first message to the channel and the
+rest after it (Slack: as replies in its thread; Teams: as further posts, since a bot's posts in a
+Teams channel have no thread of their own), and returns the first message's id (Slack: its ``ts``;
+Teams: the activity id). ``posted`` collects the ids sent so far: a retry after a failure part-way
+continues where it stopped instead of posting the first message again. Every post takes its turn on
+the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimited`` is raised.
+
+``render(reply)`` renders a ``Reply`` (an admin notice) for the sender's platform.
+
+How Slack's answers are judged (``chat.postMessage``'s documented errors):
+
+- ``RateLimited``: HTTP 429, or ``ratelimited`` / ``rate_limited``; Retry-After (default 1 s).
+- ``ConversationGone``: the codes in ``SLACK_GONE``: the channel is deleted, archived, read-only, or
+  secbot is not in it or no longer installed in the workspace. Retrying never helps.
+- ``PostRejected``: the codes in ``SLACK_REJECTED``: this post can never be sent as it is (too
+  long, malformed) or secbot's own token is refused (``invalid_auth``, ``missing_scope``…). Failing
+  the post without pausing the channel means fixing secbot's message or token fixes the next one.
+- ``DeliveryFailed``: everything else: 5xx, ``fatal_error``, ``internal_error``,
+  ``service_unavailable``, ``request_timeout``, a workspace in migration, codes not listed here,
+  and network errors and timeouts.
+
+Teams' answers are judged by ``TeamsDoor.post`` (403/404 gone, 429 rate-limited, other failures
+passing); here a 400 or 413 (the activity itself refused) becomes ``PostRejected``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from secbot.chat import slack_blocks, teams_cards
+from secbot.chat.delivery_errors import ConversationGone, DeliveryError, DeliveryFailed, RateLimited
+from secbot.delivery.pacing import Pacer
+from secbot.replies import Reply
+
+SLACK_CHANNEL_INTERVAL = 1.0  # Slack: about one message a second per channel
+TEAMS_CHANNEL_INTERVAL = 0.25  # Teams: at most 8 messages in 2 s per conversation
+TEAMS_SCOPE = "teams"  # Teams' 429s are not said to be per conversation: pause every post
+
+SLACK_GONE = {
+    "channel_not_found": "the channel does not exist or secbot cannot see it",
+    "not_in_channel": "secbot is not a member of the channel",
+    "is_archived": "the channel is archived",
+    "restricted_action": "a workspace setting stops secbot posting there",
+    "restricted_action_read_only_channel": "the channel is read-only",
+    "restricted_action_thread_only_channel": "the channel takes thread replies only",
+    "restricted_action_non_threadable_channel": "the channel takes no thread replies",
+    "ekm_access_denied": "the workspace's administrators have suspended posting",
+    "no_permission": "secbot has no permission to post there",
+    "access_denied": "access to the channel is denied",
+    "team_access_not_granted": "secbot has no access to the channel's workspace",
+    "account_inactive": "secbot is no longer installed in the workspace",
+    "token_revoked": "secbot is no longer installed in the workspace",
+}
+SLACK_REJECTED = {
+    # this message can never be sent as it is
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "too_many_attachments",
+    "invalid_arguments",
+    "invalid_arg_name",
+    "invalid_charset",
+    "invalid_form_data",
+    "invalid_post_type",
+    "missing_post_type",
+    "as_user_not_supported",
+    # secbot's own credentials are refused: a configuration error, the channel is fine
+    "invalid_auth",
+    "not_authed",
+    "missing_scope",
+    "not_allowed_token_type",
+    "token_expired",
+}
+SLACK_RATE_LIMITED = {"ratelimited", "rate_limited"}
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+class PostRejected(DeliveryError):
+    """Permanent for this post, not for the channel: fail it without retrying or pausing."""
+
+
+class Sender(abc.ABC):
+    """What deliver and notices post through; one per platform and process (it owns the pacing)."""
+
+    platform: str
+
+    def __init__(self, interval: float) -> None:
+        self.pacer = Pacer(interval)
+
+    async def post(self, channel_id: str, messages: Sequence[Any], posted: list[str] | None = None) -> str:
+        if not messages:
+            raise ValueError("nothing to post")
+        posted = [] if posted is None else posted
+        scope, channel = self._where(channel_id)
+        for message in messages[len(posted) :]:
+            async with self.pacer.turn(scope, channel):
+                try:
+                    posted.append(await self._send(channel_id, message, posted[0] if posted else None))
+                except RateLimited as limited:
+                    self.pacer.pause(scope, limited.retry_after)
+                    raise
+        return posted[0]
+
+    @abc.abstractmethod
+    def render(self, reply: Reply) -> Any: ...
+
+    @abc.abstractmethod
+    def _where(self, channel_id: str) -> tuple[str, str]:
+        """The pacing scope and the channel."""
+
+    @abc.abstractmethod
+    async def _send(self, channel_id: str, message: Any, thread: str | None) -> str:
+        """Post one message (in ``thread`` when the platform has threads); its id."""
+
+
+class SlackSender(Sender):
+    """Posts with one bot token; ``channel_id`` is ``"<team id>:<channel id>"`` (a bare channel id works)."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, *, interval: float = SLACK_CHANNEL_INTERVAL) -> None:
+        super().__init__(interval)
+        self.client = client
+
+    def render(self, reply: Reply) -> slack_blocks.SlackMessage:
+        return slack_blocks.render_reply(reply, shareable=False)
+
+    def _where(self, channel_id: str) -> tuple[str, str]:
+        team, _, channel = channel_id.rpartition(":")
+        return team, channel
+
+    async def _send(self, channel_id: str, message: slack_blocks.SlackMessage, thread: str | None) -> str:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=self._where(channel_id)[1],
+                text=message.text,
+                blocks=message.blocks or None,
+                thread_ts=thread,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            raise slack_error(channel_id, error) from error
+        except NETWORK_ERRORS as error:
+            raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
+        return response["ts"]
+
+
+def slack_error(channel_id: str, error: SlackApiError) -> DeliveryError:
+    response = error.response
+    data = response.data if isinstance(response.data, dict) else {}
+    code = str(data.get("error") or f"HTTP {response.status_code}")
+    if response.status_code == 429 or code in SLACK_RATE_LIMITED:
+        return RateLimited("slack", channel_id, code, _seconds((response.headers or {}).get("Retry-After")))
+    if code in SLACK_GONE:
+        return ConversationGone("slack", channel_id, f"{code}: {SLACK_GONE[code]}")
+    if code in SLACK_REJECTED:
+        return PostRejected("slack", channel_id, code)
+    return DeliveryFailed(
+        "slack", channel_id, code if code.startswith("HTTP") else f"{code} (HTTP {response.status_code})"
+    )
+
+
+def _seconds(value: str | None, default: float = 1.0) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+class TeamsSender(Sender):
+    """Posts through a ``TeamsDoor`` to a conversation it remembers; ``channel_id`` is the conversation id."""
+
+    platform = "teams"
+
+    def __init__(self, door, *, interval: float = TEAMS_CHANNEL_INTERVAL) -> None:
+        super().__init__(interval)
+        self.door = door
+
+    def render(self, reply: Reply) -> teams_cards.TeamsMessage:
+        return teams_cards.render_reply(reply)
+
+    def _where(self, channel_id: str) -> tuple[str, str]:
+        return TEAMS_SCOPE, channel_id
+
+    async def _send(self, channel_id: str, message: teams_cards.TeamsMessage, thread: str | None) -> str:
+        try:
+            return await self.door.post(channel_id, message)
+        except DeliveryFailed as error:
+            cause = error.__cause__
+            if isinstance(cause, aiohttp.ClientResponseError) and cause.status in (400, 413):
+                raise PostRejected("teams", channel_id, error.reason) from cause
+            raise
