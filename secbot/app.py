@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from secbot.clock import Clock
@@ -48,6 +50,16 @@ class App:
     store: Store
     register: Register
     answers: AnswerCache = field(default_factory=AnswerCache)
+    workers: ThreadPoolExecutor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # One small pool for every chat door: answering is mostly Python, and more threads only
+        # contend for the interpreter lock with the event loop that acknowledges requests.
+        self.workers = ThreadPoolExecutor(max_workers=self.settings.answer_threads, thread_name_prefix="secbot-worker")
+
+    async def in_worker(self, fn, *args):
+        """Run blocking work (the store is synchronous) on the shared pool, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
     def context(self, actor: Actor, where: Where) -> Context:
         return Context(

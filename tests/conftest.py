@@ -78,6 +78,27 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 @pytest.fixture
+def ask(sample_store):
+    """Dispatch as the shell would on the sample register, as of the report day (or ``day``)."""
+    from secbot.commands import Context, dispatch
+    from secbot.store.queries import Register
+
+    return lambda text, day=REPORT_DAY: dispatch(text, Context(Register(sample_store, Clock(LONDON, day))))
+
+
+def every_command_text() -> list[str]:
+    """Every command's name and examples, once each: what every renderer must render."""
+    from secbot.commands.registry import REGISTRY
+
+    texts: list[str] = []
+    for cmd in REGISTRY:
+        for typed in (cmd.name, *cmd.examples):
+            if typed not in texts:
+                texts.append(typed)
+    return texts
+
+
+@pytest.fixture
 def no_proxy(monkeypatch):
     """HTTP clients (slack_sdk, urllib) send even 127.0.0.1 requests through HTTP(S)_PROXY when one is set."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):

@@ -314,12 +314,8 @@ def test_teams_403_pauses_the_subscription_and_tells_admins_in_teams(teams):
         return [teams_cards.render_reply(digest_reply(sub, f" ({n}/2)")) for n in (1, 2)]
 
     async def go() -> DeliveryReport:
-        door = TeamsDoor(app)
-        try:
-            senders = {"teams": TeamsSender(door, interval=0.05)}
-            return await deliver(app.store, senders, KIND, PERIOD, two_cards, settings=app.settings, policy=FAST)
-        finally:
-            await door.close()
+        senders = {"teams": TeamsSender(TeamsDoor(app), interval=0.05)}
+        return await deliver(app.store, senders, KIND, PERIOD, two_cards, settings=app.settings, policy=FAST)
 
     report = asyncio.run(go())
     assert report.sent == [fine.id] and report.paused == [gone.id]

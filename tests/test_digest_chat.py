@@ -9,7 +9,6 @@ import pytest
 from secbot.chat.slack_blocks import render_reply
 from secbot.chat.teams_cards import validate_card
 from secbot.clock import Clock
-from secbot.commands import Context, dispatch
 from secbot.digests.agenda import build_agenda
 from secbot.digests.chat import chart_png, document_replies, slack_messages, teams_messages
 from secbot.digests.consultations import build_consultations
@@ -104,11 +103,6 @@ def test_the_monthly_chart_is_a_png_and_others_have_none(monthly, agenda):
 
 
 # -- the `digest` command -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ask(sample_store):
-    return lambda text, day=REPORT_DAY: dispatch(text, Context(Register(sample_store, Clock(LONDON, day))))
 
 
 def test_preview_folds_the_agenda_into_one_reply(ask):

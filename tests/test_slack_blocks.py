@@ -20,29 +20,11 @@ from secbot.chat.slack_blocks import (
     render_reply,
     render_unfurl,
 )
-from secbot.clock import Clock
-from secbot.commands import Context, dispatch
-from secbot.commands.registry import REGISTRY
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
-from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY
+from tests.conftest import every_command_text
 
 EVIL = "<!channel> & <http://x|y>"
 EVIL_ESCAPED = "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
-
-
-@pytest.fixture
-def ask(sample_store):
-    return lambda text: dispatch(text, Context(Register(sample_store, Clock(LONDON, REPORT_DAY))))
-
-
-def every_command_text() -> list[str]:
-    texts: list[str] = []
-    for cmd in REGISTRY:
-        for text in (cmd.name, *cmd.examples):
-            if text not in texts:
-                texts.append(text)
-    return texts
 
 
 # --- helpers: Slack's limits, checked on the JSON ----------------------------------------------

@@ -37,8 +37,8 @@ from tests.servers import free_port
 
 APP_TOKEN = "xapp-test"
 MP161_TITLE = "MP161: Significant Code Review – Retail Code Consolidation"
-# SlackDoor's answer threads: secbot starts them and never shuts them down (idle until the process ends).
-WORKER_THREAD_PREFIX = "secbot-slack"
+# The app's answer threads (App.workers): started on first use, idle until the process ends.
+WORKER_THREAD_PREFIX = "secbot-worker"
 
 
 class LoopThread:

@@ -22,12 +22,8 @@ from secbot.chat.teams_cards import (
     submitted_command,
     validate_card,
 )
-from secbot.clock import Clock
-from secbot.commands import Context, dispatch
-from secbot.commands.registry import REGISTRY
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
-from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY
+from tests.conftest import every_command_text
 
 HOSTILE = "**x** [click](http://evil) _y_ <at>someone</at> 1. z"
 HOSTILE_ESCAPED = r"\*\*x\*\* \[click\]\(http://evil\) \_y\_ \<at>someone\</at> 1. z"
@@ -35,20 +31,6 @@ MP161_TITLE = "MP161: Significant Code Review – Retail Code Consolidation"
 
 # adaptive-cards-py's validator reads ``model_fields`` off instances, which pydantic 2.11 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:Accessing the 'model_fields' attribute:DeprecationWarning")
-
-
-@pytest.fixture
-def ask(sample_store):
-    return lambda text: dispatch(text, Context(Register(sample_store, Clock(LONDON, REPORT_DAY))))
-
-
-def every_command_text() -> list[str]:
-    texts: list[str] = []
-    for cmd in REGISTRY:
-        for text in (cmd.name, *cmd.examples):
-            if text not in texts:
-                texts.append(text)
-    return texts
 
 
 # --- helpers: reading a card as Teams would ------------------------------------------------------

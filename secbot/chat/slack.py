@@ -13,7 +13,6 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -83,7 +82,6 @@ def build_slack_app(app: App) -> tuple[AsyncApp, Callable[[], Awaitable[None]]]:
     door.register()
 
     async def close() -> None:
-        door.workers.shutdown(wait=False, cancel_futures=True)
         if async_engine is not None:
             await async_engine.dispose()
 
@@ -96,27 +94,15 @@ class SlackDoor:
         self.slack = slack
         self.command = app.settings.slack_command
         self.unfurl_domains = tuple(d.lower() for d in app.settings.slack_unfurl_domains)
-        # A few threads, not one per core and then some: answering is mostly Python, and more
-        # threads only contend for the interpreter lock with the loop that acknowledges requests.
-        self.workers = ThreadPoolExecutor(max_workers=app.settings.answer_threads, thread_name_prefix="secbot-slack")
         # Replies are cached objects (see App.answer), so their Block Kit can be kept with them.
         self.render = functools.lru_cache(maxsize=512)(slack_blocks.render_reply)
 
-    async def _in_worker(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
-
     async def answer(self, text: str, actor: Actor, where: Where) -> Reply:
-        return await self._in_worker(self.app.answer, text, actor, where)
+        return await self.app.in_worker(self.app.answer, text, actor, where)
 
     def _claim(self, key: str | None) -> bool:
         """True unless Slack already delivered this request (a retry or a replay)."""
-        if not key:
-            return True
-        try:
-            return inbound.claim(self.app.store, "slack", key)
-        except Exception:  # the store is down: answering (with an apology) beats silence
-            log.exception("could not record Slack delivery %s", key)
-            return True
+        return inbound.first_delivery(self.app.store, "slack", key)
 
     def register(self) -> None:
         slack = self.slack
@@ -136,7 +122,7 @@ class SlackDoor:
         Slash commands claim their delivery in ``on_command`` instead, in the same worker call
         that answers them: one thread hand-off per command rather than two.
         """
-        if "command" not in body and not await self._in_worker(self._claim, delivery_key(body)):
+        if "command" not in body and not await self.app.in_worker(self._claim, delivery_key(body)):
             log.info("ignoring a repeated Slack delivery %s", delivery_key(body))
             return BoltResponse(status=200, body="")
         return await next()
@@ -152,7 +138,7 @@ class SlackDoor:
                 return None
             return self.render(self.app.answer(text, actor, where), command=text)
 
-        task = asyncio.ensure_future(self._in_worker(work))
+        task = asyncio.ensure_future(self.app.in_worker(work))
         try:
             message = await asyncio.wait_for(asyncio.shield(task), INLINE_SECONDS)
         except TimeoutError:

@@ -15,11 +15,9 @@ remembered conversation and turn the connector's refusals into ``delivery_errors
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -45,7 +43,14 @@ from pydantic import ValidationError
 
 from secbot.app import App
 from secbot.chat import teams_cards
-from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, RateLimited
+from secbot.chat.delivery_errors import (
+    NETWORK_ERRORS,
+    ConversationGone,
+    DeliveryFailed,
+    PostRejected,
+    RateLimited,
+    retry_after,
+)
 from secbot.chat.teams_auth import InboundTokenValidator, TokenRejected
 from secbot.commands import Actor, Where
 from secbot.commands.common import is_page_command
@@ -103,7 +108,6 @@ class TeamsDoor:
             else None
         )
         self.agent = _SecbotAgent(self)
-        self.workers = ThreadPoolExecutor(max_workers=settings.answer_threads, thread_name_prefix="secbot-teams")
         self.render = functools.lru_cache(maxsize=512)(teams_cards.render_reply)
         self._known: set[str] = set()  # conversations this process has already saved
         if self.validator is None:
@@ -130,32 +134,16 @@ class TeamsDoor:
         except ValidationError:
             return web.json_response({"error": "the body is not a valid activity"}, status=400)
 
-    async def close(self) -> None:
-        self.workers.shutdown(wait=False, cancel_futures=True)
-
     # -- answering -----------------------------------------------------------------------------
-    async def _in_worker(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
-
-    def _claim(self, activity_id: str | None) -> bool:
-        """True unless this activity was already taken (a Teams redelivery, or another replica)."""
-        if not activity_id:
-            return True
-        try:
-            return inbound.claim(self.app.store, "teams", activity_id)
-        except Exception:  # the store is down: answering (with an apology) beats silence
-            log.exception("could not record Teams delivery %s", activity_id)
-            return True
-
     async def answer(self, text: str, activity: Activity, *, claim: bool) -> teams_cards.TeamsMessage | None:
         actor, where = _actor(activity), _where(activity)
 
         def work() -> teams_cards.TeamsMessage | None:
-            if claim and not self._claim(activity.id):
+            if claim and not inbound.first_delivery(self.app.store, "teams", activity.id):
                 return None
             return self.render(self.app.answer(text, actor, where), command=text)
 
-        return await self._in_worker(work)
+        return await self.app.in_worker(work)
 
     async def remember(self, activity: Activity, *, force: bool = False) -> None:
         if not force and activity.conversation and _base_conversation_id(activity) in self._known:
@@ -163,7 +151,7 @@ class TeamsDoor:
         saved = saved_conversation(activity)
         if saved is None:
             return
-        await self._in_worker(conversations.save, self.app.store, saved)
+        await self.app.in_worker(conversations.save, self.app.store, saved)
         self._known.add(saved.conversation_id)
         log.info("saved the Teams conversation %s (%s)", saved.conversation_id, saved.kind)
 
@@ -171,9 +159,9 @@ class TeamsDoor:
         team_id = _team(activity).get("id")
         conversation_id = _base_conversation_id(activity)
         if team_id:
-            removed = await self._in_worker(functools.partial(conversations.forget, self.app.store, team_id=team_id))
+            removed = await self.app.in_worker(functools.partial(conversations.forget, self.app.store, team_id=team_id))
         else:
-            removed = await self._in_worker(
+            removed = await self.app.in_worker(
                 functools.partial(conversations.forget, self.app.store, conversation_id=conversation_id)
             )
         self._known.discard(conversation_id)
@@ -203,7 +191,7 @@ class TeamsDoor:
         return await self._continue(conversation_id, send)
 
     async def _continue(self, conversation_id: str, send) -> str:
-        saved = await self._in_worker(conversations.get, self.app.store, conversation_id)
+        saved = await self.app.in_worker(conversations.get, self.app.store, conversation_id)
         if saved is None:
             raise ConversationGone("teams", conversation_id, "secbot has no reference to this conversation")
         reference = ConversationReference.model_validate(saved.reference)
@@ -231,18 +219,13 @@ def delivery_error(conversation_id: str, error: Exception) -> Exception:
         if error.status in (403, 404):
             return ConversationGone("teams", conversation_id, f"{reason}: the bot can no longer post here")
         if error.status == 429:
-            return RateLimited("teams", conversation_id, reason, _retry_after(error.headers))
+            return RateLimited("teams", conversation_id, reason, retry_after(error.headers))
+        if error.status in (400, 413):  # the activity itself was refused: sending it again will not help
+            return PostRejected("teams", conversation_id, reason)
         return DeliveryFailed("teams", conversation_id, reason)
-    if isinstance(error, aiohttp.ClientError | TimeoutError | OSError):
+    if isinstance(error, NETWORK_ERRORS):
         return DeliveryFailed("teams", conversation_id, type(error).__name__)
     return error
-
-
-def _retry_after(headers) -> float:
-    try:
-        return max(0.0, float((headers or {}).get("Retry-After", 1)))
-    except ValueError:
-        return 1.0
 
 
 class _SecbotAgent(ActivityHandler):

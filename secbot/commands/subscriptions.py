@@ -17,11 +17,14 @@ from secbot.store import subscriptions
 from secbot.store.subscriptions import KINDS, Filters, SubscriptionView
 from secbot.vocabulary import PHASES, canonical_phase
 
-DESCRIPTIONS = {
-    "agenda": "the Working Group agenda, weekly when a meeting is within 14 days",
-    "consultations": "consultations opening, and reminders before they close, on working days",
-    "monthly": "the monthly status digest (SECAS's Change Status Report)",
-}
+
+def _about(kind: str) -> str:
+    # Imported here: the digest builders reuse command helpers, whose package imports this module.
+    from secbot.digests.kinds import ABOUT
+
+    return ABOUT[kind]
+
+
 _KIND_WORDS = {
     "agenda": ("agenda",),
     "agendas": ("agenda",),
@@ -111,7 +114,7 @@ def describe(filters: Filters) -> str:
 
 
 def _subscription_item(s: SubscriptionView) -> Item:
-    detail = DESCRIPTIONS[s.kind]
+    detail = _about(s.kind)
     if s.filters:
         detail += f" — {describe(s.filters)}" + (" (filters do not apply)" if s.kind == "monthly" else "")
     if s.paused:
@@ -144,7 +147,7 @@ def subscribe_command(ctx: Context, args: str) -> Reply:
     reply = Reply(
         f"Subscribed: {', '.join(s.kind for s in done)}",
         kind="notice",
-        summary="This channel will receive " + "; ".join(DESCRIPTIONS[k] for k in kinds) + f" ({describe(filters)}).",
+        summary="This channel will receive " + "; ".join(_about(k) for k in kinds) + f" ({describe(filters)}).",
         cacheable=False,
     )
     reply.actions = [Action("Subscriptions", "subscriptions"), Action("Preview", f"digest {kinds[0]}")]

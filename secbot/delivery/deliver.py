@@ -38,10 +38,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, RateLimited
+from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery import outbox
 from secbot.delivery.notices import tell_admins
-from secbot.delivery.senders import PostRejected, Sender
+from secbot.delivery.senders import Sender
 from secbot.settings import Settings
 from secbot.store import subscriptions
 from secbot.store.db import Store

@@ -21,8 +21,8 @@ How Slack's answers are judged (``chat.postMessage``'s documented errors):
   ``service_unavailable``, ``request_timeout``, a workspace in migration, codes not listed here,
   and network errors and timeouts.
 
-Teams' answers are judged by ``TeamsDoor.post`` (403/404 gone, 429 rate-limited, other failures
-passing); here a 400 or 413 (the activity itself refused) becomes ``PostRejected``.
+Teams' answers are judged by ``TeamsDoor.post`` (403/404 gone, 429 rate-limited, 400/413 rejected,
+other failures passing).
 """
 
 from __future__ import annotations
@@ -31,12 +31,19 @@ import abc
 from collections.abc import Sequence
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from secbot.chat import slack_blocks, teams_cards
-from secbot.chat.delivery_errors import ConversationGone, DeliveryError, DeliveryFailed, RateLimited
+from secbot.chat.delivery_errors import (
+    NETWORK_ERRORS,
+    ConversationGone,
+    DeliveryError,
+    DeliveryFailed,
+    PostRejected,
+    RateLimited,
+    retry_after,
+)
 from secbot.delivery.pacing import Pacer
 from secbot.replies import Reply
 
@@ -81,11 +88,6 @@ SLACK_REJECTED = {
     "token_expired",
 }
 SLACK_RATE_LIMITED = {"ratelimited", "rate_limited"}
-NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
-
-
-class PostRejected(DeliveryError):
-    """Permanent for this post, not for the channel: fail it without retrying or pausing."""
 
 
 class Sender(abc.ABC):
@@ -160,7 +162,7 @@ def slack_error(channel_id: str, error: SlackApiError) -> DeliveryError:
     data = response.data if isinstance(response.data, dict) else {}
     code = str(data.get("error") or f"HTTP {response.status_code}")
     if response.status_code == 429 or code in SLACK_RATE_LIMITED:
-        return RateLimited("slack", channel_id, code, _seconds((response.headers or {}).get("Retry-After")))
+        return RateLimited("slack", channel_id, code, retry_after(response.headers))
     if code in SLACK_GONE:
         return ConversationGone("slack", channel_id, f"{code}: {SLACK_GONE[code]}")
     if code in SLACK_REJECTED:
@@ -168,13 +170,6 @@ def slack_error(channel_id: str, error: SlackApiError) -> DeliveryError:
     return DeliveryFailed(
         "slack", channel_id, code if code.startswith("HTTP") else f"{code} (HTTP {response.status_code})"
     )
-
-
-def _seconds(value: str | None, default: float = 1.0) -> float:
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except ValueError:
-        return default
 
 
 class TeamsSender(Sender):
@@ -193,10 +188,4 @@ class TeamsSender(Sender):
         return TEAMS_SCOPE, channel_id
 
     async def _send(self, channel_id: str, message: teams_cards.TeamsMessage, thread: str | None) -> str:
-        try:
-            return await self.door.post(channel_id, message)
-        except DeliveryFailed as error:
-            cause = error.__cause__
-            if isinstance(cause, aiohttp.ClientResponseError) and cause.status in (400, 413):
-                raise PostRejected("teams", channel_id, error.reason) from cause
-            raise
+        return await self.door.post(channel_id, message)

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "consultations": {"cron": {"day_of_week": "mon-fri", "hour": 9, "minute": 0}, "working_days_only": True},
     "monthly": {"rule": PANEL_RULE, "hour": 9, "minute": 0},
 }
-# (kind, day) -> the next Panel meeting on or after day, from the register
+# day -> the register's next Panel meeting on or after that day (None when there is none)
 NextPanel = Callable[[dt.date], dt.date | None]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,21 @@ def insert_for(dialect_name: str):
     return insert
 
 
+def _wal(cursor) -> None:
+    """Switch a SQLite database to WAL once. The switch needs the database to itself and SQLite does
+    not wait for that (its busy timeout does not apply), so engines opening a new file at the same
+    moment retry briefly; a database already in WAL is only read."""
+    for attempt in range(50):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -44,7 +61,7 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _wal(cursor)
             # With WAL this is still crash-safe (a power cut may lose the last commits, never corrupt);
             # it halves the cost of the one-row commit that claims each chat request.
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 
 from sqlalchemy import delete
 
 from secbot.store.db import Store, insert_for
 from secbot.store.models import InboundDelivery
+
+log = logging.getLogger(__name__)
 
 KEEP = dt.timedelta(hours=24)
 _PRUNE_EVERY = 500
@@ -33,3 +36,18 @@ def claim(store: Store, platform: str, key: str) -> bool:
         if next(_calls) % _PRUNE_EVERY == 0:
             connection.execute(delete(InboundDelivery).where(InboundDelivery.received_at < now - KEEP))
     return inserted
+
+
+def first_delivery(store: Store, platform: str, key: str | None) -> bool:
+    """What a door asks before acting on a request: True unless this (platform, key) was already taken.
+
+    A request without an id is always new; when the store is down the answer is True too, because
+    answering (with an apology) beats silence.
+    """
+    if not key:
+        return True
+    try:
+        return claim(store, platform, key)
+    except Exception:
+        log.exception("could not record %s delivery %s", platform, key)
+        return True
