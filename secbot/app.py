@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
-from secbot.commands.dispatch import normalise
+from secbot.commands.dispatch import normalise, route
+from secbot.commands.registry import REGISTRY
 from secbot.replies import Reply
-from secbot.roles import is_admin
+from secbot.roles import MembershipCache, Role, membership_matters, role_of
 from secbot.settings import Settings
 from secbot.store.db import Store, open_store
 from secbot.store.queries import Register
@@ -51,42 +52,54 @@ class App:
     register: Register
     answers: AnswerCache = field(default_factory=AnswerCache)
     workers: ThreadPoolExecutor = field(init=False, repr=False)
+    memberships: MembershipCache = field(init=False, repr=False)  # admin groups and teams, for the doors
 
     def __post_init__(self) -> None:
         # One small pool for every chat door: answering is mostly Python, and more threads only
         # contend for the interpreter lock with the event loop that acknowledges requests.
         self.workers = ThreadPoolExecutor(max_workers=self.settings.answer_threads, thread_name_prefix="secbot-worker")
+        self.memberships = MembershipCache(self.settings.admin_membership_cache_seconds)
 
     async def in_worker(self, fn, *args):
         """Run blocking work (the store is synchronous) on the shared pool, off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
-    def context(self, actor: Actor, where: Where) -> Context:
+    def context(self, actor: Actor, where: Where, role: Role | None = None) -> Context:
+        role = role or role_of(self.settings, actor)
         return Context(
             self.register,
             actor,
             where,
             register_url=self.settings.register_url,
-            is_admin=is_admin(self.settings, actor),
+            is_admin=role.is_admin,
+            role_reasons=role.reasons,
             subscriptions_admin_only=self.settings.subscriptions_admin_only,
         )
+
+    def membership_matters(self, text: str) -> bool:
+        """Whether the reply to ``text`` depends on the asker's role, so that a door must first look up
+        their admin group and team memberships (``Actor.groups``); ordinary questions never do."""
+        name, _ = route(text)
+        return membership_matters(self.settings, REGISTRY.commands.get(name))
 
     def answer(self, text: str, actor: Actor, where: Where) -> Reply:
         """What every door calls: the reply to ``text`` typed by ``actor`` in ``where``.
 
-        Answers are the same for everyone until the register changes, so they are kept per
-        (question, register revision, today); a new import anywhere changes the revision. When an
-        answer comes to depend on who asks (roles), their role must join the key.
+        Answers are the same for everyone with the same role until the register changes, so they are
+        kept per (question, register revision, today, role); a new import anywhere changes the
+        revision. The role is in the key so that an admin's answer is never served to a reader
+        (refusals, and answers that depend on the person, such as ``whoami``, are not cached at all).
         """
+        role = role_of(self.settings, actor)
         try:
-            key = (normalise(text), self.register.revision(), self.register.today())
+            key = (normalise(text), self.register.revision(), self.register.today(), role.name)
         except Exception:  # the store is down: dispatch answers with an apology, uncached
             log.exception("could not read the register revision")
-            return dispatch(text, self.context(actor, where))
+            return dispatch(text, self.context(actor, where, role))
         cached = self.answers.get(key)
         if cached is not None:
             return cached
-        reply = dispatch(text, self.context(actor, where))
+        reply = dispatch(text, self.context(actor, where, role))
         if reply.cacheable:
             self.answers.put(key, reply)
         return reply

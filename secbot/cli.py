@@ -1,4 +1,4 @@
-"""The ``secbot`` command line: serve, shell, ask, import, digest, db upgrade.
+"""The ``secbot`` command line: serve, shell, ask, import, sync, digest, db upgrade.
 
 Every subcommand accepts ``--today YYYY-MM-DD`` (or ``SECBOT_TODAY``) to answer as the register
 stood on that day.
@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[common], help="import register files (YAML, CSV, XLSX) all or nothing")
     imp.add_argument("paths", nargs="*", type=Path, help="files or directories")
     imp.add_argument("--sample", action="store_true", help="import the bundled sample register")
+    sync = sub.add_parser(
+        "sync", parents=[common], help="download the register from SECBOT_SYNC_URL and import it, all or nothing"
+    )
+    sync.add_argument("--url", metavar="URL", help="download from this HTTPS address instead of SECBOT_SYNC_URL")
+    sync.add_argument("--force", action="store_true", help="download and import even if the file has not changed")
     digest = sub.add_parser("digest", parents=[common], help="build a digest of the register")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
     from secbot.digests.kinds import ABOUT
@@ -81,10 +86,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _audited_import(args: argparse.Namespace):
+    """The audit row for a `secbot import` from the command line, written in the import's transaction."""
+    from secbot.chat.shell import SHELL_USER
+    from secbot.roles import identity
+    from secbot.store import audit
+
+    def record(session, result) -> None:
+        command = "secbot import " + " ".join(str(p) for p in args.paths)
+        who = audit.Who(identity(SHELL_USER), "shell")
+        audit.record(session, who, command, "import", audit.DONE, detail=result.summary_text())
+
+    return record
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Per-step and per-request chatter is not news to an operator (and costs time on every Teams reply).
-    for chatty in ("alembic", "microsoft_agents", "msal"):
+    for chatty in ("alembic", "apscheduler", "microsoft_agents", "msal"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO if args.command == "serve" else logging.WARNING,
@@ -121,11 +140,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.sample:
                 print(import_sample(app.store).summary_text())
             if args.paths:
-                print(import_paths(app.store, list(args.paths)).summary_text())
+                print(import_paths(app.store, list(args.paths), before_commit=_audited_import(args)).summary_text())
         except ImportFailed as error:
             print(f"Import failed; the register is unchanged.\n{error}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "sync":
+        from secbot.store.sync import sync_register
+
+        if args.url:
+            settings = settings.model_copy(update={"sync_url": args.url})
+        if not settings.sync_url:
+            print(
+                "secbot sync: no register address is set. Set SECBOT_SYNC_URL to the HTTPS address of the "
+                "register workbook (or CSV file), or give --url.",
+                file=sys.stderr,
+            )
+            return 2
+        result = sync_register(build(settings, load_sample=False).store, settings, force=args.force)
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
+        return 0 if result.ok else 1
     app = build(settings)
     if args.command == "ask":
         from secbot.chat.shell import ask

@@ -5,12 +5,14 @@ interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
 ``/slack/oauth_redirect``. With ``SECBOT_SLACK_APP_TOKEN`` Slack uses Socket Mode instead of
 ``/slack/events``. With Teams configured, ``POST /api/messages`` (the Bot Framework messaging
 endpoint of the Azure Bot registration). Always ``GET /calendar.ics[?ref=MP161]``: the register's
-meetings, consultations and releases as an iCalendar feed.
+meetings, consultations and releases as an iCalendar feed; and ``GET /charts/<kind>-<issue>.png``,
+a posted digest's chart, which Slack fetches for the image in the monthly summary.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from aiohttp import web
@@ -20,7 +22,9 @@ from sqlalchemy import text
 
 from secbot.app import App
 from secbot.commands.common import not_found
+from secbot.delivery.scheduler import CHARTS_PATH
 from secbot.digests.calendar import UnknownReference, build_calendar
+from secbot.store.subscriptions import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ TEAMS = web.AppKey("teams", object)  # secbot.chat.teams.TeamsDoor, imported onl
 
 SLACK_EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = "/calendar.ics"
+# /charts/<kind>-<issue>.png, the issue as the outbox names it: 2021-06, 2026-W48 or 2026-11-23
+CHART_ROUTE = CHARTS_PATH + "/{kind:[a-z]+}-{issue:[0-9]{4}-(?:W[0-9]{2}|[0-9]{2}(?:-[0-9]{2})?)}.png"
 
 
 def build_web_app(app: App) -> web.Application:
@@ -46,6 +52,9 @@ def build_web_app(app: App) -> web.Application:
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get(CALENDAR_PATH, _calendar_handler(app))
+    web_app.router.add_get(
+        CHARTS_PATH + "/{kind:[a-z]+}-{issue:[0-9]{4}-(?:W[0-9]{2}|[0-9]{2}(?:-[0-9]{2})?)}.png", _chart_handler(app)
+    )
     if app.settings.slack_enabled:
         from secbot.chat.slack import build_slack_app
 
@@ -75,6 +84,26 @@ def _calendar_handler(app: App):
         return web.Response(body=body, content_type="text/calendar", charset="utf-8")
 
     return calendar
+
+
+def _chart_handler(app: App):
+    """``GET /charts/monthly-2021-06.png``: a digest's chart as posted, for Slack's image blocks."""
+    from secbot.delivery.scheduler import chart_for
+
+    @functools.lru_cache(maxsize=32)
+    def chart(kind: str, issue: str, revision: int) -> bytes | None:
+        return chart_for(app, kind, issue)
+
+    async def handler(request: web.Request) -> web.Response:
+        kind, issue = request.match_info["kind"], request.match_info["issue"]
+        if kind not in KINDS:
+            raise web.HTTPNotFound(text=f"No digest called {kind}.\n")
+        png = await asyncio.to_thread(chart, kind, issue, app.register.revision())
+        if png is None:
+            raise web.HTTPNotFound(text=f"The {kind} digest for {issue} has no chart.\n")
+        return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+    return handler
 
 
 def _ping(app: App) -> None:
@@ -111,8 +140,25 @@ async def connect_socket_mode(slack: AsyncApp, app: App):
     return handler
 
 
+def digest_senders(app: App, web_app: web.Application) -> dict:
+    """A sender per chat platform that is on, for scheduled digests and admin notices."""
+    from secbot.delivery.senders import SlackSender, TeamsSender, installation_token
+
+    senders: dict = {}
+    if SLACK in web_app:
+        slack = web_app[SLACK]
+        token_for = installation_token(slack.installation_store) if app.settings.slack_oauth else None
+        senders["slack"] = SlackSender(slack.client, token_for=token_for)
+    if TEAMS in web_app:
+        senders["teams"] = TeamsSender(web_app[TEAMS])
+    return senders
+
+
 async def serve(app: App) -> None:
-    """Run the HTTP service (and Slack's Socket Mode connection when configured) until cancelled."""
+    """Run the HTTP service (and Slack's Socket Mode connection when configured), and post scheduled
+    digests, until cancelled."""
+    from secbot.delivery.scheduler import DigestScheduler
+
     settings = app.settings
     web_app = build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
@@ -129,9 +175,12 @@ async def serve(app: App) -> None:
     socket_mode = None
     if SLACK in web_app and settings.slack_app_token:
         socket_mode = await connect_socket_mode(web_app[SLACK], app)
+    digests = DigestScheduler(app, digest_senders(app, web_app))
+    digests.start()
     try:
         await asyncio.Event().wait()
     finally:
+        digests.stop()
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()

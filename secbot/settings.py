@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # Chat service (secbot serve)
     host: str = "0.0.0.0"
     port: int = 3000
+    # secbot's public HTTPS address (e.g. https://secbot.example.org): Slack then shows the monthly
+    # digest's chart in the summary message from GET /charts/…; without it the chart is uploaded
+    # into the summary's thread (files:write; Slack allows about 100 uploads a minute).
+    public_url: str | None = None
     answer_threads: int = 2
 
     # Slack: a bot token and signing secret for one workspace, or client id/secret for OAuth installs;
@@ -66,6 +70,17 @@ class Settings(BaseSettings):
     admins: list[str] = []
     admin_channels: list[str] = []
     subscriptions_admin_only: bool = False  # by default any member of a channel may change its subscriptions
+    # Admin grants by membership: Slack user groups ("<team id>:<user group id>" or a bare "S0123")
+    # and Teams teams ("<AAD group id>", the team's groupId); checked when an admin-only command is used.
+    admin_slack_usergroups: list[str] = []
+    admin_teams_teams: list[str] = []
+    admin_membership_cache_seconds: int = 300
+
+    # Register sync: download the register workbook or CSV from an HTTPS address and import it
+    sync_url: str | None = None
+    sync_every_minutes: int = 0  # 0: only `secbot sync`; otherwise also a scheduled job in `secbot serve`
+    sync_timeout_seconds: float = 30.0
+    sync_max_bytes: int = 20_000_000
 
     # Scheduled digests
     schedules_file: Path = Path("config/schedules.yaml")  # built-in defaults when the file is absent

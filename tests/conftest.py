@@ -8,6 +8,7 @@ each other's rows.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import textwrap
 import uuid
@@ -130,3 +131,76 @@ def flat(reply) -> str:
     parts += [f"{link.label}: {link.url}" for link in reply.links]
     parts.append(reply.footer or "")
     return "\n".join(p for p in parts if p)
+
+
+def xlsx(sheets: dict[str, list[list]]) -> bytes:
+    """A workbook's bytes: each sheet's title and rows, in order."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -- chat platforms faked at their HTTP boundary, shared by the delivery and scheduler tests ----------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A FakeSlack Web API for the module (a module may define its own ``fake``)."""
+    from tests.fakes.slack_api import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server):
+    server.reset()
+    return server
+
+
+TEAMS_GONE = "19:team-general-0001@thread.skype"
+TEAMS_FINE = "19:second-channel@thread.skype"
+TEAMS_ADMINS = "19:secas-admins@thread.skype"
+
+
+@pytest.fixture
+def teams(db_url):
+    """An App with Teams on against a FakeTeams connector that knows three channels; (app, connector)."""
+    import json
+
+    from microsoft_agents.activity import Activity
+
+    from secbot.app import build
+    from secbot.chat.teams import saved_conversation
+    from secbot.settings import Settings
+    from secbot.store import conversations
+    from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, token_service
+
+    payloads = Path(__file__).parent / "fakes" / "teams_payloads"
+    with FakeTeams() as connector, token_service():
+        settings = Settings(
+            database_url=db_url,
+            load_sample=False,
+            teams_app_id=APP_ID,
+            teams_app_password=APP_PASSWORD,
+            teams_tenant_id=TENANT_ID,
+            teams_openid_metadata_url=connector.metadata_url,
+            teams_service_hosts=["*"],
+            admin_channels=[f"teams:{TEAMS_ADMINS}"],
+        )
+        app = build(settings)
+        installed = json.loads((payloads / "installation_add_team.json").read_text(encoding="utf-8"))
+        for conversation_id in (TEAMS_GONE, TEAMS_FINE, TEAMS_ADMINS):
+            installed["serviceUrl"] = connector.service_url
+            installed["conversation"]["id"] = conversation_id
+            conversations.save(app.store, saved_conversation(Activity.model_validate(installed)))
+        yield app, connector
+        app.store.engine.dispose()

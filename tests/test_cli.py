@@ -108,6 +108,21 @@ def test_bad_today_is_a_clear_error(cli_db):
     assert "'June' is not a date (use YYYY-MM-DD)" in result.stderr
 
 
+def audit_entries(db_url: str) -> list:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from secbot.store.db import make_engine
+    from secbot.store.models import AuditEntry
+
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    finally:
+        engine.dispose()
+
+
 def test_db_upgrade_and_import(db_url, tmp_path):
     result = run(["db", "upgrade"], db_url)
     assert result.returncode == 0 and "upgraded to revision" in result.stdout
@@ -121,12 +136,17 @@ def test_db_upgrade_and_import(db_url, tmp_path):
     result = run(["import", str(good)], db_url)
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout
+    [entry] = audit_entries(db_url)  # the import and its audit row, in one transaction
+    assert (entry.action, entry.outcome, entry.platform) == ("import", "done", "shell")
+    assert entry.actor.startswith("shell:") and entry.command == f"secbot import {good}"
+    assert "1 added" in entry.detail
     result = run(["import", str(good)], db_url)
     assert result.returncode == 0 and "No changes" in result.stdout
     bad = tmp_path / "modifications.csv"
     bad.write_text("Reference,Title,Date Raised\nMP501,Fine,2024-01-02\nMP502,Broken,next tuesday\n")
     result = run(["import", str(bad)], db_url)
     assert result.returncode == 1
+    assert len(audit_entries(db_url)) == 1  # neither "no changes" nor the failed import changed anything
     assert "modifications.csv" in result.stderr and "raised" in result.stderr and "next tuesday" in result.stderr
     result = run(["ask", "MP501"], db_url, extra_env={"SECBOT_LOAD_SAMPLE": "false"})
     assert "couldn't find MP501" in result.stdout

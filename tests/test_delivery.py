@@ -8,28 +8,25 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from microsoft_agents.activity import Activity
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from secbot.app import build
 from secbot.chat import slack_blocks, teams_cards
 from secbot.chat.delivery_errors import RateLimited
-from secbot.chat.teams import TeamsDoor, saved_conversation
+from secbot.chat.teams import TeamsDoor
 from secbot.delivery.deliver import DeliveryReport, Policy, deliver
 from secbot.delivery.notices import tell_admins
 from secbot.delivery.senders import SlackSender, TeamsSender
 from secbot.replies import Reply
 from secbot.settings import Settings
-from secbot.store import conversations, subscriptions
+from secbot.store import subscriptions
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters, SubscriptionView
+from tests.conftest import TEAMS_ADMINS, TEAMS_FINE, TEAMS_GONE
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, token_service
 from tests.fakes.workspace import TEAM_ID
 from tests.servers import free_port
 
@@ -40,18 +37,6 @@ PAYLOADS = Path(__file__).parent / "fakes" / "teams_payloads"
 ADMIN_CHANNEL = "CADMIN"
 SETTINGS = Settings(admin_channels=[f"slack:{TEAM_ID}:{ADMIN_CHANNEL}"])
 FAST = Policy(retry_base=0.01, max_attempts=3)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server) -> FakeSlack:
-    server.reset()
-    return server
 
 
 def subscribe(store, *channels: str, platform: str = "slack", kind: str = KIND) -> list[SubscriptionView]:
@@ -276,33 +261,6 @@ def test_tell_admins_posts_once_per_key_and_never_raises(empty_store, fake):
 
 
 # --- Teams ----------------------------------------------------------------------------------------------
-
-TEAMS_GONE = "19:team-general-0001@thread.skype"
-TEAMS_FINE = "19:second-channel@thread.skype"
-TEAMS_ADMINS = "19:secas-admins@thread.skype"
-
-
-@pytest.fixture
-def teams(db_url) -> Iterator[tuple[object, FakeTeams]]:
-    with FakeTeams() as fake, token_service():
-        settings = Settings(
-            database_url=db_url,
-            load_sample=False,
-            teams_app_id=APP_ID,
-            teams_app_password=APP_PASSWORD,
-            teams_tenant_id=TENANT_ID,
-            teams_openid_metadata_url=fake.metadata_url,
-            teams_service_hosts=["*"],
-            admin_channels=[f"teams:{TEAMS_ADMINS}"],
-        )
-        app = build(settings)
-        installed = json.loads((PAYLOADS / "installation_add_team.json").read_text(encoding="utf-8"))
-        for conversation_id in (TEAMS_GONE, TEAMS_FINE, TEAMS_ADMINS):
-            installed["serviceUrl"] = fake.service_url
-            installed["conversation"]["id"] = conversation_id
-            conversations.save(app.store, saved_conversation(Activity.model_validate(installed)))
-        yield app, fake
-        app.store.engine.dispose()
 
 
 def test_teams_403_pauses_the_subscription_and_tells_admins_in_teams(teams):

@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from secbot.references import parse_reference
@@ -34,7 +33,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-from tests.conftest import write
+from tests.conftest import write, xlsx
 
 
 def write_csv(path: Path, lines: list[str]) -> Path:
@@ -600,13 +599,7 @@ def test_missing_file_and_unsupported_format(empty_store: Store, tmp_path: Path)
 
 
 def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
+    path.write_bytes(xlsx(sheets))
     return path
 
 

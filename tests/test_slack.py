@@ -13,10 +13,12 @@ from sqlalchemy import event
 
 from secbot.app import build
 from secbot.settings import Settings
+from secbot.store import subscriptions
+from secbot.store.subscriptions import Filters
 from tests.conftest import REPORT_DAY
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET
+from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.servers import running
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
@@ -192,6 +194,21 @@ def test_app_home_shows_the_next_working_group_and_consultations(secbot_server):
     assert view["type"] == "home"
     assert "Working Group: 7 July 2021" in texts(view["blocks"])
     assert "MP122B" in texts(view["blocks"])  # expected Refinement Consultation
+    assert "No channel in this workspace receives digests yet" in texts(view["blocks"])
+
+
+def test_app_home_lists_this_workspaces_digest_subscriptions(secbot_server):
+    client, app = secbot_server
+    subscribe = subscriptions.subscribe
+    subscribe(app.store, "slack", f"{TEAM_ID}:CGENERAL", ("monthly", "agenda"), Filters(), by="t")
+    subscribe(app.store, "slack", f"{TEAM_ID}:CREFINE", ("agenda",), Filters(phases=("Refine",)), by="t")
+    subscribe(app.store, "slack", "TOTHER:COTHER", ("monthly",), Filters(), by="t")
+    assert client.post(slack.event_callback(slack.app_home_opened(user="U555"))).status_code == 200
+    shown = texts(client.fake.wait_for("views.publish")[0].arg("view")["blocks"])
+    assert "Digest subscriptions (2 channels)" in shown
+    assert "Channel CGENERAL — agenda; monthly" in shown
+    assert "Channel CREFINE — agenda (only phase Refine)" in shown
+    assert "COTHER" not in shown
 
 
 def _press(client: SlackClient, action_id: str, value: str) -> dict:

@@ -24,6 +24,7 @@ import requests
 from aiohttp import web
 
 from secbot.app import App, build
+from secbot.delivery.scheduler import CHARTS_PATH
 from secbot.server import CALENDAR_PATH, SLACK, SLACK_EVENTS_PATH, build_web_app, connect_socket_mode, serve
 from secbot.settings import Settings
 from tests.conftest import REPORT_DAY
@@ -177,7 +178,8 @@ def command(fake: FakeSlack, text: str) -> dict:
 
 def test_socket_mode_only_serves_no_slack_route_and_connects_with_the_app_token(secbot):
     assert SLACK_EVENTS_PATH not in {resource.canonical for resource in secbot.web_app.router.resources()}
-    assert [r.canonical for r in build_web_app(secbot.app).router.resources()] == ["/healthz", CALENDAR_PATH]
+    routes = [r.canonical for r in build_web_app(secbot.app).router.resources()]
+    assert routes == ["/healthz", CALENDAR_PATH, f"{CHARTS_PATH}/{{kind}}-{{issue}}.png"]
 
     connection = secbot.socket.wait_connected()
     [opened] = secbot.fake.calls("apps.connections.open")

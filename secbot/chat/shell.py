@@ -1,12 +1,14 @@
 """The local shell door: ``secbot shell`` (interactive, with history) and ``secbot ask`` (one shot).
 
 It needs no credentials and exercises the whole path, so it is what ``secbot serve`` runs when no
-chat platform is configured.
+chat platform is configured. Its user is the login name (identity ``shell:<login>``, which
+``SECBOT_ADMINS`` may name).
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -17,7 +19,16 @@ from secbot.render import render_json, render_text
 from secbot.replies import Reply
 
 PROMPT = "sec> "
-SHELL_USER = Actor("shell", "local")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no USER variable and no password entry (some containers)
+        return "local"
+
+
+SHELL_USER = Actor("shell", _login())
 SHELL_CHANNEL = Where("shell", "local")
 
 

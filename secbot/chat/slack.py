@@ -9,6 +9,7 @@ acknowledging other requests within Slack's three seconds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import re
@@ -21,9 +22,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from secbot import roles
 from secbot.app import App
 from secbot.chat import slack_blocks
 from secbot.commands import Actor, Where
+from secbot.commands.subscriptions import workspace_reply
 from secbot.replies import Reply
 from secbot.store import inbound
 
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Answer inline when ready this soon; otherwise acknowledge and finish through response_url.
 INLINE_SECONDS = 2.0
-SCOPES = ["commands", "chat:write", "app_mentions:read", "im:history", "links:read", "links:write"]
+SCOPES = ["commands", "chat:write", "files:write", "app_mentions:read", "im:history", "links:read", "links:write"]
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _RUN_ACTION = re.compile(rf"^{slack_blocks.RUN_ACTION_PREFIX}")
 _LINK_ACTION = re.compile(rf"^{slack_blocks.LINK_ACTION_PREFIX}")
@@ -67,7 +70,7 @@ def build_slack_app(app: App) -> tuple[AsyncApp, Callable[[], Awaitable[None]]]:
             oauth_settings=AsyncOAuthSettings(
                 client_id=client_id,
                 client_secret=settings.slack_client_secret.get_secret_value(),
-                scopes=SCOPES,
+                scopes=SCOPES + (["usergroups:read"] if settings.admin_slack_usergroups else []),
                 installation_store=AsyncSQLAlchemyInstallationStore(client_id, engine),
                 state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
             ),
@@ -97,8 +100,18 @@ class SlackDoor:
         # Replies are cached objects (see App.answer), so their Block Kit can be kept with them.
         self.render = functools.lru_cache(maxsize=512)(slack_blocks.render_reply)
 
-    async def answer(self, text: str, actor: Actor, where: Where) -> Reply:
+    async def answer(self, text: str, actor: Actor, where: Where, client: AsyncWebClient | None = None) -> Reply:
+        actor = await self.with_memberships(text, actor, client)
         return await self.app.in_worker(self.app.answer, text, actor, where)
+
+    async def with_memberships(self, text: str, actor: Actor, client: AsyncWebClient | None) -> Actor:
+        """The actor with the admin user groups they are in, when ``text`` needs a role (``client``
+        is the request's own: for OAuth installs it carries that workspace's token)."""
+        if client is None or not self.app.settings.admin_slack_usergroups or not self.app.membership_matters(text):
+            return actor
+        team_id, _, user_id = actor.user_id.partition(":")
+        groups = await roles.slack_memberships(self.app.settings, self.app.memberships, client, team_id, user_id)
+        return dataclasses.replace(actor, groups=groups)
 
     def _claim(self, key: str | None) -> bool:
         """True unless Slack already delivered this request (a retry or a replay)."""
@@ -128,17 +141,20 @@ class SlackDoor:
         return await next()
 
     # -- /sec ------------------------------------------------------------------------------
-    async def on_command(self, ack, respond, command: dict) -> None:
+    async def on_command(self, ack, respond, command: dict, client: AsyncWebClient) -> None:
         text = command.get("text", "")
-        actor = _actor(command.get("user_id"), command.get("team_id"))
         where = _where(command.get("channel_id"), command.get("team_id"))
 
-        def work() -> slack_blocks.SlackMessage | None:
+        def work(actor: Actor) -> slack_blocks.SlackMessage | None:
             if not self._claim(delivery_key(command)):
                 return None
             return self.render(self.app.answer(text, actor, where), command=text)
 
-        task = asyncio.ensure_future(self.app.in_worker(work))
+        async def answer() -> slack_blocks.SlackMessage | None:
+            actor = _actor(command.get("user_id"), command.get("team_id"))
+            return await self.app.in_worker(work, await self.with_memberships(text, actor, client))
+
+        task = asyncio.ensure_future(answer())
         try:
             message = await asyncio.wait_for(asyncio.shield(task), INLINE_SECONDS)
         except TimeoutError:
@@ -160,7 +176,10 @@ class SlackDoor:
         text = _MENTION.sub("", event.get("text", "")).strip()
         thread = event.get("thread_ts") or event.get("ts")
         reply = await self.answer(
-            text, _actor(event.get("user"), context.team_id), _where(event.get("channel"), context.team_id, thread)
+            text,
+            _actor(event.get("user"), context.team_id),
+            _where(event.get("channel"), context.team_id, thread),
+            client,
         )
         await self._post(client, event["channel"], reply, thread_ts=thread)
 
@@ -171,6 +190,7 @@ class SlackDoor:
             event.get("text", ""),
             _actor(event.get("user"), context.team_id),
             _where(event.get("channel"), context.team_id),
+            client,
         )
         await self._post(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
 
@@ -212,18 +232,20 @@ class SlackDoor:
         actor = _actor(event.get("user"), context.team_id)
         where = _where(event.get("channel"), context.team_id)
         replies = [await self.answer(text, actor, where) for text in ("wg", "consultations")]
+        replies.append(await self.app.in_worker(workspace_reply, self.app.store, "slack", context.team_id or ""))
         try:
             await client.views_publish(user_id=event["user"], view=slack_blocks.render_home(replies))
         except SlackApiError as error:
             log.warning("views.publish failed: %s", error.response.get("error"))
 
     # -- buttons ----------------------------------------------------------------------------
-    async def on_run_button(self, ack, body: dict, action: dict, respond) -> None:
+    async def on_run_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient) -> None:
         await ack()
         text = slack_blocks.action_command(action)
         if text is None:
             return
-        reply = await self.answer(text, _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body)))
+        actor, where = _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body))
+        reply = await self.answer(text, actor, where, client)
         message = self.render(reply, command=text)
         # Paging replaces the list in place; other buttons (Timeline, a suggestion) answer below it.
         await respond(
@@ -233,10 +255,11 @@ class SlackDoor:
             blocks=message.blocks,
         )
 
-    async def on_share_button(self, ack, body: dict, action: dict, respond) -> None:
+    async def on_share_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient) -> None:
         await ack()
         text = action.get("value", "")
-        reply = await self.answer(text, _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body)))
+        actor, where = _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body))
+        reply = await self.answer(text, actor, where, client)
         message = self.render(reply, shareable=False)
         await respond(
             response_type="in_channel",

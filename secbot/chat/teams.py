@@ -15,6 +15,7 @@ remembered conversation and turn the connector's refusals into ``delivery_errors
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -36,11 +37,14 @@ from microsoft_agents.hosting.core import (
     AnonymousTokenProvider,
     AuthTypes,
     ConnectionManager,
+    ConnectorClientBase,
     OutboundHostValidator,
+    TeamsConnectorClient,
     TurnContext,
 )
 from pydantic import ValidationError
 
+from secbot import roles
 from secbot.app import App
 from secbot.chat import teams_cards
 from secbot.chat.delivery_errors import (
@@ -135,8 +139,9 @@ class TeamsDoor:
             return web.json_response({"error": "the body is not a valid activity"}, status=400)
 
     # -- answering -----------------------------------------------------------------------------
-    async def answer(self, text: str, activity: Activity, *, claim: bool) -> teams_cards.TeamsMessage | None:
-        actor, where = _actor(activity), _where(activity)
+    async def answer(self, text: str, turn_context: TurnContext, *, claim: bool) -> teams_cards.TeamsMessage | None:
+        activity = turn_context.activity
+        actor, where = await self.with_memberships(text, turn_context, _actor(activity)), _where(activity)
 
         def work() -> teams_cards.TeamsMessage | None:
             if claim and not inbound.first_delivery(self.app.store, "teams", activity.id):
@@ -144,6 +149,22 @@ class TeamsDoor:
             return self.render(self.app.answer(text, actor, where), command=text)
 
         return await self.app.in_worker(work)
+
+    async def with_memberships(self, text: str, turn_context: TurnContext, actor: Actor) -> Actor:
+        """The actor with the admin teams they are a member of, when ``text`` needs a role: asked of the
+        connector with the turn's own client (``GET v3/conversations/{team}/members/{from.id}``)."""
+        activity = turn_context.activity
+        if not (self.app.settings.admin_teams_teams and activity.from_property and self.app.membership_matters(text)):
+            return actor
+        connector = turn_context.services.get(ConnectorClientBase)
+        groups = await roles.teams_memberships(
+            self.app.settings,
+            self.app.memberships,
+            _team(activity),
+            activity.from_property.id,
+            connector if isinstance(connector, TeamsConnectorClient) else None,
+        )
+        return dataclasses.replace(actor, groups=groups)
 
     async def remember(self, activity: Activity, *, force: bool = False) -> None:
         if not force and activity.conversation and _base_conversation_id(activity) in self._known:
@@ -242,7 +263,7 @@ class _SecbotAgent(ActivityHandler):
             await self._card_action(turn_context, command)
             return
         text = _message_text(turn_context)
-        message = await self.door.answer(text, activity, claim=True)
+        message = await self.door.answer(text, turn_context, claim=True)
         if message is None:
             log.info("ignoring a repeated Teams activity %s", activity.id)
             return
@@ -251,7 +272,7 @@ class _SecbotAgent(ActivityHandler):
     async def _card_action(self, turn_context: TurnContext, command: str) -> None:
         """An Action.Submit: "More" replaces the card it was pressed on; anything else answers below it."""
         activity = turn_context.activity
-        message = await self.door.answer(command, activity, claim=True)
+        message = await self.door.answer(command, turn_context, claim=True)
         if message is None:
             return
         if is_page_command(command) and activity.reply_to_id:
@@ -269,7 +290,7 @@ class _SecbotAgent(ActivityHandler):
     async def on_adaptive_card_invoke(self, turn_context: TurnContext, invoke_value) -> AdaptiveCardInvokeResponse:
         """An Action.Execute: the answer replaces the card, as Universal Actions do."""
         command = teams_cards.submitted_command(invoke_value.action.data) or ""
-        message = await self.door.answer(command, turn_context.activity, claim=False)
+        message = await self.door.answer(command, turn_context, claim=False)
         return AdaptiveCardInvokeResponse(
             status_code=200, type="application/vnd.microsoft.card.adaptive", value=message.card
         )

@@ -203,14 +203,16 @@ def _table_blocks(table: Table) -> list[_Block]:
     if count == 0:
         return _paragraph_block(table.caption, is_subtle=True)
     header = [_row(columns, count, weight=act.FontWeight.BOLDER)] if any(c.strip() for c in columns) else []
-    body = [_row(r, count) for r in rows]
+    body: list[ac.TableRow] = []  # made as far as a build needs: a long table is mostly cut
     definitions = [ac.TableColumnDefinition(width=1) for _ in range(count)]
 
     def build(n: int) -> ac.Table:
+        while len(body) < min(n - len(header), len(rows)):
+            body.append(_row(rows[len(body)], count))
         kept = (header + body)[:n]
         return ac.Table(columns=definitions, rows=kept, first_row_as_header=bool(header))
 
-    units: list[str | None] = [None] * len(header) + ["row"] * len(body)
+    units: list[str | None] = [None] * len(header) + ["row"] * len(rows)
     return [*_paragraph_block(table.caption, is_subtle=True), _Block(build, units)]
 
 
@@ -325,6 +327,9 @@ def _action_bar(
 # ---------------------------------------------------------------------------------------------
 
 
+_WHOLE_FIRST = 200  # units: a reply this short is tried whole first, as most fit
+
+
 def _card(body: list[_Element], actions: list) -> dict:
     builder = ac.AdaptiveCard.new().version(TEAMS_CARD_VERSION).add_items(body)
     if actions:
@@ -343,9 +348,10 @@ def _fit(head: list[_Element], blocks: list[_Block], tail: list[_Element], reply
     card is too big; paging never)."""
     ordered, wanted = _buttons(reply)
     units = [u for b in blocks for u in b.units]
-    card = _card(head + _take(blocks, len(units)) + tail, _action_bar(ordered, wanted))
-    if card_size(card) <= CARD_SIZE_LIMIT:
-        return card
+    if len(units) <= _WHOLE_FIRST:
+        card = _card(head + _take(blocks, len(units)) + tail, _action_bar(ordered, wanted))
+        if card_size(card) <= CARD_SIZE_LIMIT:
+            return card
 
     def attempt(count: int) -> dict:
         body = head + _take(blocks, count) + [_left_out(units[count:], reply)] + tail
@@ -355,7 +361,19 @@ def _fit(head: list[_Element], blocks: list[_Block], tail: list[_Element], reply
         drop = next(b for b in reversed(wanted) if not _is_paging(b))
         wanted = [b for b in wanted if b is not drop]
         ordered = [b for b in ordered if b is not drop]
-    low, high = 0, len(units) - 1  # the most units that fit is in [low, high]
+    low, high = 0, len(units)  # the most units that fit is in [low, high]
+    if len(units) > _WHOLE_FIRST:  # probe 1, 2, 4…: a long reply is cut far below its length
+        probe = 1
+        while probe < high and card_size(attempt(probe)) <= CARD_SIZE_LIMIT:
+            low, probe = probe, probe * 2
+        high = min(high, probe) if probe < high else high
+        if high == len(units):
+            whole = _card(head + _take(blocks, high) + tail, _action_bar(ordered, wanted))
+            if card_size(whole) <= CARD_SIZE_LIMIT:
+                return whole
+        high -= 1
+    else:
+        high -= 1  # the whole card was tried above
     while low < high:
         middle = (low + high + 1) // 2
         if card_size(attempt(middle)) <= CARD_SIZE_LIMIT:

@@ -15,6 +15,9 @@ class Actor:
     platform: str  # shell | slack | teams
     user_id: str
     name: str | None = None
+    # Admin grants the door found this person in: the setting entries of the Slack user groups or
+    # Teams teams they are a member of (looked up only when the command needs a role).
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -32,4 +35,5 @@ class Context:
     register_url: str = DEFAULT_REGISTER_URL
     page_size: int = 10
     is_admin: bool = False
+    role_reasons: tuple[str, ...] = ()  # why an admin is one (``secbot.roles.Role.reasons``)
     subscriptions_admin_only: bool = False

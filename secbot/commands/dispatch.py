@@ -3,6 +3,9 @@
 Order: a command word; a reference alone or with "timeline"; a known phrase ("next working group");
 any reference inside a free question ("who raised DP113?"); otherwise help. No exception leaves
 ``dispatch``: a failure becomes a short apology and a log line.
+
+The admin gate is here, once for every door: a command registered with ``role=ADMIN`` is refused to
+a reader (``ctx.is_admin`` false) before its handler runs, and the attempt is audited.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import re
 
 from secbot.commands import (  # noqa: F401  (registering the commands)
+    admin,
     consultations,
     dcc,
     decisions,
@@ -24,7 +28,7 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
 )
 from secbot.commands.context import Context
 from secbot.commands.help import help_reply
-from secbot.commands.registry import REGISTRY
+from secbot.commands.registry import ADMIN, REGISTRY
 from secbot.formatting import plural
 from secbot.references import find_references, parse_reference
 from secbot.replies import Reply
@@ -48,6 +52,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(open|outstanding|pending)\s+(dcc\s+)?(assessments?|ias?|pas?)\b", re.I), "dcc open"),
     (re.compile(r"\b(recent\s+)?decisions?\b", re.I), "decisions"),
     (re.compile(r"\bhow many\b|\bstatistics\b|\bcounts?\b", re.I), "stats"),
+    (re.compile(r"^\s*who\s*am\s*i\b", re.I), "whoami"),
     (re.compile(r"^\s*(hi|hello|hey|thanks|thank you)\b", re.I), "help"),
 ]
 
@@ -90,6 +95,8 @@ def dispatch(text: str, ctx: Context) -> Reply:
         if not name:
             return _not_understood(ctx, args)
         command = REGISTRY.commands[name]
+        if command.role == ADMIN and not ctx.is_admin:
+            return admin.refuse(ctx, command, text)
         return command.handler(ctx, args)
     except Exception:  # a user must never see a stack trace
         log.exception("command failed: %r", (text or "")[:200])

@@ -1,9 +1,13 @@
-"""``help`` and ``help <command>``, generated from the registry."""
+"""``help`` and ``help <command>``, generated from the registry.
+
+Everyone sees the same help (so it is cached once for all): admin commands are listed apart and
+marked as being for SECAS admins.
+"""
 
 from __future__ import annotations
 
 from secbot.commands.context import Context
-from secbot.commands.registry import REGISTRY, command
+from secbot.commands.registry import ADMIN, READER, REGISTRY, command
 from secbot.replies import Action, Field, Item, Reply, Section
 
 
@@ -13,7 +17,10 @@ def help_reply(intro: str | None = None) -> Reply:
         kind="help",
         summary=intro or "Ask about any modification by its reference, or use a command:",
     )
-    reply.sections.append(Section(items=[Item(f"`{c.usage}`", c.summary) for c in REGISTRY if c.role == "reader"]))
+    reply.sections.append(Section(items=[Item(f"`{c.usage}`", c.summary) for c in REGISTRY.for_role(READER)]))
+    admin_only = [Item(f"`{c.usage}`", c.summary) for c in REGISTRY.for_role(ADMIN)]
+    if admin_only:
+        reply.sections.append(Section(heading="For SECAS admins only (`whoami` shows your role)", items=admin_only))
     reply.sections.append(
         Section(
             text="References can be written DP162, MP161, mp 161, MP-161, 161, MP122A, "
@@ -47,6 +54,8 @@ def help_command(ctx: Context, args: str) -> Reply:
     fields = [Field("Usage", f"`{found.usage}`")]
     if found.aliases:
         fields.append(Field("Also", ", ".join(f"`{a}`" for a in found.aliases)))
+    if found.role == ADMIN:
+        fields.append(Field("Who", "SECAS admins only (`whoami` shows your role)"))
     reply.sections.append(Section(fields=fields, text=found.details or None))
     if found.examples:
         reply.sections.append(Section(heading="Examples", items=[Item(f"`{e}`") for e in found.examples]))

@@ -2,6 +2,9 @@
 
 Handlers are registered with ``@command`` in the family modules of this package; ``help`` is
 generated from here, so it cannot drift from what the dispatcher accepts.
+
+A command registered with ``role=ADMIN`` is refused to readers by ``dispatch`` before its handler
+runs, and the refused attempt is written to the audit log; its handler only ever sees admins.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from secbot.roles import ADMIN as ADMIN  # re-exported for @command(role=ADMIN)
+from secbot.roles import READER
 
 if TYPE_CHECKING:
     from secbot.commands.context import Context
@@ -26,7 +32,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     details: str = ""
-    role: str = "reader"
+    role: str = READER  # or ADMIN: SECAS admins only
 
 
 @dataclass
@@ -48,6 +54,9 @@ class Registry:
     def __iter__(self):
         return iter(self.commands.values())
 
+    def for_role(self, role: str) -> list[Command]:
+        return [c for c in self.commands.values() if c.role == role]
+
 
 REGISTRY = Registry()
 
@@ -60,7 +69,7 @@ def command(
     aliases: tuple[str, ...] = (),
     examples: tuple[str, ...] = (),
     details: str = "",
-    role: str = "reader",
+    role: str = READER,
 ):
     def register(handler: Handler) -> Handler:
         REGISTRY.add(Command(name, usage, summary, handler, aliases, examples, details, role))

@@ -209,3 +209,35 @@ def subscriptions_command(ctx: Context, args: str) -> Reply:
         reply.sections.append(Section(fields=[Field("Paused", ", ".join(s.kind for s in paused))]))
     reply.actions = [Action(f"Unsubscribe {s.kind}", f"unsubscribe {s.kind}") for s in found]
     return reply
+
+
+def workspace_reply(store, platform: str, workspace: str) -> Reply:
+    """The App Home's list: which channels of this workspace receive which digests."""
+    found = subscriptions.in_workspace(store, platform, workspace)
+    if not found:
+        return Reply(
+            "Digest subscriptions",
+            kind="notice",
+            summary=f"No channel in this workspace receives digests yet. In a channel, type {_USAGE}.",
+            cacheable=False,
+        )
+    by_channel: dict[str, list[SubscriptionView]] = {}
+    for sub in found:
+        by_channel.setdefault(sub.channel_id, []).append(sub)
+    items = [
+        Item(
+            f"Channel {channel_id.rpartition(':')[2]}",
+            "; ".join(
+                sub.kind + (f" ({describe(sub.filters)})" if sub.filters else "") + (" — paused" if sub.paused else "")
+                for sub in subs
+            ),
+        )
+        for channel_id, subs in sorted(by_channel.items())
+    ]
+    return Reply(
+        f"Digest subscriptions ({len(by_channel)} channel{'s' if len(by_channel) != 1 else ''})",
+        kind="list",
+        summary="Type `subscriptions` in a channel to change its own.",
+        sections=[Section(items=items)],
+        cacheable=False,
+    )

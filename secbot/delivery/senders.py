@@ -9,6 +9,17 @@ the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimit
 
 ``render(reply)`` renders a ``Reply`` (an admin notice) for the sender's platform.
 
+A message may also be an ``Image`` (the monthly digest's stage chart): Slack uploads it into the
+thread with ``files_upload_v2``. (An image block would put it in the summary message itself, but
+an image block cannot show a file uploaded privately; and sharing the file as its own message gives
+no message ``ts`` to thread the sections under.) Teams has no image upload for bots in channels, and
+a chart inlined as a data URI would take Teams' 28 KB card limit, so ``TeamsSender`` skips it: the
+numbers are in the summary's text on both platforms.
+
+With OAuth installs each Slack workspace has its own bot token: ``token_for(team id)`` finds it
+(``installation_token``), and posts to a workspace secbot is no longer installed in are
+``ConversationGone``.
+
 How Slack's answers are judged (``chat.postMessage``'s documented errors):
 
 - ``RateLimited``: HTTP 429, or ``ratelimited`` / ``rate_limited``; Retry-After (default 1 s).
@@ -28,11 +39,13 @@ other failures passing).
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from secbot.chat import slack_blocks, teams_cards
 from secbot.chat.delivery_errors import (
@@ -90,10 +103,24 @@ SLACK_REJECTED = {
 SLACK_RATE_LIMITED = {"ratelimited", "rate_limited"}
 
 
+@dataclass(frozen=True)
+class Image:
+    """A picture to post after the message before it (in Slack: into its thread)."""
+
+    png: bytes
+    filename: str
+    title: str
+    alt_text: str
+
+
+TokenFor = Callable[[str], Awaitable[str | None]]  # Slack team id -> that workspace's bot token
+
+
 class Sender(abc.ABC):
     """What deliver and notices post through; one per platform and process (it owns the pacing)."""
 
     platform: str
+    takes_images = False
 
     def __init__(self, interval: float) -> None:
         self.pacer = Pacer(interval)
@@ -104,6 +131,9 @@ class Sender(abc.ABC):
         posted = [] if posted is None else posted
         scope, channel = self._where(channel_id)
         for message in messages[len(posted) :]:
+            if isinstance(message, Image) and not self.takes_images:
+                posted.append("")  # kept in step with ``messages`` so that a retry resumes at the right one
+                continue
             async with self.pacer.turn(scope, channel):
                 try:
                     posted.append(await self._send(channel_id, message, posted[0] if posted else None))
@@ -125,13 +155,20 @@ class Sender(abc.ABC):
 
 
 class SlackSender(Sender):
-    """Posts with one bot token; ``channel_id`` is ``"<team id>:<channel id>"`` (a bare channel id works)."""
+    """Posts as secbot's bot; ``channel_id`` is ``"<team id>:<channel id>"`` (a bare channel id works).
+
+    One workspace: the client's own token. OAuth installs: ``token_for`` gives each workspace's.
+    """
 
     platform = "slack"
+    takes_images = True
 
-    def __init__(self, client: AsyncWebClient, *, interval: float = SLACK_CHANNEL_INTERVAL) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, interval: float = SLACK_CHANNEL_INTERVAL, token_for: TokenFor | None = None
+    ) -> None:
         super().__init__(interval)
         self.client = client
+        self.token_for = token_for
 
     def render(self, reply: Reply) -> slack_blocks.SlackMessage:
         return slack_blocks.render_reply(reply, shareable=False)
@@ -140,10 +177,25 @@ class SlackSender(Sender):
         team, _, channel = channel_id.rpartition(":")
         return team, channel
 
-    async def _send(self, channel_id: str, message: slack_blocks.SlackMessage, thread: str | None) -> str:
+    async def _send(self, channel_id: str, message: slack_blocks.SlackMessage | Image, thread: str | None) -> str:
+        team, channel = self._where(channel_id)
+        token = await self._token(channel_id, team)
+        auth = {"token": token} if token else {}  # else the client's own
         try:
+            if isinstance(message, Image):
+                response = await self.client.files_upload_v2(
+                    **auth,
+                    channel=channel,
+                    thread_ts=thread,
+                    content=message.png,
+                    filename=message.filename,
+                    title=message.title,
+                    alt_txt=message.alt_text,
+                )
+                return response["file"]["id"]
             response = await self.client.chat_postMessage(
-                channel=self._where(channel_id)[1],
+                **auth,
+                channel=channel,
                 text=message.text,
                 blocks=message.blocks or None,
                 thread_ts=thread,
@@ -152,9 +204,32 @@ class SlackSender(Sender):
             )
         except SlackApiError as error:
             raise slack_error(channel_id, error) from error
+        except SlackRequestError as error:  # files_upload_v2's upload step answered other than 200
+            raise DeliveryFailed("slack", channel_id, str(error)[:200]) from error
         except NETWORK_ERRORS as error:
             raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
         return response["ts"]
+
+    async def _token(self, channel_id: str, team: str) -> str | None:
+        if self.token_for is None:
+            return None  # the client's own
+        try:
+            token = await self.token_for(team)
+        except (*NETWORK_ERRORS, SQLAlchemyError) as error:  # the store is shared: a blip is retried
+            raise DeliveryFailed("slack", channel_id, f"installation lookup: {type(error).__name__}") from error
+        if not token:
+            raise ConversationGone("slack", channel_id, SLACK_GONE["account_inactive"])
+        return token
+
+
+def installation_token(installation_store) -> TokenFor:
+    """``token_for`` over slack_sdk's installation store (the ``slack_bots`` table that OAuth fills)."""
+
+    async def token_for(team: str) -> str | None:
+        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team or None)
+        return bot.bot_token if bot is not None else None
+
+    return token_for
 
 
 def slack_error(channel_id: str, error: SlackApiError) -> DeliveryError:

@@ -228,7 +228,7 @@ def _consultation_item(c: ConsultationView) -> Item:
 
 
 def _assessment_requests(register: Register, period: Period) -> Section:
-    requested = [a for a in register.assessments() if a.requested and period.start <= a.requested <= period.end]
+    requested = register.assessments(requested_between=(period.start, period.end))
     section = Section("Impact Assessment requests")
     if not requested:
         section.paragraphs.append(f"The register records no DCC assessment requested in {period.label}.")

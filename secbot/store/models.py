@@ -364,6 +364,60 @@ class AdminNotice(Base):
     told_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AuditEntry(Base):
+    """One SECAS action from chat or the command line, done or refused, with the values it changed.
+
+    Written in the same transaction as the change it records (``secbot.store.audit.record``), so the
+    register never changes without its audit row. ``actor`` is the platform identity
+    (``slack:T1:U1``, ``teams:<tenant>:<object id>``, ``shell:<login>``, ``system:sync``).
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str | None] = mapped_column(String(300))
+    command: Mapped[str] = mapped_column(Text)  # as typed
+    action: Mapped[str] = mapped_column(String(60))  # e.g. set-phase, announce, sync, audit
+    reference: Mapped[str | None] = mapped_column(String(16), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # done | refused | cancelled | failed | previewed
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingAction(Base):
+    """An admin change shown for Confirm or Cancel; any replica may receive the button press."""
+
+    __tablename__ = "pending_actions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # an unguessable token
+    actor: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str | None] = mapped_column(String(300))
+    command: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | cancelled | expired
+
+
+class RegisterSync(Base):
+    """What ``secbot sync`` last saw at an address: validators for a conditional GET, and the outcome."""
+
+    __tablename__ = "register_sync"
+    url: Mapped[str] = mapped_column(String(500), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # imported | unchanged | failed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 def _slack_oauth_tables() -> None:
     """Slack's installation and OAuth-state tables, in our metadata so that Alembic manages them."""
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore

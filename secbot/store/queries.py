@@ -63,6 +63,16 @@ from secbot.vocabulary import (
 from secbot.workdays import deadline_working_days_between, end_of_previous_month, report_duration_wd
 
 _PENDING_AUTHORITY = ("recommend_approval", "recommend_rejection")
+_ASSESSMENT_COLUMNS = (
+    Assessment.kind,
+    Assessment.round,
+    Assessment.requested,
+    Assessment.accepted,
+    Assessment.returned,
+    Assessment.target_wd,
+    Assessment.clock_restart,
+    Assessment.note,
+)
 
 
 def _summary(mod: Modification) -> ModSummary:
@@ -220,7 +230,13 @@ class Register:
             return _Facts.load(session, mod).timeline(mod) if mod else None
 
     # -- assessments ------------------------------------------------------------------------
-    def assessments(self, *, open: bool | None = None, completed_since: dt.date | None = None) -> list[AssessmentView]:
+    def assessments(
+        self,
+        *,
+        open: bool | None = None,
+        completed_since: dt.date | None = None,
+        requested_between: tuple[dt.date, dt.date] | None = None,
+    ) -> list[AssessmentView]:
         today = self.today()
         with self._session() as session:
             clauses = [or_(Assessment.accepted.is_(None), Assessment.accepted <= today)]
@@ -231,16 +247,19 @@ class Register:
                 clauses.append(Assessment.returned <= today)
                 if completed_since:
                     clauses.append(Assessment.returned >= completed_since)
+            if requested_between:
+                clauses.append(Assessment.requested.between(*requested_between))
             views = self._assessments(session, today, and_(*clauses))
         if open is False:
             views.sort(key=lambda a: a.returned or dt.date.min)
         return views
 
     def _assessments(self, session: Session, today: dt.date, where) -> list[AssessmentView]:
+        # Columns, not ORM objects: a register-wide list is thousands of rows, and views need no identity.
         return [
-            _assessment_view(a, reference, title, today)
-            for a, reference, title in session.execute(
-                select(Assessment, Modification.reference, Modification.title)
+            _assessment_view(row, row.reference, row.title, today)
+            for row in session.execute(
+                select(*_ASSESSMENT_COLUMNS, Modification.reference, Modification.title)
                 .join(Modification)
                 .where(where)
                 .order_by(Assessment.accepted, Modification.reference)
@@ -400,8 +419,8 @@ class Register:
         with self._session() as session:
             return [
                 VoteView(
-                    ref,
-                    title,
+                    v.reference,
+                    v.title,
                     v.date,
                     v.outcome,
                     VOTE_OUTCOMES[v.outcome],
@@ -410,8 +429,17 @@ class Register:
                     v.objective,
                     v.note,
                 )
-                for v, ref, title in session.execute(
-                    select(Vote, Modification.reference, Modification.title)
+                for v in session.execute(
+                    select(
+                        Modification.reference,
+                        Modification.title,
+                        Vote.date,
+                        Vote.outcome,
+                        Vote.governance,
+                        Vote.majority,
+                        Vote.objective,
+                        Vote.note,
+                    )
                     .join(Modification)
                     .where(Vote.date >= start, Vote.date <= end)
                     .order_by(Vote.date, Modification.reference)
@@ -433,17 +461,16 @@ class Register:
     def pending_authority(self) -> list[VoteView]:
         """Modifications whose latest Change Board vote went to the Authority with no decision since."""
         today = self.today()
-        pending = []
+        latest: dict[str, VoteView] = {}  # votes come oldest first: the last one per modification wins
         for vote in self.votes(dt.date.min, today):
-            if vote.outcome in _PENDING_AUTHORITY:
-                pending = [p for p in pending if p.reference != vote.reference] + [vote]
-            else:
-                pending = [p for p in pending if p.reference != vote.reference]
-        decided = {(d.reference): d.date for d in self.decisions(dt.date.min, today)}
-        return [p for p in pending if not (p.reference in decided and decided[p.reference] >= p.date)]
+            latest[vote.reference] = vote
+        decided = {d.reference: d.date for d in self.decisions(dt.date.min, today)}
+        pending = [v for v in latest.values() if v.outcome in _PENDING_AUTHORITY]
+        pending = [p for p in pending if not (p.reference in decided and decided[p.reference] >= p.date)]
+        return sorted(pending, key=lambda p: (p.date, p.reference))
 
 
-def _assessment_view(a: Assessment, reference: str, title: str | None, today: dt.date) -> AssessmentView:
+def _assessment_view(a, reference: str, title: str | None, today: dt.date) -> AssessmentView:
     # Open assessments are counted to the end of the last complete reporting month, as SECAS do.
     counted_to = end_of_previous_month(today)
     is_open = a.returned is None or a.returned > today

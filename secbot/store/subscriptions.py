@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from secbot.store.db import Store, insert_for
 from secbot.store.models import Subscription
@@ -90,6 +90,18 @@ def for_channel(store: Store, platform: str, channel_id: str) -> list[Subscripti
     return _views(
         store,
         select(Subscription).where(Subscription.platform == platform, Subscription.channel_id == channel_id),
+    )
+
+
+def in_workspace(store: Store, platform: str, workspace: str) -> list[SubscriptionView]:
+    """Every subscription of the channels whose ids start ``<workspace>:`` (a Slack team id)."""
+    prefix = f"{workspace}:"
+    return _views(
+        store,
+        select(Subscription).where(
+            Subscription.platform == platform,
+            func.substr(Subscription.channel_id, 1, len(prefix)) == prefix,  # not LIKE: ids may hold _ or %
+        ),
     )
 
 

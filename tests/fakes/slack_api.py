@@ -56,6 +56,7 @@ from tests.fakes import workspace
 
 HOST = "127.0.0.1"
 RESPONSE_URL_METHOD = "response_url"
+UPLOAD_METHOD = "files.upload_url"  # the bytes sent to the upload_url that files.getUploadURLExternal gave
 
 JsonDict = dict[str, Any]
 Responder = JsonDict | Callable[["Call"], JsonDict]
@@ -114,7 +115,10 @@ class FakeSlack:
         self._delays: dict[str, float] = {}
         self._stubs: dict[str, Responder] = {}
         self._ts = itertools.count(first_ts, 100)  # microseconds since the epoch, 100 apart
+        self._file_ids = itertools.count(1)
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded (files_upload_v2)
         self._view_ids = itertools.count(1)
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> its members' user ids (usergroups.users.list)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -166,6 +170,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/respond/{token:.+}", self._handle_response_url)  # tokens may hold "/"
+        app.router.add_post("/upload/{file_id}", self._handle_upload)  # files.getUploadURLExternal's upload_url
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, HOST, 0)  # port 0: the OS picks a free port
@@ -293,6 +298,8 @@ class FakeSlack:
             self._failures.clear()
             self._delays.clear()
             self._stubs.clear()
+            self.usergroups.clear()
+            self.uploads.clear()
 
     def next_ts(self) -> str:
         """A fresh message timestamp, later than every one handed out before: "1700000000.000100"."""
@@ -329,6 +336,23 @@ class FakeSlack:
         if call.token is None:
             return web.json_response({"ok": False, "error": "not_authed"})
         return web.json_response(answer(self, call))
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        """The upload step of ``files_upload_v2``: the file's bytes, kept in ``uploads`` by file id."""
+        content = await request.read()
+        call = Call(
+            method=UPLOAD_METHOD,
+            headers=dict(request.headers),
+            body={"file_id": request.match_info["file_id"], "length": len(content)},
+            at=time.monotonic(),
+            path=request.path,
+        )
+        failure, _delay, _stub = self._record(call)
+        if failure is not None:
+            return _failure_response(failure)
+        with self._lock:
+            self.uploads[request.match_info["file_id"]] = content
+        return web.Response(text="OK - 200")
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         text = await request.text()
@@ -567,6 +591,21 @@ class FakeSlack:
             },
         }
 
+    def _files_get_upload_url(self, call: Call) -> JsonDict:
+        file_id = f"F{next(self._file_ids):010d}"
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, call: Call) -> JsonDict:
+        files = call.arg("files") or []
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def _usergroups_users_list(self, call: Call) -> JsonDict:
+        with self._lock:
+            users = self.usergroups.get(str(call.body.get("usergroup", "")))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(users)}
+
     _answers: ClassVar[dict[str, Callable[[FakeSlack, Call], JsonDict]]] = {
         "auth.test": _auth_test,
         "chat.postMessage": _chat_post_message,
@@ -576,6 +615,9 @@ class FakeSlack:
         "views.publish": _views_publish,
         "conversations.info": _conversations_info,
         "users.info": _users_info,
+        "usergroups.users.list": _usergroups_users_list,
+        "files.getUploadURLExternal": _files_get_upload_url,
+        "files.completeUploadExternal": _files_complete_upload,
     }
 
 

@@ -12,6 +12,9 @@ Bot Connector service that a bot posts its replies to.
   ``POST v3/conversations/{id}/activities`` (send), ``POST v3/conversations/{id}/activities/{activityId}``
   (reply) and ``PUT v3/conversations/{id}/activities/{activityId}`` (update). Each call is recorded
   with its bearer token; ``fail()`` makes a conversation answer an error status a number of times.
+  ``GET v3/conversations/{teamId}/members/{userId}`` answers a member of a team named in
+  ``add_team_member()`` (by ``from.id`` or Entra object id) and 404 for anyone else; these lookups are
+  recorded in ``member_lookups``, apart from ``calls``.
 
 The token secbot fetches for its outbound calls (from Entra ID, through MSAL and ``requests``) is
 faked with ``responses`` by ``token_service()``.
@@ -63,6 +66,8 @@ class FakeTeams:
         self.key = _private_key()
         self.other_key = _private_key()  # signs tokens that must be refused
         self.calls: list[ConnectorCall] = []
+        self.member_lookups: list[ConnectorCall] = []
+        self._team_members: dict[str, set[str]] = {}
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._ids = itertools.count(1)
         self._changed = threading.Condition()
@@ -144,6 +149,13 @@ class FakeTeams:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self.member_lookups.clear()
+            self._team_members.clear()
+
+    def add_team_member(self, team_id: str, *user_ids: str) -> None:
+        """Make ``user_ids`` (a ``29:`` id or an Entra object id) members of the team ``19:…`` ``team_id``."""
+        with self._changed:
+            self._team_members.setdefault(team_id, set()).update(user_ids)
 
     def fail(self, conversation_id: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
         with self._changed:
@@ -167,6 +179,7 @@ class FakeTeams:
         app.router.add_get("/botframework/v1/.well-known/keys", self._keys)
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities", self._connector)
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities/{activity}", self._connector)
+        app.router.add_get("/uk/v3/conversations/{conversation}/members/{member}", self._member)
         return app
 
     async def _metadata(self, _request: web.Request) -> web.Response:
@@ -204,6 +217,22 @@ class FakeTeams:
         if request.method == "PUT":
             return web.json_response({"id": activity_id})
         return web.json_response({"id": f"1{next(self._ids):012d}"})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        team, member = request.match_info["conversation"], request.match_info["member"]
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.lower().startswith("bearer ") else None
+        with self._changed:
+            self.member_lookups.append(ConnectorCall("GET", team, member, {}, token, time.monotonic()))
+            found = member in self._team_members.get(team, set())
+        if not found:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation", "message": "The member was not found."}}, status=404
+            )
+        account = {"id": member, "name": "Team Member", "userRole": "user", "tenantId": TENANT_ID}
+        if not member.startswith("29:"):
+            account["aadObjectId"] = member
+        return web.json_response(account)
 
 
 @contextmanager

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from secbot.store.db import Store
 from secbot.store.importer import apply, readers, validation
@@ -49,12 +51,22 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def import_paths(store: Store, paths: list[Path], *, source: SourceIn | None = None) -> ImportResult:
+def import_paths(
+    store: Store,
+    paths: list[Path],
+    *,
+    source: SourceIn | None = None,
+    before_commit: Callable[[Session, ImportResult], None] | None = None,
+) -> ImportResult:
     """Import register files (YAML, CSV, XLSX or directories of them) as one all-or-nothing change.
 
     ``source`` is the default source for files that do not name their own (every CSV and XLSX file,
     YAML files without ``source:``); without it a CSV/XLSX file's rows get the source
     ``import:<file name>``. Raises ``ImportFailed`` and writes nothing when anything is wrong.
+
+    ``before_commit(session, result)`` is called in the import's transaction just before a change is
+    committed (never when nothing changed), so that rows it adds (an audit entry) commit or roll
+    back with the import.
     """
     if not paths:
         raise ImportFailed(["nothing to import: no files were given"])
@@ -86,6 +98,8 @@ def import_paths(store: Store, paths: list[Path], *, source: SourceIn | None = N
             session.add(
                 ImportRecord(at=now, name=", ".join(names), sha256=digest, summary={**result.as_dict(), "files": files})
             )
+            if before_commit is not None:
+                before_commit(session, result)
             session.commit()
             store.index_cache.invalidate()  # this process sees its own import at once
         else:

@@ -1,0 +1,200 @@
+"""The admin gate and the audit log: every admin command refused to readers on every door (and the
+attempt stored), nothing else changed; ``audit`` listing, filtering and paging what was stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from secbot.app import App
+from secbot.clock import Clock
+from secbot.commands import Actor, Where
+from secbot.commands.registry import ADMIN, REGISTRY
+from secbot.settings import Settings
+from secbot.store import audit
+from secbot.store.importer.loader import import_sample
+from secbot.store.models import AuditEntry, Base
+from secbot.store.queries import Register
+from tests.conftest import LONDON, REPORT_DAY, flat
+from tests.test_roles import (  # noqa: F401  (make_doors and the fakes are fixtures)
+    DOORS,
+    RAE_READER,
+    SAM_ADMIN,
+    WHERE,
+    Doors,
+    make_doors,
+    slack_fake,
+    teams_fake,
+)
+
+pytestmark = pytest.mark.usefixtures("no_proxy")
+
+ADMIN_COMMANDS = [c for c in REGISTRY if c.role == ADMIN]
+# What a door itself writes while answering anyone: not a change made by the command.
+DOOR_BOOKKEEPING = {"audit_log", "inbound_deliveries", "teams_conversations"}
+
+
+@pytest.fixture
+def doors(make_doors) -> Doors:  # noqa: F811  (the fixture imported above)
+    return make_doors()
+
+
+def rows(store) -> list[AuditEntry]:
+    with store.sessions() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def everything_else(store) -> dict[str, list]:
+    """Every row of every table a command could change."""
+    with store.engine.connect() as connection:
+        return {
+            table.name: sorted(map(repr, connection.execute(select(table))))
+            for table in Base.metadata.sorted_tables
+            if table.name not in DOOR_BOOKKEEPING
+        }
+
+
+# --- the authorisation matrix ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("cmd", ADMIN_COMMANDS, ids=lambda c: c.name)
+def test_a_reader_is_refused_every_admin_command_audited_and_nothing_changes(doors: Doors, cmd, door):
+    before = everything_else(doors.app.store)
+    typed = list(dict.fromkeys([cmd.name, *cmd.examples]))
+    for text in typed:
+        seen = doors.ask(door, RAE_READER, text)
+        assert f"Only SECAS admins can use {cmd.name}" in seen
+        assert "You are a reader" in seen and "Nothing was changed" in seen
+    assert everything_else(doors.app.store) == before
+    refused = rows(doors.app.store)
+    assert [(r.command, r.action, r.outcome) for r in refused] == [(t, cmd.name, audit.REFUSED) for t in typed]
+    for row in refused:
+        assert (row.actor, row.platform, row.channel_id) == (RAE_READER.identity(door), door, WHERE[door])
+    assert {r.actor_name for r in refused} == ({RAE_READER.name} if door == "teams" else {None})
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("cmd", ADMIN_COMMANDS, ids=lambda c: c.name)
+def test_an_admin_may_use_every_admin_command(doors: Doors, cmd, door):
+    seen = doors.ask(door, SAM_ADMIN, cmd.name)
+    assert "Only SECAS admins" not in seen
+    assert all(r.outcome != audit.REFUSED for r in rows(doors.app.store))
+
+
+# --- audit through the doors -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_an_admin_sees_the_readers_refused_attempt(doors: Doors, door):
+    doors.ask(door, RAE_READER, "audit MP161")
+    seen = doors.ask(door, SAM_ADMIN, "audit")
+    assert "Audit log" in seen and "1 entry, newest first" in seen
+    assert RAE_READER.identity(door) in seen
+    assert "refused · “audit MP161”" in seen
+    assert f"in {door}" in seen
+
+
+def test_a_refused_attempt_names_the_reference_so_audit_by_reference_finds_it(doors: Doors):
+    doors.ask("slack", RAE_READER, "audit mp 161")
+    assert [r.reference for r in rows(doors.app.store)] == ["MP161"]
+    seen = doors.ask("slack", SAM_ADMIN, "audit MP161")
+    assert "Audit log: MP161" in seen and "refused · “audit mp 161”" in seen
+
+
+def test_reading_the_audit_log_is_itself_recorded(doors: Doors):
+    doors.ask("teams", SAM_ADMIN, "audit since 1 June 2021")
+    [row] = rows(doors.app.store)
+    assert (row.actor, row.action, row.outcome, row.command) == (
+        SAM_ADMIN.identity("teams"),
+        "audit",
+        audit.DONE,
+        "audit since 1 June 2021",
+    )
+
+
+# --- listing, filters, paging -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(empty_store) -> App:
+    import_sample(empty_store)
+    settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=[SAM_ADMIN.identity("slack")])
+    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+
+
+def as_admin(app: App, text: str):
+    return app.answer(text, Actor("slack", f"T0001:{SAM_ADMIN.slack_user}"), Where("slack", "T0001:CADMIN"))
+
+
+def utc(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=dt.UTC)
+
+
+def add(app: App, at: dt.datetime, who: audit.Who, command: str, **values) -> None:
+    with app.store.sessions.begin() as session:
+        action = command.split()[0]
+        audit.record(session, who, command, action, values.pop("outcome", audit.DONE), at=at, **values)
+
+
+PAT = audit.Who("slack:T0001:UPAT", "slack", "T0001:CSECAS", "Pat Admin")
+LEE = audit.Who("teams:tenant:lee-object-id", "teams", "19:secas@thread.tacv2", "Lee Admin")
+
+
+def test_a_line_says_when_in_london_who_where_what_and_what_changed(app):
+    add(
+        app,
+        utc(2021, 6, 11, 13, 5),
+        PAT,
+        "set-phase MP161 report",
+        reference="MP161",
+        before={"phase": "Refinement", "status": "Open"},
+        after={"phase": "Report", "status": "Open"},
+    )
+    reply = as_admin(app, "audit")
+    [item] = reply.sections[0].items
+    assert item.text == "11 June 2021 14:05 · Pat Admin (slack:T0001:UPAT)"  # BST
+    assert item.detail == "done · “set-phase MP161 report” in slack T0001:CSECAS · phase: Refinement → Report"
+    assert not reply.cacheable  # the log changes without the register's revision changing
+
+
+def test_newest_first_filtered_by_reference_user_and_day(app):
+    add(app, utc(2021, 5, 31, 22, 30), PAT, "set-phase MP161 refine", reference="MP161")  # 23:30 BST, 31 May
+    add(app, utc(2021, 5, 31, 23, 30), LEE, "announce MP122A", reference="MP122A")  # 00:30 BST, 1 June
+    add(app, utc(2021, 6, 2, 9, 0), PAT, "set-phase MP122A report", reference="MP122A", outcome=audit.REFUSED)
+
+    def listed(text: str) -> list[str]:
+        """The commands listed, less the admin's own earlier ``audit`` views (recorded as they happen)."""
+        reply = as_admin(app, text)
+        typed = [item.detail.split("“")[1].split("”")[0] for section in reply.sections for item in section.items]
+        return [command for command in typed if not command.startswith("audit")]
+
+    assert listed("audit") == ["set-phase MP122A report", "announce MP122A", "set-phase MP161 refine"]
+    assert listed("audit mp 122a") == ["set-phase MP122A report", "announce MP122A"]
+    assert listed("audit user slack:T0001:UPAT") == ["set-phase MP122A report", "set-phase MP161 refine"]
+    assert listed("audit user <@UPAT|pat>") == listed("audit user upat")  # a Slack mention, or the bare user id
+    assert listed("audit user Lee Admin") == ["announce MP122A"]
+    assert listed("audit since 1 June 2021") == ["set-phase MP122A report", "announce MP122A"]
+    assert "Nothing in the audit log matches." in flat(as_admin(app, "audit user nobody"))
+
+
+def test_the_log_is_paged_like_other_lists(app):
+    for minute in range(25):
+        add(app, utc(2021, 6, 1, 9, minute), PAT, f"set-phase MP161 step {minute}", reference="MP161")
+    first = as_admin(app, "audit MP161")
+    assert first.summary.startswith("25 entries, newest first")
+    assert first.sections[0].heading == "1–10 of 25"
+    assert "step 24" in first.sections[0].items[0].detail
+    assert [(a.label, a.command) for a in first.actions] == [("More (15 left)", "audit MP161 page 2")]
+    last = as_admin(app, "audit MP161 page 3")
+    assert last.sections[0].heading == "21–25 of 25" and last.actions == []
+    assert "step 0" in last.sections[0].items[-1].detail
+
+
+@pytest.mark.parametrize("text", ["audit since whenever", "audit nonsense words"])
+def test_what_audit_cannot_read_is_explained(app, text):
+    reply = as_admin(app, text)
+    assert reply.title == "Which audit entries?"
+    assert "audit since 1 June 2021" in reply.summary

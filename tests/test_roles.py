@@ -1,0 +1,364 @@
+"""Roles on every door: who is an admin (named in settings, a Slack user group, a Teams team) and who a
+reader, as ``whoami`` tells them; memberships looked up only when they matter, and cached.
+
+Slack is a signed request to secbot's real server with the Web API played by ``FakeSlack``; Teams is a
+signed activity with the Bot Connector played by ``FakeTeams``; the shell is ``App.answer`` (and
+``shell.ask``). ``Doors`` below is shared with ``test_audit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from secbot.app import App, build
+from secbot.chat import shell
+from secbot.commands import Actor, Where
+from secbot.commands.registry import ADMIN, REGISTRY, Command
+from secbot.render import render_text
+from secbot.replies import Reply
+from secbot.roles import MembershipCache
+from secbot.store import subscriptions
+from tests.fakes import slack_requests as slack
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.teams_connector import OUTBOUND_TOKEN, TENANT_ID, FakeTeams, token_service
+from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
+from tests.servers import Served, serving
+from tests.test_teams import TeamsClient, teams_settings
+
+pytestmark = pytest.mark.usefixtures("no_proxy")
+
+USERGROUP = "S0ADMINS"
+TEAM_THREAD = "19:team-general-0001@thread.skype"  # channel_mention.json's team
+TEAM_GROUP = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"  # its aadGroupId
+SLACK_CHANNEL = "C123"
+PERSONAL_CHAT = "a:1personal-chat-with-alex"
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person as each door knows them."""
+
+    slack_user: str
+    teams_id: str  # Bot Framework's 29: id
+    teams_aad: str  # the Entra object id: the Teams identity
+    name: str
+    login: str  # the shell
+
+    def identity(self, door: str) -> str:
+        return {
+            "slack": f"slack:{TEAM_ID}:{self.slack_user}",
+            "teams": f"teams:{TENANT_ID}:{self.teams_aad}",
+            "shell": f"shell:{self.login}",
+        }[door]
+
+    def teams_from(self) -> dict:
+        return {"id": self.teams_id, "name": self.name, "aadObjectId": self.teams_aad}
+
+
+SAM_ADMIN = Person("UADMIN", "29:sam", "aaaaaaaa-0000-4000-8000-00000000000a", "Sam Admin", "sam")
+RAE_READER = Person("UREADER", "29:rae", "bbbbbbbb-0000-4000-8000-00000000000b", "Rae Reader", "rae")
+GIL_GROUP = Person("UGROUP", "29:gil", "cccccccc-0000-4000-8000-00000000000c", "Gil Member", "gil")
+DOORS = ("slack", "teams", "shell")
+WHERE = {"slack": f"{TEAM_ID}:{SLACK_CHANNEL}", "teams": PERSONAL_CHAT, "shell": "local"}
+
+
+def visible(payload) -> str:
+    """Every text a person sees in Block Kit or an Adaptive Card, without markup or escapes."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("text", "title", "value") and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(payload)
+    return plain("\n".join(parts))
+
+
+def plain(text: str) -> str:
+    text = re.sub(r"\\(.)", r"\1", html.unescape(text))
+    return text.replace("*", "").replace("`", "")
+
+
+class Doors:
+    """One secbot serving Slack and Teams (and the shell, through the same ``App``), with both fakes."""
+
+    def __init__(self, app: App, served: Served, slack_fake: FakeSlack, teams_fake: FakeTeams) -> None:
+        self.app, self.served, self.slack, self.teams = app, served, slack_fake, teams_fake
+        self.teams_client = TeamsClient(served, teams_fake)
+
+    def ask(self, door: str, person: Person, text: str, *, in_team: bool = False) -> str:
+        """What ``person`` sees after typing ``text`` in ``door`` (Teams: a personal chat, or the team's channel)."""
+        if door == "slack":
+            return self._slack(person, text)
+        if door == "teams":
+            return self._teams(person, text, in_team)
+        reply = self.app.answer(text, Actor("shell", person.login), Where("shell", "local"))
+        return plain(render_text(reply))
+
+    def _slack(self, person: Person, text: str) -> str:
+        token = f"T0001/{time.monotonic_ns()}/r"
+        body = slack.slash_command(
+            text, response_url=self.slack.response_url(token), user_id=person.slack_user, channel_id=SLACK_CHANNEL
+        )
+        signed = slack.sign(body, SIGNING_SECRET)
+        response = requests.post(f"{self.served.base}/slack/events", data=body.encode(), headers=signed, timeout=20)
+        assert response.status_code == 200
+        answer = response.json()
+        if answer.get("text", "").startswith("Looking that up"):  # a slow machine: the answer follows
+            answer = next(c for c in self.slack.wait_for("response_url", timeout=20) if c.response_token == token).body
+        return visible(answer["blocks"])
+
+    def _teams(self, person: Person, text: str, in_team: bool) -> str:
+        before = len(self.teams.calls)
+        client = self.teams_client
+        if in_team:
+            activity = client.activity("channel_mention", text=f"<at>secbot</at> {text}")
+        else:
+            activity = client.activity("personal_message", text=text)
+        activity["from"] = person.teams_from()
+        assert client.send(activity).status_code in (200, 202)
+        call = self.teams.wait_for(before + 1)[before]
+        return visible(call.body["attachments"][0]["content"])
+
+    def slack_lookups(self) -> list[str]:
+        return [c.body.get("usergroup") for c in self.slack.calls("usergroups.users.list")]
+
+
+@pytest.fixture(scope="module")
+def slack_fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def teams_fake() -> Iterator[FakeTeams]:
+    with FakeTeams() as fake:
+        yield fake
+
+
+def doors_settings(db_url: str, slack_fake: FakeSlack, teams_fake: FakeTeams, **overrides):
+    values = {
+        "admins": [SAM_ADMIN.identity(door) for door in DOORS],
+        "admin_slack_usergroups": [f"{TEAM_ID}:{USERGROUP}"],
+        "admin_teams_teams": [TEAM_GROUP],
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack_fake.api_url,
+        **overrides,
+    }
+    return teams_settings(db_url, teams_fake, **values)
+
+
+@pytest.fixture
+def make_doors(db_url, slack_fake, teams_fake):
+    """A function building ``Doors`` with some settings changed; the fakes start with Gil in the group and team."""
+    with ExitStack() as stack:
+
+        def make(**overrides) -> Doors:
+            slack_fake.reset()
+            teams_fake.reset()
+            slack_fake.usergroups[USERGROUP] = [GIL_GROUP.slack_user, "UOTHER"]
+            teams_fake.add_team_member(TEAM_THREAD, GIL_GROUP.teams_id)
+            app = build(doors_settings(db_url, slack_fake, teams_fake, **overrides))
+            stack.callback(app.store.engine.dispose)
+            return Doors(app, stack.enter_context(serving(app)), slack_fake, teams_fake)
+
+        stack.enter_context(token_service())
+        yield make
+
+
+@pytest.fixture
+def doors(make_doors) -> Doors:
+    return make_doors()
+
+
+# --- whoami ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_whoami_admin_named_in_settings(doors, door):
+    seen = doors.ask(door, SAM_ADMIN, "whoami")
+    assert "You are a SECAS admin" in seen
+    assert SAM_ADMIN.identity(door) in seen
+    assert "named in SECBOT_ADMINS" in seen
+    assert "audit [<reference> | user <identity> | since <date>]" in seen  # what an admin can do
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_whoami_reader(doors, door):
+    seen = doors.ask(door, RAE_READER, "who am I?")
+    assert "You are a reader" in seen
+    assert f"ask a SECAS admin to add {RAE_READER.identity(door)} to SECBOT_ADMINS" in seen
+    assert "What SECAS admins can do" in seen
+
+
+def test_whoami_admin_by_slack_usergroup(doors):
+    seen = doors.ask("slack", GIL_GROUP, "whoami")
+    assert "You are a SECAS admin" in seen
+    assert "member of the Slack user group S0ADMINS" in seen
+    [call] = doors.slack.calls("usergroups.users.list")
+    assert call.body["usergroup"] == USERGROUP and call.token == BOT_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("entry", "admin"), [(USERGROUP, True), (f"{TEAM_ID}:{USERGROUP}", True), (f"T9999:{USERGROUP}", False)]
+)
+def test_a_usergroup_entry_applies_in_its_own_workspace_or_any_when_bare(make_doors, entry, admin):
+    doors = make_doors(admin_slack_usergroups=[entry])
+    seen = doors.ask("slack", GIL_GROUP, "whoami")
+    assert ("You are a SECAS admin" in seen) is admin
+    assert doors.slack_lookups() == ([USERGROUP] if admin else [])
+
+
+def test_whoami_admin_by_teams_team_in_its_channel(doors):
+    seen = doors.ask("teams", GIL_GROUP, "whoami", in_team=True)
+    assert "You are a SECAS admin" in seen
+    assert f"member of the Teams team {TEAM_GROUP}" in seen
+    [lookup] = doors.teams.member_lookups
+    assert (lookup.conversation_id, lookup.activity_id) == (TEAM_THREAD, GIL_GROUP.teams_id)
+    assert lookup.token == OUTBOUND_TOKEN  # secbot's own connector token, through the SDK's client
+
+
+def test_someone_in_the_channel_but_not_in_the_team_is_a_reader(doors):
+    seen = doors.ask("teams", RAE_READER, "whoami", in_team=True)
+    assert "You are a reader" in seen
+    assert "not found in an admin Teams team" in seen
+    assert len(doors.teams.member_lookups) == 1  # asked, and the connector said 404
+
+
+def test_a_team_named_by_group_id_is_checked_only_in_its_own_channels(doors):
+    seen = doors.ask("teams", GIL_GROUP, "whoami")  # a personal chat carries no team
+    assert "You are a reader" in seen
+    assert doors.teams.member_lookups == []
+
+
+def test_a_team_named_by_thread_id_is_checked_from_a_personal_chat(make_doors):
+    doors = make_doors(admin_teams_teams=[TEAM_THREAD])
+    seen = doors.ask("teams", GIL_GROUP, "whoami")
+    assert "You are a SECAS admin" in seen
+    assert f"member of the Teams team {TEAM_THREAD}" in seen
+
+
+def test_the_shell_user_is_the_login(make_doors):
+    doors = make_doors(admins=[f"shell:{shell.SHELL_USER.user_id}"])
+    text, reply = shell.ask(doors.app, "whoami")
+    assert reply.title == "You are a SECAS admin"
+    assert f"shell:{shell.SHELL_USER.user_id}" in text
+
+
+# --- when memberships are looked up ---------------------------------------------------------------
+
+
+def test_ordinary_questions_look_up_no_memberships(doors):
+    assert "Significant Code Review" in doors.ask("slack", GIL_GROUP, "MP161")
+    assert "Significant Code Review" in doors.ask("teams", GIL_GROUP, "MP161", in_team=True)
+    assert doors.slack_lookups() == []
+    assert doors.teams.member_lookups == []
+
+
+def test_memberships_are_cached_per_group_and_team(doors):
+    for _ in range(2):
+        assert "You are a SECAS admin" in doors.ask("slack", GIL_GROUP, "whoami")
+        assert "You are a SECAS admin" in doors.ask("teams", GIL_GROUP, "whoami", in_team=True)
+    assert "Audit log" in doors.ask("slack", GIL_GROUP, "audit")
+    assert "You are a reader" in doors.ask("slack", RAE_READER, "whoami")  # the same group's list
+    assert doors.slack_lookups() == [USERGROUP]
+    assert len(doors.teams.member_lookups) == 1
+
+
+def test_a_failed_lookup_makes_a_reader_and_is_not_cached(doors):
+    del doors.slack.usergroups[USERGROUP]  # Slack answers no_such_subteam
+    assert "You are a reader" in doors.ask("slack", GIL_GROUP, "whoami")
+    doors.slack.usergroups[USERGROUP] = [GIL_GROUP.slack_user]
+    assert "You are a SECAS admin" in doors.ask("slack", GIL_GROUP, "whoami")
+    assert doors.slack_lookups() == [USERGROUP, USERGROUP]
+
+
+def test_a_slack_button_press_looks_up_memberships_too(doors):
+    token = f"T0001/{time.monotonic_ns()}/button"
+    body = slack.block_actions(
+        "secbot_run_0", "audit", response_url=doors.slack.response_url(token), user_id=GIL_GROUP.slack_user
+    )
+    assert requests.post(
+        f"{doors.served.base}/slack/events", data=body.encode(), headers=slack.sign(body, SIGNING_SECRET), timeout=10
+    ).ok
+    [answer] = [c for c in doors.slack.wait_for("response_url") if c.response_token == token]
+    assert "Audit log" in visible(answer.body["blocks"])
+
+
+def test_admin_only_subscriptions_accept_a_usergroup_admin(make_doors):
+    doors = make_doors(subscriptions_admin_only=True)
+    assert "Only SECAS admins may change subscriptions" in doors.ask("slack", RAE_READER, "subscribe agenda")
+    assert "Subscribed: agenda" in doors.ask("slack", GIL_GROUP, "subscribe agenda")
+    [stored] = subscriptions.for_channel(doors.app.store, "slack", WHERE["slack"])
+    assert stored.kind == "agenda"
+
+
+def test_the_cache_forgets_after_its_time():
+    now = [0.0]
+    cache = MembershipCache(300, clock=lambda: now[0])
+    loads = []
+
+    async def load():
+        loads.append(now[0])
+        return frozenset({"U1"})
+
+    for moment in (0.0, 299.0, 300.0):
+        now[0] = moment
+        assert asyncio.run(cache.get(("slack", "T1", "S1"), load)) == {"U1"}
+    assert loads == [0.0, 300.0]
+
+
+# --- the answer cache and help ---------------------------------------------------------------------
+
+
+def test_an_admins_audit_reply_is_never_served_to_a_reader(doors):
+    assert "Audit log" in doors.ask("slack", SAM_ADMIN, "audit")
+    seen = doors.ask("slack", RAE_READER, "audit")
+    assert "Only SECAS admins can use audit" in seen
+    assert "Audit log" not in seen
+
+
+@pytest.fixture
+def cacheable_admin_command():
+    """An admin command whose reply may be cached, registered for one test (as later admin commands may be)."""
+    cmd = Command(
+        "secret-stats", "secret-stats", "Figures for admins", lambda ctx, args: Reply("Admin figures"), role=ADMIN
+    )
+    REGISTRY.add(cmd)
+    yield cmd
+    del REGISTRY.commands[cmd.name]
+    del REGISTRY._names[cmd.name]
+
+
+def test_the_role_is_part_of_the_answer_cache_key(doors, cacheable_admin_command):
+    admin, reader = Actor("shell", SAM_ADMIN.login), Actor("shell", RAE_READER.login)
+    first = doors.app.answer("secret-stats", admin, Where("shell", "local"))
+    assert first.title == "Admin figures"
+    assert doors.app.answer("secret-stats", admin, Where("shell", "local")) is first  # cached for admins
+    refused = doors.app.answer("secret-stats", reader, Where("shell", "local"))
+    assert refused.title == "Only SECAS admins can use secret-stats"
+
+
+def test_help_lists_admin_commands_apart_and_marks_them(doors):
+    seen = doors.ask("shell", RAE_READER, "help")
+    admin_part = seen.split("For SECAS admins only")[1]
+    assert "audit [<reference> | user <identity> | since <date>]" in admin_part
+    assert "subscribe" not in admin_part
+    assert re.search(r"Who:\s+SECAS admins only", doors.ask("shell", RAE_READER, "help audit"))
