@@ -283,3 +283,36 @@ def test_teams_403_pauses_the_subscription_and_tells_admins_in_teams(teams):
     assert re.fullmatch(r"1\d{12}", rows(app.store)[fine.id].message_id)  # the connector's id for the first card
     [notice] = [c for c in fake.calls if c.conversation_id == TEAMS_ADMINS]
     assert TEAMS_GONE in json.dumps(notice.body)
+
+
+def test_oauth_installs_post_with_each_workspaces_own_token_and_pause_where_uninstalled(empty_store, fake):
+    from slack_sdk.oauth.installation_store import Installation
+    from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+
+    from secbot.delivery.senders import installation_token
+
+    async def go() -> DeliveryReport:
+        engine = empty_store.async_engine()
+        try:
+            installations = AsyncSQLAlchemyInstallationStore("client-id", engine)
+            for team, token in (("TAAA", "xoxb-aaa"), ("TBBB", "xoxb-bbb")):
+                await installations.async_save(
+                    Installation(
+                        app_id="A1", team_id=team, user_id="U1", bot_token=token, bot_id="B1", bot_user_id="UB"
+                    )
+                )
+            client = AsyncWebClient(base_url=fake.api_url)  # no token of its own
+            sender = SlackSender(client, interval=0.01, token_for=installation_token(installations))
+            return await deliver(
+                empty_store, {"slack": sender}, KIND, PERIOD, slack_digest, settings=Settings(), policy=FAST
+            )
+        finally:
+            await engine.dispose()
+
+    subs = {}
+    for key in ("TAAA:C1", "TBBB:C2", "TGONE:C3"):
+        [subs[key]] = subscriptions.subscribe(empty_store, "slack", key, (KIND,), Filters(), by="test")
+    report = asyncio.run(go())
+    assert {c.body["channel"]: c.token for c in posts(fake)} == {"C1": "xoxb-aaa", "C2": "xoxb-bbb"}
+    assert report.paused == [subs["TGONE:C3"].id]
+    assert "no longer installed" in subscriptions.get(empty_store, subs["TGONE:C3"].id).paused_reason
