@@ -19,7 +19,7 @@ from secbot.delivery.deliver import Policy, deliver, resume_stale
 from secbot.delivery.senders import SlackSender
 from secbot.settings import Settings
 from secbot.store import subscriptions
-from secbot.store.db import make_engine, prepare_store
+from secbot.store.db import as_utc, make_engine, prepare_store
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
 from tests.conftest import TEST_DATABASE_URL
@@ -111,9 +111,7 @@ def tick_at_once(db_url: str, api_url: str, start, results) -> None:
 def lease_left(store) -> float:
     with store.session() as session:
         until = session.scalars(select(OutboxPost.lease_until)).one()
-    if until.tzinfo is None:  # SQLite keeps no zone; the outbox writes UTC
-        until = until.replace(tzinfo=dt.UTC)
-    return (until - outbox.utcnow()).total_seconds()
+    return (as_utc(until) - outbox.utcnow()).total_seconds()
 
 
 def test_a_claim_whose_process_died_is_sent_once_after_its_lease(db_url, empty_store, fake):

@@ -17,6 +17,7 @@ from secbot.digests.schedule import (
     friday_a_week_before,
     load_schedules,
     period,
+    period_start,
 )
 from tests.conftest import write
 
@@ -109,6 +110,12 @@ def test_periods_name_one_issue_per_day_week_or_month():
     # Late on a Sunday in UTC is still that Sunday in London in winter, but Monday in summer.
     late = dt.datetime(2026, 6, 28, 23, 30, tzinfo=UTC)
     assert period("consultations", late, LONDON) == "2026-06-29"
+    # And back: the first day of each issue's period (resuming an outbox post without its run recorded).
+    assert [period_start(i) for i in ("2026-11-23", "2026-W48", "2026-11")] == [
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 1),
+    ]
 
 
 def test_a_schedules_file_overrides_one_digest(tmp_path):

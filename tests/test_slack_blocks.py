@@ -22,6 +22,7 @@ from secbot.chat.slack_blocks import (
 )
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
 from tests.conftest import every_command_text
+from tests.strategies import replies
 
 EVIL = "<!channel> & <http://x|y>"
 EVIL_ESCAPED = "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
@@ -306,28 +307,7 @@ def test_an_overlong_command_gets_no_button_rather_than_a_cut_one():
 
 # Arbitrary replies: limits always hold and slack_sdk accepts the blocks.
 _text = st.text(alphabet=st.sampled_from("ab <>&|*`_~!\n\t–é"), max_size=80) | st.sampled_from(["", "x" * 3500])
-_reply = st.builds(
-    Reply,
-    title=_text,
-    kind=st.sampled_from(["card", "list", "help", "notice", "error"]),
-    summary=st.none() | _text,
-    sections=st.lists(
-        st.builds(
-            Section,
-            heading=st.none() | _text,
-            text=st.none() | _text,
-            fields=st.lists(st.builds(Field, _text, _text), max_size=25),
-            items=st.lists(st.builds(Item, _text, st.none() | _text, st.none() | _text), max_size=60),
-            table=st.none() | st.builds(Table, st.lists(_text, max_size=4), st.lists(st.lists(_text, max_size=4))),
-        ),
-        max_size=8,
-    ),
-    actions=st.lists(st.builds(Action, _text, _text), max_size=30),
-    links=st.lists(
-        st.builds(Link, _text, st.sampled_from(["https://e.org/a?b=1&c=2", "javascript:x", ""])), max_size=3
-    ),
-    footer=st.none() | _text,
-)
+_reply = replies(_text, ["https://e.org/a?b=1&c=2", "javascript:x", ""])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

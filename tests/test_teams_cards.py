@@ -24,6 +24,7 @@ from secbot.chat.teams_cards import (
 )
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
 from tests.conftest import every_command_text
+from tests.strategies import replies
 
 HOSTILE = "**x** [click](http://evil) _y_ <at>someone</at> 1. z"
 HOSTILE_ESCAPED = r"\*\*x\*\* \[click\]\(http://evil\) \_y\_ \<at>someone\</at> 1. z"
@@ -393,31 +394,7 @@ def test_validate_card_reports_what_teams_would_refuse():
 _text = st.text(alphabet=st.sampled_from("ab <>&|*`_~![]()#-+=1.\n\t–é\\"), max_size=80) | st.sampled_from(
     ["", "x" * 3500, HOSTILE]
 )
-_reply = st.builds(
-    Reply,
-    title=_text,
-    kind=st.sampled_from(["card", "list", "help", "notice", "error"]),
-    summary=st.none() | _text,
-    sections=st.lists(
-        st.builds(
-            Section,
-            heading=st.none() | _text,
-            text=st.none() | _text,
-            fields=st.lists(st.builds(Field, _text, _text), max_size=25),
-            items=st.lists(st.builds(Item, _text, st.none() | _text, st.none() | _text), max_size=60),
-            table=st.none()
-            | st.builds(Table, st.lists(_text, max_size=4), st.lists(st.lists(_text, max_size=4)), st.none() | _text),
-        ),
-        max_size=8,
-    ),
-    actions=st.lists(st.builds(Action, _text, _text), max_size=30),
-    links=st.lists(
-        st.builds(Link, _text, st.sampled_from(["https://e.org/a?b=1&c=(2)", "javascript:x", "", "http://e.org"])),
-        max_size=3,
-    ),
-    suggestions=st.lists(_text, max_size=4),
-    footer=st.none() | _text,
-)
+_reply = replies(_text, ["https://e.org/a?b=1&c=(2)", "javascript:x", "", "http://e.org"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,7 +17,7 @@ from secbot.delivery.outbox import utcnow
 from secbot.delivery.senders import Sender
 from secbot.replies import Reply
 from secbot.settings import Settings
-from secbot.store.db import Store, insert_for
+from secbot.store.db import Store, insert_or_nothing
 from secbot.store.models import AdminNotice
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,5 @@ async def tell_admins(
 
 
 def _record(store: Store, key: str, text: str) -> bool:
-    statement = (
-        insert_for(store.engine.dialect.name)(AdminNotice)
-        .values(key=key[:200], text=text, told_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(AdminNotice.key)
-    )
     with store.engine.begin() as connection:
-        return connection.execute(statement).first() is not None
+        return insert_or_nothing(connection, AdminNotice, AdminNotice.key, key=key[:200], text=text, told_at=utcnow())

@@ -52,9 +52,9 @@ from secbot.digests import kinds
 from secbot.digests.chat import chart_png, slack_messages, teams_messages
 from secbot.digests.document import Document
 from secbot.digests.filters import apply_filters
-from secbot.digests.schedule import Schedule, due_times, load_schedules, period
+from secbot.digests.schedule import Schedule, due_times, load_schedules, period, period_start
 from secbot.formatting import long_date
-from secbot.store.db import Store, insert_for
+from secbot.store.db import Store, as_utc, insert_or_nothing
 from secbot.store.models import ScheduleRun
 from secbot.store.queries import Register
 from secbot.store.subscriptions import SubscriptionView
@@ -98,7 +98,7 @@ class DigestScheduler:
     def start(self) -> AsyncIOScheduler:
         """Add the jobs to a new scheduler on the running loop, start it, and catch up in the background."""
         scheduler = AsyncIOScheduler(timezone=self.zone, job_defaults={"coalesce": True, "max_instances": 1})
-        for kind, schedule in self.schedules.items():
+        digest_jobs = [
             scheduler.add_job(
                 self.tick,
                 schedule.trigger(self.zone),
@@ -107,6 +107,8 @@ class DigestScheduler:
                 name=f"{kind} digest",
                 misfire_grace_time=int(self.grace.total_seconds()) or None,
             )
+            for kind, schedule in self.schedules.items()
+        ]
         scheduler.add_job(self.resume, IntervalTrigger(seconds=RESUME_EVERY_SECONDS), id="outbox:resume")
         if self.settings.sync_url and self.settings.sync_every_minutes > 0:
             every = IntervalTrigger(minutes=self.settings.sync_every_minutes)
@@ -114,8 +116,8 @@ class DigestScheduler:
         scheduler.add_job(self.catch_up, id="digest:catch-up")  # no trigger: once, now
         scheduler.start()
         self.scheduler = scheduler
-        for job in scheduler.get_jobs():
-            if job.id.startswith("digest:") and job.next_run_time and job.id != "digest:catch-up":
+        for job in digest_jobs:
+            if job.next_run_time:
                 log.info("%s: next wakes %s (sends if due then)", job.name, job.next_run_time.isoformat())
         return scheduler
 
@@ -157,7 +159,7 @@ class DigestScheduler:
         try:
             now = self.now()
             schedule = self.schedules[kind]
-            next_panel = await asyncio.to_thread(self._next_panel_finder)
+            next_panel = await asyncio.to_thread(self._next_panel_finder) if schedule.rule else None
             last = await asyncio.to_thread(_last_due, self.app.store, kind)  # before this tick records any
             due = await asyncio.to_thread(due_times, schedule, self.zone, now - self.grace, now, next_panel)
             reports = [await self.send(kind, moment) for moment in due]
@@ -301,36 +303,30 @@ def chart_for(app: App, kind: str, issue: str) -> bytes | None:
 # -- schedule_runs ------------------------------------------------------------------------------------
 def _record_run(store: Store, kind: str, issue: str, due: dt.datetime, status: str) -> bool:
     """Insert-or-nothing: True when this call recorded (kind, issue)."""
-    statement = (
-        insert_for(store.engine.dialect.name)(ScheduleRun)
-        .values(kind=kind, period=issue, due_at=due, recorded_at=utcnow(), status=status)
-        .on_conflict_do_nothing()
-        .returning(ScheduleRun.period)
-    )
     with store.engine.begin() as connection:
-        return connection.execute(statement).first() is not None
+        return insert_or_nothing(
+            connection,
+            ScheduleRun,
+            ScheduleRun.period,
+            kind=kind,
+            period=issue,
+            due_at=due,
+            recorded_at=utcnow(),
+            status=status,
+        )
 
 
 def _last_due(store: Store, kind: str) -> dt.datetime | None:
     with store.engine.connect() as connection:
-        last = connection.execute(select(func.max(ScheduleRun.due_at)).where(ScheduleRun.kind == kind)).scalar()
-    if last is not None and last.tzinfo is None:  # SQLite keeps no zone; we write UTC
-        last = last.replace(tzinfo=dt.UTC)
-    return last
+        return as_utc(connection.execute(select(func.max(ScheduleRun.due_at)).where(ScheduleRun.kind == kind)).scalar())
 
 
 def run_day(store: Store, kind: str, issue: str, zone) -> dt.date:
+    """The day the issue fell due, as recorded when it was sent (else the first day of its period)."""
     with store.engine.connect() as connection:
-        due = connection.execute(
-            select(ScheduleRun.due_at).where(ScheduleRun.kind == kind, ScheduleRun.period == issue)
-        ).scalar()
-    if due is not None:
-        if due.tzinfo is None:
-            due = due.replace(tzinfo=dt.UTC)
-        return due.astimezone(zone).date()
-    if "-W" in issue:
-        year, week = issue.split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    if len(issue) == 7:
-        return dt.date.fromisoformat(f"{issue}-01")
-    return dt.date.fromisoformat(issue)
+        due = as_utc(
+            connection.execute(
+                select(ScheduleRun.due_at).where(ScheduleRun.kind == kind, ScheduleRun.period == issue)
+            ).scalar()
+        )
+    return due.astimezone(zone).date() if due is not None else period_start(issue)

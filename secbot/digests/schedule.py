@@ -121,3 +121,14 @@ def period(kind: str, due: dt.datetime, zone: ZoneInfo) -> str:
     if kind == "monthly":
         return f"{day:%Y-%m}"
     return day.isoformat()
+
+
+def period_start(issue: str) -> dt.date:
+    """The first day of the period an issue names (``period``'s inverse, to the day): 2026-W48 → its
+    Monday, 2026-11 → 1 November, 2026-11-23 → that day."""
+    if "-W" in issue:
+        year, week = issue.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if len(issue) == len("2026-11"):
+        return dt.date.fromisoformat(f"{issue}-01")
+    return dt.date.fromisoformat(issue)

@@ -8,6 +8,7 @@ under an advisory lock, because several replicas may start at once against one d
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import sqlite3
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from secbot.store.index import IndexCache
@@ -33,6 +34,25 @@ def insert_for(dialect_name: str):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def insert_or_nothing(connection: Connection, model, returning, **values) -> bool:
+    """Insert the row unless its key is taken; True when this call inserted it.
+
+    The database says whose insert it was (RETURNING gives a row only to the inserter), not a
+    rowcount, so exactly one of any number of concurrent callers gets True.
+    """
+    statement = (
+        insert_for(connection.dialect.name)(model).values(**values).on_conflict_do_nothing().returning(returning)
+    )
+    return connection.execute(statement).first() is not None
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime: SQLite gives back the naive UTC value secbot wrote."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 def _wal(cursor) -> None:

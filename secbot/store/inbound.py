@@ -13,7 +13,7 @@ import logging
 
 from sqlalchemy import delete
 
-from secbot.store.db import Store, insert_for
+from secbot.store.db import Store, insert_or_nothing
 from secbot.store.models import InboundDelivery
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,10 @@ _calls = itertools.count()
 
 def claim(store: Store, platform: str, key: str) -> bool:
     now = dt.datetime.now(dt.UTC)
-    statement = (
-        insert_for(store.engine.dialect.name)(InboundDelivery)
-        .values(platform=platform, key=key[:200], received_at=now)
-        .on_conflict_do_nothing()
-        .returning(InboundDelivery.key)
-    )
     with store.engine.begin() as connection:
-        inserted = connection.execute(statement).first() is not None
+        inserted = insert_or_nothing(
+            connection, InboundDelivery, InboundDelivery.key, platform=platform, key=key[:200], received_at=now
+        )
         if next(_calls) % _PRUNE_EVERY == 0:
             connection.execute(delete(InboundDelivery).where(InboundDelivery.received_at < now - KEEP))
     return inserted

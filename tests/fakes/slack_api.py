@@ -53,8 +53,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes import workspace
+from tests.fakes.loop_server import LoopServer
 
-HOST = "127.0.0.1"
 RESPONSE_URL_METHOD = "response_url"
 UPLOAD_METHOD = "files.upload_url"  # the bytes sent to the upload_url that files.getUploadURLExternal gave
 
@@ -105,10 +105,13 @@ class _Failure:
     channel: str | None = None  # only calls to this channel (their ``channel`` argument) draw it
 
 
-class FakeSlack:
+class FakeSlack(LoopServer):
     """A fake Slack Web API and response_url endpoint, served on 127.0.0.1 from its own thread."""
 
+    name = "FakeSlack"
+
     def __init__(self, *, first_ts: int = 1_700_000_000_000_100) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
@@ -119,72 +122,15 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded (files_upload_v2)
         self._view_ids = itertools.count(1)
         self.usergroups: dict[str, list[str]] = {}  # user group id -> its members' user ids (usergroups.users.list)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
 
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeSlack:
-        if self._thread is not None:
-            raise RuntimeError("FakeSlack is already running")
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=self._run_loop, args=(loop,), name="FakeSlack", daemon=True)
-        self._loop, self._thread = loop, thread
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._serve(), loop).result(timeout=10)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        loop, thread, runner = self._loop, self._thread, self._runner
-        if loop is None or thread is None:
-            return
-        try:
-            if runner is not None:
-                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            if not thread.is_alive():
-                loop.close()
-            self._loop = self._thread = self._runner = None
-            self.port = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
-
-    async def _serve(self) -> None:
+    def _web_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/respond/{token:.+}", self._handle_response_url)  # tokens may hold "/"
         app.router.add_post("/upload/{file_id}", self._handle_upload)  # files.getUploadURLExternal's upload_url
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, HOST, 0)  # port 0: the OS picks a free port
-        await site.start()
-        self._runner = runner
-        self.port = runner.addresses[0][1]
+        return app
 
     # ------------------------------------------------------------------ addresses
-
-    @property
-    def url(self) -> str:
-        if self.port is None:
-            raise RuntimeError("FakeSlack is not running: call start() first")
-        return f"http://{HOST}:{self.port}"
 
     @property
     def api_url(self) -> str:

@@ -41,7 +41,6 @@ Everything binds to and is addressed at 127.0.0.1; nothing here ever reaches ano
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -54,11 +53,11 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from tests.fakes import workspace
+from tests.fakes.loop_server import LoopServer
 
 if TYPE_CHECKING:
     from tests.fakes.slack_api import Call, FakeSlack
 
-HOST = "127.0.0.1"
 LINK_PATH = "/link/"
 CONNECTIONS_OPEN = "apps.connections.open"
 
@@ -157,91 +156,43 @@ class Connection:
         return self.closed_at is None
 
 
-class FakeSocketMode:
+class FakeSocketMode(LoopServer):
     """Slack's side of Socket Mode websockets, served on 127.0.0.1 from its own thread."""
 
+    name = "FakeSocketMode"
+
     def __init__(self, *, app_id: str = workspace.API_APP_ID, send_hello: bool = True) -> None:
+        super().__init__()
         self.app_id = app_id
         self.send_hello = send_hello
         self._lock = threading.Lock()
         self._tickets: dict[str, str] = {}  # ticket -> the app token it was issued to; used once
         self._connections: list[Connection] = []
         self._refused: list[str] = []  # tickets presented that were unknown or already used
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeSocketMode:
-        if self._thread is not None:
-            raise RuntimeError("FakeSocketMode is already running")
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=_run_loop, args=(loop,), name="FakeSocketMode", daemon=True)
-        self._loop, self._thread = loop, thread
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._serve(), loop).result(timeout=10)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Close every open socket (code 1001, going away) and stop serving. Stopping twice is harmless."""
-        loop, thread, runner = self._loop, self._thread, self._runner
-        if loop is None or thread is None:
-            return
-        try:
-            if runner is not None:
-                asyncio.run_coroutine_threadsafe(self._shutdown(runner), loop).result(timeout=10)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            if not thread.is_alive():
-                loop.close()
-            self._loop = self._thread = self._runner = None
-            self.port = None
-
-    def __enter__(self) -> FakeSocketMode:
-        if self._thread is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def attach(self, fake: FakeSlack) -> FakeSocketMode:
         """Make ``fake`` answer ``apps.connections.open`` with this endpoint (starting it if need be)."""
-        if self._thread is None:
+        if not self.running:
             self.start()
         fake.stub(CONNECTIONS_OPEN, self.connections_open)
         return self
 
-    async def _serve(self) -> None:
+    def _web_app(self) -> web.Application:
         app = web.Application()
         app.router.add_get(LINK_PATH, self._handle_link)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, HOST, 0)
-        await site.start()
-        self._runner = runner
-        self.port = runner.addresses[0][1]
+        return app
 
-    async def _shutdown(self, runner: web.AppRunner) -> None:
+    async def _before_cleanup(self) -> None:
+        """Stopping closes every open socket (code 1001, going away)."""
         for connection in self.connections():
             if connection.open:
                 await connection.ws.close(code=1001, message=b"server stopping")
-        await runner.cleanup()
 
     # ------------------------------------------------------------------ apps.connections.open
 
     @property
     def url(self) -> str:
-        if self.port is None:
-            raise RuntimeError("FakeSocketMode is not running: call start() first")
-        return f"ws://{HOST}:{self.port}"
+        return "ws" + super().url.removeprefix("http")
 
     def new_url(self, token: str = "xapp-test") -> str:
         """A fresh one-time websocket address, as ``apps.connections.open`` hands out."""
@@ -335,12 +286,12 @@ class FakeSocketMode:
         deadline = time.monotonic() + timeout
         while True:
             open_ones = [c for c in self.connections() if c.open]
-            if open_ones and self._loop is not None:
+            if open_ones and self.running:
                 break
             if time.monotonic() >= deadline:
                 raise AssertionError("no open Socket Mode connection to send on")
             time.sleep(0.01)
-        asyncio.run_coroutine_threadsafe(open_ones[-1].ws.send_json(message), self._loop).result(timeout=5)
+        self.call(open_ones[-1].ws.send_json(message), timeout=5)
 
     def push(self, message: JsonDict) -> str:
         """Send an envelope; return its ``envelope_id``."""
@@ -367,8 +318,3 @@ class FakeSocketMode:
     def request(self, message: JsonDict, timeout: float = 5.0) -> JsonDict:
         """Push an envelope and wait for its ack."""
         return self.wait_for_ack(self.push(message), timeout)
-
-
-def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-    asyncio.set_event_loop(loop)
-    loop.run_forever()

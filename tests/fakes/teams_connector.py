@@ -22,7 +22,6 @@ faked with ``responses`` by ``token_service()``.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import threading
@@ -37,7 +36,8 @@ import responses
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-HOST = "127.0.0.1"
+from tests.fakes.loop_server import HOST, LoopServer
+
 APP_ID = "00000000-0000-4000-8000-00000000a11d"
 APP_PASSWORD = "not-a-real-app-password"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -61,8 +61,11 @@ def _private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeTeams:
+class FakeTeams(LoopServer):
+    name = "FakeTeams"
+
     def __init__(self) -> None:
+        super().__init__()
         self.key = _private_key()
         self.other_key = _private_key()  # signs tokens that must be refused
         self.calls: list[ConnectorCall] = []
@@ -71,50 +74,8 @@ class FakeTeams:
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._ids = itertools.count(1)
         self._changed = threading.Condition()
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> FakeTeams:
-        started = threading.Event()
-
-        async def setup() -> None:
-            self._runner = web.AppRunner(self._web_app(), access_log=None)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, HOST, 0)
-            await site.start()
-            self.port = site._server.sockets[0].getsockname()[1]
-            started.set()
-
-        self._thread = threading.Thread(
-            target=lambda: (self._loop.run_until_complete(setup()), self._loop.run_forever()), daemon=True
-        )
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the fake Teams server did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._loop.close()
-
-    def __enter__(self) -> FakeTeams:
-        return self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()
 
     # -- addresses -------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
     @property
     def service_url(self) -> str:
         return f"{self.url}/uk/"
