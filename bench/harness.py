@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psutil
@@ -60,6 +61,40 @@ def work_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
+
+
+@dataclass
+class SyntheticStore:
+    """A store holding the synthetic register, the references in it and how long importing it took."""
+
+    store: Any
+    url: str
+    references: list[str]
+    import_seconds: float
+    import_result: Any
+
+
+def synthetic_store(mods: int, database_url: str | None = None) -> SyntheticStore:
+    """A fresh store (a new SQLite file, or ``database_url``'s emptied public schema) with the synthetic
+    register of ``mods`` modifications imported from CSV, as ``secbot import`` would."""
+    from sqlalchemy import text
+
+    from bench.synthetic import write_modifications_csv
+    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.importer.loader import import_paths
+
+    work = Path(tempfile.mkdtemp(prefix="secbot-bench-"))
+    url = database_url or f"sqlite:///{work / 'bench.db'}"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    store = prepare_store(engine, load_sample=False)
+    csv_path = work / "modifications.csv"
+    references = write_modifications_csv(csv_path, mods)
+    start = time.perf_counter()
+    result = import_paths(store, [csv_path])
+    return SyntheticStore(store, url, references, time.perf_counter() - start, result)
 
 
 def build_register(mods: int, work: Path) -> str:

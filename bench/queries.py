@@ -12,22 +12,19 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psutil
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import percentile
-from bench.synthetic import WORDS, add_history, write_modifications_csv
+from bench.harness import percentile, synthetic_store
+from bench.synthetic import WORDS, add_history
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
-from secbot.store.db import make_engine, prepare_store
-from secbot.store.importer.loader import import_paths
 from secbot.store.models import Modification
 from secbot.store.queries import Register
 
@@ -50,19 +47,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="secbot-bench-"))
-    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    store = prepare_store(engine, load_sample=False)
-
-    csv_path = work / "modifications.csv"
-    references = write_modifications_csv(csv_path, args.mods)
-    start = time.perf_counter()
-    result = import_paths(store, [csv_path])
-    import_s = time.perf_counter() - start
+    built = synthetic_store(args.mods, args.database_url)
+    store, engine, references = built.store, built.store.engine, built.references
+    import_s, result = built.import_seconds, built.import_result
     counts = add_history(store)
 
     register = Register(store, Clock(ZoneInfo("Europe/London"), dt.date(2024, 6, 11)))

@@ -6,8 +6,10 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
@@ -53,6 +55,8 @@ class App:
     answers: AnswerCache = field(default_factory=AnswerCache)
     workers: ThreadPoolExecutor = field(init=False, repr=False)
     memberships: MembershipCache = field(init=False, repr=False)  # admin groups and teams, for the doors
+    # Told of each change an admin makes, after it committed (the service posts announcements at once).
+    listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # One small pool for every chat door: answering is mostly Python, and more threads only
@@ -74,7 +78,12 @@ class App:
             is_admin=role.is_admin,
             role_reasons=role.reasons,
             subscriptions_admin_only=self.settings.subscriptions_admin_only,
+            notify=self.notify,
         )
+
+    def notify(self, action: str, result: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(action, result)
 
     def membership_matters(self, text: str) -> bool:
         """Whether the reply to ``text`` depends on the asker's role, so that a door must first look up

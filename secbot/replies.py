@@ -46,10 +46,12 @@ class Section:
 
 @dataclass
 class Action:
-    """A button: ``command`` is the text it sends back through the dispatcher."""
+    """A button: ``command`` is the text it sends back through the dispatcher; ``style`` marks the
+    button that goes ahead ("primary": Confirm) or the one that stops ("danger")."""
 
     label: str
     command: str
+    style: Literal["primary", "danger"] | None = None
 
 
 @dataclass

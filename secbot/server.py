@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -177,9 +178,14 @@ async def serve(app: App) -> None:
         socket_mode = await connect_socket_mode(web_app[SLACK], app)
     digests = DigestScheduler(app, digest_senders(app, web_app))
     digests.start()
+    stop_index = threading.Event()
+    threading.Thread(
+        target=app.store.index_cache.keep_fresh, args=(app.store.sessions, stop_index), daemon=True, name="secbot-index"
+    ).start()
     try:
         await asyncio.Event().wait()
     finally:
+        stop_index.set()
         digests.stop()
         if socket_mode is not None:
             await socket_mode.close_async()

@@ -59,28 +59,33 @@ def everything_else(store) -> dict[str, list]:
 # --- the authorisation matrix ----------------------------------------------------------------------
 
 
+# Each door is one test that goes through every admin command (a server and register per command would
+# cost more than everything else in the suite); the command is named in every assertion's message.
 @pytest.mark.parametrize("door", DOORS)
-@pytest.mark.parametrize("cmd", ADMIN_COMMANDS, ids=lambda c: c.name)
-def test_a_reader_is_refused_every_admin_command_audited_and_nothing_changes(doors: Doors, cmd, door):
+def test_a_reader_is_refused_every_admin_command_audited_and_nothing_changes(doors: Doors, door):
     before = everything_else(doors.app.store)
-    typed = list(dict.fromkeys([cmd.name, *cmd.examples]))
-    for text in typed:
-        seen = doors.ask(door, RAE_READER, text)
-        assert f"Only SECAS admins can use {cmd.name}" in seen
-        assert "You are a reader" in seen and "Nothing was changed" in seen
-    assert everything_else(doors.app.store) == before
+    expected = []
+    for cmd in ADMIN_COMMANDS:
+        typed = list(dict.fromkeys([cmd.name, *cmd.examples]))
+        for text in typed:
+            seen = " ".join(doors.ask(door, RAE_READER, text).split())  # the shell wraps lines
+            assert f"Only SECAS admins can use {cmd.name}" in seen, text
+            assert "You are a reader" in seen and "Nothing was changed" in seen, text
+        assert everything_else(doors.app.store) == before, cmd.name
+        expected += [(t, cmd.name, audit.REFUSED) for t in typed]
     refused = rows(doors.app.store)
-    assert [(r.command, r.action, r.outcome) for r in refused] == [(t, cmd.name, audit.REFUSED) for t in typed]
+    assert [(r.command, r.action, r.outcome) for r in refused] == expected
     for row in refused:
         assert (row.actor, row.platform, row.channel_id) == (RAE_READER.identity(door), door, WHERE[door])
     assert {r.actor_name for r in refused} == ({RAE_READER.name} if door == "teams" else {None})
 
 
 @pytest.mark.parametrize("door", DOORS)
-@pytest.mark.parametrize("cmd", ADMIN_COMMANDS, ids=lambda c: c.name)
-def test_an_admin_may_use_every_admin_command(doors: Doors, cmd, door):
-    seen = doors.ask(door, SAM_ADMIN, cmd.name)
-    assert "Only SECAS admins" not in seen
+def test_an_admin_may_use_every_admin_command(doors: Doors, door):
+    for cmd in ADMIN_COMMANDS:
+        seen = doors.ask(door, SAM_ADMIN, cmd.name)
+        assert "Only SECAS admins" not in seen, cmd.name
+        assert "Sorry, something went wrong" not in seen, cmd.name
     assert all(r.outcome != audit.REFUSED for r in rows(doors.app.store))
 
 

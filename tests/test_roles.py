@@ -360,5 +360,6 @@ def test_help_lists_admin_commands_apart_and_marks_them(doors):
     seen = doors.ask("shell", RAE_READER, "help")
     admin_part = seen.split("For SECAS admins only")[1]
     assert "audit [<reference> | user <identity> | since <date>]" in admin_part
-    assert "subscribe" not in admin_part
+    assert "• subscribe" not in admin_part and "• subscribe" in seen.split("For SECAS admins only")[0]
+    assert "• announce consultation" in admin_part and "• set <reference>" in admin_part
     assert re.search(r"Who:\s+SECAS admins only", doors.ask("shell", RAE_READER, "help audit"))

@@ -41,6 +41,19 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
     } <= tables
 
 
+def test_the_migrations_build_exactly_what_the_models_describe(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from secbot.store.models import Base
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
 def test_sample_loads_once_when_several_processes_start_together(db_url):
     code = "import sys; from secbot.store.db import open_store; open_store(sys.argv[1])"
     procs = [

@@ -26,6 +26,7 @@ from secbot import roles
 from secbot.app import App
 from secbot.chat import slack_blocks
 from secbot.commands import Actor, Where
+from secbot.commands.common import replaces_card
 from secbot.commands.subscriptions import workspace_reply
 from secbot.replies import Reply
 from secbot.store import inbound
@@ -247,10 +248,10 @@ class SlackDoor:
         actor, where = _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body))
         reply = await self.answer(text, actor, where, client)
         message = self.render(reply, command=text)
-        # Paging replaces the list in place; other buttons (Timeline, a suggestion) answer below it.
+        # Paging, Confirm and Cancel replace the card in place; other buttons answer below it.
         await respond(
             response_type="ephemeral",
-            replace_original=" page " in f" {text} ",
+            replace_original=replaces_card(text),
             text=message.text,
             blocks=message.blocks,
         )

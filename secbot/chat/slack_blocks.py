@@ -315,6 +315,7 @@ def _run_button(n: str, action: Action) -> ButtonElement | None:
         text=_plain(action.label or command, BUTTON_TEXT_LIMIT),
         action_id=f"{RUN_ACTION_PREFIX}_{n}",
         value=command,
+        style=action.style,
     )
 
 

@@ -57,7 +57,7 @@ from secbot.chat.delivery_errors import (
 )
 from secbot.chat.teams_auth import InboundTokenValidator, TokenRejected
 from secbot.commands import Actor, Where
-from secbot.commands.common import is_page_command
+from secbot.commands.common import replaces_card
 from secbot.settings import Settings
 from secbot.store import conversations, inbound
 from secbot.store.conversations import SavedConversation
@@ -270,21 +270,20 @@ class _SecbotAgent(ActivityHandler):
         await turn_context.send_activity(_activity(message))
 
     async def _card_action(self, turn_context: TurnContext, command: str) -> None:
-        """An Action.Submit: "More" replaces the card it was pressed on; anything else answers below it."""
+        """An Action.Submit: "More", Confirm and Cancel replace the card they were pressed on; anything
+        else answers below it."""
         activity = turn_context.activity
         message = await self.door.answer(command, turn_context, claim=True)
         if message is None:
             return
-        if is_page_command(command) and activity.reply_to_id:
+        if replaces_card(command) and activity.reply_to_id:
             replacement = _activity(message)
             replacement.id = activity.reply_to_id
             try:
                 await turn_context.update_activity(replacement)
                 return
             except aiohttp.ClientResponseError as error:
-                log.info(
-                    "could not page card %s in place (HTTP %s); sending a new one", activity.reply_to_id, error.status
-                )
+                log.info("could not replace card %s (HTTP %s); sending a new one", activity.reply_to_id, error.status)
         await turn_context.send_activity(_activity(message))
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext, invoke_value) -> AdaptiveCardInvokeResponse:

@@ -272,11 +272,14 @@ def _button_title(label: str | None, default: str) -> str:
     return _clip(" ".join((label or "").split()) or " ".join(default.split()) or "Open", BUTTON_TEXT_LIMIT)
 
 
-def _submit(label: str | None, command: str | None) -> ac.ActionSubmit | None:
+_STYLES = {"primary": act.ActionStyle.POSITIVE, "danger": act.ActionStyle.DESTRUCTIVE}
+
+
+def _submit(label: str | None, command: str | None, style: str | None = None) -> ac.ActionSubmit | None:
     command = (command or "").strip()
     if not command or len(command) > VALUE_LIMIT:
         return None
-    return ac.ActionSubmit(title=_button_title(label, command), data={SUBMIT_KEY: command})
+    return ac.ActionSubmit(title=_button_title(label, command), data={SUBMIT_KEY: command}, style=_STYLES.get(style))
 
 
 def _open_url(link: Link) -> ac.ActionOpenUrl | None:
@@ -292,7 +295,7 @@ def _is_paging(button: _Button) -> bool:
 def _buttons(reply: Reply) -> tuple[list[_Button], list[_Button]]:
     """Every button twice: in display order (runs, suggestions, links), and most wanted first
     (paging, the first link, the other runs, the suggestions, the other links)."""
-    runs = [b for a in reply.actions if (b := _submit(a.label, a.command))]
+    runs = [b for a in reply.actions if (b := _submit(a.label, a.command, a.style))]
     commands = {b.data[SUBMIT_KEY] for b in runs}
     suggestions = []
     for text in reply.suggestions:

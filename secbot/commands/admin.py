@@ -19,7 +19,7 @@ from secbot.commands.common import more_action, page_window, range_heading, spli
 from secbot.commands.context import Context
 from secbot.commands.dates import parse_day
 from secbot.commands.registry import ADMIN, REGISTRY, Command, command
-from secbot.formatting import long_date, plural
+from secbot.formatting import long_date, plural, readable
 from secbot.references import Ref, find_references, parse_reference
 from secbot.replies import Action, Field, Item, Reply, Section
 from secbot.roles import identity
@@ -235,7 +235,7 @@ def _changes(before: dict, after: dict) -> str:
 
 
 def _value(value) -> str:
-    return "–" if value is None or value == "" else str(value)
+    return "–" if value is None or value == "" else readable(str(value))
 
 
 def _audit_reply(

@@ -25,6 +25,12 @@ def is_page_command(command: str) -> bool:
     return split_page(command)[1] > 1
 
 
+def replaces_card(command: str) -> bool:
+    """Whether a button's answer replaces the card it was pressed on: paging ("More"), and Confirm and
+    Cancel on a preview (so that they cannot be pressed twice). Other buttons answer below the card."""
+    return is_page_command(command) or command.split(" ", 1)[0].lower() in ("confirm", "cancel")
+
+
 def mod_item(summary: ModSummary, detail: str | None = None) -> Item:
     phase = " · ".join(filter(None, [summary.phase, summary.status])) or None
     return Item(summary.label, detail if detail is not None else phase, summary.reference)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from secbot.settings import Settings
 from secbot.store.queries import Register
@@ -37,3 +39,5 @@ class Context:
     is_admin: bool = False
     role_reasons: tuple[str, ...] = ()  # why an admin is one (``secbot.roles.Role.reasons``)
     subscriptions_admin_only: bool = False
+    # Told of each change an admin made (the action and what its applier returned), after it committed.
+    notify: Callable[[str, dict[str, Any]], None] = lambda _action, _result: None

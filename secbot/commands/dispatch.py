@@ -15,16 +15,24 @@ import re
 
 from secbot.commands import (  # noqa: F401  (registering the commands)
     admin,
+    announce,
+    changing,
     consultations,
     dcc,
     decisions,
     digests,
     help,
     lists,
+    meeting_upkeep,
     meetings,
+    record,
+    record_dcc,
+    record_releases,
+    record_votes,
     releases,
     status,
     subscriptions,
+    upkeep,
 )
 from secbot.commands.context import Context
 from secbot.commands.help import help_reply
@@ -67,10 +75,9 @@ def route(text: str) -> tuple[str, str]:
     text = normalise(text)
     if not text:
         return "help", ""
-    first, _, rest = text.partition(" ")
-    found = REGISTRY.find(first)
+    found = REGISTRY.match(text)
     if found:
-        return found.name, rest.strip()
+        return found[0].name, found[1]
     if parse_reference(text) is not None:
         return "status", text
     if text.lower().startswith(("http://", "https://")):

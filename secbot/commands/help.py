@@ -47,7 +47,8 @@ def help_command(ctx: Context, args: str) -> Reply:
     word = args.strip().lower()
     if not word:
         return help_reply()
-    found = REGISTRY.find(word.split()[0])
+    matched = REGISTRY.match(word)
+    found = matched[0] if matched else None
     if found is None:
         return help_reply(f"There is no command called “{word}”. These are the ones I know:")
     reply = Reply(f"help: {found.name}", kind="help", summary=found.summary)

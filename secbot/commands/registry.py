@@ -51,6 +51,15 @@ class Registry:
         name = self._names.get(word.lower())
         return self.commands[name] if name else None
 
+    def match(self, text: str) -> tuple[Command, str] | None:
+        """The command ``text`` starts with, and the rest: a two-word name ("wg add") before one word ("wg")."""
+        words = text.split(None, 2)
+        if len(words) >= 2 and (found := self.find(f"{words[0]} {words[1]}")):
+            return found, words[2].strip() if len(words) > 2 else ""
+        if words and (found := self.find(words[0])):
+            return found, text.strip()[len(words[0]) :].strip()
+        return None
+
     def __iter__(self):
         return iter(self.commands.values())
 

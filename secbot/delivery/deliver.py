@@ -96,9 +96,11 @@ async def deliver(
     settings: Settings,
     worker: str | None = None,
     policy: Policy = DEFAULT_POLICY,
+    subscribed: str | None = None,
 ) -> DeliveryReport:
-    """Post ``kind`` for ``period`` to every active subscription of ``kind`` that has not had it."""
-    active = await asyncio.to_thread(subscriptions.active, store, kind)
+    """Post ``kind`` for ``period`` to every active subscription of ``kind`` (or of ``subscribed``: an
+    announcement goes to the consultations subscribers) that has not had it."""
+    active = await asyncio.to_thread(subscriptions.active, store, subscribed or kind)
     run = _Run(store, senders, settings, kind, period, render, worker or default_worker(), policy)
     await run.all(active)
     log.info("%s digest for %s: %s", kind, period, run.report.summary())

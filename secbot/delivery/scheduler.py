@@ -22,6 +22,9 @@ With ``SECBOT_SYNC_URL`` and ``SECBOT_SYNC_EVERY_MINUTES`` a job also downloads 
 register (``secbot.store.sync``) at start and every so many minutes; a failure is told to the admins
 once a day per distinct failure.
 
+Consultation announcements are posted by the ``Announcer`` at once when confirmed in this process,
+and every minute for any not yet settled (``secbot.delivery.announcements``).
+
 The clock is ``now`` (a callable giving an aware datetime), so tests move time instead of waiting for it.
 """
 
@@ -44,6 +47,7 @@ from sqlalchemy import func, select
 
 from secbot.app import App
 from secbot.clock import Clock
+from secbot.delivery.announcements import Announcer
 from secbot.delivery.deliver import DEFAULT_POLICY, DeliveryReport, Policy, deliver, resume_stale
 from secbot.delivery.notices import tell_admins
 from secbot.delivery.outbox import utcnow
@@ -54,6 +58,7 @@ from secbot.digests.document import Document
 from secbot.digests.filters import apply_filters
 from secbot.digests.schedule import Schedule, due_times, load_schedules, period, period_start
 from secbot.formatting import long_date
+from secbot.store import announcements
 from secbot.store.db import Store, as_utc, insert_or_nothing
 from secbot.store.models import ScheduleRun
 from secbot.store.queries import Register
@@ -93,6 +98,7 @@ class DigestScheduler:
         self.grace = dt.timedelta(hours=self.settings.digest_grace_hours)
         self.policy, self.worker = policy, worker
         self.scheduler: AsyncIOScheduler | None = None
+        self.announcer = Announcer(app, senders, policy=policy, worker=worker)
 
     # -- the APScheduler jobs ------------------------------------------------------------------
     def start(self) -> AsyncIOScheduler:
@@ -110,6 +116,12 @@ class DigestScheduler:
             for kind, schedule in self.schedules.items()
         ]
         scheduler.add_job(self.resume, IntervalTrigger(seconds=RESUME_EVERY_SECONDS), id="outbox:resume")
+        scheduler.add_job(
+            self.announcer.publish_outstanding,
+            IntervalTrigger(seconds=RESUME_EVERY_SECONDS),
+            id="announcements:publish",
+        )
+        self.announcer.listen(asyncio.get_running_loop())
         if self.settings.sync_url and self.settings.sync_every_minutes > 0:
             every = IntervalTrigger(minutes=self.settings.sync_every_minutes)
             scheduler.add_job(self.sync, every, id="register:sync", next_run_time=dt.datetime.now(self.zone))
@@ -126,8 +138,9 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
 
     async def catch_up(self) -> dict[str, list[DeliveryReport]]:
-        """What start does: resume abandoned posts, then every kind's due and missed times."""
+        """What start does: resume abandoned posts and announcements, then every kind's due and missed times."""
         await self.resume()
+        await self.announcer.publish_outstanding()
         return {kind: await self.tick(kind) for kind in self.schedules}
 
     async def resume(self) -> DeliveryReport | None:
@@ -187,7 +200,10 @@ class DigestScheduler:
         )
 
     def render_for(self, kind: str, issue: str):
-        """The renders for a post resumed from the outbox: the day its run was due (or the period's first)."""
+        """The renders for a post resumed from the outbox: the day its run was due (or the period's first);
+        an announcement as it stands now."""
+        if kind == announcements.KIND and (number := announcements.id_of(issue)) is not None:
+            return self.announcer.render_for(number)
         return DigestRenders(self.app, kind, issue, run_day(self.app.store, kind, issue, self.zone))
 
     # -- missed runs ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ Teams: the activity id). ``posted`` collects the ids sent so far: a retry after 
 continues where it stopped instead of posting the first message again. Every post takes its turn on
 the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimited`` is raised.
 
-``render(reply)`` renders a ``Reply`` (an admin notice) for the sender's platform.
+``render(reply)`` renders a ``Reply`` (an admin notice, an announcement) for the sender's platform, and
+``await sender.update(channel_id, message_id, message)`` replaces a message posted earlier (Slack
+``chat.update``, Teams' activity update), raising the same typed refusals; a Slack message that can no
+longer be edited (deleted, edit window closed) is ``PostRejected``.
 
 A message may also be an ``Image`` (the monthly digest's stage chart): Slack uploads it into the
 thread with ``files_upload_v2``. (An image block would put it in the summary message itself, but
@@ -101,6 +104,12 @@ SLACK_REJECTED = {
     "token_expired",
 }
 SLACK_RATE_LIMITED = {"ratelimited", "rate_limited"}
+# chat.update: this message can no longer be edited (the channel itself may be fine)
+SLACK_UNEDITABLE = {
+    "message_not_found": "the message was deleted",
+    "cant_update_message": "secbot may not edit the message",
+    "edit_window_closed": "the workspace no longer allows the message to be edited",
+}
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,16 @@ class Sender(abc.ABC):
                     raise
         return posted[0]
 
+    async def update(self, channel_id: str, message_id: str, message: Any) -> None:
+        """Replace a message posted earlier (an announcement's correction or withdrawal) with ``message``."""
+        scope, channel = self._where(channel_id)
+        async with self.pacer.turn(scope, channel):
+            try:
+                await self._update(channel_id, message_id, message)
+            except RateLimited as limited:
+                self.pacer.pause(scope, limited.retry_after)
+                raise
+
     @abc.abstractmethod
     def render(self, reply: Reply) -> Any: ...
 
@@ -152,6 +171,10 @@ class Sender(abc.ABC):
     @abc.abstractmethod
     async def _send(self, channel_id: str, message: Any, thread: str | None) -> str:
         """Post one message (in ``thread`` when the platform has threads); its id."""
+
+    @abc.abstractmethod
+    async def _update(self, channel_id: str, message_id: str, message: Any) -> None:
+        """Replace the message ``message_id`` in the channel."""
 
 
 class SlackSender(Sender):
@@ -210,6 +233,22 @@ class SlackSender(Sender):
             raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
         return response["ts"]
 
+    async def _update(self, channel_id: str, message_id: str, message: slack_blocks.SlackMessage) -> None:
+        team, channel = self._where(channel_id)
+        token = await self._token(channel_id, team)
+        auth = {"token": token} if token else {}
+        try:
+            await self.client.chat_update(
+                **auth, channel=channel, ts=message_id, text=message.text, blocks=message.blocks or None
+            )
+        except SlackApiError as error:
+            code = (error.response.data or {}).get("error") if isinstance(error.response.data, dict) else None
+            if code in SLACK_UNEDITABLE:
+                raise PostRejected("slack", channel_id, f"{code}: {SLACK_UNEDITABLE[code]}") from error
+            raise slack_error(channel_id, error) from error
+        except NETWORK_ERRORS as error:
+            raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
+
     async def _token(self, channel_id: str, team: str) -> str | None:
         if self.token_for is None:
             return None  # the client's own
@@ -264,3 +303,6 @@ class TeamsSender(Sender):
 
     async def _send(self, channel_id: str, message: teams_cards.TeamsMessage, thread: str | None) -> str:
         return await self.door.post(channel_id, message)
+
+    async def _update(self, channel_id: str, message_id: str, message: teams_cards.TeamsMessage) -> None:
+        await self.door.update(channel_id, message_id, message)

@@ -27,14 +27,15 @@ from secbot.vocabulary import canonical_phase
 def apply_filters(document: Document, filters: Filters, register: Register) -> Document:
     if not filters:
         return document
-    matches = _matcher(filters, register)
+    matches = matcher(filters, register)
     sections = [kept for section in document.sections if (kept := _narrow(section, matches)) is not None]
     if not any(_has_items(section) for section in sections):
         sections = []
     return replace(document, sections=sections)
 
 
-def _matcher(filters: Filters, register: Register) -> Callable[[str], bool]:
+def matcher(filters: Filters, register: Register) -> Callable[[str], bool]:
+    """Whether a modification (by reference) passes ``filters``."""
     tests: list[Callable[[str], bool]] = []
     if filters.references:
         references = set(filters.references)

@@ -342,6 +342,8 @@ class OutboxPost(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
+    # Which version of the content the posted message shows (announcements, which may be corrected).
+    rendered_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class ScheduleRun(Base):
@@ -402,6 +404,33 @@ class PendingAction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | cancelled | expired
+
+
+class Announcement(Base):
+    """A consultation announced by SECAS from chat, posted to every channel subscribed to consultations.
+
+    ``version`` grows with each correction and the withdrawal; ``settled_version`` is the version every
+    posted copy is known to show (the service keeps posting and editing until the two agree).
+    ``restore`` is what the consultation row held before the announcement (None: the announcement
+    created it), so that a withdrawal puts the register back as it was.
+    """
+
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id", ondelete="SET NULL"))
+    reference: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    opens: Mapped[dt.date] = mapped_column(Date)
+    closes: Mapped[dt.date] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # active | withdrawn
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    settled_version: Mapped[int] = mapped_column(Integer, default=0)
+    restore: Mapped[dict | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class RegisterSync(Base):

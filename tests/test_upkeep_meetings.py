@@ -1,0 +1,336 @@
+"""Working Group meetings kept from chat: ``wg add``, ``wg move`` and ``wg agenda``, seen through ``wg``,
+``digest agenda`` and the status card, with the audit row each change writes and Confirm where a fact
+is altered or removed. The helpers here are shared with ``test_upkeep_records``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from secbot.app import App
+from secbot.clock import Clock
+from secbot.commands import Actor, Where
+from secbot.replies import Reply
+from secbot.settings import Settings
+from secbot.store import audit
+from secbot.store.importer.loader import import_sample
+from secbot.store.models import AgendaItem, AuditEntry, Base, Meeting, Modification
+from secbot.store.queries import Register
+from tests.conftest import LONDON, REPORT_DAY, flat
+
+ADMIN = Actor("slack", "T0001:UADMIN")
+ADMIN_IDENTITY = "slack:T0001:UADMIN"
+WHERE = Where("slack", "T0001:CADMIN")
+CHAT_SOURCE = f"chat:{REPORT_DAY.isoformat()}"
+# What a preview writes (the change kept for Confirm) and what every change writes besides the change.
+NOT_THE_REGISTER = {"audit_log", "pending_actions"}
+
+
+def sample_app(store, today: dt.date = REPORT_DAY) -> App:
+    """An App over ``store`` (the sample register imported into it), as of ``today``, with one admin."""
+    settings = Settings(database_url="sqlite://", today=today, admins=[ADMIN_IDENTITY])
+    return App(settings, store, Register(store, Clock(LONDON, today)))
+
+
+@pytest.fixture
+def make_app(empty_store):
+    """A function building an App over the sample register, as of ``today`` (default 11 June 2021)."""
+    import_sample(empty_store)
+    return lambda today=REPORT_DAY: sample_app(empty_store, today)
+
+
+@pytest.fixture
+def app(make_app) -> App:
+    return make_app()
+
+
+def ask(app: App, text: str) -> Reply:
+    return app.answer(text, ADMIN, WHERE)
+
+
+def seen(app: App, text: str) -> str:
+    return flat(ask(app, text))
+
+
+def audit_rows(app: App, outcome: str | None = None) -> list[AuditEntry]:
+    with app.store.sessions() as session:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if outcome:
+            query = query.where(AuditEntry.outcome == outcome)
+        return list(session.scalars(query))
+
+
+def register_rows(app: App) -> dict[str, list[str]]:
+    """Every row of every table a change could touch (not the audit log or the changes kept for Confirm)."""
+    with app.store.engine.connect() as connection:
+        return {
+            table.name: sorted(map(repr, connection.execute(select(table))))
+            for table in Base.metadata.sorted_tables
+            if table.name not in NOT_THE_REGISTER
+        }
+
+
+def token(preview: Reply) -> str:
+    """The token the preview's Confirm button carries (its Cancel button carries the same)."""
+    assert preview.title.startswith("Confirm: "), flat(preview)
+    (confirm, cancel) = preview.actions
+    assert confirm.label == "Confirm" and cancel.label == "Cancel"
+    tok = confirm.command.removeprefix("confirm ")
+    assert cancel.command == f"cancel {tok}"
+    return tok
+
+
+def done_once(app: App, action: str, before: dict | None, after: dict) -> AuditEntry:
+    """The one audit row saying ``action`` was done, with the values before and after."""
+    [row] = audit_rows(app, audit.DONE)
+    assert (row.action, row.actor, row.outcome) == (action, ADMIN_IDENTITY, audit.DONE)
+    assert (row.before, row.after) == (before, after)
+    return row
+
+
+def confirm_waits(app: App, text: str, check_unchanged) -> str:
+    """Ask for ``text``: a preview that changes nothing; Cancel changes nothing either. Returns a new token."""
+    before, done = register_rows(app), audit_rows(app, audit.DONE)
+    tok = token(ask(app, text))
+    assert register_rows(app) == before
+    check_unchanged()
+    cancelled = ask(app, f"cancel {tok}")
+    assert cancelled.title.startswith("Cancelled: ") and "Nothing was changed" in cancelled.summary
+    assert register_rows(app) == before
+    check_unchanged()
+    assert [(r.action, r.outcome) for r in audit_rows(app)][-1][1] == audit.CANCELLED
+    assert [r.id for r in audit_rows(app, audit.DONE)] == [r.id for r in done]
+    return token(ask(app, text))
+
+
+def meeting(app: App, day: dt.date) -> tuple[Meeting, list[tuple[str, str | None, str]]] | None:
+    """The stored Working Group meeting on ``day`` and its agenda: (reference, note, source) in order."""
+    with app.store.sessions() as session:
+        found = session.scalar(select(Meeting).where(Meeting.kind == "working_group", Meeting.date == day))
+        if found is None:
+            return None
+        items = session.execute(
+            select(Modification.reference, AgendaItem.note, AgendaItem.source)
+            .join(Modification)
+            .where(AgendaItem.meeting_id == found.id)
+            .order_by(AgendaItem.position)
+        ).all()
+        return found, [tuple(item) for item in items]
+
+
+def agenda_lines(reply: Reply) -> list[str]:
+    return [item.text.split(" ")[0] for section in reply.sections for item in section.items]
+
+
+JULY_7, JUNE_21 = dt.date(2021, 7, 7), dt.date(2021, 6, 21)
+JUNE_2_AGENDA = ["MP096", "MP117", "MP121", "MP128", "MP149", "MP154"]
+
+
+# --- wg add --------------------------------------------------------------------------------------------
+
+
+def test_a_new_meeting_is_added_at_once_and_is_next_in_wg_and_the_agenda_digest(app):
+    assert ask(app, "wg").title == "Working Group: 7 July 2021"
+    assert ask(app, "digest agenda").title == "No agenda digest today"
+
+    done = ask(app, "wg add 21 June 2021 MP161, mp 104 and MP096")
+    assert done.title == "Done: Working Group meeting on 21 June 2021"
+    assert "Date: 21 June 2021" in flat(done) and "Agenda: MP161, MP104, MP096" in flat(done)
+    assert ("Working Group 21 June 2021", "wg 2021-06-21") in [(a.label, a.command) for a in done.actions]
+
+    wg = ask(app, "wg")
+    assert wg.title == "Working Group: 21 June 2021" and wg.summary == "Next Working Group meeting."
+    assert agenda_lines(wg) == ["MP161", "MP104", "MP096"]
+    digest = ask(app, "digest agenda")
+    assert digest.title == "Working Group agenda – 21 June 2021"
+    shown = flat(digest)
+    assert "On Monday 21 June 2021, in 10 days." in shown
+    assert "MP161 'Significant Code Review – Retail Code Consolidation' — Decision" in shown
+    assert shown.index("MP161 '") < shown.index("MP104") < shown.index("MP096 '")
+    assert "Working Group on 21 June 2021" in seen(app, "MP161")  # the card's next milestone
+
+    stored, items = meeting(app, JUNE_21)
+    assert (stored.source, stored.title) == (CHAT_SOURCE, None)
+    assert items == [("MP161", None, CHAT_SOURCE), ("MP104", None, CHAT_SOURCE), ("MP096", None, CHAT_SOURCE)]
+    done_once(app, "wg-add", None, {"date": "21 June 2021", "agenda": ["MP161", "MP104", "MP096"]})
+
+
+def test_a_meeting_with_no_agenda_yet(app):
+    assert ask(app, "wg add 2021-06-30").title == "Done: Working Group meeting on 30 June 2021"
+    assert "The register has no agenda items for this meeting." in seen(app, "wg")
+    assert meeting(app, dt.date(2021, 6, 30))[1] == []
+    done_once(app, "wg-add", None, {"date": "30 June 2021", "agenda": []})
+
+
+def test_a_meeting_in_the_past_is_added_with_a_warning(app):
+    done = ask(app, "wg add 1 June 2021 MP161")
+    assert done.title == "Done: Working Group meeting on 1 June 2021"
+    assert "1 June 2021 is before today (11 June 2021): is that the date you meant?" in flat(done)
+    assert ask(app, "wg last").title == "Working Group: 2 June 2021"  # still the latest before today
+    assert agenda_lines(ask(app, "wg 1 June 2021")) == ["MP161"]
+    assert "1 June 2021 — Working Group" in seen(app, "MP161 timeline")
+    done_once(app, "wg-add", None, {"date": "1 June 2021", "agenda": ["MP161"]})
+
+
+def test_a_day_that_has_a_meeting_points_at_wg_agenda(app):
+    before = register_rows(app)
+    reply = ask(app, "wg add 7 July 2021 MP161")
+    assert reply.kind == "error"
+    assert reply.title == "There is already a Working Group meeting on 7 July 2021"
+    assert "`wg agenda`" in reply.summary and "wg agenda 2021-07-07 add <reference> [note]" in reply.summary
+    assert register_rows(app) == before and audit_rows(app) == []
+
+
+def test_an_unknown_reference_is_a_did_you_mean_and_nothing_is_added(app):
+    before = register_rows(app)
+    reply = ask(app, "wg add 21 June 2021 MP161 mp 999")
+    assert reply.kind == "error" and reply.title == "No modification MP999 in the register"
+    assert "Did you mean MP099" in reply.summary
+    assert reply.footer.startswith("Nothing was added.")
+    assert register_rows(app) == before and audit_rows(app) == []
+    assert ask(app, "wg").title == "Working Group: 7 July 2021"
+
+
+# --- wg move -------------------------------------------------------------------------------------------
+
+
+def test_moving_a_meeting_waits_for_confirm(make_app):
+    app = make_app(dt.date(2021, 7, 1))
+    assert ask(app, "digest agenda").title == "Working Group agenda – 7 July 2021"
+
+    def unchanged():
+        assert ask(app, "wg").title == "Working Group: 7 July 2021"
+
+    preview = ask(app, "wg move 7 July 2021 to 16 July 2021")
+    assert preview.title == "Confirm: Date of the Working Group meeting on 7 July 2021"
+    assert "Date: 7 July 2021 → 16 July 2021" in flat(preview)
+    assert "Nothing has changed yet" in preview.footer
+    tok = confirm_waits(app, "wg move 7 July 2021 to 16 July 2021", unchanged)
+
+    done = ask(app, f"confirm {tok}")
+    assert done.title == "Done: Date of the Working Group meeting on 7 July 2021"
+    assert ask(app, "wg").title == "Working Group: 16 July 2021"
+    assert ask(app, "wg 7 July 2021").title == "No Working Group meeting on 7 July 2021"
+    assert ask(app, "digest agenda").title == "No agenda digest today"  # 16 July is beyond the 14 days
+    stored, _items = meeting(app, dt.date(2021, 7, 16))
+    assert stored.source == "chat:2021-07-01"
+    assert stored.agenda_published == dt.date(2021, 6, 23)  # the rest of the meeting is as it was
+    row = done_once(app, "wg-move", {"date": "7 July 2021"}, {"date": "16 July 2021"})
+    assert row.command == f"confirm {tok} (wg move 7 July 2021 to 16 July 2021)"
+    assert ask(app, f"confirm {tok}").title == "No change waiting"  # once only
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("wg move 8 July 2021 to 14 July 2021", "No Working Group meeting on 8 July 2021"),
+        ("wg move 7 July 2021 to 2 June 2021", "There is already a Working Group meeting on 2 June 2021"),
+        ("wg move 7 July 2021 14 July 2021", "Move which meeting to when?"),
+        ("wg move soon to 14 July 2021", "I can't read “soon” as a date"),
+        ("wg move 7 July 2021 to", "Which date?"),
+        ("wg move", "Move which meeting to when?"),
+    ],
+)
+def test_a_move_that_cannot_be_made_is_explained_and_changes_nothing(app, text, title):
+    before = register_rows(app)
+    reply = ask(app, text)
+    assert (reply.kind, reply.title) == ("error", title)
+    assert register_rows(app) == before and audit_rows(app) == []
+
+
+def test_the_nearest_meetings_are_offered_for_a_day_without_one(app):
+    reply = ask(app, "wg move 8 July 2021 to 14 July 2021")
+    assert "The nearest ones in the register: 7 July 2021, 2 June 2021." in reply.summary
+    assert [a.command for a in reply.actions] == ["wg 2021-07-07", "wg 2021-06-02"]
+
+
+def test_a_preview_overtaken_by_another_change_is_not_made(app):
+    first = token(ask(app, "wg move 7 July 2021 to 14 July 2021"))
+    second = token(ask(app, "wg move 7 July 2021 to 15 July 2021"))
+    assert ask(app, f"confirm {second}").title.startswith("Done: ")
+    before = register_rows(app)
+    reply = ask(app, f"confirm {first}")
+    assert reply.kind == "error" and reply.title == "Not changed: Date of the Working Group meeting on 7 July 2021"
+    assert "There is no longer a Working Group meeting on 7 July 2021." in reply.summary
+    assert register_rows(app) == before
+    assert ask(app, "wg").title == "Working Group: 15 July 2021"
+    assert [r.outcome for r in audit_rows(app)] == [audit.DONE, audit.FAILED]
+
+
+# --- wg agenda -----------------------------------------------------------------------------------------
+
+
+def test_adding_to_an_agenda_is_made_at_once_at_the_end(make_app):
+    app = make_app(dt.date(2021, 7, 1))
+    done = ask(app, "wg agenda 7 July 2021 add MP161 first discussion")
+    assert done.title == "Done: MP161 on the agenda of the Working Group meeting on 7 July 2021"
+    assert "Agenda: MP161" in flat(done) and "Note: first discussion" in flat(done)
+    assert ask(app, "wg agenda 7 July 2021 add mp 104").title.startswith("Done: MP104 on the agenda")
+
+    wg = ask(app, "wg")
+    assert agenda_lines(wg) == ["MP161", "MP104"]
+    assert "MP161 'Significant Code Review – Retail Code Consolidation' — Decision · first discussion" in flat(wg)
+    digest = flat(ask(app, "digest agenda"))
+    assert "first discussion" in digest and digest.index("MP161 '") < digest.index("MP104")
+    assert "Working Group on 7 July 2021: first discussion" in seen(app, "MP161")
+
+    _stored, items = meeting(app, JULY_7)
+    assert items == [("MP161", "first discussion", "chat:2021-07-01"), ("MP104", None, "chat:2021-07-01")]
+    rows = audit_rows(app, audit.DONE)
+    assert [(r.action, r.reference, r.before, r.after) for r in rows] == [
+        ("wg-agenda-add", "MP161", {"agenda": []}, {"agenda": ["MP161"], "note": "first discussion"}),
+        ("wg-agenda-add", "MP104", {"agenda": ["MP161"]}, {"agenda": ["MP161", "MP104"], "note": None}),
+    ]
+
+
+def test_a_modification_already_on_the_agenda_is_not_added_twice(app):
+    before = register_rows(app)
+    reply = ask(app, "wg agenda 2 June 2021 add MP096")
+    assert reply.title == "MP096 is already on the agenda of the Working Group meeting on 2 June 2021"
+    assert reply.summary == "Nothing was added."
+    assert register_rows(app) == before and audit_rows(app) == []
+
+
+def test_removing_from_an_agenda_waits_for_confirm(app):
+    def unchanged():
+        assert agenda_lines(ask(app, "wg last")) == JUNE_2_AGENDA
+
+    preview = ask(app, "wg agenda 2 June 2021 remove MP154")
+    assert preview.title == "Confirm: Removing MP154 from the agenda of the Working Group meeting on 2 June 2021"
+    assert "Agenda: MP096, MP117, MP121, MP128, MP149, MP154 → MP096, MP117, MP121, MP128, MP149" in flat(preview)
+    tok = confirm_waits(app, "wg agenda 2 June 2021 remove MP154", unchanged)
+
+    assert ask(app, f"confirm {tok}").title.startswith("Done: Removing MP154")
+    assert agenda_lines(ask(app, "wg last")) == JUNE_2_AGENDA[:-1]
+    assert "Working Group" not in seen(app, "MP154 timeline")
+    assert [ref for ref, _note, _source in meeting(app, dt.date(2021, 6, 2))[1]] == JUNE_2_AGENDA[:-1]
+    done_once(app, "wg-agenda-remove", {"agenda": JUNE_2_AGENDA}, {"agenda": JUNE_2_AGENDA[:-1]})
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("wg agenda", "Add or remove what?"),
+        ("wg agenda 7 July 2021", "Add or remove what?"),
+        ("wg agenda add MP161", "Which date?"),
+        ("wg agenda someday add MP161", "I can't read “someday” as a date"),
+        ("wg agenda 9 July 2021 add MP161", "No Working Group meeting on 9 July 2021"),
+        ("wg agenda 7 July 2021 add", "Which modification should I add?"),
+        ("wg agenda 7 July 2021 add MP999", "No modification MP999 in the register"),
+        (
+            "wg agenda 7 July 2021 remove MP161",
+            "MP161 is not on the agenda of the Working Group meeting on 7 July 2021",
+        ),
+        ("wg agenda 2 June 2021 remove MP154 please", "What is “please”?"),
+        ("wg agenda 7 July 2021 add MP161 " + "x" * 501, "That note is too long"),
+        ("wg add", "Which date?"),
+        ("wg add someday MP161", "I can't read “someday MP161” as a date"),
+    ],
+)
+def test_agenda_input_that_does_not_parse_is_explained_and_changes_nothing(app, text, title):
+    before = register_rows(app)
+    reply = ask(app, text)
+    assert (reply.kind, reply.title) == ("error", title)
+    assert register_rows(app) == before and audit_rows(app) == []
