@@ -312,6 +312,9 @@ def test_a_confirmed_announcement_no_process_posted_is_posted_by_the_minute_job(
     assert announcement.settled_version == announcement.version == 1
     asyncio.run(announcer(app, senders).publish_outstanding())  # settled: nothing more
     assert len(fake.calls("chat.postMessage")) == 2
+    assert "Refinement Consultation on MP161 — 14 June 2021 to 26 June 2021 · posted to 2 channels" in as_sam(
+        app, "announcements"
+    )
 
 
 def test_two_processes_publishing_at_once_post_to_each_channel_once(quiet):

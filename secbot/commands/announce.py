@@ -20,12 +20,11 @@ from secbot.commands.context import Context
 from secbot.commands.dates import parse_day
 from secbot.commands.registry import ADMIN, command
 from secbot.commands.upkeep import leading_reference, usage_error
-from secbot.digests.announcement import announcement_reply, consultation_name
-from secbot.digests.filters import matcher
-from secbot.formatting import long_date, plural
+from secbot.digests.announcement import announcement_reply, consultation_name, recipients
+from secbot.formatting import long_date, plural, readable
 from secbot.replies import Field, Item, Reply, Section
 from secbot.roles import identity
-from secbot.store import announcements, subscriptions
+from secbot.store import announcements
 from secbot.store.announcements import CORRECTABLE, AnnouncementView
 from secbot.store.changes import Outcome, Plan
 from secbot.vocabulary import canonical_consultation_kind
@@ -192,14 +191,7 @@ def _preview_view(plan: Plan, ctx: Context) -> AnnouncementView:
 
 
 def _recipients(ctx: Context, reference: str) -> list[str]:
-    """The channels an announcement about ``reference`` goes to (their filters allowing it)."""
-    found = []
-    for sub in subscriptions.active(ctx.register.store, announcements.SUBSCRIBED_KIND):
-        if sub.paused:
-            continue
-        if not sub.filters or matcher(sub.filters, ctx.register)(reference):
-            found.append(f"{sub.platform} {sub.channel_id}")
-    return found
+    return [f"{sub.platform} {sub.channel_id}" for sub in recipients(ctx.register, reference)]
 
 
 def _where_it_goes(ctx: Context, reference: str) -> Section:
@@ -237,13 +229,16 @@ def _announce_done(ctx: Context, plan: Plan, outcome: Outcome) -> Reply:
     return Reply(
         f"Announced: {plan.title}",
         summary=f"Recorded in the register as announcement {number}. {where}",
-        sections=[Section(fields=[_field("Opens", plan.payload["opens"]), _field("Closes", plan.payload["closes"])])],
+        sections=[
+            Section(
+                fields=[
+                    Field("Opens", readable(plan.payload["opens"])),
+                    Field("Closes", readable(plan.payload["closes"])),
+                ]
+            )
+        ],
         footer=f"To change it: `announce correct {number} …`; to take it back: `announce withdraw {number}`.",
     )
-
-
-def _field(label: str, iso: str) -> Field:
-    return Field(label, long_date(dt.date.fromisoformat(iso)))
 
 
 PREVIEW_REPLIES["announce"] = _announce_preview
@@ -387,8 +382,9 @@ def announcements_command(ctx: Context, args: str) -> Reply:
         reply.sections.append(Section(text="None yet: `announce consultation …` makes one."))
         return reply
     items = []
+    counts = announcements.copy_counts(store, [view.id for view in found])
     for view in found:
-        posted = len(announcements.copies(store, view.id))
+        posted = counts.get(view.id, 0)
         state = "withdrawn" if view.withdrawn else f"{long_date(view.opens)} to {long_date(view.closes)}"
         corrected = " · corrected" if view.version > 1 and not view.withdrawn else ""
         items.append(

@@ -18,10 +18,10 @@ from secbot.commands.changing import DONE_REPLIES, carry_out, changed_fields
 from secbot.commands.context import Context
 from secbot.commands.dates import parse_day
 from secbot.commands.registry import ADMIN, command
-from secbot.commands.upkeep import leading_reference, modification, usage_error
+from secbot.commands.upkeep import leading_reference, usage_error
 from secbot.formatting import long_date
 from secbot.replies import Action, Reply, Section
-from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source
+from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source, modification
 from secbot.store.models import AgendaItem, Meeting, Modification
 from secbot.store.views import ModSummary
 

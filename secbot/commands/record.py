@@ -16,7 +16,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secbot.commands.context import Context
@@ -28,7 +27,6 @@ from secbot.commands.registry import ADMIN, command
 from secbot.commands.upkeep import leading_reference, usage_error
 from secbot.formatting import long_date
 from secbot.replies import Action, Item, Reply, Section
-from secbot.store.models import Modification
 from secbot.vocabulary import SCOPE_STATUSES, VOTE_OUTCOMES
 
 VOTE_USAGE = "record vote <reference> <date> <outcome> [unanimous|majority] [objective <letter>] [note]"
@@ -100,20 +98,6 @@ OBJECTIVE = re.compile(r"^\(?([a-z])\)?$", re.IGNORECASE)
 
 def session_of(ctx: Context) -> Session:
     return ctx.register.store.sessions()
-
-
-def mod_row(session: Session, reference: str) -> Modification:
-    found = session.scalar(select(Modification).where(Modification.reference == reference))
-    assert found is not None  # the reference was just resolved from the register
-    return found
-
-
-def iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def from_iso(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
 
 
 def given_values(shown: dict[str, Any]) -> dict[str, Any]:

@@ -22,18 +22,15 @@ from secbot.commands.record import (
     DCC_USAGE,
     DEFAULT_TARGET_WD,
     STEP_WORDS,
-    from_iso,
     future_warning,
     given_values,
-    iso,
-    mod_row,
     session_of,
 )
 from secbot.commands.registry import ADMIN, command
-from secbot.commands.upkeep import leading_reference, modification, usage_error
+from secbot.commands.upkeep import leading_reference, usage_error
 from secbot.formatting import long_date
 from secbot.replies import Action, Reply
-from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source
+from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source, from_iso, iso, modification
 from secbot.store.models import Assessment
 from secbot.vocabulary import ASSESSMENT_KINDS
 
@@ -88,7 +85,7 @@ def record_dcc_command(ctx: Context, args: str) -> Reply:
     if day is None:
         return not_a_date(" ".join(rest_words), DCC_USAGE)
     with session_of(ctx) as session:
-        row = _latest_round(session, mod_row(session, reference).id, kind)
+        row = _latest_round(session, modification(session, reference).id, kind)
         latest = _dcc_values(row) if row else None
         latest_round = row.round if row else None
     creating = latest is None or (step == "requested" and latest["returned"] is not None)

@@ -22,17 +22,14 @@ from secbot.commands.record import (
     RELEASE_USAGE,
     SCOPE_USAGE,
     SCOPE_WORDS,
-    from_iso,
-    iso,
-    mod_row,
     session_of,
     word_key,
 )
 from secbot.commands.registry import ADMIN, command
-from secbot.commands.upkeep import leading_reference, modification, usage_error
+from secbot.commands.upkeep import leading_reference, usage_error
 from secbot.formatting import long_date
 from secbot.replies import Action, Reply
-from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source
+from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source, from_iso, iso, modification
 from secbot.store.models import Modification, Release, ReleaseScope
 from secbot.vocabulary import SCOPE_STATUSES
 
@@ -169,7 +166,7 @@ def record_scope_command(ctx: Context, args: str) -> Reply:
             f"“{status_text}” is not a release scope status", SCOPE_USAGE, f"Statuses: {', '.join(SCOPE_STATUSES)}."
         )
     with session_of(ctx) as session:
-        mod_id = mod_row(session, reference).id
+        mod_id = modification(session, reference).id
         release = _stored_release(session, name)
         assert release is not None
         row = _scope_row(session, release.id, mod_id)

@@ -25,19 +25,17 @@ from secbot.commands.record import (
     OBJECTIVE,
     VOTE_USAGE,
     VOTE_WORDS,
-    from_iso,
     future_warning,
     given_values,
     longest_match,
     mod_and_day,
-    mod_row,
     session_of,
 )
 from secbot.commands.registry import ADMIN, command
-from secbot.commands.upkeep import modification, usage_error
+from secbot.commands.upkeep import usage_error
 from secbot.formatting import long_date
 from secbot.replies import Action, Reply
-from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source
+from secbot.store.changes import Conflict, Outcome, Plan, applier, chat_source, from_iso, modification
 from secbot.store.models import Decision, Vote
 from secbot.vocabulary import DECISION_OUTCOMES, VOTE_OUTCOMES
 
@@ -84,7 +82,7 @@ def record_vote_command(ctx: Context, args: str) -> Reply:
     if note and len(note) > NOTE_LIMIT:
         return usage_error("That note is too long", "", f"A note can be at most {NOTE_LIMIT} characters.")
     with session_of(ctx) as session:
-        mod = mod_row(session, reference)
+        mod = modification(session, reference)
         path = mod.path
         vote = session.scalar(select(Vote).where(Vote.modification_id == mod.id, Vote.date == day))
         current = _vote_values(vote) if vote else None
@@ -198,7 +196,7 @@ def record_decision_command(ctx: Context, args: str) -> Reply:
     if len(authority) > 40:
         return usage_error("That authority's name is too long", DECISION_USAGE, "It can be at most 40 characters.")
     with session_of(ctx) as session:
-        mod = mod_row(session, reference)
+        mod = modification(session, reference)
         decision = session.scalar(select(Decision).where(Decision.modification_id == mod.id, Decision.date == day))
         current = _decision_values(decision) if decision else None
     new = {"outcome": outcome, "authority": authority, "conditions": current["conditions"] if current else None}

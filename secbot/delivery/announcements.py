@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -27,8 +28,7 @@ from secbot.app import App
 from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery.deliver import DEFAULT_POLICY, Policy, deliver
 from secbot.delivery.senders import Sender
-from secbot.digests.announcement import announcement_reply
-from secbot.digests.filters import matcher
+from secbot.digests.announcement import announcement_reply, wanted_by
 from secbot.store import announcements, subscriptions
 from secbot.store.announcements import AnnouncementView
 from secbot.store.subscriptions import SubscriptionView
@@ -108,28 +108,32 @@ class Announcer:
 
     def render_for(self, number: int, shown: dict[int, int] | None = None):
         """The render ``deliver`` (and the outbox's resume) calls for one subscription: the announcement
-        as it stands now, or nothing when withdrawn or when the channel's filters leave it out."""
+        as it stood when the first channel was rendered (read once, rendered once per platform), or
+        nothing when it is withdrawn or the channel's filters leave it out. A correction made meanwhile
+        is caught by the copies' versions (``_edit_copies``)."""
+        read_once = functools.cache(lambda: announcements.get(self.app.store, number))
+        rendered: dict[str, Any] = {}
 
         def render(sub: SubscriptionView) -> list[Any] | None:
-            view = announcements.get(self.app.store, number)
-            if view is None or view.withdrawn or not self._wanted(sub, view):
+            view = read_once()
+            if view is None or view.withdrawn or not wanted_by(sub, self.app.register, view.reference):
                 return None
             if shown is not None:
                 shown[sub.id] = view.version
-            return [self._message(sub.platform, view)]
+            return [self._message(sub.platform, view, rendered)]
 
         return render
 
-    def _wanted(self, sub: SubscriptionView, view: AnnouncementView) -> bool:
-        return not sub.filters or matcher(sub.filters, self.app.register)(view.reference)
-
-    def _message(self, platform: str, view: AnnouncementView) -> Any:
-        reply = announcement_reply(view, self.app.register.today(), self.app.settings.register_url)
-        return self.senders[platform].render(reply)
+    def _message(self, platform: str, view: AnnouncementView, rendered: dict[str, Any]) -> Any:
+        """The announcement for ``platform``, rendered once per pass (``rendered`` keeps it)."""
+        if platform not in rendered:
+            reply = announcement_reply(view, self.app.register.today(), self.app.settings.register_url)
+            rendered[platform] = self.senders[platform].render(reply)
+        return rendered[platform]
 
     async def _edit_copies(self, view: AnnouncementView) -> bool:
         """Edit each copy showing an older version; False while some edit must be tried again later."""
-        store, settled = self.app.store, True
+        store, settled, rendered = self.app.store, True, {}
         for copy in await asyncio.to_thread(announcements.copies, store, view.id):
             if copy.rendered_version is not None and copy.rendered_version >= view.version:
                 continue
@@ -139,7 +143,7 @@ class Announcer:
                 settled = settled and sub is None  # a deleted subscription has nothing left to edit
                 continue
             try:
-                await sender.update(sub.channel_id, copy.message_id, self._message(sub.platform, view))
+                await sender.update(sub.channel_id, copy.message_id, self._message(sub.platform, view, rendered))
             except (RateLimited, DeliveryFailed) as error:
                 log.info("announcement %d: editing the copy in %s waits: %s", view.id, sub.channel_id, error)
                 settled = False

@@ -1,18 +1,34 @@
 """A consultation announcement as channels see it: the same ``Reply`` for the preview, the post and each edit.
 
 Open or opening, the dates, the working days it runs for (deadline rule), the link to respond and
-SECAS's note; a corrected announcement says so, and a withdrawn one says it is withdrawn.
+SECAS's note; a corrected announcement says so, and a withdrawn one says it is withdrawn. Also who
+receives it (``recipients``): the channels subscribed to consultations whose filters let its
+modification through; the preview lists them and the ``Announcer`` posts to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from secbot.digests.filters import matcher
 from secbot.formatting import long_date, plural, quoted_title
 from secbot.replies import Action, Field, Link, Reply, Section
-from secbot.store.announcements import AnnouncementView
+from secbot.store import subscriptions
+from secbot.store.announcements import SUBSCRIBED_KIND, AnnouncementView
+from secbot.store.queries import Register
+from secbot.store.subscriptions import SubscriptionView
 from secbot.vocabulary import CONSULTATION_KINDS
 from secbot.workdays import deadline_working_days_between, is_deadline_working_day
+
+
+def wanted_by(sub: SubscriptionView, register: Register, reference: str) -> bool:
+    """Whether a consultations subscription receives an announcement about ``reference`` (its filters)."""
+    return not sub.filters or matcher(sub.filters, register)(reference)
+
+
+def recipients(register: Register, reference: str) -> list[SubscriptionView]:
+    """The channels an announcement about ``reference`` goes to."""
+    return [sub for sub in subscriptions.active(register.store, SUBSCRIBED_KIND) if wanted_by(sub, register, reference)]
 
 
 def consultation_name(kind: str) -> str:

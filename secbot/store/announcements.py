@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from secbot.delivery import outbox
-from secbot.store.changes import Conflict, Outcome, applier, chat_source, modification
+from secbot.store.changes import Conflict, Outcome, applier, chat_source, from_iso, modification
 from secbot.store.db import Store
 from secbot.store.models import Announcement, Consultation, Modification, OutboxPost
 
@@ -121,6 +121,23 @@ def copies(store: Store, announcement_id: int) -> list[Copy]:
         return [Copy(*row) for row in rows]
 
 
+def copy_counts(store: Store, announcement_ids: list[int]) -> dict[int, int]:
+    """How many channels have a copy of each announcement, in one query."""
+    periods = {period(number): number for number in announcement_ids}
+    with store.sessions() as session:
+        rows = session.execute(
+            select(OutboxPost.period, func.count())
+            .where(
+                OutboxPost.kind == KIND,
+                OutboxPost.period.in_(list(periods)),
+                OutboxPost.status == outbox.SENT,
+                OutboxPost.message_id.is_not(None),
+            )
+            .group_by(OutboxPost.period)
+        )
+        return {periods[name]: count for name, count in rows}
+
+
 def waiting(store: Store, announcement_id: int) -> int:
     """Copies still pending in the outbox (being posted, or waiting for a retry)."""
     with store.sessions() as session:
@@ -185,10 +202,6 @@ def _views():
 
 
 # -- the appliers ----------------------------------------------------------------------------------
-def _day(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 def _values(consultation: Consultation) -> dict[str, Any]:
     return {key: shown(consultation, key) for key in _KEPT}
 
@@ -200,7 +213,7 @@ def apply_announce(session: Session, payload: dict[str, Any], today: dt.date) ->
     already = active_for(session, reference, kind)
     if already is not None:
         raise Conflict(f"{reference}'s consultation is already announced (announcement {already}).")
-    opens, closes = _day(payload["opens"]), _day(payload["closes"])
+    opens, closes = from_iso(payload["opens"]), from_iso(payload["closes"])
     rounds = session.scalars(
         select(Consultation)
         .where(Consultation.modification_id == mod.id, Consultation.kind == kind)
@@ -270,7 +283,7 @@ def apply_correct(session: Session, payload: dict[str, Any], today: dt.date) -> 
             raise Conflict(f"Announcement {announcement.id}'s {key} changed since you asked.")
     consultation = session.get(Consultation, announcement.consultation_id) if announcement.consultation_id else None
     for key, value in payload["changes"].items():
-        typed = _day(value) if key in ("opens", "closes") else value
+        typed = from_iso(value) if key in ("opens", "closes") else value
         setattr(announcement, key, typed)
         if consultation is not None:
             setattr(consultation, key, typed)
@@ -291,7 +304,7 @@ def apply_withdraw(session: Session, payload: dict[str, Any], today: dt.date) ->
             session.delete(consultation)
         else:
             for key, value in announcement.restore.items():
-                setattr(consultation, key, _day(value) if key in ("opens", "closes", "expected_week") else value)
+                setattr(consultation, key, from_iso(value) if key in ("opens", "closes", "expected_week") else value)
     announcement.status = WITHDRAWN
     announcement.version += 1
     announcement.updated_at = dt.datetime.now(dt.UTC)

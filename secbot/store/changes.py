@@ -79,6 +79,15 @@ def applier(action: str) -> Callable[[Applier], Applier]:
     return register
 
 
+def iso(day: dt.date | None) -> str | None:
+    """A day as a change keeps it in JSON (payloads, audit rows)."""
+    return day.isoformat() if day else None
+
+
+def from_iso(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
