@@ -20,6 +20,7 @@ from secbot.chat.teams_cards import SUBMIT_KEY
 from secbot.commands import Actor, Where
 from secbot.delivery.announcements import Announcer
 from secbot.delivery.deliver import Policy
+from secbot.delivery.senders import SlackSender
 from secbot.render import render_text
 from secbot.server import digest_senders
 from secbot.store import audit, subscriptions
@@ -330,6 +331,28 @@ def test_two_processes_publishing_at_once_post_to_each_channel_once(quiet):
 
     asyncio.run(both())
     assert [len(channel_calls(fake, "chat.postMessage", c)) for c in (C1, C2)] == [1, 1]
+
+
+def test_two_processes_publishing_a_correction_at_once_edit_each_copy_once(quiet):
+    app, senders, fake = quiet
+    confirmed(app, ANNOUNCE)
+    [announcement] = stored_in(app, Announcement)
+    asyncio.run(announcer(app, senders).publish(announcement.id))
+    assert "Done:" in confirmed(app, f"announce correct {announcement.id} closes 28 June 2021")
+    fake.delay("chat.update", 0.1)  # keeps both processes' edits in flight together
+
+    async def both():
+        other = {"slack": SlackSender(fake.web_client(), interval=0.01)}  # the other process's own sender
+        return await asyncio.gather(
+            Announcer(app, senders, policy=Policy(30.0), worker="one").publish(announcement.id),
+            Announcer(app, other, policy=Policy(30.0), worker="two").publish(announcement.id),
+        )
+
+    settled = asyncio.run(both())
+    assert [len(channel_calls(fake, "chat.update", c)) for c in (C1, C2)] == [1, 1]
+    assert True in settled or asyncio.run(announcer(app, senders).publish(announcement.id))
+    assert stored_in(app, Announcement)[0].settled_version == 2
+    assert len(fake.calls("chat.update")) == 2
 
 
 def test_a_rate_limited_edit_waits_for_the_next_pass_and_a_deleted_message_is_left(quiet):

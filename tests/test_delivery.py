@@ -17,8 +17,7 @@ from sqlalchemy import select
 from secbot.chat import slack_blocks, teams_cards
 from secbot.chat.delivery_errors import RateLimited
 from secbot.chat.teams import TeamsDoor
-from secbot.delivery.deliver import DeliveryReport, Policy, deliver
-from secbot.delivery.notices import tell_admins
+from secbot.delivery.deliver import DeliveryReport, Policy, deliver, tell_admins
 from secbot.delivery.senders import SlackSender, TeamsSender
 from secbot.replies import Reply
 from secbot.settings import Settings

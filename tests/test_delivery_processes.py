@@ -1,5 +1,6 @@
 """Delivery across processes ('spawn': each child its own interpreter and database connections): a
-claimant killed between claim and send, and two processes firing the same digest at once."""
+claimant killed between claim and send, one killed part-way through a six-message digest, and two
+processes firing the same digest at once. Leases run on a clock the test sets, never waited out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import datetime as dt
 import multiprocessing
 import os
-import time
+import signal
 from collections import Counter
 from collections.abc import Iterator
 
@@ -19,7 +20,7 @@ from secbot.delivery.deliver import Policy, deliver, resume_stale
 from secbot.delivery.senders import SlackSender
 from secbot.settings import Settings
 from secbot.store import subscriptions
-from secbot.store.db import as_utc, make_engine, prepare_store
+from secbot.store.db import make_engine, prepare_store
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
 from tests.conftest import TEST_DATABASE_URL
@@ -32,6 +33,9 @@ SPAWN = multiprocessing.get_context("spawn")
 KIND, PERIOD = "monthly", "2021-06"
 SETTINGS = Settings(admin_channels=[])
 POLICY = Policy(retry_base=0.01)
+T0 = dt.datetime(2021, 6, 11, 9, 0, tzinfo=dt.UTC)
+LEASE = 300.0
+PARTS = 6  # the monthly digest in Slack: the summary, then five thread replies
 
 
 @pytest.fixture
@@ -53,10 +57,16 @@ def render(sub):
     return [SlackMessage(text=f"Monthly status digest for {sub.channel_id}")]
 
 
-def sender(api_url: str) -> SlackSender:
+def render_parts(sub):
+    from secbot.chat.slack_blocks import SlackMessage
+
+    return [SlackMessage(text=f"Part {n} of {PARTS} for {sub.channel_id}") for n in range(1, PARTS + 1)]
+
+
+def sender(api_url: str, interval: float = 1.0, token: str = BOT_TOKEN) -> SlackSender:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    return SlackSender(AsyncWebClient(token=BOT_TOKEN, base_url=api_url))
+    return SlackSender(AsyncWebClient(token=token, base_url=api_url), interval=interval)
 
 
 def run_child(target, *args) -> int:
@@ -69,10 +79,30 @@ def run_child(target, *args) -> int:
 # --- in the children -----------------------------------------------------------------------------------
 
 
-def claim_and_die(db_url: str, subscription_id: int, lease: float) -> None:
+def claim_and_die(db_url: str, subscription_id: int) -> None:
     store = prepare_store(make_engine(db_url), load_sample=False)
-    assert outbox.claim(store, subscription_id, KIND, PERIOD, f"doomed:{os.getpid()}", lease=lease) is not None
+    claimed = outbox.claim(store, subscription_id, KIND, PERIOD, f"doomed:{os.getpid()}", lease=LEASE, now=T0)
+    assert claimed is not None
     os._exit(1)  # dies between claim and send: no mark, no cleanup
+
+
+def deliver_parts(db_url: str, api_url: str) -> None:
+    """Delivers the six-part digest until the test kills it (the fake holds the calls after some)."""
+    store = prepare_store(make_engine(db_url), load_sample=False)
+    policy = Policy(lease=LEASE, retry_base=0.01)
+    asyncio.run(
+        deliver(
+            store,
+            {"slack": sender(api_url, 0.01)},
+            KIND,
+            PERIOD,
+            render_parts,
+            settings=SETTINGS,
+            worker="doomed",
+            policy=policy,
+            now=lambda: T0,
+        )
+    )
 
 
 def deliver_at_once(db_url: str, api_url: str, start, results) -> None:
@@ -108,34 +138,80 @@ def tick_at_once(db_url: str, api_url: str, start, results) -> None:
 # --- the tests -------------------------------------------------------------------------------------------
 
 
-def lease_left(store) -> float:
-    with store.session() as session:
-        until = session.scalars(select(OutboxPost.lease_until)).one()
-    return (as_utc(until) - outbox.utcnow()).total_seconds()
+RESUMER = "xoxb-resumer"  # the token of the process that resumes, to tell its posts from the dead one's
+
+
+def resume_at(store, api_url: str, moment: dt.datetime, render_=render):
+    senders = {"slack": sender(api_url, 0.01, RESUMER)}
+    return asyncio.run(
+        resume_stale(store, senders, lambda kind, period: render_, settings=SETTINGS, policy=POLICY, now=lambda: moment)
+    )
 
 
 def test_a_claim_whose_process_died_is_sent_once_after_its_lease(db_url, empty_store, fake):
     [sub_id] = subscribe(empty_store, 1)
-    assert run_child(claim_and_die, db_url, sub_id, 3.0) == 1
-    senders = {"slack": sender(fake.api_url)}
-
-    def resume():
-        return asyncio.run(resume_stale(empty_store, senders, lambda kind, period: render, settings=SETTINGS))
+    assert run_child(claim_and_die, db_url, sub_id) == 1
+    just_before = T0 + dt.timedelta(seconds=LEASE - 1)
 
     # While the dead claimant's lease runs nobody sends the post: for all anyone knows it is being sent.
-    early = asyncio.run(deliver(empty_store, senders, KIND, PERIOD, render, settings=SETTINGS, policy=POLICY))
+    senders = {"slack": sender(fake.api_url)}
+    early = asyncio.run(
+        deliver(empty_store, senders, KIND, PERIOD, render, settings=SETTINGS, policy=POLICY, now=lambda: just_before)
+    )
     assert early.skipped == [sub_id] and early.sent == []
-    assert resume().sent == []
-    assert lease_left(empty_store) > 0 and fake.calls("chat.postMessage") == []
+    assert resume_at(empty_store, fake.api_url, just_before).sent == []
+    assert fake.calls("chat.postMessage") == []
 
-    time.sleep(lease_left(empty_store) + 0.05)
-    assert resume().sent == [sub_id]
+    expired = T0 + dt.timedelta(seconds=LEASE)
+    assert resume_at(empty_store, fake.api_url, expired).sent == [sub_id]
     assert [c.body["channel"] for c in fake.calls("chat.postMessage")] == ["C000"]
     with empty_store.session() as session:
         row = session.scalars(select(OutboxPost)).one()
-    assert row.status == "sent" and row.message_id and not row.claimed_by.startswith("doomed")
+    assert (row.status, row.claim_token) == ("sent", 2) and row.message_id
 
-    assert resume().sent == [] and len(fake.calls("chat.postMessage")) == 1
+    assert resume_at(empty_store, fake.api_url, expired + dt.timedelta(hours=1)).sent == []
+    assert len(fake.calls("chat.postMessage")) == 1
+
+
+def test_a_delivery_killed_mid_digest_resumes_each_channel_at_its_next_message(db_url, empty_store, fake):
+    ids = subscribe(empty_store, 8)
+    answered = 13  # then every call is held in flight, as if Slack were slow, until the process is killed
+    fake.hold("chat.postMessage", after=answered)
+    child = SPAWN.Process(target=deliver_parts, args=(db_url, fake.api_url))
+    child.start()
+    fake.wait_for("chat.postMessage", answered + 1, timeout=60)
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+    fake.release()
+
+    # Nothing is taken over while the dead run's lease could still be running.
+    assert resume_at(empty_store, fake.api_url, T0 + dt.timedelta(seconds=LEASE - 1), render_parts).sent == []
+    report = resume_at(empty_store, fake.api_url, T0 + dt.timedelta(seconds=LEASE + 1), render_parts)
+    assert sorted(report.sent) == sorted(ids) and not report.failed
+
+    parts = [f"Part {p} of {PARTS}" for p in range(1, PARTS + 1)]
+    calls = fake.calls("chat.postMessage")
+    extra = 0
+    for n in range(8):
+        channel = f"C{n:03d}"
+        mine = [(c.body["text"].split(" for ")[0], c) for c in calls if c.body["channel"] == channel]
+        dead = [text for text, c in mine if c.token != RESUMER]
+        resumed = [text for text, c in mine if c.token == RESUMER]
+        assert dead == parts[: len(dead)], channel  # in order, each once, while the process lived
+        # The resumer goes on with the next part; the one part the dead process had in flight (sent,
+        # but not yet recorded) may be posted again, and nothing else.
+        again = 1 if dead and resumed and resumed[0] == dead[-1] else 0
+        assert dead + resumed[again:] == parts, channel
+        extra += again
+        summaries = [c for _, c in mine if not c.body.get("thread_ts")]
+        assert len(summaries) == 1 + (again and len(dead) == 1), channel
+        with empty_store.session() as session:
+            summary_ts = session.scalars(
+                select(OutboxPost.message_id).where(OutboxPost.subscription_id == ids[n])
+            ).one()
+        assert {c.body["thread_ts"] for _, c in mine if c.body.get("thread_ts")} == {summary_ts}, channel
+    assert extra <= 8 and len(calls) == 8 * PARTS + extra
 
 
 @pytest.mark.postgres

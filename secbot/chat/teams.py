@@ -3,7 +3,9 @@
 It only translates. A personal message ("MP161", "sec MP161"), a channel or group-chat message that
 @mentions the bot, or a card button (``Action.Submit`` arrives as a message with a ``value``;
 ``Action.Execute`` as an ``adaptiveCard/action`` invoke) becomes ``(text, actor, where)``; the
-``Reply`` goes back as an Adaptive Card from ``teams_cards``. "More" pages the card in place.
+``Reply`` goes back as an Adaptive Card from ``teams_cards``. "More" pages the card in place. Each
+activity id is acted on once (``store.inbound``): a redelivered message is dropped, a replayed invoke
+gets the card its first delivery got.
 
 Every request's bearer token is checked by ``teams_auth`` before the SDK sees the activity: a bad
 or missing token is a 401. ``SECBOT_TEAMS_AUTH=off`` skips the check for a local emulator only.
@@ -139,14 +141,32 @@ class TeamsDoor:
             return web.json_response({"error": "the body is not a valid activity"}, status=400)
 
     # -- answering -----------------------------------------------------------------------------
-    async def answer(self, text: str, turn_context: TurnContext, *, claim: bool) -> teams_cards.TeamsMessage | None:
+    async def answer(self, text: str, turn_context: TurnContext) -> teams_cards.TeamsMessage | None:
+        """The message answering ``text``, or None when this activity id was answered already."""
         activity = turn_context.activity
         actor, where = await self.with_memberships(text, turn_context, _actor(activity)), _where(activity)
 
         def work() -> teams_cards.TeamsMessage | None:
-            if claim and not inbound.first_delivery(self.app.store, "teams", activity.id):
+            if not inbound.first_delivery(self.app.store, "teams", activity.id):
                 return None
             return self.render(self.app.answer(text, actor, where), command=text)
+
+        return await self.app.in_worker(work)
+
+    async def answer_invoke(self, text: str, turn_context: TurnContext) -> dict[str, Any]:
+        """The card answering an invoke: a replayed activity id gets the first delivery's card again
+        (or one saying it is still being handled), and ``text`` is run once."""
+        activity = turn_context.activity
+        actor, where = await self.with_memberships(text, turn_context, _actor(activity)), _where(activity)
+
+        def work() -> dict[str, Any]:
+            return inbound.answered_once(
+                self.app.store,
+                "teams",
+                activity.id,
+                answer=lambda: self.render(self.app.answer(text, actor, where), command=text).card,
+                busy=lambda: self.render(inbound.ALREADY_HANDLING).card,
+            )
 
         return await self.app.in_worker(work)
 
@@ -263,7 +283,7 @@ class _SecbotAgent(ActivityHandler):
             await self._card_action(turn_context, command)
             return
         text = _message_text(turn_context)
-        message = await self.door.answer(text, turn_context, claim=True)
+        message = await self.door.answer(text, turn_context)
         if message is None:
             log.info("ignoring a repeated Teams activity %s", activity.id)
             return
@@ -273,7 +293,7 @@ class _SecbotAgent(ActivityHandler):
         """An Action.Submit: "More", Confirm and Cancel replace the card they were pressed on; anything
         else answers below it."""
         activity = turn_context.activity
-        message = await self.door.answer(command, turn_context, claim=True)
+        message = await self.door.answer(command, turn_context)
         if message is None:
             return
         if replaces_card(command) and activity.reply_to_id:
@@ -287,12 +307,11 @@ class _SecbotAgent(ActivityHandler):
         await turn_context.send_activity(_activity(message))
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext, invoke_value) -> AdaptiveCardInvokeResponse:
-        """An Action.Execute: the answer replaces the card, as Universal Actions do."""
+        """An Action.Execute: the answer replaces the card, as Universal Actions do. A replay of the same
+        activity is answered with the same card and not run again."""
         command = teams_cards.submitted_command(invoke_value.action.data) or ""
-        message = await self.door.answer(command, turn_context, claim=False)
-        return AdaptiveCardInvokeResponse(
-            status_code=200, type="application/vnd.microsoft.card.adaptive", value=message.card
-        )
+        card = await self.door.answer_invoke(command, turn_context)
+        return AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.card.adaptive", value=card)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         if _includes_bot(members_added, turn_context.activity):

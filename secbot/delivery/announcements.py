@@ -21,12 +21,14 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from secbot.app import App
 from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
-from secbot.delivery.deliver import DEFAULT_POLICY, Policy, deliver
+from secbot.delivery import outbox
+from secbot.delivery.deliver import DEFAULT_POLICY, LeaseLost, Now, Policy, default_worker, deliver
 from secbot.delivery.senders import Sender
 from secbot.digests.announcement import announcement_reply, wanted_by
 from secbot.store import announcements, subscriptions
@@ -46,8 +48,12 @@ class Announcer:
         *,
         policy: Policy = DEFAULT_POLICY,
         worker: str | None = None,
+        now: Now = outbox.utcnow,
     ) -> None:
-        self.app, self.senders, self.policy, self.worker = app, senders, policy, worker
+        self.app, self.senders, self.policy, self.worker, self.now = app, senders, policy, worker, now
+        lease = policy.lease
+        self.lease = float(app.settings.outbox_lease_seconds if lease is None else lease)
+        self.holder = f"{(worker or default_worker())[:90]}/{secrets.token_hex(4)}"
         self.loop: asyncio.AbstractEventLoop | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -63,7 +69,7 @@ class Announcer:
             asyncio.run_coroutine_threadsafe(self.publish(int(number)), self.loop)
 
     async def publish_outstanding(self) -> None:
-        since = dt.datetime.now(dt.UTC) - CATCH_UP
+        since = self.now() - CATCH_UP
         try:
             for number in await asyncio.to_thread(announcements.unsettled, self.app.store, since):
                 await self.publish(number)
@@ -97,6 +103,7 @@ class Announcer:
                 worker=self.worker,
                 policy=self.policy,
                 subscribed=announcements.SUBSCRIBED_KIND,
+                now=self.now,
             )
             await asyncio.to_thread(announcements.mark_rendered_for, store, number, shown)
         view = await asyncio.to_thread(announcements.get, store, number)  # a correction may have come meanwhile
@@ -132,7 +139,8 @@ class Announcer:
         return rendered[platform]
 
     async def _edit_copies(self, view: AnnouncementView) -> bool:
-        """Edit each copy showing an older version; False while some edit must be tried again later."""
+        """Edit each copy showing an older version, one editor per copy across processes (the outbox's
+        fenced edit claim); False while some edit must be tried again later."""
         store, settled, rendered = self.app.store, True, {}
         for copy in await asyncio.to_thread(announcements.copies, store, view.id):
             if copy.rendered_version is not None and copy.rendered_version >= view.version:
@@ -142,13 +150,33 @@ class Announcer:
             if sub is None or sender is None:
                 settled = settled and sub is None  # a deleted subscription has nothing left to edit
                 continue
-            try:
-                await sender.update(sub.channel_id, copy.message_id, self._message(sub.platform, view, rendered))
-            except (RateLimited, DeliveryFailed) as error:
-                log.info("announcement %d: editing the copy in %s waits: %s", view.id, sub.channel_id, error)
+            claim = await asyncio.to_thread(
+                outbox.claim_edit, store, copy.post_id, view.version, self.holder, lease=self.lease, now=self.now()
+            )
+            if claim is None:  # another process is editing it, or has just done so: the next pass looks again
                 settled = False
                 continue
-            except (ConversationGone, PostRejected) as error:
-                log.warning("announcement %d: the copy in %s cannot be edited: %s", view.id, sub.channel_id, error)
-            await asyncio.to_thread(announcements.mark_rendered, store, copy.post_id, view.version)
+            settled = await self._edit(view, sub, sender, copy.message_id, claim, rendered) and settled
         return settled
+
+    async def _edit(
+        self, view: AnnouncementView, sub: SubscriptionView, sender: Sender, message_id: str, claim, rendered
+    ) -> bool:
+        """One copy brought to the current version under its edit claim; False when it must wait."""
+        store = self.app.store
+
+        async def fence() -> None:
+            if not await asyncio.to_thread(outbox.fence, store, claim, self.lease, self.now(), status=outbox.SENT):
+                raise LeaseLost
+
+        try:
+            await sender.update(sub.channel_id, message_id, self._message(sub.platform, view, rendered), before=fence)
+        except LeaseLost:
+            return False
+        except (RateLimited, DeliveryFailed) as error:
+            log.info("announcement %d: editing the copy in %s waits: %s", view.id, sub.channel_id, error)
+            await asyncio.to_thread(outbox.release_edit, store, claim)
+            return False
+        except (ConversationGone, PostRejected) as error:
+            log.warning("announcement %d: the copy in %s cannot be edited: %s", view.id, sub.channel_id, error)
+        return await asyncio.to_thread(outbox.mark_edited, store, claim, view.version)

@@ -1,47 +1,60 @@
-"""One digest firing (kind, period) delivered to every channel subscribed to it, each exactly once.
+"""One post (a digest issue, an announcement, an admin notice) delivered to every channel it is for, each once.
 
-For each active subscription a job claims its outbox row (``outbox.claim``), renders the messages
-for that subscription (filters differ per channel), posts them through the platform's ``Sender``
-and marks the row. Jobs run concurrently, at most ``Policy.concurrency`` at work at a time; a job
-gives its slot up while it waits to retry. What each refusal does:
+For each channel a job takes a send slot, claims the channel's outbox row (``outbox.claim``, which
+hands out a fencing token), renders the messages for that channel (filters differ per channel),
+posts them through the platform's ``Sender`` and marks the row, all under the claim:
 
-- ``RateLimited``: wait Retry-After, then try again; no failed attempt. The sender has already paused
-  every post to that Slack workspace (or to Teams) for as long, so the other jobs wait too.
+- just before each message goes out (its channel's turn has come) the claim is fenced: a
+  compare-and-set on (row, token) that also extends the lease over the call. A job whose row was
+  taken over stops there, before posting (``LeaseLost``);
+- each message of a multi-message post is recorded as up (its Slack ``ts`` / Teams activity id)
+  before the next is sent, so whoever resumes the row goes on with the next message in the same
+  thread and never posts the summary again;
+- while a job holds a row (waiting for its channel's pacing, a rate limit, the workspace's burst)
+  a heartbeat renews the lease of every row this run holds, every third of a lease.
+
+So a post is never sent twice while its claimant lives, however long the run outlasts the lease and
+however many replicas resume; a claimant killed mid-post leaves at most the one message whose call
+was in flight to be posted again when its row is resumed (neither platform takes an idempotency key).
+
+What each refusal does:
+
+- ``RateLimited``: the sender has paused every post to that Slack workspace (or to Teams) for
+  Retry-After; the job waits its next turn, holding the row. No failed attempt.
 - ``DeliveryFailed``: the row is released until a back-off has passed (``retry_base`` doubled per
   failure, capped, with jitter), then claimed again; after ``max_attempts`` failures it is failed.
-- ``ConversationGone``: failed; the subscription is paused with the reason, and whichever process
+- ``ConversationGone``: failed; a subscription is paused with the reason, and whichever process
   paused it tells the admins, once.
 - ``PostRejected`` (this post can never be sent, or secbot's token is refused): failed at once; the
   subscription stays, so that fixing secbot fixes the next period.
+- The database unreachable: the row is left pending; its lease runs out and it is resumed.
 
 A render that returns None or nothing marks the row sent with no message id: there is nothing for
-that channel this period, and a second run does not render it again. A claimed row holds a lease;
-the job renews it by releasing and claiming again before a wait would outlast it. ``resume_stale``
-finishes rows whose lease ran out (their claimant died, or its retry fell due and it is gone).
-
-Sending is at least once at its edge: a process that dies after the platform accepted a post but
-before ``mark_sent`` leaves a row that is sent again when resumed (neither platform takes an
-idempotency key for a new post).
+that channel this period. ``resume_stale`` finishes rows whose lease ran out (their claimant died,
+or its retry fell due and it is gone). Time for leases comes from ``now`` (the scheduler's clock).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import random
+import secrets
 import socket
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
-from secbot.delivery import outbox
-from secbot.delivery.notices import tell_admins
+from secbot.delivery import notices, outbox
 from secbot.delivery.senders import Sender
+from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store import subscriptions
 from secbot.store.db import Store
@@ -51,34 +64,69 @@ log = logging.getLogger(__name__)
 
 Render = Callable[[SubscriptionView], Sequence[Any] | None]  # the messages for one channel, for its platform
 RenderFor = Callable[[str, str], Render]  # (kind, period) -> its Render, for resuming
+Now = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True)
 class Policy:
     lease: float | None = None  # seconds a claim holds; None: SECBOT_OUTBOX_LEASE_SECONDS
     max_attempts: int = 5  # failed attempts (5xx, network) before a post is failed
-    concurrency: int = 50  # jobs at work at once
+    concurrency: int = 100  # channels being posted to at once
     retry_base: float = 2.0  # seconds before the first retry; doubled each failure
     retry_cap: float = 300.0
+    renew_every: float | None = None  # seconds between the heartbeat's lease renewals; None: a third of the lease
 
 
 DEFAULT_POLICY = Policy()
 
 
+class LeaseLost(Exception):
+    """Another process took the post over: this one stops before posting anything more."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one outbox row goes: a subscribed channel, or a channel named directly (``target``, with
+    the ``body`` to post there, as admin notices are)."""
+
+    platform: str
+    channel_id: str
+    subscription: SubscriptionView | None = None
+    target: str | None = None
+    body: dict[str, Any] | None = None
+
+    @classmethod
+    def subscribed(cls, sub: SubscriptionView) -> Destination:
+        return cls(sub.platform, sub.channel_id, sub)
+
+    @classmethod
+    def named(cls, target: str, body: dict[str, Any] | None) -> Destination:
+        platform, _, channel_id = target.partition(":")
+        return cls(platform, channel_id, target=target, body=body)
+
+    @property
+    def key(self) -> int | str:
+        """How the report names it: the subscription's id, or the target."""
+        return self.subscription.id if self.subscription is not None else str(self.target)
+
+
 @dataclass
 class DeliveryReport:
-    """What happened to each subscription, by id."""
+    """What happened to each destination, by subscription id (or target, for a channel named directly)."""
 
-    sent: list[int] = field(default_factory=list)
-    empty: list[int] = field(default_factory=list)  # nothing to post there this period
-    skipped: list[int] = field(default_factory=list)  # done or being done elsewhere, or no sender here
-    failed: dict[int, str] = field(default_factory=dict)
-    paused: list[int] = field(default_factory=list)  # also in ``failed``
+    sent: list[int | str] = field(default_factory=list)
+    empty: list[int | str] = field(default_factory=list)  # nothing to post there this period
+    skipped: list[int | str] = field(default_factory=list)  # done or being done elsewhere, or no sender here
+    failed: dict[int | str, str] = field(default_factory=dict)
+    paused: list[int | str] = field(default_factory=list)  # also in ``failed``
+    lost: list[int | str] = field(default_factory=list)  # taken over by another process part-way
+    left: list[int | str] = field(default_factory=list)  # left pending (the database did not answer): resumed later
 
     def summary(self) -> str:
         return (
             f"{len(self.sent)} sent, {len(self.empty)} with nothing to post, {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed ({len(self.paused)} paused)"
+            f"{len(self.failed)} failed ({len(self.paused)} paused), {len(self.lost)} taken over, "
+            f"{len(self.left)} left for later"
         )
 
 
@@ -97,13 +145,32 @@ async def deliver(
     worker: str | None = None,
     policy: Policy = DEFAULT_POLICY,
     subscribed: str | None = None,
+    now: Now = outbox.utcnow,
 ) -> DeliveryReport:
     """Post ``kind`` for ``period`` to every active subscription of ``kind`` (or of ``subscribed``: an
     announcement goes to the consultations subscribers) that has not had it."""
     active = await asyncio.to_thread(subscriptions.active, store, subscribed or kind)
-    run = _Run(store, senders, settings, kind, period, render, worker or default_worker(), policy)
-    await run.all(active)
-    log.info("%s digest for %s: %s", kind, period, run.report.summary())
+    run = _Run(store, senders, settings, kind, period, _for_subscription(render), worker, policy, now)
+    await run.all(Destination.subscribed(sub) for sub in active)
+    log.info("%s for %s: %s", kind, period, run.report.summary())
+    return run.report
+
+
+async def deliver_named(
+    store: Store,
+    senders: Mapping[str, Sender],
+    kind: str,
+    period: str,
+    targets: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    settings: Settings,
+    worker: str | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    now: Now = outbox.utcnow,
+) -> DeliveryReport:
+    """Post each (target, body) enqueued with ``outbox.enqueue``: a notice to each admin channel."""
+    run = _Run(store, senders, settings, kind, period, _named_render(senders), worker, policy, now)
+    await run.all(Destination.named(target, body) for target, body in targets)
     return run.report
 
 
@@ -115,22 +182,84 @@ async def resume_stale(
     settings: Settings,
     worker: str | None = None,
     policy: Policy = DEFAULT_POLICY,
+    now: Now = outbox.utcnow,
 ) -> DeliveryReport:
     """Send the posts left pending with their lease run out, by whichever process claims each first."""
-    waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for post in await asyncio.to_thread(outbox.stale, store):
-        waiting[(post.kind, post.period)].append(post.subscription_id)
-    report, worker = DeliveryReport(), worker or default_worker()
-    for (kind, period), ids in waiting.items():
-        found = await asyncio.to_thread(_subscriptions, store, ids)
-        await _Run(store, senders, settings, kind, period, render_for(kind, period), worker, policy, report).all(found)
+    waiting: dict[tuple[str, str], list[outbox.StalePost]] = defaultdict(list)
+    for post in await asyncio.to_thread(outbox.stale, store, now()):
+        waiting[(post.kind, post.period)].append(post)
+    report = DeliveryReport()
+    for (kind, period), posts in waiting.items():
+        found = await asyncio.to_thread(_destinations, store, posts)
+        subscribed = any(d.subscription is not None for d in found)  # else no digest to build: notices only
+        render = _either(_for_subscription(render_for(kind, period)) if subscribed else None, _named_render(senders))
+        await _Run(store, senders, settings, kind, period, render, worker, policy, now, report).all(found)
     if waiting:
         log.info("resumed %d stale post(s): %s", sum(map(len, waiting.values())), report.summary())
     return report
 
 
-def _subscriptions(store: Store, ids: Iterable[int]) -> list[SubscriptionView]:
-    return [found for i in ids if (found := subscriptions.get(store, i)) is not None]
+async def tell_admins(
+    store: Store,
+    senders: Mapping[str, Sender],
+    settings: Settings,
+    key: str,
+    text: str,
+    *,
+    title: str = notices.DEFAULT_TITLE,
+    now: Now = outbox.utcnow,
+) -> bool:
+    """Tell the admin channels ``text`` unless a notice with ``key`` was given before; True if this call gave it.
+
+    Never raises: a notice that cannot be recorded is logged; one recorded but not posted yet is in the
+    outbox, posted by this call or, should this process die, by any replica's resume.
+    """
+    reachable = []
+    for target in settings.admin_channels:
+        platform, _, channel_id = target.partition(":")
+        if platform in senders and channel_id:
+            reachable.append(target)
+        else:
+            log.warning("cannot tell admins in %r: no %s sender here", target, platform)
+    if not settings.admin_channels:
+        log.warning("no SECBOT_ADMIN_CHANNELS to tell: %s", text)
+    try:
+        posts = await asyncio.to_thread(notices.record, store, key, text, title, reachable, now())
+    except SQLAlchemyError as error:
+        log.warning("could not record the admin notice %r (%s): %s", key, type(error).__name__, text)
+        return False
+    if posts is None:
+        return False
+    if posts:
+        await deliver_named(store, senders, notices.KIND, notices.period(key), posts, settings=settings, now=now)
+    return True
+
+
+def notice_reply(body: dict[str, Any]) -> Reply:
+    """What a post to a channel named directly shows (an admin notice's title and text)."""
+    return Reply(body.get("title") or "secbot", kind="notice", summary=body.get("text") or "", cacheable=False)
+
+
+def _for_subscription(render: Render):
+    return lambda destination: render(destination.subscription)
+
+
+def _named_render(senders: Mapping[str, Sender]):
+    return lambda destination: [senders[destination.platform].render(notice_reply(destination.body or {}))]
+
+
+def _either(subscribed, named):
+    return lambda destination: named(destination) if destination.target is not None else subscribed(destination)
+
+
+def _destinations(store: Store, posts: Iterable[outbox.StalePost]) -> list[Destination]:
+    found = []
+    for post in posts:
+        if post.target is not None:
+            found.append(Destination.named(post.target, post.body))
+        elif (sub := subscriptions.get(store, post.subscription_id)) is not None:
+            found.append(Destination.subscribed(sub))
+    return found
 
 
 @dataclass
@@ -140,122 +269,184 @@ class _Run:
     settings: Settings
     kind: str
     period: str
-    render: Render
-    worker: str
+    render: Callable[[Destination], Sequence[Any] | None]
+    worker: str | None
     policy: Policy
+    now: Now
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
     def __post_init__(self) -> None:
         lease = self.policy.lease
         self.lease = float(self.settings.outbox_lease_seconds if lease is None else lease)
         self.slots = asyncio.Semaphore(self.policy.concurrency)
+        # Who holds this run's claims: renewing by holder renews them all in one statement.
+        self.holder = f"{(self.worker or default_worker())[:90]}/{secrets.token_hex(4)}"
 
-    async def all(self, subs: Iterable[SubscriptionView]) -> None:
-        await asyncio.gather(*(self._one(sub) for sub in subs))
-
-    async def _one(self, sub: SubscriptionView) -> None:
+    async def all(self, destinations: Iterable[Destination]) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat())
         try:
-            await self._deliver(sub)
-        except Exception as error:  # a bug or a database outage here must not stop the other channels
-            log.exception("could not deliver the %s digest to subscription %d", self.kind, sub.id)
-            self.report.failed[sub.id] = repr(error)
+            await asyncio.gather(*(self._one(destination) for destination in destinations))
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self) -> None:
+        every = self.policy.renew_every or self.lease / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._db(outbox.renew, self.holder, self.lease, self.now())
+            except SQLAlchemyError as error:  # the fence before each post still keeps a lost row from being sent
+                log.warning("could not renew the leases of %s: %s", self.holder, type(error).__name__)
+
+    async def _one(self, destination: Destination) -> None:
+        key = destination.key
+        try:
+            await self._deliver(destination)
+        except LeaseLost:
+            log.info("the %s for %s to %s was taken over by another process", self.kind, self.period, key)
+            self.report.lost.append(key)
+        except SQLAlchemyError as error:
+            log.warning(
+                "the %s for %s to %s is left for later: the database said %s",
+                self.kind,
+                self.period,
+                key,
+                type(error).__name__,
+            )
+            self.report.left.append(key)
+        except Exception as error:  # a bug here must not stop the other channels
+            log.exception("could not deliver the %s to %s", self.kind, key)
+            self.report.failed[key] = repr(error)
 
     async def _db(self, fn, *args, **kwargs):
         return await asyncio.to_thread(fn, self.store, *args, **kwargs)
 
-    async def _claim(self, sub: SubscriptionView) -> int | None:
-        post_id = await self._db(outbox.claim, sub.id, self.kind, self.period, self.worker, lease=self.lease)
-        if post_id is None:
-            self.report.skipped.append(sub.id)
-        return post_id
+    async def _claim(self, destination: Destination, not_before: dt.datetime | None = None) -> outbox.Claim | None:
+        now = self.now() if not_before is None else max(self.now(), not_before)
+        sub = destination.subscription
+        return await self._db(
+            outbox.claim,
+            sub.id if sub is not None else None,
+            self.kind,
+            self.period,
+            self.holder,
+            lease=self.lease,
+            now=now,
+            target=destination.target,
+        )
 
-    async def _deliver(self, sub: SubscriptionView) -> None:
-        sender = self.senders.get(sub.platform)
+    async def _deliver(self, destination: Destination) -> None:
+        sender = self.senders.get(destination.platform)
         if sender is None:
-            log.warning("no %s sender here: not posting to subscription %d", sub.platform, sub.id)
-            self.report.skipped.append(sub.id)
+            log.warning("no %s sender here: not posting to %s", destination.platform, destination.key)
+            self.report.skipped.append(destination.key)
             return
-        async with self.slots:
-            post_id = await self._claim(sub)
-            if post_id is None:
-                return
-            if sub.paused:
-                await self._fail(sub, post_id, f"the subscription is paused: {sub.paused_reason}")
-                return
-            try:
-                messages = await asyncio.to_thread(self.render, sub)
-            except Exception as error:
-                log.exception("could not render the %s digest for subscription %d", self.kind, sub.id)
-                await self._fail(sub, post_id, f"could not render: {error!r}")
-                return
-            if not messages:
-                await self._db(outbox.mark_sent, post_id, None)
-                self.report.empty.append(sub.id)
-                return
-        await self._send(sender, sub, post_id, list(messages))
-
-    async def _send(self, sender: Sender, sub: SubscriptionView, post_id: int, messages: list[Any]) -> None:
-        posted: list[str] = []  # ids of the messages already up, so that a retry goes on from there
+        messages: list[Any] | None = None
+        retry_at: dt.datetime | None = None
         failures = 0
-        lease_ends = time.monotonic() + self.lease
+        while True:
+            async with self.slots:
+                claim = await self._claim(destination, retry_at)
+                if claim is None:
+                    self.report.skipped.append(destination.key)
+                    return
+                if messages is None:
+                    messages = await self._messages(destination, claim)
+                    if messages is None:
+                        return
+                retry_at, failures = await self._send(sender, destination, claim, messages, failures)
+            if retry_at is None:
+                return
+            await asyncio.sleep(max(0.0, (retry_at - self.now()).total_seconds()))
+
+    async def _messages(self, destination: Destination, claim: outbox.Claim) -> list[Any] | None:
+        """What to post there, or None when the row is already finished with."""
+        sub = destination.subscription
+        if sub is not None and sub.paused:
+            await self._fail(destination, claim, f"the subscription is paused: {sub.paused_reason}")
+            return None
+        try:
+            messages = await asyncio.to_thread(self.render, destination)
+        except Exception as error:
+            log.exception("could not render the %s for %s", self.kind, destination.key)
+            await self._fail(destination, claim, f"could not render: {error!r}")
+            return None
+        if not messages:
+            await self._finish(claim, outbox.mark_sent, claim, None, self.now())
+            self.report.empty.append(destination.key)
+            return None
+        return list(messages)
+
+    async def _send(
+        self, sender: Sender, destination: Destination, claim: outbox.Claim, messages: list[Any], failures: int
+    ) -> tuple[dt.datetime | None, int]:
+        """Post what is not yet up of ``messages`` under ``claim``; (when to try again or None, failures so far)."""
+        parts = list(claim.parts)  # what an earlier claimant already posted: go on from there
+
+        async def fence() -> None:
+            if not await self._db(outbox.fence, claim, self.lease, self.now()):
+                raise LeaseLost
+
+        async def record(posted: list[str]) -> None:
+            if len(posted) < len(messages):  # the last one is recorded with the row's ending
+                await self._finish(claim, outbox.record_part, claim, posted, self.lease, self.now())
+
         while True:
             try:
-                async with self.slots:
-                    message_id = await sender.post(sub.channel_id, messages, posted)
-            except RateLimited as error:
-                wait, counted, reason = error.retry_after, False, str(error)
+                message_id = await sender.post(destination.channel_id, messages, parts, before=fence, after=record)
+            except RateLimited:
+                continue  # the sender paused the workspace: the next turn waits Retry-After out, the lease renewed
             except DeliveryFailed as error:
                 failures += 1
-                wait, counted, reason = self._backoff(failures), True, str(error)
+                return await self._retry_later(destination, claim, str(error), failures), failures
             except ConversationGone as error:
-                await self._gone(sub, post_id, error)
-                return
+                await self._gone(destination, claim, error)
             except PostRejected as error:
-                await self._fail(sub, post_id, str(error))
-                return
+                await self._fail(destination, claim, str(error))
+            except (LeaseLost, SQLAlchemyError):
+                raise
             except Exception as error:  # a bug: failed, not left pending for every later resume to trip on
-                log.exception("posting the %s digest to subscription %d failed unexpectedly", self.kind, sub.id)
-                await self._fail(sub, post_id, f"unexpected: {error!r}")
-                return
+                log.exception("posting the %s to %s failed unexpectedly", self.kind, destination.key)
+                await self._fail(destination, claim, f"unexpected: {error!r}")
             else:
-                await self._db(outbox.mark_sent, post_id, message_id)
-                self.report.sent.append(sub.id)
-                return
-            if counted or time.monotonic() + wait > lease_ends - self.lease / 10:
-                post_id = await self._retry_later(sub, post_id, wait, reason, counted)
-                if post_id is None:
-                    return
-                lease_ends = time.monotonic() + self.lease
-            else:
-                await asyncio.sleep(wait)
+                await self._finish(claim, outbox.mark_sent, claim, message_id, self.now(), parts)
+                self.report.sent.append(destination.key)
+            return None, failures
+
+    async def _finish(self, claim: outbox.Claim, fn, *args) -> None:
+        """A compare-and-set on the claim; LeaseLost when the row is no longer this run's."""
+        if not await self._db(fn, *args):
+            raise LeaseLost
 
     async def _retry_later(
-        self, sub: SubscriptionView, post_id: int, wait: float, reason: str, counted: bool
-    ) -> int | None:
-        """Let the post go until its retry is due, then claim it again; None when it is over here."""
-        at = outbox.utcnow() + dt.timedelta(seconds=wait)
-        attempts = await self._db(outbox.release_for_retry, post_id, at, reason, counted=counted)
-        if attempts is None:  # finished by another process that took it over
-            self.report.skipped.append(sub.id)
+        self, destination: Destination, claim: outbox.Claim, reason: str, failures: int
+    ) -> dt.datetime | None:
+        """Let the post go until its retry is due; when to claim it again (None: it has failed for good)."""
+        at = self.now() + dt.timedelta(seconds=self._backoff(failures))
+        attempts = await self._db(outbox.release_for_retry, claim, at, reason)
+        if attempts is None:
+            raise LeaseLost
+        if attempts >= self.policy.max_attempts:
+            await self._fail(destination, claim, f"{reason} (after {attempts} attempts)")
             return None
-        if counted and attempts >= self.policy.max_attempts:
-            await self._fail(sub, post_id, f"{reason} (after {attempts} attempts)")
-            return None
-        while (left := (at - outbox.utcnow()).total_seconds()) > 0:
-            await asyncio.sleep(left)
-        return await self._claim(sub)
+        return at
 
     def _backoff(self, failures: int) -> float:
         delay = min(self.policy.retry_cap, self.policy.retry_base * 2 ** (failures - 1))
         return delay * random.uniform(0.5, 1.0)  # channels that failed together do not retry together
 
-    async def _fail(self, sub: SubscriptionView, post_id: int, reason: str) -> None:
-        log.warning("the %s digest for %s could not go to subscription %d: %s", self.kind, self.period, sub.id, reason)
-        await self._db(outbox.mark_failed, post_id, reason)
-        self.report.failed[sub.id] = reason
+    async def _fail(self, destination: Destination, claim: outbox.Claim, reason: str) -> None:
+        log.warning("the %s for %s could not go to %s: %s", self.kind, self.period, destination.key, reason)
+        await self._finish(claim, outbox.mark_failed, claim, reason)
+        self.report.failed[destination.key] = reason
 
-    async def _gone(self, sub: SubscriptionView, post_id: int, error: ConversationGone) -> None:
-        await self._fail(sub, post_id, str(error))
+    async def _gone(self, destination: Destination, claim: outbox.Claim, error: ConversationGone) -> None:
+        await self._fail(destination, claim, str(error))
+        sub = destination.subscription
+        if sub is None:
+            return
         self.report.paused.append(sub.id)
         if await self._db(subscriptions.pause, sub.id, error.reason):
             text = (
@@ -264,5 +455,11 @@ class _Run:
             )
             key = f"paused:{sub.id}:{self.kind}:{self.period}"
             await tell_admins(
-                self.store, self.senders, self.settings, key, text, title="A digest subscription was paused"
+                self.store,
+                self.senders,
+                self.settings,
+                key,
+                text,
+                title="A digest subscription was paused",
+                now=self.now,
             )

@@ -1,56 +1,45 @@
-"""Telling SECAS admins something once: a paused subscription, a missed digest.
+"""What SECAS admins are told (a paused subscription, a missed digest, a failed sync), recorded once.
 
-``tell_admins`` records the notice under its key (insert-or-nothing with RETURNING), and only the
-process whose insert took posts it, as a plain notice, to every channel in
-``SECBOT_ADMIN_CHANNELS`` (``slack:<team>:<channel>``, ``teams:<conversation id>``). It never
-raises: a notice that cannot be recorded or posted is logged. A recorded notice is not posted again,
-even if posting it failed: admins are told at most once.
+``record`` keeps the notice under its key (insert-or-nothing with RETURNING) and, in the same
+transaction, puts one outbox post (kind ``notice``) for each admin channel in ``SECBOT_ADMIN_CHANNELS``
+(``slack:<team>:<channel>``, ``teams:<conversation id>``) that this process can post to. Only the call
+whose insert took gets the posts back to send (``deliver.tell_admins``); a process that dies before
+sending them leaves them pending in the outbox, where any replica's resume sends them. So each admin
+channel is told each notice once, by the same rules as digests.
 """
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
+import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable
+from typing import Any
 
-from secbot.delivery.outbox import utcnow
-from secbot.delivery.senders import Sender
-from secbot.replies import Reply
-from secbot.settings import Settings
+from secbot.delivery import outbox
 from secbot.store.db import Store, insert_or_nothing
 from secbot.store.models import AdminNotice
 
 log = logging.getLogger(__name__)
 
+KIND = "notice"
 DEFAULT_TITLE = "secbot: for SECAS admins"
 
 
-async def tell_admins(
-    store: Store, senders: Mapping[str, Sender], settings: Settings, key: str, text: str, *, title: str = DEFAULT_TITLE
-) -> bool:
-    """Post ``text`` to the admin channels unless a notice with ``key`` was already given; True if this call gave it."""
-    try:
-        if not await asyncio.to_thread(_record, store, key, text):
-            return False
-    except Exception:
-        log.exception("could not record the admin notice %r", key)
-        return False
-    reply = Reply(title, kind="notice", summary=text, cacheable=False)
-    for target in settings.admin_channels:
-        platform, _, channel_id = target.partition(":")
-        sender = senders.get(platform)
-        if sender is None or not channel_id:
-            log.warning("cannot tell admins in %r: no %s sender here", target, platform)
-            continue
-        try:
-            await sender.post(channel_id, [sender.render(reply)])
-        except Exception:
-            log.exception("could not tell admins in %r: %s", target, text)
-    if not settings.admin_channels:
-        log.warning("no SECBOT_ADMIN_CHANNELS to tell: %s", text)
-    return True
+def period(key: str) -> str:
+    """The outbox period of a notice: its key, hashed to fit."""
+    return "N" + hashlib.sha256(key.encode()).hexdigest()[:31]
 
 
-def _record(store: Store, key: str, text: str) -> bool:
+def record(
+    store: Store, key: str, text: str, title: str, targets: Iterable[str], now: dt.datetime
+) -> list[tuple[str, dict[str, Any]]] | None:
+    """The (target, body) posts to send, when this call recorded the notice; None when it was told before."""
+    body = {"title": title, "text": text}
     with store.engine.begin() as connection:
-        return insert_or_nothing(connection, AdminNotice, AdminNotice.key, key=key[:200], text=text, told_at=utcnow())
+        if not insert_or_nothing(connection, AdminNotice, AdminNotice.key, key=key[:200], text=text, told_at=now):
+            return None
+        posts = [(target, body) for target in targets]
+        for target, _ in posts:
+            outbox.enqueue(connection, target, KIND, period(key), body, now)
+    return posts

@@ -48,8 +48,7 @@ from sqlalchemy import func, select
 from secbot.app import App
 from secbot.clock import Clock
 from secbot.delivery.announcements import Announcer
-from secbot.delivery.deliver import DEFAULT_POLICY, DeliveryReport, Policy, deliver, resume_stale
-from secbot.delivery.notices import tell_admins
+from secbot.delivery.deliver import DEFAULT_POLICY, DeliveryReport, Policy, deliver, resume_stale, tell_admins
 from secbot.delivery.outbox import utcnow
 from secbot.delivery.senders import Image, Sender
 from secbot.digests import kinds
@@ -98,7 +97,7 @@ class DigestScheduler:
         self.grace = dt.timedelta(hours=self.settings.digest_grace_hours)
         self.policy, self.worker = policy, worker
         self.scheduler: AsyncIOScheduler | None = None
-        self.announcer = Announcer(app, senders, policy=policy, worker=worker)
+        self.announcer = Announcer(app, senders, policy=policy, worker=worker, now=now)
 
     # -- the APScheduler jobs ------------------------------------------------------------------
     def start(self) -> AsyncIOScheduler:
@@ -146,7 +145,13 @@ class DigestScheduler:
     async def resume(self) -> DeliveryReport | None:
         try:
             return await resume_stale(
-                self.app.store, self.senders, self.render_for, settings=self.settings, policy=self.policy
+                self.app.store,
+                self.senders,
+                self.render_for,
+                settings=self.settings,
+                worker=self.worker,
+                policy=self.policy,
+                now=self.now,
             )
         except Exception:  # the next minute tries again
             log.exception("could not resume the outbox's abandoned posts")
@@ -163,7 +168,13 @@ class DigestScheduler:
             day = self.now().astimezone(self.zone).date().isoformat()
             key = f"sync:{day}:{hashlib.sha256(result.message.encode()).hexdigest()[:16]}"
             await tell_admins(
-                self.app.store, self.senders, self.settings, key, result.message, title="The register sync failed"
+                self.app.store,
+                self.senders,
+                self.settings,
+                key,
+                result.message,
+                title="The register sync failed",
+                now=self.now,
             )
         return result
 
@@ -197,6 +208,7 @@ class DigestScheduler:
             settings=self.settings,
             worker=self.worker,
             policy=self.policy,
+            now=self.now,
         )
 
     def render_for(self, kind: str, issue: str):
@@ -234,7 +246,9 @@ class DigestScheduler:
         issues = [period(kind, moment, self.zone) for moment in moments]
         key = f"missed:{kind}:{issues[0]}..{issues[-1]}"
         log.warning("%s", text)
-        await tell_admins(self.app.store, self.senders, self.settings, key, text, title="A digest was missed")
+        await tell_admins(
+            self.app.store, self.senders, self.settings, key, text, title="A digest was missed", now=self.now
+        )
 
     def _next_panel_finder(self):
         """Day -> the next Panel meeting on or after it, from one read of the register's Panel dates."""

@@ -5,7 +5,9 @@ rest after it (Slack: as replies in its thread; Teams: as further posts, since a
 Teams channel have no thread of their own), and returns the first message's id (Slack: its ``ts``;
 Teams: the activity id). ``posted`` collects the ids sent so far: a retry after a failure part-way
 continues where it stopped instead of posting the first message again. Every post takes its turn on
-the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimited`` is raised.
+the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimited`` is raised. The
+outbox hooks in with ``before`` (its fence, checked when the turn has come, right before the call)
+and ``after`` (recording each message as up before the next is sent).
 
 ``render(reply)`` renders a ``Reply`` (an admin notice, an announcement) for the sender's platform, and
 ``await sender.update(channel_id, message_id, message)`` replaces a message posted earlier (Slack
@@ -123,6 +125,7 @@ class Image:
 
 
 TokenFor = Callable[[str], Awaitable[str | None]]  # Slack team id -> that workspace's bot token
+Hook = Callable[[], Awaitable[None]]
 
 
 class Sender(abc.ABC):
@@ -134,7 +137,20 @@ class Sender(abc.ABC):
     def __init__(self, interval: float) -> None:
         self.pacer = Pacer(interval)
 
-    async def post(self, channel_id: str, messages: Sequence[Any], posted: list[str] | None = None) -> str:
+    async def post(
+        self,
+        channel_id: str,
+        messages: Sequence[Any],
+        posted: list[str] | None = None,
+        *,
+        before: Hook | None = None,
+        after: Callable[[list[str]], Awaitable[None]] | None = None,
+    ) -> str:
+        """Post the messages not yet in ``posted``; the first one's id.
+
+        ``before()`` is awaited when a message's turn has come, just before its call goes out, and may
+        raise to stop (the outbox's fence); ``after(posted)`` once each message is up (its record).
+        """
         if not messages:
             raise ValueError("nothing to post")
         posted = [] if posted is None else posted
@@ -142,19 +158,25 @@ class Sender(abc.ABC):
         for message in messages[len(posted) :]:
             if isinstance(message, Image) and not self.takes_images:
                 posted.append("")  # kept in step with ``messages`` so that a retry resumes at the right one
-                continue
-            async with self.pacer.turn(scope, channel):
-                try:
-                    posted.append(await self._send(channel_id, message, posted[0] if posted else None))
-                except RateLimited as limited:
-                    self.pacer.pause(scope, limited.retry_after)
-                    raise
+            else:
+                async with self.pacer.turn(scope, channel):
+                    if before is not None:
+                        await before()
+                    try:
+                        posted.append(await self._send(channel_id, message, posted[0] if posted else None))
+                    except RateLimited as limited:
+                        self.pacer.pause(scope, limited.retry_after)
+                        raise
+            if after is not None:
+                await after(posted)
         return posted[0]
 
-    async def update(self, channel_id: str, message_id: str, message: Any) -> None:
+    async def update(self, channel_id: str, message_id: str, message: Any, *, before: Hook | None = None) -> None:
         """Replace a message posted earlier (an announcement's correction or withdrawal) with ``message``."""
         scope, channel = self._where(channel_id)
         async with self.pacer.turn(scope, channel):
+            if before is not None:
+                await before()
             try:
                 await self._update(channel_id, message_id, message)
             except RateLimited as limited:

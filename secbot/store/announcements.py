@@ -150,14 +150,6 @@ def waiting(store: Store, announcement_id: int) -> int:
         )
 
 
-def mark_rendered(store: Store, post_id: int, version: int, *, only_if_unknown: bool = False) -> None:
-    statement = update(OutboxPost).where(OutboxPost.id == post_id).values(rendered_version=version)
-    if only_if_unknown:
-        statement = statement.where(OutboxPost.rendered_version.is_(None))
-    with store.engine.begin() as connection:
-        connection.execute(statement)
-
-
 def mark_rendered_for(store: Store, announcement_id: int, versions: dict[int, int]) -> None:
     """After a posting round: each subscription's new copy shows the version rendered for it."""
     with store.engine.begin() as connection:

@@ -278,6 +278,8 @@ class InboundDelivery(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # What was answered, where a replay must be answered again (a Teams invoke's card).
+    response: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TeamsConversation(Base):
@@ -321,29 +323,42 @@ class Subscription(Base):
 
 
 class OutboxPost(Base):
-    """One digest post to one subscribed channel, claimed before it is sent, so it is sent once.
+    """One post to one channel (a digest or an announcement to a subscription, or a notice to an admin
+    channel), claimed before it is sent, so it is sent once.
 
-    The unique (subscription, kind, period) makes the claim: whichever process inserts the row
-    sends it. ``lease_until`` lets another process take over a claim whose sender died.
+    The unique (subscription, kind, period), or (kind, period, target) for a channel named directly,
+    makes the claim: whichever process inserts the row sends it. ``lease_until`` lets another process
+    take over a claim whose sender died; every claim adds one to ``claim_token`` (the fencing token),
+    and every post and every change of the row is a compare-and-set on (id, token), so a sender that
+    lost its claim stops before posting. ``parts`` are the ids of the messages of a multi-message post
+    already up, in order, recorded each before the next is sent.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("subscription_id", "kind", "period"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "kind", "period"),
+        UniqueConstraint("kind", "period", "target"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(32))  # e.g. 2026-11-23 (daily), 2026-W48 (weekly), 2026-11
     status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claim_token: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(300))
+    parts: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     # Which version of the content the posted message shows (announcements, which may be corrected).
     rendered_version: Mapped[int | None] = mapped_column(Integer)
+    # A channel named directly (``slack:<team>:<channel>``, ``teams:<conversation>``) and what to post there.
+    target: Mapped[str | None] = mapped_column(String(320))
+    body: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ScheduleRun(Base):

@@ -116,6 +116,7 @@ class FakeSlack(LoopServer):
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, int] = {}  # method -> how many calls are answered before the rest are held
         self._stubs: dict[str, Responder] = {}
         self._ts = itertools.count(first_ts, 100)  # microseconds since the epoch, 100 apart
         self._file_ids = itertools.count(1)
@@ -226,6 +227,17 @@ class FakeSlack(LoopServer):
             else:
                 self._delays.pop(method, None)
 
+    def hold(self, method: str, after: int = 0) -> None:
+        """Leave every call of ``method`` after the first ``after`` unanswered (but recorded) until
+        ``release``: a call in flight for as long as a test needs, e.g. when its caller is killed."""
+        with self._lock:
+            self._holds[method] = after
+
+    def release(self) -> None:
+        """Answer the held calls (as they would have been answered) and hold no more."""
+        with self._lock:
+            self._holds.clear()
+
     def stub(self, method: str, response: Responder | None) -> None:
         """Answer ``method`` with this ok-body (or ``fn(call) -> body``) instead of the default.
 
@@ -243,6 +255,7 @@ class FakeSlack(LoopServer):
             self._calls.clear()
             self._failures.clear()
             self._delays.clear()
+            self._holds.clear()
             self._stubs.clear()
             self.usergroups.clear()
             self.uploads.clear()
@@ -269,7 +282,11 @@ class FakeSlack(LoopServer):
             query=dict(request.query),
             token=_bearer(headers) or _str_or_none(body.get("token")),
         )
+        with self._lock:
+            held = method in self._holds and len([c for c in self._calls if c.method == method]) >= self._holds[method]
         failure, delay, stub = self._record(call)
+        while held and method in self._holds:
+            await asyncio.sleep(0.01)
         if delay:
             await asyncio.sleep(delay)
         if failure is not None:
