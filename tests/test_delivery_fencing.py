@@ -159,3 +159,36 @@ def test_an_admin_notice_left_by_a_dead_process_is_posted_once_by_any_resume(emp
 def rows(store) -> list[OutboxPost]:
     with store.session() as session:
         return list(session.scalars(select(OutboxPost)))
+
+
+@pytest.mark.parametrize("history", ["readable", "missing_scope"])
+def test_the_part_a_dead_sender_had_in_flight_is_adopted_if_slack_has_it(empty_store, fake, history):
+    """A claimant posted the summary, fenced part 2 and posted it, then died before recording it. The
+    resumer finds part 2 in the thread by its metadata and goes on from part 3; without the history
+    scope it cannot look, and part 2 is posted once more (the one message the guarantee allows)."""
+    sub_id = subscribe(empty_store)
+    clock = Clock()
+    claim = outbox.claim(empty_store, sub_id, KIND, PERIOD, "dead", lease=LEASE, now=clock())
+    dead = SlackSender(fake.web_client(), interval=0.01)
+
+    async def post_two_parts_and_die() -> None:
+        parts: list[str] = []
+        tags = lambda index: {"post": claim.id, "part": index}  # noqa: E731
+        await dead.post(f"{TEAM_ID}:C001", six_parts(None)[:1], parts, tag=tags)
+        assert outbox.record_part(empty_store, claim, parts, LEASE, clock())
+        assert outbox.fence(empty_store, claim, LEASE, clock(), sending=1)
+        await dead.post(f"{TEAM_ID}:C001", six_parts(None)[:2], parts, tag=tags)  # up, but never recorded
+
+    asyncio.run(post_two_parts_and_die())
+    if history == "missing_scope":
+        fake.fail("conversations.replies", 200, error="missing_scope")
+    clock.move(LEASE + 1)
+    assert resume(empty_store, fake, clock).sent == [sub_id]
+
+    posted = texts(fake)
+    again = 1 if history == "missing_scope" else 0
+    assert posted == [f"Part {n} of {PARTS}" for n in (1, 2, *[2] * again, 3, 4, 5, 6)]
+    assert len(fake.calls("conversations.replies")) == 1  # looked once, for the one part in flight
+    assert fake.calls("conversations.history") == []
+    [row] = rows(empty_store)
+    assert row.status == "sent" and len(row.parts) == PARTS

@@ -35,7 +35,17 @@ log = logging.getLogger(__name__)
 
 # Answer inline when ready this soon; otherwise acknowledge and finish through response_url.
 INLINE_SECONDS = 2.0
-SCOPES = ["commands", "chat:write", "files:write", "app_mentions:read", "im:history", "links:read", "links:write"]
+SCOPES = [
+    "commands",
+    "chat:write",
+    "files:write",
+    "channels:history",  # after a crash, finding a digest message that was in flight (deliver)
+    "groups:history",
+    "app_mentions:read",
+    "im:history",
+    "links:read",
+    "links:write",
+]
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _RUN_ACTION = re.compile(rf"^{slack_blocks.RUN_ACTION_PREFIX}")
 _LINK_ACTION = re.compile(rf"^{slack_blocks.LINK_ACTION_PREFIX}")

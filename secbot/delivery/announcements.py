@@ -165,7 +165,7 @@ class Announcer:
         """One copy brought to the current version under its edit claim; False when it must wait."""
         store = self.app.store
 
-        async def fence() -> None:
+        async def fence(_index: int) -> None:
             if not await asyncio.to_thread(outbox.fence, store, claim, self.lease, self.now(), status=outbox.SENT):
                 raise LeaseLost
 

@@ -14,8 +14,11 @@ posts them through the platform's ``Sender`` and marks the row, all under the cl
   a heartbeat renews the lease of every row this run holds, every third of a lease.
 
 So a post is never sent twice while its claimant lives, however long the run outlasts the lease and
-however many replicas resume; a claimant killed mid-post leaves at most the one message whose call
-was in flight to be posted again when its row is resumed (neither platform takes an idempotency key).
+however many replicas resume. A claimant killed mid-post leaves at most the one message whose call
+was in flight (``Claim.in_flight``: fenced, not recorded); neither platform takes an idempotency key
+for a new post, so the resumer first looks for it: in Slack every message carries its (post, part) in
+its metadata, found with ``conversations.history`` / ``.replies`` and adopted instead of posted again.
+Teams, which has no such look-up for a bot, may show that one message twice.
 
 What each refusal does:
 
@@ -385,8 +388,8 @@ class _Run:
         """Post what is not yet up of ``messages`` under ``claim``; (when to try again or None, failures so far)."""
         parts = list(claim.parts)  # what an earlier claimant already posted: go on from there
 
-        async def fence() -> None:
-            if not await self._db(outbox.fence, claim, self.lease, self.now()):
+        async def fence(index: int) -> None:
+            if not await self._db(outbox.fence, claim, self.lease, self.now(), sending=index):
                 raise LeaseLost
 
         async def record(posted: list[str]) -> None:
@@ -395,7 +398,15 @@ class _Run:
 
         while True:
             try:
-                message_id = await sender.post(destination.channel_id, messages, parts, before=fence, after=record)
+                message_id = await sender.post(
+                    destination.channel_id,
+                    messages,
+                    parts,
+                    before=fence,
+                    after=record,
+                    tag=lambda index: {"post": claim.id, "part": index},
+                    in_flight=claim.in_flight,
+                )
             except RateLimited:
                 continue  # the sender paused the workspace: the next turn waits Retry-After out, the lease renewed
             except DeliveryFailed as error:

@@ -8,8 +8,9 @@ out with a conditional ``UPDATE … RETURNING``: however many processes try at o
 Every claim adds one to the row's ``claim_token``: the fencing token. The claimant holds a ``Claim``
 (id, token), and every later step is a compare-and-set on (id, token, status):
 
-- ``fence`` just before each post or edit: the row is still this claimant's, and its lease is
-  extended to cover the call. False: another process took it over; post nothing.
+- ``fence`` just before each post or edit: the row is still this claimant's, its lease is extended
+  to cover the call, and the part about to go out is noted (``sending``). False: another process
+  took it over; post nothing.
 - ``record_part`` after each message of a multi-message post (summary, thread replies, chart): the
   ids of the messages up so far, in order, so that whoever resumes the post goes on with the next
   one in the same thread and never posts the summary again.
@@ -52,6 +53,12 @@ class Claim:
     id: int
     token: int
     parts: tuple[str, ...] = ()
+    sending: int | None = None  # the part an earlier claimant was sending when it last fenced
+
+    @property
+    def in_flight(self) -> int | None:
+        """The part an earlier claimant may have posted without recording it (its call was in flight)."""
+        return self.sending if self.sending is not None and self.sending == len(self.parts) else None
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,10 @@ def _lease(now: dt.datetime, lease: float) -> dt.datetime:
 
 
 def _claim_of(row) -> Claim | None:
-    return None if row is None else Claim(row.id, row.claim_token, tuple(row.parts or ()))
+    return None if row is None else Claim(row.id, row.claim_token, tuple(row.parts or ()), row.sending)
 
 
-_RETURNED = (OutboxPost.id, OutboxPost.claim_token, OutboxPost.parts)
+_RETURNED = (OutboxPost.id, OutboxPost.claim_token, OutboxPost.parts, OutboxPost.sending)
 
 
 def claim(
@@ -162,9 +169,21 @@ def _set(store: Store, claim_: Claim, values: dict[str, Any], status: str = PEND
         return connection.execute(statement).rowcount == 1
 
 
-def fence(store: Store, claim_: Claim, lease: float, now: dt.datetime | None = None, *, status: str = PENDING) -> bool:
-    """Still this claimant's? Then its lease is extended by ``lease`` from now, to cover the call to come."""
-    return _set(store, claim_, {"lease_until": _lease(now or utcnow(), lease)}, status)
+def fence(
+    store: Store,
+    claim_: Claim,
+    lease: float,
+    now: dt.datetime | None = None,
+    *,
+    status: str = PENDING,
+    sending: int | None = None,
+) -> bool:
+    """Still this claimant's? Then its lease is extended by ``lease`` from now, to cover the call to come,
+    and ``sending`` (the part about to go out) is noted."""
+    values: dict[str, Any] = {"lease_until": _lease(now or utcnow(), lease)}
+    if sending is not None:
+        values["sending"] = sending
+    return _set(store, claim_, values, status)
 
 
 def record_part(

@@ -7,7 +7,9 @@ Teams: the activity id). ``posted`` collects the ids sent so far: a retry after 
 continues where it stopped instead of posting the first message again. Every post takes its turn on
 the sender's ``Pacer``; a 429 pauses the sender's whole scope before ``RateLimited`` is raised. The
 outbox hooks in with ``before`` (its fence, checked when the turn has come, right before the call)
-and ``after`` (recording each message as up before the next is sent).
+and ``after`` (recording each message as up before the next is sent), and marks each message with
+``tag`` (Slack: message metadata, event type ``secbot_post``) so that ``find`` can tell whether a
+message whose sender died mid-call is already in the channel before it is posted again.
 
 ``render(reply)`` renders a ``Reply`` (an admin notice, an announcement) for the sender's platform, and
 ``await sender.update(channel_id, message_id, message)`` replaces a message posted earlier (Slack
@@ -44,6 +46,7 @@ other failures passing).
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,9 +68,13 @@ from secbot.chat.delivery_errors import (
 from secbot.delivery.pacing import Pacer
 from secbot.replies import Reply
 
+log = logging.getLogger(__name__)
+
 SLACK_CHANNEL_INTERVAL = 1.0  # Slack: about one message a second per channel
 TEAMS_CHANNEL_INTERVAL = 0.25  # Teams: at most 8 messages in 2 s per conversation
 TEAMS_SCOPE = "teams"  # Teams' 429s are not said to be per conversation: pause every post
+TAG_EVENT = "secbot_post"  # the message metadata event type that marks which outbox post and part a message is
+FIND_LIMIT = 100  # messages looked through for an earlier post
 
 SLACK_GONE = {
     "channel_not_found": "the channel does not exist or secbot cannot see it",
@@ -125,7 +132,7 @@ class Image:
 
 
 TokenFor = Callable[[str], Awaitable[str | None]]  # Slack team id -> that workspace's bot token
-Hook = Callable[[], Awaitable[None]]
+Hook = Callable[[int], Awaitable[None]]  # called with the index of the message about to go out
 
 
 class Sender(abc.ABC):
@@ -145,25 +152,33 @@ class Sender(abc.ABC):
         *,
         before: Hook | None = None,
         after: Callable[[list[str]], Awaitable[None]] | None = None,
+        tag: Callable[[int], dict[str, Any]] | None = None,
+        in_flight: int | None = None,
     ) -> str:
         """Post the messages not yet in ``posted``; the first one's id.
 
-        ``before()`` is awaited when a message's turn has come, just before its call goes out, and may
-        raise to stop (the outbox's fence); ``after(posted)`` once each message is up (its record).
+        ``before(n)`` is awaited when message ``n``'s turn has come, just before its call goes out, and
+        may raise to stop (the outbox's fence); ``after(posted)`` once each message is up (its record).
+        ``tag(n)`` marks message ``n`` where the platform keeps such marks (Slack's message metadata),
+        so that message ``in_flight``, which an earlier sender may have posted without recording it,
+        is looked for (``find``) before it is posted again.
         """
         if not messages:
             raise ValueError("nothing to post")
         posted = [] if posted is None else posted
         scope, channel = self._where(channel_id)
-        for message in messages[len(posted) :]:
+        for index in range(len(posted), len(messages)):
+            message, thread = messages[index], posted[0] if posted else None
             if isinstance(message, Image) and not self.takes_images:
                 posted.append("")  # kept in step with ``messages`` so that a retry resumes at the right one
+            elif index == in_flight and tag is not None and (found := await self.find(channel_id, tag(index), thread)):
+                posted.append(found)
             else:
                 async with self.pacer.turn(scope, channel):
                     if before is not None:
-                        await before()
+                        await before(index)
                     try:
-                        posted.append(await self._send(channel_id, message, posted[0] if posted else None))
+                        posted.append(await self._send(channel_id, message, thread, tag(index) if tag else None))
                     except RateLimited as limited:
                         self.pacer.pause(scope, limited.retry_after)
                         raise
@@ -171,12 +186,17 @@ class Sender(abc.ABC):
                 await after(posted)
         return posted[0]
 
+    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None) -> str | None:
+        """The id of a message already in the channel (in ``thread``) marked ``tag``; None when there is
+        none, or the platform cannot say."""
+        return None
+
     async def update(self, channel_id: str, message_id: str, message: Any, *, before: Hook | None = None) -> None:
         """Replace a message posted earlier (an announcement's correction or withdrawal) with ``message``."""
         scope, channel = self._where(channel_id)
         async with self.pacer.turn(scope, channel):
             if before is not None:
-                await before()
+                await before(0)
             try:
                 await self._update(channel_id, message_id, message)
             except RateLimited as limited:
@@ -191,8 +211,9 @@ class Sender(abc.ABC):
         """The pacing scope and the channel."""
 
     @abc.abstractmethod
-    async def _send(self, channel_id: str, message: Any, thread: str | None) -> str:
-        """Post one message (in ``thread`` when the platform has threads); its id."""
+    async def _send(self, channel_id: str, message: Any, thread: str | None, tag: dict[str, Any] | None) -> str:
+        """Post one message (in ``thread`` when the platform has threads, marked ``tag`` where it keeps
+        marks); its id."""
 
     @abc.abstractmethod
     async def _update(self, channel_id: str, message_id: str, message: Any) -> None:
@@ -222,7 +243,9 @@ class SlackSender(Sender):
         team, _, channel = channel_id.rpartition(":")
         return team, channel
 
-    async def _send(self, channel_id: str, message: slack_blocks.SlackMessage | Image, thread: str | None) -> str:
+    async def _send(
+        self, channel_id: str, message: slack_blocks.SlackMessage | Image, thread: str | None, tag: dict | None
+    ) -> str:
         team, channel = self._where(channel_id)
         token = await self._token(channel_id, team)
         auth = {"token": token} if token else {}  # else the client's own
@@ -246,6 +269,7 @@ class SlackSender(Sender):
                 thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata={"event_type": TAG_EVENT, "event_payload": tag} if tag else None,
             )
         except SlackApiError as error:
             raise slack_error(channel_id, error) from error
@@ -254,6 +278,30 @@ class SlackSender(Sender):
         except NETWORK_ERRORS as error:
             raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
         return response["ts"]
+
+    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None) -> str | None:
+        """Looks among the channel's newest messages (or the thread's replies) for one secbot marked ``tag``.
+        Needs ``channels:history`` (``groups:history`` for private channels); without it, None."""
+        team, channel = self._where(channel_id)
+        try:
+            token = await self._token(channel_id, team)
+            auth = {"token": token} if token else {}
+            if thread is None:
+                response = await self.client.conversations_history(
+                    **auth, channel=channel, limit=FIND_LIMIT, include_all_metadata=True
+                )
+            else:
+                response = await self.client.conversations_replies(
+                    **auth, channel=channel, ts=thread, limit=FIND_LIMIT, include_all_metadata=True
+                )
+        except (SlackApiError, DeliveryError, *NETWORK_ERRORS) as error:
+            log.info("could not look for an earlier post in %s (%s): posting it", channel_id, type(error).__name__)
+            return None
+        for found in response.get("messages") or []:
+            metadata = found.get("metadata") or {}
+            if metadata.get("event_type") == TAG_EVENT and metadata.get("event_payload") == tag:
+                return found.get("ts")
+        return None
 
     async def _update(self, channel_id: str, message_id: str, message: slack_blocks.SlackMessage) -> None:
         team, channel = self._where(channel_id)
@@ -323,7 +371,9 @@ class TeamsSender(Sender):
     def _where(self, channel_id: str) -> tuple[str, str]:
         return TEAMS_SCOPE, channel_id
 
-    async def _send(self, channel_id: str, message: teams_cards.TeamsMessage, thread: str | None) -> str:
+    async def _send(
+        self, channel_id: str, message: teams_cards.TeamsMessage, thread: str | None, tag: dict | None
+    ) -> str:
         return await self.door.post(channel_id, message)
 
     async def _update(self, channel_id: str, message_id: str, message: teams_cards.TeamsMessage) -> None:

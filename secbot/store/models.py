@@ -331,7 +331,8 @@ class OutboxPost(Base):
     take over a claim whose sender died; every claim adds one to ``claim_token`` (the fencing token),
     and every post and every change of the row is a compare-and-set on (id, token), so a sender that
     lost its claim stops before posting. ``parts`` are the ids of the messages of a multi-message post
-    already up, in order, recorded each before the next is sent.
+    already up, in order, recorded each before the next is sent; ``sending`` says which part was about to
+    go out when the claimant last fenced, so whoever resumes knows which call may have been in flight.
     """
 
     __tablename__ = "outbox"
@@ -353,6 +354,7 @@ class OutboxPost(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(300))
     parts: Mapped[list | None] = mapped_column(JSON)
+    sending: Mapped[int | None] = mapped_column(Integer)  # the part last fenced to go out: in flight unless in parts
     error: Mapped[str | None] = mapped_column(Text)
     # Which version of the content the posted message shows (announcements, which may be corrected).
     rendered_version: Mapped[int | None] = mapped_column(Integer)

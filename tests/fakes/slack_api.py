@@ -122,6 +122,7 @@ class FakeSlack(LoopServer):
         self._file_ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded (files_upload_v2)
         self._view_ids = itertools.count(1)
+        self.messages: dict[str, list[JsonDict]] = {}  # channel -> the messages posted there, oldest first
         self.usergroups: dict[str, list[str]] = {}  # user group id -> its members' user ids (usergroups.users.list)
 
     def _web_app(self) -> web.Application:
@@ -259,6 +260,7 @@ class FakeSlack(LoopServer):
             self._stubs.clear()
             self.usergroups.clear()
             self.uploads.clear()
+            self.messages.clear()
 
     def next_ts(self) -> str:
         """A fresh message timestamp, later than every one handed out before: "1700000000.000100"."""
@@ -285,6 +287,9 @@ class FakeSlack(LoopServer):
         with self._lock:
             held = method in self._holds and len([c for c in self._calls if c.method == method]) >= self._holds[method]
         failure, delay, stub = self._record(call)
+        posted = None
+        if method == "chat.postMessage" and failure is None and stub is None and call.token is not None:
+            posted = self._keep_message(call)  # in the channel from now on, whether or not the answer arrives
         while held and method in self._holds:
             await asyncio.sleep(0.01)
         if delay:
@@ -298,6 +303,10 @@ class FakeSlack(LoopServer):
             return web.json_response({"ok": False, "error": "unknown_method"})
         if call.token is None:
             return web.json_response({"ok": False, "error": "not_authed"})
+        if posted is not None:
+            return web.json_response(
+                {"ok": True, "channel": call.body.get("channel", ""), "ts": posted["ts"], "message": posted}
+            )
         return web.json_response(answer(self, call))
 
     async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
@@ -397,6 +406,31 @@ class FakeSlack(LoopServer):
         ts = self.next_ts()
         channel = call.body.get("channel", "")
         return {"ok": True, "channel": channel, "ts": ts, "message": self._bot_message(call, ts)}
+
+    def _keep_message(self, call: Call) -> JsonDict:
+        """A posted message, kept in its channel (with its metadata) for conversations.history / .replies."""
+        message = self._bot_message(call, self.next_ts())
+        if isinstance(call.arg("metadata"), dict):
+            message["metadata"] = call.arg("metadata")
+        with self._lock:
+            self.messages.setdefault(str(call.body.get("channel", "")), []).append(message)
+        return message
+
+    def _conversations_history(self, call: Call) -> JsonDict:
+        """The channel's top-level messages, newest first (``limit``, default 100); metadata only when asked."""
+        with self._lock:
+            kept = [m for m in self.messages.get(str(call.body.get("channel", "")), []) if not m.get("thread_ts")]
+        return {"ok": True, "messages": _listed(call, kept[::-1]), "has_more": False}
+
+    def _conversations_replies(self, call: Call) -> JsonDict:
+        """A thread: its parent, then its replies, oldest first."""
+        thread = str(call.body.get("ts", ""))
+        with self._lock:
+            kept = self.messages.get(str(call.body.get("channel", "")), [])
+            found = [m for m in kept if m["ts"] == thread] + [m for m in kept if m.get("thread_ts") == thread]
+        if not found:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": _listed(call, found), "has_more": False}
 
     def _chat_update(self, call: Call) -> JsonDict:
         # chat.update answers with the *updated* message's ts (the one it was given), not a new one.
@@ -577,6 +611,8 @@ class FakeSlack(LoopServer):
         "chat.unfurl": _ok,
         "views.publish": _views_publish,
         "conversations.info": _conversations_info,
+        "conversations.history": _conversations_history,
+        "conversations.replies": _conversations_replies,
         "users.info": _users_info,
         "usergroups.users.list": _usergroups_users_list,
         "files.getUploadURLExternal": _files_get_upload_url,
@@ -614,6 +650,12 @@ async def _read_arguments(request: web.Request) -> JsonDict:
     else:
         arguments["_json"] = parsed
     return arguments
+
+
+def _listed(call: Call, messages: list[JsonDict]) -> list[JsonDict]:
+    limit = int(call.body.get("limit") or 100)
+    with_metadata = str(call.body.get("include_all_metadata", "")).lower() in ("1", "true")
+    return [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in messages[:limit]]
 
 
 def _failure_response(failure: _Failure) -> web.StreamResponse:

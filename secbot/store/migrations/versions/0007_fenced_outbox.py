@@ -18,6 +18,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claim_token", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("parts", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("sending", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("target", sa.String(length=320), nullable=True))
         batch_op.add_column(sa.Column("body", sa.JSON(), nullable=True))
         batch_op.alter_column("subscription_id", existing_type=sa.Integer(), nullable=True)
@@ -34,5 +35,6 @@ def downgrade() -> None:
         batch_op.alter_column("subscription_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("body")
         batch_op.drop_column("target")
+        batch_op.drop_column("sending")
         batch_op.drop_column("parts")
         batch_op.drop_column("claim_token")
