@@ -161,11 +161,12 @@ def rows(store) -> list[OutboxPost]:
         return list(session.scalars(select(OutboxPost)))
 
 
-@pytest.mark.parametrize("history", ["readable", "missing_scope"])
+@pytest.mark.parametrize("history", ["readable", "rate_limited_once", "missing_scope"])
 def test_the_part_a_dead_sender_had_in_flight_is_adopted_if_slack_has_it(empty_store, fake, history):
     """A claimant posted the summary, fenced part 2 and posted it, then died before recording it. The
-    resumer finds part 2 in the thread by its metadata and goes on from part 3; without the history
-    scope it cannot look, and part 2 is posted once more (the one message the guarantee allows)."""
+    resumer finds part 2 in the thread by its metadata (waiting out a 429 on the look-up) and goes on
+    from part 3; without the history scope it cannot look, and part 2 is posted once more (the one
+    message the guarantee allows)."""
     sub_id = subscribe(empty_store)
     clock = Clock()
     claim = outbox.claim(empty_store, sub_id, KIND, PERIOD, "dead", lease=LEASE, now=clock())
@@ -182,13 +183,16 @@ def test_the_part_a_dead_sender_had_in_flight_is_adopted_if_slack_has_it(empty_s
     asyncio.run(post_two_parts_and_die())
     if history == "missing_scope":
         fake.fail("conversations.replies", 200, error="missing_scope")
+    elif history == "rate_limited_once":
+        fake.fail("conversations.replies", 429, headers={"Retry-After": "0"})
     clock.move(LEASE + 1)
     assert resume(empty_store, fake, clock).sent == [sub_id]
 
     posted = texts(fake)
     again = 1 if history == "missing_scope" else 0
     assert posted == [f"Part {n} of {PARTS}" for n in (1, 2, *[2] * again, 3, 4, 5, 6)]
-    assert len(fake.calls("conversations.replies")) == 1  # looked once, for the one part in flight
+    looked = 2 if history == "rate_limited_once" else 1  # for the one part in flight (again after a 429)
+    assert len(fake.calls("conversations.replies")) == looked
     assert fake.calls("conversations.history") == []
     [row] = rows(empty_store)
     assert row.status == "sent" and len(row.parts) == PARTS

@@ -407,8 +407,9 @@ class _Run:
                     tag=lambda index: {"post": claim.id, "part": index},
                     in_flight=claim.in_flight,
                 )
-            except RateLimited:
-                continue  # the sender paused the workspace: the next turn waits Retry-After out, the lease renewed
+            except RateLimited:  # the sender paused the workspace: the next turn waits Retry-After out
+                await self._finish(claim, outbox.not_sent, claim)
+                continue
             except DeliveryFailed as error:
                 failures += 1
                 return await self._retry_later(destination, claim, str(error), failures), failures

@@ -186,6 +186,11 @@ def fence(
     return _set(store, claim_, values, status)
 
 
+def not_sent(store: Store, claim_: Claim) -> bool:
+    """The part last fenced was refused (a 429): nothing of it is in the channel, nothing to look for."""
+    return _set(store, claim_, {"sending": None})
+
+
 def record_part(
     store: Store, claim_: Claim, parts: Sequence[str], lease: float, now: dt.datetime | None = None
 ) -> bool:

@@ -46,6 +46,7 @@ other failures passing).
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ SLACK_CHANNEL_INTERVAL = 1.0  # Slack: about one message a second per channel
 TEAMS_CHANNEL_INTERVAL = 0.25  # Teams: at most 8 messages in 2 s per conversation
 TEAMS_SCOPE = "teams"  # Teams' 429s are not said to be per conversation: pause every post
 TAG_EVENT = "secbot_post"  # the message metadata event type that marks which outbox post and part a message is
-FIND_LIMIT = 100  # messages looked through for an earlier post
+FIND_LIMIT = 15  # messages looked through for an earlier post (Slack's cap for apps on its lowest history tier)
+FIND_PATIENCE = 300.0  # seconds a look-up may wait out its rate limit before the message is posted again
 
 SLACK_GONE = {
     "channel_not_found": "the channel does not exist or secbot cannot see it",
@@ -171,7 +173,11 @@ class Sender(abc.ABC):
             message, thread = messages[index], posted[0] if posted else None
             if isinstance(message, Image) and not self.takes_images:
                 posted.append("")  # kept in step with ``messages`` so that a retry resumes at the right one
-            elif index == in_flight and tag is not None and (found := await self.find(channel_id, tag(index), thread)):
+            elif (
+                index == in_flight
+                and tag is not None
+                and (found := await self._look_for(channel_id, index, tag, posted))
+            ):
                 posted.append(found)
             else:
                 async with self.pacer.turn(scope, channel):
@@ -186,10 +192,26 @@ class Sender(abc.ABC):
                 await after(posted)
         return posted[0]
 
-    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None) -> str | None:
-        """The id of a message already in the channel (in ``thread``) marked ``tag``; None when there is
-        none, or the platform cannot say."""
+    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None, after: str | None) -> str | None:
+        """The id of a message already in the channel (in ``thread``, newer than ``after``) marked ``tag``;
+        None when there is none, or the platform cannot say. ``RateLimited`` when asked to wait."""
         return None
+
+    async def _look_for(self, channel_id: str, index: int, tag, posted: list[str]) -> str | None:
+        """``find``, waiting out its rate limit (a tier of its own, not the posts') for up to FIND_PATIENCE
+        seconds: beyond that, posting the message again beats holding the channel's digest back."""
+        waited = 0.0
+        while True:
+            try:
+                return await self.find(
+                    channel_id, tag(index), posted[0] if posted else None, posted[-1] if posted else None
+                )
+            except RateLimited as limited:
+                if waited + limited.retry_after > FIND_PATIENCE:
+                    log.info("looking for an earlier post in %s is rate limited: posting it again", channel_id)
+                    return None
+                waited += limited.retry_after
+                await asyncio.sleep(limited.retry_after)
 
     async def update(self, channel_id: str, message_id: str, message: Any, *, before: Hook | None = None) -> None:
         """Replace a message posted earlier (an announcement's correction or withdrawal) with ``message``."""
@@ -279,9 +301,10 @@ class SlackSender(Sender):
             raise DeliveryFailed("slack", channel_id, type(error).__name__) from error
         return response["ts"]
 
-    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None) -> str | None:
-        """Looks among the channel's newest messages (or the thread's replies) for one secbot marked ``tag``.
-        Needs ``channels:history`` (``groups:history`` for private channels); without it, None."""
+    async def find(self, channel_id: str, tag: dict[str, Any], thread: str | None, after: str | None) -> str | None:
+        """Looks among the channel's newest messages (or the thread's replies after ``after``) for one
+        secbot marked ``tag``. Needs ``channels:history`` (``groups:history`` for private channels);
+        without it, None."""
         team, channel = self._where(channel_id)
         try:
             token = await self._token(channel_id, team)
@@ -292,9 +315,15 @@ class SlackSender(Sender):
                 )
             else:
                 response = await self.client.conversations_replies(
-                    **auth, channel=channel, ts=thread, limit=FIND_LIMIT, include_all_metadata=True
+                    **auth, channel=channel, ts=thread, oldest=after, limit=FIND_LIMIT, include_all_metadata=True
                 )
-        except (SlackApiError, DeliveryError, *NETWORK_ERRORS) as error:
+        except SlackApiError as error:
+            refusal = slack_error(channel_id, error)
+            if isinstance(refusal, RateLimited):
+                raise refusal from error
+            log.info("could not look for an earlier post in %s (%s): posting it", channel_id, refusal.reason)
+            return None
+        except (DeliveryError, *NETWORK_ERRORS) as error:
             log.info("could not look for an earlier post in %s (%s): posting it", channel_id, type(error).__name__)
             return None
         for found in response.get("messages") or []:
