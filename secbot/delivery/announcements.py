@@ -21,14 +21,13 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from secbot.app import App
 from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery import outbox
-from secbot.delivery.deliver import DEFAULT_POLICY, LeaseLost, Now, Policy, default_worker, deliver
+from secbot.delivery.deliver import DEFAULT_POLICY, LeaseLost, Now, Policy, deliver, new_holder
 from secbot.delivery.senders import Sender
 from secbot.digests.announcement import announcement_reply, wanted_by
 from secbot.store import announcements, subscriptions
@@ -51,9 +50,8 @@ class Announcer:
         now: Now = outbox.utcnow,
     ) -> None:
         self.app, self.senders, self.policy, self.worker, self.now = app, senders, policy, worker, now
-        lease = policy.lease
-        self.lease = float(app.settings.outbox_lease_seconds if lease is None else lease)
-        self.holder = f"{(worker or default_worker())[:90]}/{secrets.token_hex(4)}"
+        self.lease = policy.lease_seconds(app.settings)
+        self.holder = new_holder(worker)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 

@@ -79,6 +79,9 @@ class Policy:
     retry_cap: float = 300.0
     renew_every: float | None = None  # seconds between the heartbeat's lease renewals; None: a third of the lease
 
+    def lease_seconds(self, settings: Settings) -> float:
+        return float(settings.outbox_lease_seconds if self.lease is None else self.lease)
+
 
 DEFAULT_POLICY = Policy()
 
@@ -135,6 +138,11 @@ class DeliveryReport:
 
 def default_worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def new_holder(worker: str | None) -> str:
+    """Who holds a run's claims: this process, and a run of its own (renewing by holder renews them all)."""
+    return f"{(worker or default_worker())[:90]}/{secrets.token_hex(4)}"
 
 
 async def deliver(
@@ -279,11 +287,9 @@ class _Run:
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
     def __post_init__(self) -> None:
-        lease = self.policy.lease
-        self.lease = float(self.settings.outbox_lease_seconds if lease is None else lease)
+        self.lease = self.policy.lease_seconds(self.settings)
         self.slots = asyncio.Semaphore(self.policy.concurrency)
-        # Who holds this run's claims: renewing by holder renews them all in one statement.
-        self.holder = f"{(self.worker or default_worker())[:90]}/{secrets.token_hex(4)}"
+        self.holder = new_holder(self.worker)
 
     async def all(self, destinations: Iterable[Destination]) -> None:
         heartbeat = asyncio.create_task(self._heartbeat())
