@@ -101,22 +101,16 @@ def claim(
     now = now or utcnow()
     to = OutboxPost.subscription_id == subscription_id if target is None else OutboxPost.target == target
     held = {"claimed_by": holder[:100], "lease_until": _lease(now, lease)}
-    insert = (
-        insert_for(store.engine.dialect.name)(OutboxPost)
-        .values(
-            subscription_id=subscription_id,
-            target=target,
-            kind=kind,
-            period=period,
-            status=PENDING,
-            attempts=0,
-            created_at=now,
-            claim_token=1,
-        )
-        .values(**held)
-        .on_conflict_do_nothing()
-        .returning(*_RETURNED)
-    )
+    insert = _insert(
+        store.engine.dialect.name,
+        subscription_id=subscription_id,
+        target=target,
+        kind=kind,
+        period=period,
+        created_at=now,
+        claim_token=1,
+        **held,
+    ).returning(*_RETURNED)
     take_over = (
         update(OutboxPost)
         .where(
@@ -136,26 +130,25 @@ def claim(
     return _claim_of(row)
 
 
+def _insert(dialect: str, **values):
+    """A new pending row, insert-or-nothing: the unique keys say whether it was there already."""
+    return insert_for(dialect)(OutboxPost).values(status=PENDING, attempts=0, **values).on_conflict_do_nothing()
+
+
 def enqueue(connection, target: str, kind: str, period: str, body: dict[str, Any], now: dt.datetime) -> bool:
     """Add a post to a channel named directly, unclaimed and due now, in the caller's transaction
     (so that it is recorded with whatever it tells); False when it was already there."""
-    statement = (
-        insert_for(connection.dialect.name)(OutboxPost)
-        .values(
-            subscription_id=None,
-            target=target[:320],
-            kind=kind,
-            period=period,
-            status=PENDING,
-            attempts=0,
-            created_at=now,
-            claim_token=0,
-            lease_until=now,
-            body=body,
-        )
-        .on_conflict_do_nothing()
-        .returning(OutboxPost.id)
-    )
+    statement = _insert(
+        connection.dialect.name,
+        subscription_id=None,
+        target=target[:320],
+        kind=kind,
+        period=period,
+        created_at=now,
+        claim_token=0,
+        lease_until=now,
+        body=body,
+    ).returning(OutboxPost.id)
     return connection.execute(statement).first() is not None
 
 
