@@ -161,7 +161,7 @@ async def deliver(
     """Post ``kind`` for ``period`` to every active subscription of ``kind`` (or of ``subscribed``: an
     announcement goes to the consultations subscribers) that has not had it."""
     active = await asyncio.to_thread(subscriptions.active, store, subscribed or kind)
-    run = _Run(store, senders, settings, kind, period, _for_subscription(render), worker, policy, now)
+    run = _Run(store, senders, settings, kind, period, render, worker, policy, now)
     await run.all(Destination.subscribed(sub) for sub in active)
     log.info("%s for %s: %s", kind, period, run.report.summary())
     return run.report
@@ -180,7 +180,7 @@ async def deliver_named(
     now: Now = outbox.utcnow,
 ) -> DeliveryReport:
     """Post each (target, body) enqueued with ``outbox.enqueue``: a notice to each admin channel."""
-    run = _Run(store, senders, settings, kind, period, _named_render(senders), worker, policy, now)
+    run = _Run(store, senders, settings, kind, period, None, worker, policy, now)
     await run.all(Destination.named(target, body) for target, body in targets)
     return run.report
 
@@ -203,7 +203,7 @@ async def resume_stale(
     for (kind, period), posts in waiting.items():
         found = await asyncio.to_thread(_destinations, store, posts)
         subscribed = any(d.subscription is not None for d in found)  # else no digest to build: notices only
-        render = _either(_for_subscription(render_for(kind, period)) if subscribed else None, _named_render(senders))
+        render = render_for(kind, period) if subscribed else None
         await _Run(store, senders, settings, kind, period, render, worker, policy, now, report).all(found)
     if waiting:
         log.info("resumed %d stale post(s): %s", sum(map(len, waiting.values())), report.summary())
@@ -251,18 +251,6 @@ def notice_reply(body: dict[str, Any]) -> Reply:
     return Reply(body.get("title") or "secbot", kind="notice", summary=body.get("text") or "", cacheable=False)
 
 
-def _for_subscription(render: Render):
-    return lambda destination: render(destination.subscription)
-
-
-def _named_render(senders: Mapping[str, Sender]):
-    return lambda destination: [senders[destination.platform].render(notice_reply(destination.body or {}))]
-
-
-def _either(subscribed, named):
-    return lambda destination: named(destination) if destination.target is not None else subscribed(destination)
-
-
 def _destinations(store: Store, posts: Iterable[outbox.StalePost]) -> list[Destination]:
     found = []
     for post in posts:
@@ -280,7 +268,7 @@ class _Run:
     settings: Settings
     kind: str
     period: str
-    render: Callable[[Destination], Sequence[Any] | None]
+    render: Render | None  # for subscribed channels; a channel named directly is sent its body
     worker: str | None
     policy: Policy
     now: Now
@@ -377,7 +365,7 @@ class _Run:
             await self._fail(destination, claim, f"the subscription is paused: {sub.paused_reason}")
             return None
         try:
-            messages = await asyncio.to_thread(self.render, destination)
+            messages = await asyncio.to_thread(self._render, destination)
         except Exception as error:
             log.exception("could not render the %s for %s", self.kind, destination.key)
             await self._fail(destination, claim, f"could not render: {error!r}")
@@ -387,6 +375,11 @@ class _Run:
             self.report.empty.append(destination.key)
             return None
         return list(messages)
+
+    def _render(self, destination: Destination) -> Sequence[Any] | None:
+        if destination.target is not None:
+            return [self.senders[destination.platform].render(notice_reply(destination.body or {}))]
+        return self.render(destination.subscription) if self.render is not None else None
 
     async def _send(
         self, sender: Sender, destination: Destination, claim: outbox.Claim, messages: list[Any], failures: int
