@@ -69,7 +69,7 @@ def slack_command(doors: Doors, person: Person, text: str) -> dict:
     )
     answer = response.json()
     if answer.get("text", "").startswith("Looking that up"):
-        answer = next(c for c in doors.slack.wait_for("response_url", timeout=20) if c.response_token == token).body
+        answer = response_url_answer(doors, token)
     return answer
 
 
@@ -82,8 +82,11 @@ def slack_press(doors: Doors, person: Person, command: str) -> dict:
     assert requests.post(
         f"{doors.served.base}/slack/events", data=body.encode(), headers=slack.sign(body, SIGNING_SECRET), timeout=20
     ).ok
-    [answer] = [c for c in doors.slack.wait_for("response_url") if c.response_token == token]
-    return answer.body
+    return response_url_answer(doors, token)
+
+
+def response_url_answer(doors: Doors, token: str) -> dict:
+    return doors.slack.answer_to(token).body
 
 
 def buttons(blocks: list[dict]) -> dict[str, str]:

@@ -215,9 +215,9 @@ def _press(client: SlackClient, action_id: str, value: str) -> dict:
     token = f"T0001/{time.monotonic_ns()}/button"
     body = slack.block_actions(action_id, value, response_url=client.fake.response_url(token))
     assert client.post(body).status_code == 200
-    calls = [c for c in client.fake.wait_for("response_url") if c.response_token == token]
+    answer = client.fake.answer_to(token)
     client.fake.reset()
-    return calls[0].body
+    return answer.body
 
 
 def test_timeline_button(secbot_server):

@@ -174,6 +174,20 @@ class FakeSlack(LoopServer):
                 raise AssertionError(self._not_arrived(method, count, timeout, found))
             time.sleep(0.01)
 
+    def answer_to(self, token: str, timeout: float = 20.0) -> Call:
+        """Block until secbot has posted to the ``response_url`` made with ``token``; that one post.
+
+        Other response_url posts (earlier requests') do not count, however many there are."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls(RESPONSE_URL_METHOD) if c.response_token == token]
+            if found:
+                assert len(found) == 1, f"{len(found)} posts to response_url {token}"
+                return found[0]
+            if time.monotonic() >= deadline:
+                raise AssertionError(self._not_arrived(RESPONSE_URL_METHOD, 1, timeout, found))
+            time.sleep(0.01)
+
     async def wait_for_async(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """``wait_for`` for coroutines: yields to the caller's event loop while it waits."""
         deadline = time.monotonic() + timeout
