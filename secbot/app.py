@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 from collections import OrderedDict
@@ -11,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from secbot import inputs, outages
 from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
-from secbot.commands.dispatch import normalise, route
+from secbot.commands.dispatch import normalise, route, unavailable
 from secbot.commands.registry import REGISTRY
 from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of
@@ -88,13 +90,25 @@ class App:
     def membership_matters(self, text: str) -> bool:
         """Whether the reply to ``text`` depends on the asker's role, so that a door must first look up
         their admin group and team memberships (``Actor.groups``); ordinary questions never do."""
-        name, _ = route(text)
+        name, _ = route(inputs.gate(text).text)
         return membership_matters(self.settings, REGISTRY.commands.get(name))
 
     def answer(self, text: str, actor: Actor, where: Where) -> Reply:
         """What every door calls: the reply to ``text`` typed by ``actor`` in ``where``.
 
-        Answers are the same for everyone with the same role until the register changes, so they are
+        The text first goes through the input gate (``secbot.inputs.gate``): control characters and
+        lone surrogates out, at most 4,000 characters read, and a note in the reply's footer when it
+        was cut. So do the ids the door passes in, which end up in the audit log and subscriptions.
+        """
+        question = inputs.gate(text)
+        reply = self._answer(question.text, _printable_actor(actor), _printable_where(where))
+        note = question.note()
+        if note:  # on a copy: the cached reply, keyed by the text read, stays as it is
+            reply = dataclasses.replace(reply, footer=f"{note}\n{reply.footer}" if reply.footer else note)
+        return reply
+
+    def _answer(self, text: str, actor: Actor, where: Where) -> Reply:
+        """Answers are the same for everyone with the same role until the register changes, so they are
         kept per (question, register revision, today, role); a new import anywhere changes the
         revision. The role is in the key so that an admin's answer is never served to a reader
         (refusals, and answers that depend on the person, such as ``whoami``, are not cached at all).
@@ -102,9 +116,10 @@ class App:
         role = role_of(self.settings, actor)
         try:
             key = (normalise(text), self.register.revision(), self.register.today(), role.name)
-        except Exception:  # the store is down: dispatch answers with an apology, uncached
-            log.exception("could not read the register revision")
-            return dispatch(text, self.context(actor, where, role))
+        except Exception as error:
+            if outages.report("reading the register revision", error, log):
+                return unavailable()  # every command needs the store: asking it again only fails again
+            return dispatch(text, self.context(actor, where, role))  # a bug here: answer uncached
         cached = self.answers.get(key)
         if cached is not None:
             return cached
@@ -112,6 +127,21 @@ class App:
         if reply.cacheable:
             self.answers.put(key, reply)
         return reply
+
+
+def _printable_actor(actor: Actor) -> Actor:
+    """The door's actor with printable ids (a display name is someone's own text: at most 200 characters)."""
+    user_id, name = inputs.printable(actor.user_id), actor.name and inputs.bounded(actor.name, 200)
+    if user_id == actor.user_id and name == actor.name:
+        return actor
+    return dataclasses.replace(actor, user_id=user_id, name=name or None)
+
+
+def _printable_where(where: Where) -> Where:
+    channel_id, thread_id = inputs.printable(where.channel_id), where.thread_id and inputs.printable(where.thread_id)
+    if channel_id == where.channel_id and thread_id == where.thread_id:
+        return where
+    return dataclasses.replace(where, channel_id=channel_id, thread_id=thread_id or None)
 
 
 def build(settings: Settings, *, load_sample: bool | None = None) -> App:

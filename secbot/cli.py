@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from secbot import __version__
+from secbot import __version__, outages
 from secbot.settings import Settings
 
 log = logging.getLogger("secbot")
@@ -114,6 +114,15 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, settings)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if not outages.is_outage(error):
+            raise
+        print(
+            f"secbot: the register database cannot be reached just now ({outages.describe(error)}). "
+            "Please try again in a minute.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -140,7 +149,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.sample:
                 print(import_sample(app.store).summary_text())
             if args.paths:
-                print(import_paths(app.store, list(args.paths), before_commit=_audited_import(args)).summary_text())
+                result = import_paths(
+                    app.store, list(args.paths), before_commit=_audited_import(args), max_mb=settings.import_max_mb
+                )
+                print(result.summary_text())
         except ImportFailed as error:
             print(f"Import failed; the register is unchanged.\n{error}", file=sys.stderr)
             return 1

@@ -26,6 +26,7 @@ def _wrap(text: str, indent: str = "") -> list[str]:
 
 
 def render_text(reply: Reply) -> str:
+    reply = reply.printable()
     lines = [reply.title, "=" * min(len(reply.title), _WIDTH)]
     if reply.summary:
         lines += _wrap(reply.summary)
@@ -62,4 +63,5 @@ def render_text(reply: Reply) -> str:
 
 
 def render_json(reply: Reply) -> str:
+    reply = reply.printable()
     return json.dumps(reply.to_dict() | {"ok": reply.ok}, ensure_ascii=False, indent=2)

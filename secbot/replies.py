@@ -2,13 +2,18 @@
 
 A ``Reply`` is data, not text: a title, sections of fields, items or a table, actions (buttons that
 run another command) and links. Each door renders it its own way; ``secbot.render`` renders it as
-plain text for the shell and as JSON.
+plain text for the shell and as JSON. Every renderer first takes ``Reply.printable()``, so that no
+control character or lone surrogate, whether typed by someone or imported with the register, reaches a
+chat platform or a terminal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from secbot.inputs import printable
 
 ReplyKind = Literal["card", "list", "help", "notice", "error"]
 
@@ -78,3 +83,25 @@ class Reply:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def printable(self) -> Reply:
+        """This reply with every text made printable (``secbot.inputs.printable``); itself when it is."""
+        return _printable(self)
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every string in it printable: the same object when nothing needed to change."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        cleaned = [_printable(v) for v in value]
+        return value if all(c is v for c, v in zip(cleaned, value, strict=True)) else cleaned
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _printable(old)
+            if new is not old:
+                changed[f.name] = new
+        return dataclasses.replace(value, **changed) if changed else value
+    return value

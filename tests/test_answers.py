@@ -42,7 +42,7 @@ def test_an_apology_is_not_kept(db_url):
 
     event.listen(app.store.engine, "before_cursor_execute", down)
     try:
-        assert app.answer("MP144", WHO, WHERE).title == "Sorry, something went wrong"
+        assert app.answer("MP144", WHO, WHERE).title == "The register is unavailable"
     finally:
         event.remove(app.store.engine, "before_cursor_execute", down)
     assert app.answer("MP144", WHO, WHERE).title.startswith("MP144")

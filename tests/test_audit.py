@@ -4,6 +4,7 @@ attempt stored), nothing else changed; ``audit`` listing, filtering and paging w
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import select
@@ -203,3 +204,107 @@ def test_what_audit_cannot_read_is_explained(app, text):
     reply = as_admin(app, text)
     assert reply.title == "Which audit entries?"
     assert "audit since 1 June 2021" in reply.summary
+
+
+# --- whatever the text, the row is written ---------------------------------------------------------
+
+
+def test_a_row_keeps_whatever_it_is_given_printable_and_cut_to_its_columns(empty_store):
+    hostile = audit.Who("slack:T1:U\x00" + "u" * 500, "slack\x00\ud800", "C\x00\ud83d\ude00" + "c" * 1000, "Rae\ud800")
+    audit.record_alone(
+        empty_store,
+        hostile,
+        "set MP161 title \x00\ud800" + "t" * 1_000_000,
+        "set-title\x00" + "a" * 100,
+        audit.REFUSED,
+        reference="MP\x00161" + "9" * 40,
+        before={"title\x00": "old\ud800"},
+        after={"title": "n" * 50_000, "count": 3, "words": ["\x1bx", None]},
+        detail="d\x00" * 100_000,
+    )
+    [row] = rows(empty_store)
+    assert row.actor == "slack:T1:U" + "u" * 189 + "…" and len(row.actor) == 200
+    assert (row.platform, row.actor_name) == ("slack\ufffd", "Rae\ufffd")
+    assert row.channel_id == ("C😀" + "c" * 1000)[:299] + "…"
+    assert row.command.startswith("set MP161 title \ufffdttt") and len(row.command) == audit.COMMAND_LIMIT
+    assert row.action == "set-title" + "a" * 50 + "…" and row.outcome == audit.REFUSED
+    assert row.reference == "MP161" + "9" * 10 + "…"
+    assert row.before == {"title": "old\ufffd"}
+    assert row.after == {"title": "n" * (audit.VALUE_LIMIT - 1) + "…", "count": 3, "words": ["x", None]}
+    assert row.detail == ("d" * audit.DETAIL_LIMIT)[:-1] + "…"
+
+
+def test_a_refusal_that_cannot_be_recorded_is_logged_once_without_a_trace(tmp_path, caplog):
+    from tests.test_hostile_text import unreachable_app
+
+    app = unreachable_app(f"sqlite:///{tmp_path}")  # a directory: SQLite cannot open it
+    with caplog.at_level(logging.INFO):
+        recorded = audit.record_attempt(app.store, PAT, "audit\x00", "audit", audit.REFUSED)
+    assert recorded is False
+    lines = [r for r in caplog.records if not r.getMessage().startswith("database outage:")]
+    assert [r.getMessage().split(":")[0] for r in lines] == ["recording a refused audit"]
+    assert all(r.exc_info is None for r in caplog.records)
+    app.store.engine.dispose()
+
+
+# --- Confirm and Cancel pressed by someone else ------------------------------------------------------
+
+LEE_ACTOR = Actor("teams", "tenant:lee-object-id", "Lee Admin")
+LEE_WHERE = Where("teams", "19:secas@thread.tacv2")
+
+
+def phase_of(app: App, reference: str) -> str:
+    from secbot.store.models import Modification
+
+    with app.store.sessions() as session:
+        return session.scalar(select(Modification.phase).where(Modification.reference == reference))
+
+
+@pytest.mark.parametrize("verb", ["confirm", "cancel"])
+def test_another_admins_press_on_a_preview_is_refused_and_audited(app, verb):
+    app.settings = Settings(
+        database_url="sqlite://", today=REPORT_DAY, admins=[SAM_ADMIN.identity("slack"), "teams:tenant:lee-object-id"]
+    )
+    preview = as_admin(app, "set MP161 phase report")
+    [token] = [a.command.split()[1] for a in preview.actions if a.command.startswith("confirm ")]
+
+    pressed = app.answer(f"{verb} {token}", LEE_ACTOR, LEE_WHERE)
+    assert pressed.title == f"Only the admin who asked can {verb} this"
+    assert "Only the admin who asked for this change can confirm or cancel it." in pressed.summary
+    assert "Nothing was changed; the attempt was recorded." in pressed.summary
+    assert phase_of(app, "MP161") == "Decision"
+    [row] = rows(app.store)
+    assert (row.actor, row.actor_name, row.platform, row.channel_id) == (
+        "teams:tenant:lee-object-id",
+        "Lee Admin",
+        "teams",
+        "19:secas@thread.tacv2",
+    )
+    assert (row.command, row.action, row.reference, row.outcome) == (
+        f"{verb} {token} (set MP161 phase report)",
+        "set-field",
+        "MP161",
+        audit.REFUSED,
+    )
+    assert row.detail == f"only {SAM_ADMIN.identity('slack')}, who asked for this change, may confirm or cancel it"
+
+    # The preview is still the asker's to confirm, and the log shows both.
+    assert as_admin(app, f"confirm {token}").title == "Done: MP161's phase"
+    assert phase_of(app, "MP161") == "Report Phase"
+    assert [(r.actor, r.outcome) for r in rows(app.store)] == [
+        ("teams:tenant:lee-object-id", audit.REFUSED),
+        (SAM_ADMIN.identity("slack"), audit.DONE),
+    ]
+    listing = flat(as_admin(app, "audit MP161"))
+    assert "Lee Admin (teams:tenant:lee-object-id)" in listing and f"refused · “{verb} " in listing
+
+
+def test_a_reader_pressing_confirm_is_refused_by_the_admin_gate_and_audited(app):
+    preview = as_admin(app, "set MP161 phase report")
+    [confirm] = [a.command for a in preview.actions if a.command.startswith("confirm ")]
+    reader = Actor("slack", f"T0001:{RAE_READER.slack_user}")
+    refused = app.answer(confirm, reader, Where("slack", "T0001:CADMIN"))
+    assert refused.title == "Only SECAS admins can use confirm"
+    assert phase_of(app, "MP161") == "Decision"
+    [row] = rows(app.store)
+    assert (row.actor, row.command, row.outcome) == (RAE_READER.identity("slack"), confirm, audit.REFUSED)

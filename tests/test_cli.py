@@ -150,3 +150,59 @@ def test_db_upgrade_and_import(db_url, tmp_path):
     assert "modifications.csv" in result.stderr and "raised" in result.stderr and "next tuesday" in result.stderr
     result = run(["ask", "MP501"], db_url, extra_env={"SECBOT_LOAD_SAMPLE": "false"})
     assert "couldn't find MP501" in result.stdout
+
+
+# --- who the shell user is, and what it may type ------------------------------------------------------
+
+
+def test_the_shell_user_is_the_operating_systems_login_not_user_or_logname(cli_db):
+    import pwd
+
+    login = pwd.getpwuid(os.getuid()).pw_name
+    assert login != "someone"
+    env = {"USER": "someone", "LOGNAME": "someone", "SECBOT_ADMINS": '["shell:someone"]'}
+    result = run(["ask", "whoami"], cli_db, extra_env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"shell:{login}" in result.stdout
+    assert "someone" not in result.stdout
+    assert "You are a reader" in result.stdout  # naming $USER in SECBOT_ADMINS grants nothing
+
+
+def test_the_real_login_named_as_admin_is_an_admin(cli_db):
+    import pwd
+
+    login = pwd.getpwuid(os.getuid()).pw_name
+    result = run(["ask", "whoami"], cli_db, extra_env={"USER": "someone", "SECBOT_ADMINS": f'["shell:{login}"]'})
+    assert "You are a SECAS admin" in result.stdout
+
+
+def run_bytes(args: list[bytes], db_url: str, stdin: bytes = b"", extra_env: dict | None = None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECBOT_")}
+    env |= {"SECBOT_DATABASE_URL": db_url, "PYTHONIOENCODING": "utf-8:strict", **(extra_env or {})}
+    command = [os.fsencode(part) for part in SECBOT] + args
+    return subprocess.run(command, input=stdin, capture_output=True, env=env, timeout=120)
+
+
+def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(cli_db, tmp_path):
+    result = run_bytes([b"ask", b"search fire\xffware"], cli_db)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert "Nothing in the register matches “fire\ufffdware”" in result.stdout.decode("utf-8")
+
+    typed = b"MP161\xff\x00\x1b[2J\nsearch \xed\xa0\x80\nquit\n"  # invalid UTF-8, NUL, a terminal escape, a surrogate
+    result = run_bytes([b"shell"], cli_db, stdin=typed, extra_env={"SECBOT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    shown = result.stdout.decode("utf-8")  # strict: the output is UTF-8 throughout
+    assert "MP161: Significant Code Review" in shown
+    assert "Nothing in the register matches" in shown
+    assert "\x00" not in shown and "\x1b" not in shown
+
+
+def test_a_database_that_cannot_be_reached_is_one_clear_line_not_a_traceback(tmp_path):
+    from tests.test_hostile_text import closed_port
+
+    for url in (f"postgresql://postgres@127.0.0.1:{closed_port()}/test", f"sqlite:///{tmp_path}"):
+        result = run(["ask", "MP161"], url)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("secbot: the register database cannot be reached just now (OperationalError")
+        assert result.stderr.strip().endswith("Please try again in a minute.")

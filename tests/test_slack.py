@@ -287,7 +287,7 @@ def test_a_store_that_is_down_gets_an_apology_not_silence(secbot_server):
     finally:
         event.remove(app.store.engine, "before_cursor_execute", down)
     assert response.status_code == 200
-    assert "Sorry, something went wrong" in texts(response.json()["blocks"])
+    assert "The register is unavailable" in texts(response.json()["blocks"])
 
 
 def test_tokens_and_secrets_never_reach_the_log(secbot_server, caplog):

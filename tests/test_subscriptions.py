@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from secbot.app import App
 from secbot.clock import Clock
 from secbot.commands import Actor, Where
 from secbot.settings import Settings
-from secbot.store import subscriptions
+from secbot.store import audit, subscriptions
 from secbot.store.importer.loader import import_sample
+from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
 from secbot.store.subscriptions import Filters
 from tests.conftest import LONDON, REPORT_DAY, flat
@@ -122,3 +124,75 @@ def test_wg_and_consultations_answers_offer_subscribe(app):
     assert ("Subscribe", "subscribe agenda") in [(a.label, a.command) for a in wg.actions]
     consultations = app.answer("consultations all", MEMBER, SLACK_CHANNEL)
     assert ("Subscribe", "subscribe consultations") in [(a.label, a.command) for a in consultations.actions]
+
+
+# --- the audit log ----------------------------------------------------------------------------------
+
+
+def audit_rows(app) -> list[AuditEntry]:
+    with app.store.sessions() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def test_a_members_subscribe_and_unsubscribe_are_audited_with_before_and_after(app):
+    app.answer("subscribe agenda", MEMBER, SLACK_CHANNEL)
+    app.answer("subscribe all MP161", MEMBER, SLACK_CHANNEL)
+    app.answer("unsubscribe agenda", MEMBER, SLACK_CHANNEL)
+    app.answer("unsubscribe agenda", MEMBER, SLACK_CHANNEL)  # nothing left to remove: still recorded
+    rows = audit_rows(app)
+    assert [(r.command, r.action, r.outcome, r.reference) for r in rows] == [
+        ("subscribe agenda", "subscribe", audit.DONE, None),
+        ("subscribe all MP161", "subscribe", audit.DONE, "MP161"),
+        ("unsubscribe agenda", "unsubscribe", audit.DONE, None),
+        ("unsubscribe agenda", "unsubscribe", audit.DONE, None),
+    ]
+    for row in rows:
+        assert (row.actor, row.platform, row.channel_id) == ("slack:T0001:U0001", "slack", "T0001:C0001")
+    assert (rows[0].before, rows[0].after) == ({"agenda": None}, {"agenda": "everything"})
+    assert rows[1].before == {"agenda": "everything", "consultations": None, "monthly": None}
+    assert rows[1].after == dict.fromkeys(("agenda", "consultations", "monthly"), "only MP161")
+    assert (rows[2].before, rows[2].after) == ({"agenda": "only MP161"}, {"agenda": None})
+    assert (rows[3].before, rows[3].after, rows[3].detail) == (
+        {"agenda": None},
+        {"agenda": None},
+        "the channel had none of these subscriptions",
+    )
+    # An admin reads what changed.
+    listing = flat(app.answer("audit user slack:T0001:U0001", ADMIN, SLACK_CHANNEL))
+    assert "done · “subscribe agenda” in slack T0001:C0001 · agenda: – → everything" in listing
+
+
+def test_a_paused_subscription_resumed_says_so_in_the_log(app):
+    app.answer("subscribe monthly", MEMBER, SLACK_CHANNEL)
+    assert subscriptions.pause(app.store, stored(app)["monthly"].id, "channel_not_found")
+    app.answer("subscribe monthly", MEMBER, SLACK_CHANNEL)
+    assert (audit_rows(app)[-1].before, audit_rows(app)[-1].after) == (
+        {"monthly": "everything (paused)"},
+        {"monthly": "everything"},
+    )
+
+
+def test_a_refused_subscription_change_is_audited_and_changes_nothing(app):
+    app.settings = Settings(
+        database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"], subscriptions_admin_only=True
+    )
+    app.answer("subscribe agenda", ADMIN, SLACK_CHANNEL)
+    for typed in ("subscribe all", "unsubscribe agenda"):
+        refused = app.answer(typed, MEMBER, SLACK_CHANNEL)
+        assert refused.title == "Only SECAS admins may change subscriptions here"
+        assert "Nothing was changed; the attempt was recorded." in refused.summary
+    assert set(stored(app)) == {"agenda"}
+    rows = audit_rows(app)
+    assert [(r.actor, r.command, r.action, r.outcome) for r in rows] == [
+        ("slack:T0001:UADMIN", "subscribe agenda", "subscribe", audit.DONE),
+        ("slack:T0001:U0001", "subscribe all", "subscribe", audit.REFUSED),
+        ("slack:T0001:U0001", "unsubscribe agenda", "unsubscribe", audit.REFUSED),
+    ]
+    assert rows[1].detail == "subscriptions are for SECAS admins (SECBOT_SUBSCRIPTIONS_ADMIN_ONLY)"
+
+
+def test_listing_subscriptions_and_bad_requests_write_no_audit_row(app):
+    app.answer("subscriptions", MEMBER, SLACK_CHANNEL)
+    app.answer("subscribe newsletters", MEMBER, SLACK_CHANNEL)
+    app.answer("subscribe agenda MP999", MEMBER, SLACK_CHANNEL)
+    assert audit_rows(app) == []

@@ -1,14 +1,15 @@
 """The local shell door: ``secbot shell`` (interactive, with history) and ``secbot ask`` (one shot).
 
 It needs no credentials and exercises the whole path, so it is what ``secbot serve`` runs when no
-chat platform is configured. Its user is the login name (identity ``shell:<login>``, which
-``SECBOT_ADMINS`` may name).
+chat platform is configured. Its user is the operating system's login name for the process's user id
+(identity ``shell:<login>``, which ``SECBOT_ADMINS`` may name), never the environment's ``$USER``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
+import os
+import pwd
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -22,10 +23,15 @@ PROMPT = "sec> "
 
 
 def _login() -> str:
+    """The operating system's name for the user running secbot: the password entry of the real uid.
+
+    Never ``$USER`` or ``$LOGNAME`` (which ``getpass.getuser`` reads first): anyone can set those, and
+    the login decides who is an admin (``shell:<login>`` in ``SECBOT_ADMINS``)."""
+    uid = os.getuid()
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no USER variable and no password entry (some containers)
-        return "local"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no password entry for this uid (some containers)
+        return f"uid{uid}"
 
 
 SHELL_USER = Actor("shell", _login())
@@ -41,6 +47,8 @@ def run_shell(
     app: App, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None
 ) -> int:
     interactive = stdin.isatty()
+    if hasattr(stdin, "reconfigure"):  # bytes that are not UTF-8 reach the input gate, not a traceback
+        stdin.reconfigure(errors="surrogateescape")
     if interactive:
         _enable_history(history_file)
         stdout.write(

@@ -38,6 +38,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from secbot.commands.common import is_page_command
+from secbot.inputs import printable, web_address
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
 
 SHARE_ACTION_ID = "secbot_share"
@@ -131,7 +132,7 @@ def _plain(text: str, limit: int) -> PlainTextObject:
 def _safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for a button or a ``<url|label>`` link, or None."""
     url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in url):
+    if not web_address(url):
         return None
     url = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return url if len(url) <= URL_LIMIT else None
@@ -386,6 +387,7 @@ def _to_dicts(blocks: list[Block]) -> list[dict]:
 
 def fallback_text(reply: Reply) -> str:
     """Title and summary for notifications and screen readers (mrkdwn-escaped: Slack parses it)."""
+    reply = reply.printable()
     parts = [_title(reply)]
     if reply.summary:
         parts.append(reply.summary.strip())
@@ -394,6 +396,8 @@ def fallback_text(reply: Reply) -> str:
 
 def render_reply(reply: Reply, *, command: str | None = None, shareable: bool = True) -> SlackMessage:
     """A message: header, summary, sections, the cut note if any, buttons, footer."""
+    reply = reply.printable()
+    command = printable(command)
     parts = [_Part(_header(reply)), *_summary_parts(reply, with_title=False)]
     for section in reply.sections:
         parts += _section_parts(section)
@@ -409,6 +413,7 @@ def render_reply(reply: Reply, *, command: str | None = None, shareable: bool = 
 
 def render_unfurl(reply: Reply) -> dict:
     """One entry of ``chat.unfurl``'s ``unfurls`` map: a compact card with no buttons."""
+    reply = reply.printable()
     title = _title(reply)
     url = next((u for link in reply.links if (u := _safe_url(link.url))), None)
     cue = f"{_ERROR_CUE} " if not reply.ok else ""
@@ -427,7 +432,7 @@ def render_unfurl(reply: Reply) -> dict:
 def render_home(sections: list[Reply]) -> dict:
     """An App Home view: a header, then each Reply compact (bold title and summary, its sections,
     its link buttons), separated by dividers, in at most 100 blocks."""
-    replies = [r for r in sections if r is not None]
+    replies = [r.printable() for r in sections if r is not None]
     blocks: list[Block] = [HeaderBlock(text=_plain(HOME_TITLE, HEADER_LIMIT))]
     # Each reply's fair share of the view, not counting its divider.
     fair = max(3, (MAX_HOME_BLOCKS - 1 - len(replies)) // max(1, len(replies)))

@@ -40,6 +40,7 @@ from adaptive_cards.validation import CardValidatorFactory
 from jsonschema.validators import Draft6Validator
 
 from secbot.commands.common import is_page_command
+from secbot.inputs import web_address
 from secbot.replies import Field, Item, Link, Reply, Section, Table
 
 TEAMS_CARD_VERSION = "1.5"
@@ -124,7 +125,7 @@ def _title(reply: Reply) -> str:
 def _safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for Action.OpenUrl or a Markdown link, or None."""
     url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in url):
+    if not web_address(url):
         return None
     return "".join(_URL_UNSAFE.get(c, c) for c in url)
 
@@ -393,6 +394,7 @@ def _fit(head: list[_Element], blocks: list[_Block], tail: list[_Element], reply
 
 def fallback_text(reply: Reply) -> str:
     """Title and summary as plain text (not Markdown-escaped), for notifications and previews."""
+    reply = reply.printable()
     parts = [_title(reply)]
     if reply.summary and reply.summary.strip():
         parts.append(reply.summary.strip())
@@ -404,6 +406,7 @@ def render_reply(reply: Reply, *, command: str | None = None) -> TeamsMessage:
 
     ``command`` (what was asked) is accepted for parity with the Slack renderer; Teams needs no
     Share button, so it is not used."""
+    reply = reply.printable()
     blocks = _paragraph_block(reply.summary)
     for section in reply.sections:
         blocks += _section_blocks(section)

@@ -9,7 +9,6 @@ revision changing.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from dataclasses import dataclass
 
@@ -26,8 +25,6 @@ from secbot.roles import identity
 from secbot.store import audit
 from secbot.store.models import AuditEntry
 
-log = logging.getLogger(__name__)
-
 _SLACK_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _SHOWN_COMMAND = 80  # characters of a logged command shown in a listing
 
@@ -42,29 +39,30 @@ def refuse(ctx: Context, cmd: Command, text: str) -> Reply:
     """A reader asked for an admin command: say so, and record the attempt."""
     typed = (text or "").strip()
     references = find_references(typed)
-    try:
-        audit.record_alone(
-            ctx.register.store,
-            who(ctx),
-            typed[:1000],
-            cmd.name,
-            audit.REFUSED,
-            reference=references[0].text if references else None,
-            detail="not a SECAS admin",
-        )
-    except Exception:  # the reader is still refused when the audit log cannot be written
-        log.exception("could not record a refused %s", cmd.name)
+    recorded = audit.record_attempt(
+        ctx.register.store,
+        who(ctx),
+        typed,
+        cmd.name,
+        audit.REFUSED,
+        reference=references[0].text if references else None,
+        detail="not a SECAS admin",
+    )
     return Reply(
         f"Only SECAS admins can use {cmd.name}",
         kind="error",
         summary=(
             f"`{cmd.name}` is for SECAS admins ({_lower_first(cmd.summary)}). You are a reader: ask a SECAS "
-            "admin to do it for you, or to make you an admin. Nothing was changed; the attempt was recorded."
+            f"admin to do it for you, or to make you an admin. Nothing was changed; {recorded_attempt(recorded)}"
         ),
         footer="`whoami` shows who secbot thinks you are, and your role.",
         actions=[Action("Who am I?", "whoami")],
         cacheable=False,
     )
+
+
+def recorded_attempt(recorded: bool) -> str:
+    return "the attempt was recorded." if recorded else "the attempt could not be recorded just now."
 
 
 def _lower_first(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from secbot import outages
 from secbot.commands.admin import who
 from secbot.commands.context import Context
 from secbot.commands.registry import ADMIN, command
@@ -109,8 +110,8 @@ def _shown(value) -> str:
 def _notify(ctx: Context, plan: Plan, outcome: Outcome) -> None:
     try:
         ctx.notify(plan.action, outcome.result)
-    except Exception:  # the change is made; the service's minute job posts what this could not
-        log.exception("could not pass on the %s just made", plan.action)
+    except Exception as error:  # the change is made; the service's minute job posts what this could not
+        outages.report(f"passing on the {plan.action} just made", error, log)
 
 
 def _conflict_reply(plan: Plan, problem: str) -> Reply:
@@ -135,6 +136,8 @@ def confirm_command(ctx: Context, args: str) -> Reply:
     if not token:
         return _which_change("confirm")
     taken = changes.confirm(ctx.register.store, who(ctx), token, f"confirm {token}", ctx.register.today())
+    if taken.refused:
+        return _not_yours("confirm", taken)
     if taken.plan is None:
         return _not_waiting(taken.problem or "")
     if taken.outcome is None:
@@ -155,6 +158,8 @@ def cancel_command(ctx: Context, args: str) -> Reply:
     if not token:
         return _which_change("cancel")
     taken = changes.cancel(ctx.register.store, who(ctx), token, f"cancel {token}")
+    if taken.refused:
+        return _not_yours("cancel", taken)
     if taken.plan is None:
         return _not_waiting(taken.problem or "")
     return Reply(
@@ -170,6 +175,19 @@ def _which_change(verb: str) -> Reply:
         f"Which change should I {verb}?",
         kind="error",
         summary=f"`{verb}` takes the token from a preview's buttons; press the button on the preview instead.",
+        cacheable=False,
+    )
+
+
+def _not_yours(verb: str, taken: changes.Taken) -> Reply:
+    """Someone pressed another admin's Confirm or Cancel (the attempt is in the audit log)."""
+    return Reply(
+        f"Only the admin who asked can {verb} this",
+        kind="error",
+        summary=(
+            f"{taken.problem} Nothing was changed; the attempt was recorded. "
+            "To make the change yourself, ask for it again."
+        ),
         cacheable=False,
     )
 

@@ -2,7 +2,9 @@
 
 Order: a command word; a reference alone or with "timeline"; a known phrase ("next working group");
 any reference inside a free question ("who raised DP113?"); otherwise help. No exception leaves
-``dispatch``: a failure becomes a short apology and a log line.
+``dispatch``: a failure becomes a reply and is logged through ``secbot.outages.report``: when the
+database cannot be reached, "the register is unavailable" and one line without a trace; any other
+failure, a short apology and the trace.
 
 The admin gate is here, once for every door: a command registered with ``role=ADMIN`` is refused to
 a reader (``ctx.is_admin`` false) before its handler runs, and the attempt is audited.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 
+from secbot import outages
 from secbot.commands import (  # noqa: F401  (registering the commands)
     admin,
     announce,
@@ -97,6 +100,7 @@ def route(text: str) -> tuple[str, str]:
 
 
 def dispatch(text: str, ctx: Context) -> Reply:
+    name = ""
     try:
         name, args = route(text)
         if not name:
@@ -105,14 +109,32 @@ def dispatch(text: str, ctx: Context) -> Reply:
         if command.role == ADMIN and not ctx.is_admin:
             return admin.refuse(ctx, command, text)
         return command.handler(ctx, args)
-    except Exception:  # a user must never see a stack trace
-        log.exception("command failed: %r", (text or "")[:200])
-        return Reply(
-            "Sorry, something went wrong",
-            cacheable=False,
-            kind="error",
-            summary="I couldn't answer that just now. The problem has been logged; please try again shortly.",
-        )
+    except Exception as error:  # a user must never see a stack trace
+        return failed(f"command {name or '(none)'} ({(text or '')[:200]!r})", error)
+
+
+def failed(what: str, error: BaseException) -> Reply:
+    """The reply to a request that failed: logged once (one line in an outage, a trace for a bug)."""
+    return unavailable() if outages.report(what, error, log) else apology()
+
+
+def unavailable() -> Reply:
+    """The database cannot be reached: say so, specifically, and never cache it."""
+    return Reply(
+        "The register is unavailable",
+        kind="error",
+        summary="The register is unavailable just now — please try again in a minute.",
+        cacheable=False,
+    )
+
+
+def apology() -> Reply:
+    return Reply(
+        "Sorry, something went wrong",
+        cacheable=False,
+        kind="error",
+        summary="I couldn't answer that just now. The problem has been logged; please try again shortly.",
+    )
 
 
 def _not_understood(ctx: Context, text: str) -> Reply:

@@ -3,17 +3,22 @@
 ``subscribe <agenda|consultations|monthly|all> [phase <name>] [<references>] [release <name>]``.
 Filters narrow the agenda and consultations digests to some modifications; the monthly digest mirrors
 SECAS's whole report and is always sent whole. Replies depend on the channel, so none is cached.
+Every subscribe and unsubscribe is in the audit log: done (each kind before and after, written with the
+change) or, when ``SECBOT_SUBSCRIPTIONS_ADMIN_ONLY`` refuses a reader, refused.
 """
 
 from __future__ import annotations
 
+from secbot.commands.admin import recorded_attempt, who
 from secbot.commands.common import not_found
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import plural
+from secbot.inputs import printable
 from secbot.references import parse_reference
 from secbot.replies import Action, Field, Item, Reply, Section
-from secbot.store import subscriptions
+from secbot.roles import identity
+from secbot.store import audit, subscriptions
 from secbot.store.subscriptions import KINDS, Filters, SubscriptionView
 from secbot.vocabulary import PHASES, canonical_phase
 
@@ -39,7 +44,11 @@ _KIND_WORDS = {
 _USAGE = "`subscribe agenda`, `subscribe consultations MP161`, `subscribe all phase refine`, `subscribe monthly`"
 
 
-def _not_here(ctx: Context) -> Reply | None:
+def _not_here(ctx: Context, change: str | None = None) -> Reply | None:
+    """Why ``change`` (what was typed, or None for a listing) cannot be made here, or None.
+
+    A reader refused by ``SECBOT_SUBSCRIPTIONS_ADMIN_ONLY`` is refused like any admin command: politely,
+    and with a ``refused`` row in the audit log."""
     if ctx.where.platform not in ("slack", "teams"):
         return Reply(
             "Subscriptions are for Slack and Teams channels",
@@ -47,11 +56,22 @@ def _not_here(ctx: Context) -> Reply | None:
             summary="Ask in the channel that should receive digests, e.g. `/sec subscribe agenda`.",
             cacheable=False,
         )
-    if ctx.subscriptions_admin_only and not ctx.is_admin:
+    if change is not None and ctx.subscriptions_admin_only and not ctx.is_admin:
+        recorded = audit.record_attempt(
+            ctx.register.store,
+            who(ctx),
+            change,
+            change.split(maxsplit=1)[0],
+            audit.REFUSED,
+            detail="subscriptions are for SECAS admins (SECBOT_SUBSCRIPTIONS_ADMIN_ONLY)",
+        )
         return Reply(
             "Only SECAS admins may change subscriptions here",
             kind="error",
-            summary="This service lets only SECAS admins change what a channel receives. Nothing was changed.",
+            summary=(
+                "This service lets only SECAS admins change what a channel receives. "
+                f"Nothing was changed; {recorded_attempt(recorded)}"
+            ),
             cacheable=False,
         )
     return None
@@ -103,14 +123,7 @@ def _error(title: str, summary: str) -> Reply:
 
 
 def describe(filters: Filters) -> str:
-    parts = []
-    if filters.references:
-        parts.append(", ".join(filters.references))
-    if filters.phases:
-        parts.append(("phase " if len(filters.phases) == 1 else "phases ") + ", ".join(filters.phases))
-    if filters.release:
-        parts.append(f"in {filters.release}")
-    return "only " + "; ".join(parts) if parts else "everything"
+    return filters.describe()
 
 
 def _subscription_item(s: SubscriptionView) -> Item:
@@ -130,7 +143,8 @@ def _subscription_item(s: SubscriptionView) -> Item:
     details="Filters narrow the agenda and consultation digests; the monthly digest is always whole.",
 )
 def subscribe_command(ctx: Context, args: str) -> Reply:
-    refused = _not_here(ctx)
+    typed = f"subscribe {args}".strip()
+    refused = _not_here(ctx, typed)
     if refused:
         return refused
     words = args.split()
@@ -140,9 +154,16 @@ def subscribe_command(ctx: Context, args: str) -> Reply:
     filters = _parse_filters(ctx, words[1:])
     if isinstance(filters, Reply):
         return filters
-    store = ctx.register.store
+    where = ctx.where
     done = subscriptions.subscribe(
-        store, ctx.where.platform, ctx.where.channel_id, kinds, filters, f"{ctx.actor.platform}:{ctx.actor.user_id}"
+        ctx.register.store,
+        where.platform,
+        where.channel_id,
+        kinds,
+        filters,
+        identity(ctx.actor),
+        who=who(ctx),
+        command=typed,
     )
     reply = Reply(
         f"Subscribed: {', '.join(s.kind for s in done)}",
@@ -161,13 +182,17 @@ def subscribe_command(ctx: Context, args: str) -> Reply:
     examples=("unsubscribe agenda", "unsubscribe all"),
 )
 def unsubscribe_command(ctx: Context, args: str) -> Reply:
-    refused = _not_here(ctx)
+    typed = f"unsubscribe {args}".strip()
+    refused = _not_here(ctx, typed)
     if refused:
         return refused
     kinds = _kinds(args.strip().split()[0]) if args.strip() else None
     if kinds is None:
         return _error("Unsubscribe from what?", "Digests: agenda, consultations, monthly or all.")
-    removed = subscriptions.unsubscribe(ctx.register.store, ctx.where.platform, ctx.where.channel_id, kinds)
+    where = ctx.where
+    removed = subscriptions.unsubscribe(
+        ctx.register.store, where.platform, where.channel_id, kinds, who=who(ctx), command=typed
+    )
     if not removed:
         return Reply(
             "Nothing to unsubscribe",
@@ -213,7 +238,7 @@ def subscriptions_command(ctx: Context, args: str) -> Reply:
 
 def workspace_reply(store, platform: str, workspace: str) -> Reply:
     """The App Home's list: which channels of this workspace receive which digests."""
-    found = subscriptions.in_workspace(store, platform, workspace)
+    found = subscriptions.in_workspace(store, platform, printable(workspace))  # the door's team id, unchecked
     if not found:
         return Reply(
             "Digest subscriptions",

@@ -9,10 +9,11 @@ replica's caches and indexes see the change and nothing changes without its audi
 A change that alters or removes a fact waits for Confirm: ``propose`` stores it in
 ``pending_actions`` under an unguessable token, and ``confirm`` (from any replica: the button press
 may reach another one) takes it once, with a conditional update under the same lock, and commits
-it. Only the admin who asked may confirm or cancel, within ``PENDING_MINUTES``. An applier raises
-``Conflict`` when the register no longer holds what the preview showed (someone else changed it);
-the change is then not made and the admin is told why. An applier checks everything before it
-writes anything, so that a ``Conflict`` leaves nothing of the change in the transaction.
+it. Only the admin who asked may confirm or cancel, within ``PENDING_MINUTES``; anyone else's press is
+refused and audited. An applier raises ``Conflict`` when the register no longer holds what the preview
+showed (someone else changed it); the change is then not made and the admin is told why. An applier
+checks everything before it writes anything, so that a ``Conflict`` leaves nothing of the change in the
+transaction.
 
 Facts written from chat name the source ``chat:<day>`` ("SECAS updates in chat", issued that day),
 so that the later-source-wins merge of a later register import treats them by date like any report.
@@ -162,15 +163,16 @@ class Taken:
     plan: Plan | None = None
     outcome: Outcome | None = None
     problem: str | None = None
+    refused: bool = False  # someone other than the admin who asked pressed the button (audited)
 
 
 def confirm(store: Store, who: audit.Who, token: str, typed: str, today: dt.date) -> Taken:
     """Make the change ``token`` holds, once, if ``who`` proposed it and it has not expired."""
     with store.sessions.begin() as session:
         lock(session)
-        found = _pending(session, who, token)
-        if isinstance(found, str):
-            return Taken(problem=found)
+        found = _pending(session, who, token, typed)
+        if not isinstance(found, PendingAction):
+            return found
         plan = _plan(found)
         taken = Taken(found.action, found.command, plan.reference, plan)
         try:
@@ -197,9 +199,9 @@ def cancel(store: Store, who: audit.Who, token: str, typed: str) -> Taken:
     """Drop the change ``token`` holds (audited as cancelled); nothing in the register changes."""
     with store.sessions.begin() as session:
         lock(session)
-        found = _pending(session, who, token)
-        if isinstance(found, str):
-            return Taken(problem=found)
+        found = _pending(session, who, token, typed)
+        if not isinstance(found, PendingAction):
+            return found
         plan = _plan(found)
         _close(session, who, typed, found, plan, CANCELLED, audit.CANCELLED)
         return Taken(found.action, found.command, plan.reference, plan)
@@ -258,19 +260,44 @@ def _plan(found: PendingAction) -> Plan:
     )
 
 
-def _pending(session: Session, who: audit.Who, token: str) -> PendingAction | str:
+def _pending(session: Session, who: audit.Who, token: str, typed: str) -> PendingAction | Taken:
+    """The change waiting under ``token`` for ``who``, or why there is none to take (``Taken.problem``).
+
+    Someone other than the admin who asked is refused, and the attempt is audited in this transaction.
+    """
     found = session.scalar(select(PendingAction).where(PendingAction.id == token[:40]).with_for_update())
     if found is None:
-        return "I have no change waiting under that token: it may be mistyped."
+        return Taken(problem="I have no change waiting under that token: it may be mistyped.")
     if found.actor != who.actor:
-        return "Only the admin who asked for this change can confirm or cancel it."
+        reference = (found.payload or {}).get("reference")
+        audit.record(
+            session,
+            who,
+            f"{typed} ({found.command})",
+            found.action,
+            audit.REFUSED,
+            reference=reference,
+            detail=f"only {found.actor}, who asked for this change, may confirm or cancel it",
+        )
+        return Taken(
+            found.action,
+            found.command,
+            reference,
+            problem="Only the admin who asked for this change can confirm or cancel it.",
+            refused=True,
+        )
     if found.status == CONFIRMED:
-        return "That change was already confirmed: it is done."
+        return Taken(problem="That change was already confirmed: it is done.")
     if found.status == CANCELLED:
-        return "That change was cancelled: nothing was changed. Ask again to make it."
+        return Taken(problem="That change was cancelled: nothing was changed. Ask again to make it.")
     if found.status == FAILED:
-        return "That change could not be made when it was confirmed. Ask again to see the register as it is now."
+        return Taken(
+            problem="That change could not be made when it was confirmed. Ask again to see the register as it is now."
+        )
     if found.status == EXPIRED or as_utc(found.expires_at) <= utcnow():
         found.status = EXPIRED
-        return f"That preview has expired (after {PENDING_MINUTES} minutes): nothing was changed. Ask again to make it."
+        return Taken(
+            problem=f"That preview has expired (after {PENDING_MINUTES} minutes): nothing was changed. "
+            "Ask again to make it."
+        )
     return found

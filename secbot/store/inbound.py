@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from secbot.outages import is_outage
 from secbot.replies import Reply
 from secbot.store.db import Store, insert_or_nothing
 from secbot.store.models import InboundDelivery
@@ -125,11 +126,8 @@ def first_delivery(store: Store, platform: str, key: str | None, *, recent: Rece
     try:
         return claim(store, platform, key)
     except Exception as error:
-        log.warning(
-            "could not record %s delivery %s in the database (%s); claimed in this process only",
-            platform,
-            key,
-            type(error).__name__,
+        _note(
+            error, "could not record %s delivery %s in the database (%s); claimed in this process only", platform, key
         )
         return recent.claim(platform, key)
 
@@ -175,11 +173,18 @@ def answered_once(
             try:
                 remember_response(store, platform, key, response)
             except Exception as error:
-                log.warning("could not keep the response to %s delivery %s (%s)", platform, key, type(error).__name__)
+                _note(error, "could not keep the response to %s delivery %s (%s)", platform, key)
         return response
     try:
         kept = response_of(store, platform, key)
     except Exception as error:
-        log.warning("could not read the response to %s delivery %s (%s)", platform, key, type(error).__name__)
+        _note(error, "could not read the response to %s delivery %s (%s)", platform, key)
         kept = None
     return kept if kept is not None else busy()
+
+
+def _note(error: Exception, message: str, platform: str, key: str) -> None:
+    """Log a claim or response the database did not take. In an outage the request itself fails too and
+    is logged once where it is answered (``secbot.outages``), so this line is only for debugging then."""
+    level = logging.DEBUG if is_outage(error) else logging.WARNING
+    log.log(level, message, platform, key, type(error).__name__)

@@ -2,7 +2,8 @@
 
 A channel has at most one subscription per digest kind; subscribing again replaces its filters and
 resumes it if it was paused. Pausing (after a channel refused a post for good) keeps the row and
-says why. Every write is one statement, so replicas never clash.
+says why. Every write is one transaction, so replicas never clash; a change asked for in chat carries
+its audit row (each kind's subscription before and after) in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
+from secbot.store import audit
 from secbot.store.db import Store, insert_for
 from secbot.store.models import Subscription
 
@@ -29,6 +32,17 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.phases or self.references or self.release)
+
+    def describe(self) -> str:
+        """The filters for people: "everything", or "only MP161; phase Refine; in June 2022 SEC Release"."""
+        parts = []
+        if self.references:
+            parts.append(", ".join(self.references))
+        if self.phases:
+            parts.append(("phase " if len(self.phases) == 1 else "phases ") + ", ".join(self.phases))
+        if self.release:
+            parts.append(f"in {self.release}")
+        return "only " + "; ".join(parts) if parts else "everything"
 
     def to_json(self) -> dict[str, Any]:
         return {"phases": list(self.phases), "references": list(self.references), "release": self.release}
@@ -54,36 +68,82 @@ class SubscriptionView:
 
 
 def subscribe(
-    store: Store, platform: str, channel_id: str, kinds: tuple[str, ...], filters: Filters, by: str
+    store: Store,
+    platform: str,
+    channel_id: str,
+    kinds: tuple[str, ...],
+    filters: Filters,
+    by: str,
+    *,
+    who: audit.Who | None = None,
+    command: str = "subscribe",
 ) -> list[SubscriptionView]:
+    """Subscribe the channel to ``kinds`` with ``filters``; with ``who``, the audit row (each kind's
+    subscription before and after) is written in the same transaction."""
     now = dt.datetime.now(dt.UTC)
     insert = insert_for(store.engine.dialect.name)
-    with store.engine.begin() as connection:
+    with store.sessions.begin() as session:
+        before = _states(session, platform, channel_id, kinds)
         for kind in kinds:
             statement = insert(Subscription).values(
                 platform=platform,
                 channel_id=channel_id,
                 kind=kind,
                 filters=filters.to_json(),
-                created_by=by,
+                created_by=by[:200],
                 created_at=now,
             )
-            connection.execute(
+            session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[Subscription.platform, Subscription.channel_id, Subscription.kind],
                     set_={"filters": statement.excluded.filters, "paused_at": None, "paused_reason": None},
                 )
             )
+        if who is not None:
+            after = dict.fromkeys(kinds, filters.describe())
+            reference = filters.references[0] if filters.references else None
+            audit.record(
+                session, who, command, "subscribe", audit.DONE, reference=reference, before=before, after=after
+            )
     return [s for s in for_channel(store, platform, channel_id) if s.kind in kinds]
 
 
-def unsubscribe(store: Store, platform: str, channel_id: str, kinds: tuple[str, ...]) -> int:
-    with store.engine.begin() as connection:
-        return connection.execute(
+def unsubscribe(
+    store: Store,
+    platform: str,
+    channel_id: str,
+    kinds: tuple[str, ...],
+    *,
+    who: audit.Who | None = None,
+    command: str = "unsubscribe",
+) -> int:
+    """Remove the channel's subscriptions to ``kinds``; how many there were. With ``who``, the audit row
+    is written in the same transaction."""
+    with store.sessions.begin() as session:
+        before = _states(session, platform, channel_id, kinds)
+        removed = session.execute(
             delete(Subscription).where(
                 Subscription.platform == platform, Subscription.channel_id == channel_id, Subscription.kind.in_(kinds)
             )
         ).rowcount
+        if who is not None:
+            detail = None if removed else "the channel had none of these subscriptions"
+            after = dict.fromkeys(kinds)
+            audit.record(session, who, command, "unsubscribe", audit.DONE, before=before, after=after, detail=detail)
+    return removed
+
+
+def _states(session: Session, platform: str, channel_id: str, kinds: tuple[str, ...]) -> dict[str, str | None]:
+    """Each kind's subscription in the channel as the audit log shows it (None: not subscribed)."""
+    rows = session.scalars(
+        select(Subscription).where(
+            Subscription.platform == platform, Subscription.channel_id == channel_id, Subscription.kind.in_(kinds)
+        )
+    )
+    found = {
+        row.kind: Filters.from_json(row.filters).describe() + (" (paused)" if row.paused_at else "") for row in rows
+    }
+    return {kind: found.get(kind) for kind in kinds}
 
 
 def for_channel(store: Store, platform: str, channel_id: str) -> list[SubscriptionView]:
