@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     today: dt.date | None = None
     load_sample: bool = True
+    # The largest register file `secbot import` and `secbot sync` read (megabytes of 1,000,000 bytes);
+    # a workbook's unpacked contents count against it too.
+    import_max_mb: float = Field(default=20, gt=0)
     register_url: str = "https://www.smartenergycodecompany.co.uk/modifications/modifications-register-information/modifications-register"
 
     # Chat service (secbot serve)

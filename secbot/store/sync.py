@@ -10,6 +10,10 @@ as it was: an HTTP or network error, a web page instead of a file, a truncated o
 download, or a row that fails validation is recorded as ``failed`` (with an audit entry) and the
 old validators are kept, so that the same file is downloaded and tried again next time.
 
+A download is capped at the smaller of ``SECBOT_SYNC_MAX_BYTES`` and the importer's own cap
+(``SECBOT_IMPORT_MAX_MB``), so that nothing is downloaded that the import would refuse; a workbook
+whose unpacked contents exceed the import cap is refused before its parts are inflated.
+
 Addresses are shown, logged and stored without user name, password or query string
 (``display_url``). ``sync_register`` blocks; async code calls it with ``asyncio.to_thread``.
 """
@@ -37,7 +41,7 @@ from secbot import __version__
 from secbot.settings import Settings
 from secbot.store import audit
 from secbot.store.db import Store, insert_for
-from secbot.store.importer import readers
+from secbot.store.importer import limits, readers
 from secbot.store.importer.loader import ImportFailed, ImportResult, import_paths
 from secbot.store.models import RegisterSync
 
@@ -126,8 +130,8 @@ def sync_register(
         if previous is not None and previous.sha256 == digest:
             message = f"The file at {shown} is the same as the one last imported, so nothing was imported."
             return _unchanged(store, shown, download, digest, message)
-        name = _file_name(download)
-        result = _import(store, shown, download, name, digest)
+        name = _file_name(download, limits.max_bytes(settings.import_max_mb))
+        result = _import(store, shown, download, name, digest, settings.import_max_mb)
     except SyncFailed as failure:
         return _failed(store, shown, failure)
     if not result.changed:
@@ -153,7 +157,7 @@ def _fetch(settings: Settings, previous: RegisterSync | None, session: requests.
     http = session or requests.Session()
     try:
         with http.get(url, headers=headers, timeout=settings.sync_timeout_seconds, stream=True) as response:
-            return _read(response, url, settings.sync_max_bytes)
+            return _read(response, url, *_download_cap(settings))
     except requests.Timeout:
         raise SyncFailed(
             f"the server did not answer within {settings.sync_timeout_seconds:g} seconds (SECBOT_SYNC_TIMEOUT_SECONDS)"
@@ -168,7 +172,15 @@ def _fetch(settings: Settings, previous: RegisterSync | None, session: requests.
             http.close()
 
 
-def _read(response: requests.Response, url: str, max_bytes: int) -> _Download:
+def _download_cap(settings: Settings) -> tuple[int, str]:
+    """The download's size cap and the setting it comes from: the import's cap when that is smaller."""
+    import_cap = limits.max_bytes(settings.import_max_mb)
+    if import_cap < settings.sync_max_bytes:
+        return import_cap, limits.SETTING
+    return settings.sync_max_bytes, "SECBOT_SYNC_MAX_BYTES"
+
+
+def _read(response: requests.Response, url: str, max_bytes: int, setting: str) -> _Download:
     if urlsplit(response.url).scheme.lower() != "https":
         raise SyncFailed("the address redirected to one that is not HTTPS, so nothing was downloaded")
     etag, last_modified = _validators(response)
@@ -184,13 +196,13 @@ def _read(response: requests.Response, url: str, max_bytes: int) -> _Download:
         raise SyncFailed(f"the server answered {_status(response)} instead of sending the file")
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_big(max_bytes)
+        raise _too_big(max_bytes, setting)
     body = bytearray()
     try:
         for chunk in response.iter_content(_CHUNK):
             body += chunk
             if len(body) > max_bytes:
-                raise _too_big(max_bytes)
+                raise _too_big(max_bytes, setting)
     except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError):
         # urllib3 raises this when the connection closes before Content-Length bytes arrived.
         raise SyncFailed(f"the download of {name} was cut short before the whole file arrived") from None
@@ -209,9 +221,9 @@ def _status(response: requests.Response) -> str:
     return f"{response.status_code} {reason}".strip()
 
 
-def _too_big(max_bytes: int) -> SyncFailed:
+def _too_big(max_bytes: int, setting: str) -> SyncFailed:
     limit = f"{max_bytes / 1_000_000:g} MB" if max_bytes >= 1_000_000 else f"{max_bytes:,} bytes"
-    return SyncFailed(f"the file is larger than the limit of {limit} (SECBOT_SYNC_MAX_BYTES)")
+    return SyncFailed(f"the file is larger than the limit of {limit} ({setting})")
 
 
 def _validators(response: requests.Response) -> tuple[str | None, str | None]:
@@ -243,14 +255,14 @@ def _suggested_name(response: requests.Response, url: str) -> str:
 # What was downloaded
 
 
-def _file_name(download: _Download) -> str:
+def _file_name(download: _Download, max_bytes: int) -> str:
     """The name to import the download under, its suffix saying its type; refuses what is not a register file."""
     kind = _kind(download)
     name = download.name
     if PurePosixPath(name).suffix.lower() != f".{kind}":
         name = f"{PurePosixPath(name).stem or 'register'}.{kind}"
     if kind == "xlsx":
-        _check_workbook(name, download.body)
+        _check_workbook(name, download.body, max_bytes)
     elif readers.table_for_name(PurePosixPath(name).stem) is None:
         name = "register.csv"  # a CSV's table comes from its name, and a synced CSV is the register
     return name
@@ -279,7 +291,10 @@ def _kind(download: _Download) -> str:
     )
 
 
-def _check_workbook(name: str, body: bytes) -> None:
+def _check_workbook(name: str, body: bytes, max_bytes: int) -> None:
+    refused = limits.workbook_problem(name, body, max_bytes)  # before testzip inflates every part
+    if refused is not None:
+        raise SyncFailed(refused.removeprefix(f"{name}: "))
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             damaged = archive.testzip() is not None
@@ -293,7 +308,7 @@ def _check_workbook(name: str, body: bytes) -> None:
 # Importing and recording
 
 
-def _import(store: Store, shown: str, download: _Download, name: str, digest: str) -> ImportResult:
+def _import(store: Store, shown: str, download: _Download, name: str, digest: str, max_mb: float) -> ImportResult:
     def record(session: Session, result: ImportResult) -> None:
         now = dt.datetime.now(dt.UTC)
         audit.record(session, audit.SYNC, COMMAND, ACTION, audit.DONE, detail=f"{shown}: {result.summary_text()}")
@@ -303,7 +318,7 @@ def _import(store: Store, shown: str, download: _Download, name: str, digest: st
         path = Path(folder) / name
         path.write_bytes(download.body)
         try:
-            return import_paths(store, [path], before_commit=record)
+            return import_paths(store, [path], before_commit=record, max_mb=max_mb)
         except ImportFailed as failure:
             problems = "a problem" if failure.total == 1 else f"{failure.total} problems"
             lines = str(failure).splitlines()

@@ -1,7 +1,8 @@
 """Apply a validated ``Plan`` to the store in one transaction (``loader`` begins and ends it).
 
 ``Applier`` checks what only the database knows (every source and every referenced modification
-exists), then upserts rows by their natural keys, parents first (``TABLE_ORDER``), loading stored
+exists; ``check``, which only reads and also runs for a plan that already has problems, so that one
+run reports them all), then upserts rows by their natural keys, parents first (``TABLE_ORDER``), loading stored
 rows in bulk. When two sources disagree, the later source wins: a value from a source issued on or
 after the source that last set the row replaces the stored one, an older source only fills gaps.
 Earlier titles of a modification are kept as aliases.
@@ -138,6 +139,7 @@ class Applier:
         self.errors: list[str] = []
         self.status: dict[str, dict[tuple, str]] = {table: {} for table in TABLE_ORDER}
         self.source_dates: dict[str, dt.date | None] = {}
+        self.stored_sources: dict[str, Source] = {}
         self.mods: dict[str, _Mod] = {}
 
     # -- bookkeeping
@@ -189,12 +191,27 @@ class Applier:
 
     # -- phases
 
-    def run(self) -> None:
-        self.sources()
-        self.session.flush()
+    def check(self) -> None:
+        """Every source and every referenced modification exists. Reads only; problems go to ``errors``.
+
+        A name that a row which failed validation stood for is not reported again, and when some file
+        could not be read in full, each unknown name is reported with a note that it may be there.
+        """
+        self.check_sources()
         self.resolve_modifications()
+
+    def _maybe_unread(self) -> str:
+        if not self.plan.unread:
+            return ""
+        files = ", ".join(self.plan.unread)
+        return f" (it may be in {files}, which could not be read in full)"
+
+    def run(self) -> None:
+        self.check()
         if self.errors:
             return
+        self.write_sources()
+        self.session.flush()
         self.modifications()
         self.conversions()
         self.events()
@@ -206,17 +223,18 @@ class Applier:
         self.releases()
         self.session.flush()
 
-    def sources(self) -> None:
-        stored = {s.key: s for s in self.session.scalars(select(Source))}
-        self.source_dates = {key: s.issued for key, s in stored.items()}
+    def check_sources(self) -> None:
+        self.stored_sources = {s.key: s for s in self.session.scalars(select(Source))}
+        self.source_dates = {key: s.issued for key, s in self.stored_sources.items()}
         for key, (_where, row) in self.plan.sources.items():
             self.source_dates[key] = row.issued
-        known = set(self.source_dates)
+        known = set(self.source_dates) | self.plan.invalid_sources
+        note = self._maybe_unread()
         for file, key in self.plan.default_keys.items():
             if key not in known:
                 self.errors.append(
                     f"{file}: source: {key!r} is not a known source; define it under 'sources:' or "
-                    "give 'source:' as a mapping (key, title, issued)"
+                    f"give 'source:' as a mapping (key, title, issued){note}"
                 )
         missing_defaults = {key for key in self.plan.default_keys.values() if key not in known}
         for items in self.plan.items.values():
@@ -226,10 +244,13 @@ class Applier:
                 if item.explicit_source:
                     self.errors.append(
                         f"{item.where}: field 'source': {item.source!r} is not a known source; "
-                        "define it under 'sources:' (or in sources.csv)"
+                        f"define it under 'sources:' (or in sources.csv){note}"
                     )
                 elif item.source not in missing_defaults:
-                    self.errors.append(f"{item.where}: source {item.source!r} is not a known source")
+                    self.errors.append(f"{item.where}: source {item.source!r} is not a known source{note}")
+
+    def write_sources(self) -> None:
+        stored = self.stored_sources
         for key, (_where, row) in self.plan.sources.items():
             current = stored.get(key)
             if current is None:
@@ -269,10 +290,15 @@ class Applier:
             query = select(titles).order_by(titles.c.id)
             for row in _rows_where_in(self.session, query, titles.c.modification_id, by_id):
                 by_id[row["modification_id"]].earlier.append(_Title(row["title"], row["source"], row["id"]))
+        note = self._maybe_unread()
         for item, name, reference in children:
-            if reference not in incoming and reference not in self.mods:
+            if (
+                reference not in incoming
+                and reference not in self.mods
+                and reference not in self.plan.invalid_references
+            ):
                 self.errors.append(
-                    f"{item.where}: field '{name}': {reference!r} is neither in the register nor in this import"
+                    f"{item.where}: field '{name}': {reference!r} is neither in the register nor in this import{note}"
                 )
 
     # modifications: later source wins, field by field
@@ -367,6 +393,9 @@ class Applier:
                 changed = True
             mod.dirty |= changed
             self.mark("modifications", key, "updated" if changed else "unchanged")
+        # The rows are now in ``self.mods``; letting them go before writing keeps a large import's
+        # peak memory down (nothing reads the plan's modifications after this).
+        self.plan.items.pop("modifications", None)
         self.write_modifications()
 
     def write_modifications(self) -> None:
@@ -580,7 +609,7 @@ def bump_revision(session: Session, now: dt.datetime) -> int:
 
 
 def digest(raws: list[readers.RawFile]) -> tuple[str, list[dict]]:
-    files = [{"name": raw.name, "sha256": hashlib.sha256(raw.content).hexdigest()} for raw in raws]
+    files = [{"name": raw.name, "sha256": raw.sha256} for raw in raws]
     if len(files) == 1:
         return files[0]["sha256"], files
     combined = hashlib.sha256("".join(f"{f['name']}\0{f['sha256']}\n" for f in files).encode())

@@ -1,10 +1,12 @@
 """The register import's public API: validate everything, then write everything or nothing.
 
-``import_paths`` reads the files (``readers``), validates every row (``validation``, which uses
-``schema``), and applies all of them in ONE transaction (``apply``). Any problem -- a bad value, an
-unknown reference or source, the same natural key twice from one source, a database error -- rolls
-everything back and raises ``ImportFailed`` whose lines each name the file, the row, the field and
-the value.
+``import_paths`` reads the files (``readers``, each bounded by ``limits``: a file over the size cap is
+refused unread), validates every row (``validation``, which uses ``schema``), and applies all of
+them in ONE transaction (``apply``). Any problem -- a file too large or not readable, a bad value,
+an unknown reference or source, the same natural key twice from one source, a database error --
+rolls everything back and raises ``ImportFailed`` whose lines each name the file, the row, the field
+and the value. Every pass runs even when an earlier one found problems (a syntax error in one file
+does not hide a bad value or an unknown reference in another), so one run reports them all.
 
 Rows are upserted by their natural keys. When two sources disagree, the later source wins: a
 value from a source issued on or after the source that last set the row replaces the stored one,
@@ -32,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from secbot import outages
 from secbot.store.db import Store
-from secbot.store.importer import apply, readers, validation
+from secbot.store.importer import apply, limits, readers, validation
 from secbot.store.importer.results import ImportFailed, ImportResult, TableCounts
 from secbot.store.importer.schema import SourceIn
 from secbot.store.models import ImportRecord, Modification
@@ -57,6 +60,7 @@ def import_paths(
     *,
     source: SourceIn | None = None,
     before_commit: Callable[[Session, ImportResult], None] | None = None,
+    max_mb: float = limits.DEFAULT_MAX_MB,
 ) -> ImportResult:
     """Import register files (YAML, CSV, XLSX or directories of them) as one all-or-nothing change.
 
@@ -67,18 +71,20 @@ def import_paths(
     ``before_commit(session, result)`` is called in the import's transaction just before a change is
     committed (never when nothing changed), so that rows it adds (an audit entry) commit or roll
     back with the import.
+
+    ``max_mb`` is the size cap of each file (``SECBOT_IMPORT_MAX_MB``; callers pass the setting):
+    a larger file, or a workbook that unpacks to more, is refused before it is read.
     """
     if not paths:
         raise ImportFailed(["nothing to import: no files were given"])
-    try:
-        raws = readers.read_paths([Path(p) for p in paths])
-    except readers.ReadError as error:
-        raise ImportFailed(error.errors) from None
+    reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb))
+    raws = reading.raws
     names = [raw.name for raw in raws]
     warnings = [warning for raw in raws for warning in raw.warnings]
-    plan = validation.validate(raws, source)
+    plan = validation.validate(raws, source, reading.missing)
+    plan.errors[:0] = reading.errors
     if plan.errors:
-        raise ImportFailed(plan.errors)
+        raise ImportFailed(plan.errors + _database_problems(store, plan, names))
 
     result = ImportResult(names, warnings=warnings)
     session = store.sessions()
@@ -116,6 +122,23 @@ def import_paths(
         session.close()
     log.info("%s", result.summary_text())
     return result
+
+
+def _database_problems(store: Store, plan: validation.Plan, names: list[str]) -> list[str]:
+    """For a plan that already failed: the unknown sources and references too, so that one run
+    reports every problem. Only reads, in a transaction that is rolled back."""
+    session = store.sessions()
+    try:
+        applier = apply.Applier(session, plan)
+        applier.check()
+        return applier.errors
+    except SQLAlchemyError as error:
+        outages.report(f"checking the sources and references of {', '.join(names)}", error, log)
+        shown = ", ".join(names) or "the import"
+        return [f"{shown}: sources and references could not be checked: {apply.database_error(error)}"]
+    finally:
+        session.rollback()
+        session.close()
 
 
 def _issued(path: Path) -> dt.date:

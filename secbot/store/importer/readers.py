@@ -4,6 +4,12 @@ A reader returns, per file, ``{table name: [(row label, row dict)]}`` plus the f
 source. It checks only the *shape* of a file (valid YAML, known tables, known columns, required
 columns present); ``validation`` checks every row against ``schema`` and ``apply`` writes them.
 
+A reader never raises for a bad file: it records each problem in ``RawFile.problems`` and keeps
+the rows it could read, setting ``RawFile.complete`` to False when it had to stop early (a syntax
+error, a header it cannot match, a limit), so that the other files and the readable rows are still
+checked in the same run. Every reader is bounded (``limits``): ``read_file`` refuses a file larger
+than the import's cap from its size, before reading it. YAML is built by ``yaml_document``.
+
 Row labels are what error messages show:
 
 - YAML: ``modifications[3] (line 27)`` -- entries counted from 1, the line where the entry starts;
@@ -19,30 +25,25 @@ table names are matched case-insensitively ignoring spaces and punctuation, with
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from secbot.store.importer import limits
 from secbot.store.importer.schema import FLAT_TABLES
+from secbot.store.importer.yaml_document import read_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SUFFIXES = (*YAML_SUFFIXES, ".csv", ".xlsx")
 
 Rows = list[tuple[str, dict]]
-
-
-class ReadError(Exception):
-    """One or more files could not be read; ``errors`` holds one message per problem."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 @dataclass
@@ -51,7 +52,7 @@ class RawFile:
 
     name: str
     path: Path
-    content: bytes
+    sha256: str  # of the file's bytes, for the import record
     format: str  # "yaml", "csv" or "xlsx"
     tables: dict[str, Rows] = field(default_factory=dict)
     # The file's own default source: a SourceIn-shaped dict (with its label) or a source key.
@@ -60,6 +61,9 @@ class RawFile:
     # passes a source.
     auto_source: bool = False
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # each names the file; any one fails the import
+    complete: bool = True  # False: reading stopped early, so rows of this file may be missing
+    rejected: list[tuple[str, dict]] = field(default_factory=list)  # (table, row) dropped with a problem
 
     def add(self, table: str, label: str, row: dict) -> None:
         self.tables.setdefault(table, []).append((label, row))
@@ -296,7 +300,9 @@ def _cell(kind: str, value: object) -> object:
     return str(value)
 
 
-def _blank(row: tuple) -> bool:
+def _blank(row: tuple | list) -> bool:
+    if row.count(None) == len(row):  # the common empty spreadsheet row, without a Python loop
+        return True
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
@@ -359,52 +365,6 @@ def _row_dict(header: _Header, row: tuple) -> tuple[dict, bool]:
 # --------------------------------------------------------------------------------------------
 # YAML
 
-
-class _LineDict(dict):
-    line: int = 0
-
-
-class _LineList(list):
-    lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers where each mapping and list entry starts, and rejects
-    duplicate keys (which PyYAML would otherwise silently drop)."""
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, _value in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                    if key_node.value in seen:
-                        raise yaml.constructor.ConstructorError(
-                            "while constructing a mapping",
-                            node.start_mark,
-                            f"found duplicate key '{key_node.value}'",
-                            key_node.start_mark,
-                        )
-                    seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode):
-    data = _LineList()
-    data.lines = [child.start_mark.line + 1 for child in node.value]
-    yield data
-    data.extend(loader.construct_sequence(node))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
 YAML_TABLES = (
     "sources",
     "modifications",
@@ -425,38 +385,42 @@ def _line(value: object, fallback: int) -> int:
     return getattr(value, "line", 0) or fallback
 
 
-def _yaml_error(name: str, error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    context_mark = getattr(error, "context_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    detail = problem
-    if context:
-        started = ""
-        if context_mark is not None and mark is not None and context_mark.line != mark.line:
-            started = f" that starts on line {context_mark.line + 1}"
-        detail = f"{problem} ({context}{started})"
-    return f"{name}: {where}not valid YAML: {detail}"
+def _utf8_problem(name: str, content: bytes) -> str | None:
+    """Why ``content`` is not UTF-8, or None; checked a megabyte at a time, never decoded whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    step = 1 << 20
+    start = 0
+    try:
+        for start in range(0, len(content), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        # error.start counts from the chunk, which may begin inside an incomplete character
+        return f"{name}: not UTF-8 text (near byte {max(start + error.start, 0)}); save the file as UTF-8"
+    return None
 
 
 def read_yaml(path: Path, content: bytes) -> RawFile:
     name = path.name
-    raw = RawFile(name, path, content, "yaml")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ReadError([f"{name}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]) from None
-    try:
-        document = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as error:
-        raise ReadError([_yaml_error(name, error)]) from None
+    raw = RawFile(name, path, _sha256(content), "yaml")
+    problem = _utf8_problem(name, content)
+    if problem is not None:
+        raw.problems.append(problem)
+        raw.complete = False
+        return raw
+    read = read_document(content)
+    raw.problems.extend(f"{name}: {problem}" for problem in read.problems)
+    raw.complete = read.complete
+    document = read.root
     if document is None:
-        raw.warnings.append(f"{name}: the file is empty")
+        if read.complete:
+            raw.warnings.append(f"{name}: the file is empty")
         return raw
     if not isinstance(document, dict):
-        raise ReadError([f"{name}: line 1: expected a mapping of tables (source:, modifications:, ...)"])
-    errors: list[str] = []
+        raw.problems.append(f"{name}: line 1: expected a mapping of tables (source:, modifications:, ...)")
+        raw.complete = False
+        return raw
     for key, value in document.items():
         if key == "source":
             if isinstance(value, dict):
@@ -464,44 +428,44 @@ def read_yaml(path: Path, content: bytes) -> RawFile:
             elif isinstance(value, str) and value.strip():
                 raw.default_source = value.strip()
             elif value is not None:
-                errors.append(f"{name}: 'source' must be a mapping (key, title, issued, ...) or a source key")
+                raw.problems.append(f"{name}: 'source' must be a mapping (key, title, issued, ...) or a source key")
             continue
         if key not in YAML_TABLES:
-            errors.append(
+            raw.problems.append(
                 f"{name}: unknown table {key!r}; the accepted top-level keys are source, {', '.join(YAML_TABLES)}"
             )
             continue
         if value is None:
             continue
         if not isinstance(value, list):
-            errors.append(f"{name}: '{key}' must be a list of entries (each starting with '- ')")
+            raw.problems.append(f"{name}: '{key}' must be a list of entries (each starting with '- ')")
             continue
         lines = getattr(value, "lines", [0] * len(value))
         for index, entry in enumerate(value, start=1):
             label = f"{key}[{index}] (line {lines[index - 1]})"
             if not isinstance(entry, dict):
-                errors.append(f"{name}: {label}: expected a mapping of fields, got {entry!r}")
+                raw.problems.append(f"{name}: {label}: expected a mapping of fields, got {_shown(entry)}")
                 continue
-            entry = dict(entry)
             raw.add(key, label, entry)  # before its children, so errors come in file order
             if key == "meetings":
-                _split_children(raw, entry, "items", "agenda_items", f"{key}[{index}]", label, errors)
+                _split_children(raw, entry, "items", "agenda_items", f"{key}[{index}]", label)
             elif key == "releases":
-                _split_children(raw, entry, "scope", "release_scope", f"{key}[{index}]", label, errors)
-    if errors:
-        raise ReadError(errors)
+                _split_children(raw, entry, "scope", "release_scope", f"{key}[{index}]", label)
     return raw
 
 
-def _split_children(
-    raw: RawFile, parent: dict, key: str, table: str, path: str, parent_label: str, errors: list[str]
-) -> None:
+def _shown(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def _split_children(raw: RawFile, parent: dict, key: str, table: str, path: str, parent_label: str) -> None:
     """Move a meeting's ``items`` / a release's ``scope`` into flat rows naming their parent."""
     children = parent.pop(key, None)
     if children is None:
         return
     if not isinstance(children, list):
-        errors.append(f"{raw.name}: {parent_label}: field '{key}' must be a list")
+        raw.problems.append(f"{raw.name}: {parent_label}: field '{key}' must be a list")
         return
     lines = getattr(children, "lines", [0] * len(children))
     for index, child in enumerate(children, start=1):
@@ -509,7 +473,7 @@ def _split_children(
         if isinstance(child, str | int) and not isinstance(child, bool):
             child = {"reference": child}
         if not isinstance(child, dict):
-            errors.append(f"{raw.name}: {label}: expected a reference or a mapping, got {child!r}")
+            raw.problems.append(f"{raw.name}: {label}: expected a reference or a mapping, got {_shown(child)}")
             continue
         row = dict(child)
         if table == "agenda_items":
@@ -534,24 +498,40 @@ def _decode(name: str, content: bytes, warnings: list[str]) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, split as ``open(newline="")`` splits them, one at a
+    time (an ``io.StringIO`` would copy the whole text at four bytes a character)."""
+    for line in _LINE.finditer(text):
+        yield line.group()
+
+
+def _long_value(record: list[str]) -> int:
+    """The 1-based column of a value longer than ``limits.MAX_FIELD_CHARS``, or 0."""
+    for position, value in enumerate(record, start=1):
+        if len(value) > limits.MAX_FIELD_CHARS:
+            return position
+    return 0
+
+
 def read_csv(path: Path, content: bytes) -> RawFile:
     name = path.name
-    raw = RawFile(name, path, content, "csv", auto_source=True)
+    raw = RawFile(name, path, _sha256(content), "csv", auto_source=True)
     table = table_for_name(path.stem)
     if table is None:
-        raise ReadError(
-            [
-                (
-                    f"{name}: cannot tell which table this file holds from its name; name it after a table "
-                    f"({', '.join(t + '.csv' for t in TABLE_ALIASES)}) or an alias in docs/import-format.md"
-                )
-            ]
+        raw.problems.append(
+            f"{name}: cannot tell which table this file holds from its name; name it after a table "
+            f"({', '.join(t + '.csv' for t in TABLE_ALIASES)}) or an alias in docs/import-format.md"
         )
+        raw.complete = False
+        return raw
     text = _decode(name, content, raw.warnings)
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text[: end if end >= 0 else len(text)]
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    errors: list[str] = []
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     header: _Header | None = None
     data_row = 0
     previous_line = 0
@@ -559,28 +539,45 @@ def read_csv(path: Path, content: bytes) -> RawFile:
         for record in reader:
             start_line = previous_line + 1
             previous_line = reader.line_num
+            column = _long_value(record)
+            if column:
+                raw.problems.append(
+                    f"{name}: line {start_line}: the value in column {column} is {len(record[column - 1]):,} "
+                    f"characters long, more than the {limits.MAX_FIELD_CHARS:,} any register field may have; "
+                    "reading stopped there"
+                )
+                raw.complete = False
+                break
             if header is None:
-                if _blank(tuple(record)):
+                if _blank(record):
                     continue
-                header = _match_header(name, table, tuple(record), errors)
+                header = _match_header(name, table, tuple(record), raw.problems)
                 if header is None:
-                    raise ReadError(errors)
+                    raw.complete = False
+                    return raw
                 continue
             data_row += 1
-            if _blank(tuple(record)):
+            if _blank(record):
                 continue
             label = f"row {data_row} (line {start_line})"
             row, stray = _row_dict(header, tuple(record))
             if stray:
-                errors.append(f"{name}: {label}: a value in a column without a header")
+                raw.problems.append(f"{name}: {label}: a value in a column without a header")
+                raw.rejected.append((table, row))
                 continue
             raw.add(table, label, row)
     except csv.Error as error:
-        errors.append(f"{name}: line {reader.line_num}: not valid CSV: {error}")
-    if header is None and not errors:
+        if "field larger than field limit" in str(error):
+            problem = (
+                f"a value longer than the {csv.field_size_limit():,} characters any register field may have; "
+                "reading stopped there"
+            )
+        else:
+            problem = f"not valid CSV: {error}"
+        raw.problems.append(f"{name}: line {reader.line_num}: {problem}")
+        raw.complete = False
+    if header is None and not raw.problems:
         raw.warnings.append(f"{name}: the file is empty")
-    if errors:
-        raise ReadError(errors)
     raw.tables.setdefault(table, [])
     return raw
 
@@ -589,18 +586,28 @@ def read_csv(path: Path, content: bytes) -> RawFile:
 # XLSX
 
 
-def read_xlsx(path: Path, content: bytes) -> RawFile:
-    import zipfile
+def _column_letter(number: int) -> str:
+    from openpyxl.utils import get_column_letter
 
-    from openpyxl import load_workbook
+    return get_column_letter(number)
 
+
+def read_xlsx(path: Path, content: bytes, max_bytes: int) -> RawFile:
     name = path.name
-    raw = RawFile(name, path, content, "xlsx", auto_source=True)
+    raw = RawFile(name, path, _sha256(content), "xlsx", auto_source=True)
+    refused = limits.workbook_problem(name, content, max_bytes)
+    if refused is not None:
+        raw.problems.append(refused)
+        raw.complete = False
+        return raw
+    from openpyxl import load_workbook  # only once the workbook may be opened: openpyxl is slow to import
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ReadError([f"{name}: not a readable .xlsx workbook ({error})"]) from None
-    errors: list[str] = []
+    except Exception as error:  # a hostile workbook can make openpyxl raise almost anything
+        raw.problems.append(f"{name}: not a readable .xlsx workbook ({_error_text(error)})")
+        raw.complete = False
+        return raw
     found: dict[str, str] = {}
     try:
         for sheet in workbook.worksheets:
@@ -609,48 +616,89 @@ def read_xlsx(path: Path, content: bytes) -> RawFile:
                 raw.warnings.append(f"{name}: sheet {sheet.title!r} ignored (not a register table)")
                 continue
             if table in found:
-                errors.append(f"{name}: sheets {found[table]!r} and {sheet.title!r} are both the {table} table")
+                raw.problems.append(f"{name}: sheets {found[table]!r} and {sheet.title!r} are both the {table} table")
+                raw.complete = False
                 continue
             found[table] = sheet.title
             raw.tables.setdefault(table, [])
-            where = f"{name}: sheet {sheet.title!r}"
-            if hasattr(sheet, "reset_dimensions"):
-                sheet.reset_dimensions()  # some writers record wrong dimensions; read every row
-            header: _Header | None = None
-            for number, record in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-                if _blank(record):
-                    continue
-                if header is None:
-                    header = _match_header(where, table, record, errors)
-                    if header is None:
-                        break
-                    continue
-                row, stray = _row_dict(header, record)
-                label = f"sheet {sheet.title!r} row {number}"
-                if stray:
-                    errors.append(f"{name}: {label}: a value in a column without a header")
-                    continue
-                raw.add(table, label, row)
+            try:
+                _read_sheet(raw, sheet, table)
+            except Exception as error:  # damaged sheet XML, or a part that fails its CRC check
+                raw.problems.append(f"{name}: sheet {sheet.title!r} could not be read ({_error_text(error)})")
+                raw.complete = False
     finally:
         workbook.close()
-    if not found and not errors:
-        errors.append(
+    if not found and not raw.problems:
+        raw.problems.append(
             f"{name}: no sheet is a register table; name sheets after tables ({table_names()}) "
             "or an alias in docs/import-format.md"
         )
-    if errors:
-        raise ReadError(errors)
+        raw.complete = False
     return raw
+
+
+def _read_sheet(raw: RawFile, sheet, table: str) -> None:
+    name = raw.name
+    where = f"{name}: sheet {sheet.title!r}"
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # some writers record wrong dimensions; read every row
+    header: _Header | None = None
+    # One row and one column past the limits, to tell a sheet that goes on from one that ends there.
+    rows = sheet.iter_rows(
+        min_row=1, max_row=limits.MAX_SHEET_ROWS + 1, max_col=limits.MAX_SHEET_COLUMNS + 1, values_only=True
+    )
+    for number, record in enumerate(rows, start=1):
+        if _blank(record):
+            continue
+        if number > limits.MAX_SHEET_ROWS:
+            raw.problems.append(
+                f"{where}: more than {limits.MAX_SHEET_ROWS:,} rows; a register sheet is read up to row "
+                f"{limits.MAX_SHEET_ROWS:,} (split it into several files)"
+            )
+            raw.complete = False
+            return
+        if len(record) > limits.MAX_SHEET_COLUMNS and not _blank(record[limits.MAX_SHEET_COLUMNS :]):
+            raw.problems.append(
+                f"{where} row {number}: a value beyond column {_column_letter(limits.MAX_SHEET_COLUMNS)}; "
+                f"a register sheet is read up to its {limits.MAX_SHEET_COLUMNS}th column"
+            )
+            raw.complete = False
+            return
+        if header is None:
+            header = _match_header(where, table, record, raw.problems)
+            if header is None:
+                raw.complete = False
+                return
+            continue
+        row, stray = _row_dict(header, record)
+        label = f"sheet {sheet.title!r} row {number}"
+        if stray:
+            raw.problems.append(f"{name}: {label}: a value in a column without a header")
+            raw.rejected.append((table, row))
+            continue
+        raw.add(table, label, row)
+
+
+def _error_text(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 # --------------------------------------------------------------------------------------------
 # Paths
 
 
-def expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """The files a list of paths names (a directory: its register files, sorted by name)."""
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def expand(paths: list[Path]) -> tuple[list[Path], list[str], list[str]]:
+    """The files a list of paths names (a directory: its register files, sorted by name), the
+    problems, and the names of the paths that were not there to read."""
     files: list[Path] = []
     errors: list[str] = []
+    missing: list[str] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
@@ -664,37 +712,58 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
             files.extend(inside)
         elif not path.exists():
             errors.append(f"{path.name}: no such file")
+            missing.append(path.name)
         elif path.suffix.lower() == ".xls":
             errors.append(f"{path.name}: old .xls workbooks are not supported; save it as .xlsx")
+            missing.append(path.name)
         elif path.suffix.lower() not in SUFFIXES:
             errors.append(f"{path.name}: not a register file (use .yaml, .yml, .csv or .xlsx)")
         else:
             files.append(path)
-    return files, errors
+    return files, errors, missing
 
 
-def read_file(path: Path) -> RawFile:
+def _unread(path: Path, problem: str) -> RawFile:
+    raw = RawFile(path.name, path, "", path.suffix.lower().lstrip("."), problems=[problem], complete=False)
+    return raw
+
+
+def read_file(path: Path, max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB)) -> RawFile:
+    """One file, refused unread when it is larger than ``max_bytes``."""
     try:
-        content = path.read_bytes()
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _unread(path, limits.too_large(path.name, size, max_bytes))
+        with path.open("rb") as file:
+            content = file.read(max_bytes + 1)  # never more, even if the file grew since stat()
     except OSError as error:
-        raise ReadError([f"{path.name}: cannot read the file ({error.strerror})"]) from None
+        return _unread(path, f"{path.name}: cannot read the file ({error.strerror or error})")
+    if len(content) > max_bytes:
+        return _unread(path, limits.too_large(path.name, len(content), max_bytes))
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES:
         return read_yaml(path, content)
     if suffix == ".csv":
         return read_csv(path, content)
-    return read_xlsx(path, content)
+    return read_xlsx(path, content, max_bytes)
 
 
-def read_paths(paths: list[Path]) -> list[RawFile]:
-    """Every file the paths name, read; all problems of all files reported together."""
-    files, errors = expand(paths)
-    raws: list[RawFile] = []
-    for path in files:
-        try:
-            raws.append(read_file(path))
-        except ReadError as error:
-            errors.extend(error.errors)
-    if errors:
-        raise ReadError(errors)
-    return raws
+@dataclass
+class Reading:
+    """What ``read_paths`` found: the files it read (each with its own problems) and the paths'
+    own problems (no such file, not a register file)."""
+
+    raws: list[RawFile]
+    errors: list[str]
+    missing: list[str]  # names that may hold rows but were not there to read
+
+    @property
+    def unread(self) -> list[str]:
+        """Names of files some of whose rows were not read: a reference may be defined there."""
+        return [*self.missing, *(raw.name for raw in self.raws if not raw.complete)]
+
+
+def read_paths(paths: list[Path], max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB)) -> Reading:
+    """Every file the paths name, each read as far as it can be; nothing raised for a bad file."""
+    files, errors, missing = expand(paths)
+    return Reading([read_file(path, max_bytes) for path in files], errors, missing)

@@ -7,9 +7,19 @@ unchanged (``TableCounts``) and renders the one-paragraph summary the CLI and th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_ERRORS = 20
+
+# Each problem is shown as one line: what a file's name or a YAML parser's message might carry that
+# would break the line, or the terminal, is written as an escape instead.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], text)
+
 
 # The order tables are applied in (parents first) and shown in summaries.
 TABLE_ORDER = (
@@ -33,9 +43,10 @@ class ImportFailed(Exception):
     """Nothing was imported. ``errors`` has one line per problem (at most ``MAX_ERRORS``)."""
 
     def __init__(self, errors: list[str]):
-        self.errors = list(errors[:MAX_ERRORS])
+        errors = [one_line(error) for error in errors]
+        self.errors = errors[:MAX_ERRORS]
         self.total = len(errors)
-        self._all = list(errors)
+        self._all = errors
         lines = list(self.errors)
         if self.total > len(self.errors):
             lines.append(f"... and {self.total - len(self.errors)} more errors")

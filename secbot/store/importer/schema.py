@@ -205,7 +205,9 @@ class MeetingIn(Row):
 class ConsultationIn(Row):
     reference: Reference
     kind: ConsultationKind
-    round: int = Field(default=1, ge=1)
+    round: int = Field(
+        default=1, ge=1, le=1000
+    )  # an integer column: a huge number is a value error here, not a database error
     opens: Day = None
     closes: Day = None
     expected_week: Day = None
@@ -223,7 +225,9 @@ class ConsultationIn(Row):
 class AssessmentIn(Row):
     reference: Reference
     kind: AssessmentKind
-    round: int = Field(default=1, ge=1)
+    round: int = Field(
+        default=1, ge=1, le=1000
+    )  # an integer column: a huge number is a value error here, not a database error
     requested: Day = None
     accepted: Day = None
     returned: Day = None

@@ -2,20 +2,26 @@
 
 ``validate`` checks every row of every file against ``schema``, resolves each row's effective
 source (the row's own, the file's ``source:``, the caller's, or ``import:<file name>``), checks
-string lengths against the columns, and rejects the same natural key twice from one source. It
-collects every problem as one line naming the file, the row, the field and the value, so several
-can be fixed at once. What it cannot know without the database -- whether a source or a referenced
-modification exists -- is checked when the plan is applied (``apply``).
+string lengths against the columns, refuses text the database cannot store (NUL and other control
+characters but tab, line feed and carriage return; unpaired surrogates), and rejects the same
+natural key twice from one source. It collects every problem as one line naming the file, the row,
+the field and the value, so several can be fixed at once; the readers' problems come first, file by
+file, and the rows a reader could read are checked even when it could not read them all. What it
+cannot know without the database -- whether a source or a referenced modification exists -- is
+checked by ``apply`` (``Applier.check``), which the loader runs even when there are problems here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import String
 
+from secbot.references import Ref, parse_reference
 from secbot.store.importer import readers
 from secbot.store.importer.schema import FLAT_TABLES, SourceIn
 from secbot.store.models import (
@@ -63,7 +69,7 @@ _ORM = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     file: str
     label: str
@@ -84,6 +90,16 @@ class Plan:
     sources: dict[str, tuple[str, SourceIn]] = field(default_factory=dict)  # key -> (where, row)
     default_keys: dict[str, str] = field(default_factory=dict)  # file name -> named default key
     errors: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # files not read in full: they may define more
+    # What rows that failed validation stood for: not "unknown" to other rows, only invalid.
+    invalid_references: set[str] = field(default_factory=set)
+    invalid_sources: set[str] = field(default_factory=set)
+
+
+# What PostgreSQL cannot store in text (NUL) and what has no business in a register: the C0 and C1
+# control characters but tab, line feed and carriage return (CSV cells keep Windows line breaks),
+# and unpaired surrogates (which only an escape such as "\ud800" in YAML can produce).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _show(value: object) -> str:
@@ -98,10 +114,13 @@ def _show(value: object) -> str:
     return shown
 
 
-def _format_errors(where: str, model: type[BaseModel], error: ValidationError) -> list[str]:
+def _format_errors(where: str, model: type[BaseModel], error: ValidationError, skip: set = frozenset()) -> list[str]:
+    """One line per problem, but none for the fields in ``skip`` (already reported)."""
     lines = []
     for problem in error.errors():
         loc = problem.get("loc", ())
+        if loc and loc[0] in skip:
+            continue
         name = ".".join(str(part) for part in loc)
         kind = problem.get("type", "")
         message = str(problem.get("msg", ""))
@@ -120,6 +139,46 @@ def _format_errors(where: str, model: type[BaseModel], error: ValidationError) -
             message = message[:1].lower() + message[1:]
             lines.append(f"{where}: field '{name}': {_show(problem.get('input'))}: {message}")
     return lines
+
+
+def _strings(value: object, depth: int = 0):
+    """The text inside a row value: itself, or the strings in its lists and mappings."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 20 and isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item, depth + 1)
+    elif depth < 20 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, depth + 1)
+            yield from _strings(item, depth + 1)
+
+
+def _unstorable(where: str, data: dict) -> dict[str, str]:
+    """Field name -> the problem with text in it that the register cannot store."""
+    problems = {}
+    for name, value in data.items():
+        for text in _strings(value):
+            found = _UNSTORABLE.search(text)
+            if found is None:
+                continue
+            char = found.group()
+            what = "an unpaired surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+            problems[name] = (
+                f"{where}: field '{name}': {_show(text)} contains {what} (U+{ord(char):04X}), "
+                "which the register cannot store; remove it"
+            )
+            break
+    return problems
+
+
+def _reference_of(data: dict) -> str | None:
+    value = data.get("reference")
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        parsed = parse_reference(str(value))
+        if isinstance(parsed, Ref):
+            return parsed.text
+    return None
 
 
 def _string_limits() -> dict[str, dict[str, int]]:
@@ -163,8 +222,18 @@ def _describe_key(table: str, key: tuple) -> str:
     return " ".join(str(part) for part in key)
 
 
-def validate(raws: list[readers.RawFile], caller_source: SourceIn | None) -> Plan:
-    plan = Plan(raws)
+def _consume(rows: readers.Rows) -> Iterator[tuple[str, dict]]:
+    """The rows in order, each let go of once checked: a large file's rows and the validated rows
+    made from them are not held at the same time (the raw file keeps an empty table)."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
+def validate(raws: list[readers.RawFile], caller_source: SourceIn | None, unread: list[str] | None = None) -> Plan:
+    """Check every row of ``raws``; ``unread`` names files that could not be read at all."""
+    plan = Plan(raws, unread=list(unread or []))
+    plan.unread.extend(raw.name for raw in raws if not raw.complete)
     source_seen: dict[str, tuple[str, SourceIn]] = {}
 
     def add_source(where: str, source: SourceIn) -> None:
@@ -178,16 +247,33 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None) -> Pla
         source_seen[source.key] = (where, source)
 
     def validate_row(model: type[BaseModel], where: str, data: dict) -> BaseModel | None:
+        unstorable = _unstorable(where, data)
+        plan.errors.extend(unstorable.values())
         try:
-            return model.model_validate(data)
+            row = model.model_validate(data)
         except ValidationError as error:
-            plan.errors.extend(_format_errors(where, model, error))
+            plan.errors.extend(_format_errors(where, model, error, set(unstorable)))
+            row = None
+        if row is None or unstorable:
+            remember_invalid(model, data)
             return None
+        return row
+
+    def remember_invalid(model: type[BaseModel], data: dict) -> None:
+        if model is FLAT_TABLES["modifications"]:
+            reference = _reference_of(data)
+            if reference is not None:
+                plan.invalid_references.add(reference)
+        elif model is SourceIn and isinstance(data.get("key"), str):
+            plan.invalid_sources.add(data["key"].strip())
 
     used_fallback: dict[str, tuple[str, SourceIn]] = {}  # caller's or file-name sources rows fell back on
     positions: dict[tuple, int] = {}
 
     for raw in raws:
+        plan.errors.extend(raw.problems)
+        for table, data in raw.rejected:
+            remember_invalid(FLAT_TABLES[table], data)
         default: str | None = None
         fallback: tuple[str, SourceIn] | None = None  # stored only if some row uses it
         if isinstance(raw.default_source, tuple):
@@ -196,6 +282,8 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None) -> Pla
             if source is not None:
                 add_source(f"{raw.name}: {label}", source)
                 default = source.key
+            elif isinstance(data.get("key"), str) and data["key"].strip():
+                default = data["key"].strip()  # its rows are not "without a source": the source is invalid
         elif isinstance(raw.default_source, str):
             default = raw.default_source
             plan.default_keys[raw.name] = default
@@ -207,7 +295,7 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None) -> Pla
             default = fallback[1].key
         for table, rows in raw.tables.items():  # in file order, so errors come in file order
             model = FLAT_TABLES[table]
-            for label, data in rows:
+            for label, data in _consume(rows):
                 where = f"{raw.name}: {label}"
                 row = validate_row(model, where, data)
                 if row is None:
