@@ -7,12 +7,15 @@ interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
 endpoint of the Azure Bot registration). Always ``GET /calendar.ics[?ref=MP161]``: the register's
 meetings, consultations and releases as an iCalendar feed; and ``GET /charts/<kind>-<issue>.png``,
 a posted digest's chart, which Slack fetches for the image in the monthly summary.
+
+Every route is wrapped by ``secbot.web_guard.safety_net``: no response carries a stack trace, and a
+database outage is answered 503 with ``Retry-After``. Slack requests are checked on their raw bytes
+by ``secbot.chat.slack_gate`` (signature, then shape) before bolt parses them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 
@@ -21,11 +24,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
+from secbot import outages
 from secbot.app import App
 from secbot.commands.common import not_found
 from secbot.delivery.scheduler import CHARTS_PATH
 from secbot.digests.calendar import UnknownReference, build_calendar
-from secbot.store.subscriptions import KINDS
+from secbot.web_charts import chart_handler
+from secbot.web_guard import quiet_protocol_errors, safety_net, usable_text
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +40,32 @@ TEAMS = web.AppKey("teams", object)  # secbot.chat.teams.TeamsDoor, imported onl
 
 SLACK_EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = "/calendar.ics"
+REFERENCE_LIMIT = 200  # a reference, or the address of a modification's page on the SECAS site
 # /charts/<kind>-<issue>.png, the issue as the outbox names it: 2021-06, 2026-W48 or 2026-11-23
 CHART_ROUTE = CHARTS_PATH + "/{kind:[a-z]+}-{issue:[0-9]{4}-(?:W[0-9]{2}|[0-9]{2}(?:-[0-9]{2})?)}.png"
 
 
 def build_web_app(app: App) -> web.Application:
-    web_app = web.Application()
+    quiet_protocol_errors()
+    web_app = web.Application(middlewares=[safety_net])
     web_app[SECBOT] = app
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
             await asyncio.to_thread(_ping, app)
-        except Exception:
-            log.exception("health check: the database does not answer")
-            return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        except Exception as error:
+            outages.report("health check", error, log)
+            return web.json_response(
+                {"status": "unavailable", "database": "down"},
+                status=503,
+                headers={"Retry-After": str(outages.RETRY_AFTER_SECONDS)},
+            )
+        outages.OUTAGES.recovered()
         return web.json_response({"status": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get(CALENDAR_PATH, _calendar_handler(app))
-    web_app.router.add_get(
-        CHARTS_PATH + "/{kind:[a-z]+}-{issue:[0-9]{4}-(?:W[0-9]{2}|[0-9]{2}(?:-[0-9]{2})?)}.png", _chart_handler(app)
-    )
+    web_app.router.add_get(CHART_ROUTE, chart_handler(app))
     if app.settings.slack_enabled:
         from secbot.chat.slack import build_slack_app
 
@@ -63,7 +73,7 @@ def build_web_app(app: App) -> web.Application:
         web_app[SLACK] = slack
         web_app.on_cleanup.append(lambda _web_app: close_slack())
         if app.settings.slack_signing_secret:  # Socket Mode alone needs no HTTP route
-            _add_slack_routes(web_app, slack)
+            _add_slack_routes(web_app, slack, app.settings.slack_signing_secret.get_secret_value())
     if app.settings.teams_enabled:
         from secbot.chat.teams import MESSAGES_PATH, TeamsDoor
 
@@ -78,6 +88,10 @@ def _calendar_handler(app: App):
 
     async def calendar(request: web.Request) -> web.Response:
         reference = request.query.get("ref", "").strip() or None
+        if reference is not None and not usable_text(reference, REFERENCE_LIMIT):
+            raise web.HTTPBadRequest(
+                text="ref= takes a modification reference, such as MP161 or SECMP0161; that is not one.\n"
+            )
         try:
             body = await asyncio.to_thread(build_calendar, app.register, reference)
         except UnknownReference as unknown:
@@ -87,44 +101,37 @@ def _calendar_handler(app: App):
     return calendar
 
 
-def _chart_handler(app: App):
-    """``GET /charts/monthly-2021-06.png``: a digest's chart as posted, for Slack's image blocks."""
-    from secbot.delivery.scheduler import chart_for
-
-    @functools.lru_cache(maxsize=32)
-    def chart(kind: str, issue: str, revision: int) -> bytes | None:
-        return chart_for(app, kind, issue)
-
-    async def handler(request: web.Request) -> web.Response:
-        kind, issue = request.match_info["kind"], request.match_info["issue"]
-        if kind not in KINDS:
-            raise web.HTTPNotFound(text=f"No digest called {kind}.\n")
-        png = await asyncio.to_thread(chart, kind, issue, app.register.revision())
-        if png is None:
-            raise web.HTTPNotFound(text=f"The {kind} digest for {issue} has no chart.\n")
-        return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
-
-    return handler
-
-
 def _ping(app: App) -> None:
     with app.store.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
-def _add_slack_routes(web_app: web.Application, slack: AsyncApp) -> None:
+def _add_slack_routes(web_app: web.Application, slack: AsyncApp, signing_secret: str) -> None:
+    from secbot.chat.slack_gate import Refusal, SlackGate, oauth_query_problem
+
+    gate = SlackGate(signing_secret)
+
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+        admitted = await gate.admit(request)
+        if isinstance(admitted, Refusal):
+            return admitted.response()
+        return await to_aiohttp_response(await slack.async_dispatch(admitted))
 
     web_app.router.add_post(SLACK_EVENTS_PATH, events)
     flow = slack.oauth_flow
     if flow is not None:
 
+        async def oauth_request(request: web.Request):
+            problem = oauth_query_problem(request.query)
+            if problem:
+                raise web.HTTPBadRequest(text=problem + "\n")
+            return await to_bolt_request(request)
+
         async def install(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+            return await to_aiohttp_response(await flow.handle_installation(await oauth_request(request)))
 
         async def redirect(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+            return await to_aiohttp_response(await flow.handle_callback(await oauth_request(request)))
 
         web_app.router.add_get(flow.install_path, install)
         web_app.router.add_get(flow.redirect_uri_path, redirect)

@@ -4,6 +4,13 @@ It only translates. A slash command, mention, direct message, link, button or Ap
 becomes ``(text, actor, where)``; the ``Reply`` comes back as Block Kit from ``slack_blocks``.
 Answers are computed in a worker thread (the store is synchronous) so the event loop keeps
 acknowledging other requests within Slack's three seconds.
+
+Over HTTP, ``slack_gate`` has checked the type of every field read here before bolt sees the request;
+Socket Mode has no such gate, so the listeners also read each field as possibly missing, and do
+nothing when what they answer to is absent (a button pressed where there is no ``response_url``).
+
+slack-bolt's OAuth flow logs the code of a failed install in a warning; ``OAuthCodeRedaction`` takes
+it out (and the text an attacker may have put in its place) before any handler sees the record.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from secbot import roles
+from secbot import inputs, outages, roles
 from secbot.app import App
 from secbot.chat import slack_blocks
 from secbot.commands import Actor, Where
@@ -30,11 +38,14 @@ from secbot.commands.common import replaces_card
 from secbot.commands.subscriptions import workspace_reply
 from secbot.replies import Reply
 from secbot.store import inbound
+from secbot.web_guard import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
 # Answer inline when ready this soon; otherwise acknowledge and finish through response_url.
 INLINE_SECONDS = 2.0
+LAST_RETRY = 3  # Slack retries an event three times (X-Slack-Retry-Num 1, 2, 3), then gives up
+BROKEN = "Sorry, something went wrong answering that. The problem has been logged; please try again shortly."
 SCOPES = [
     "commands",
     "chat:write",
@@ -49,6 +60,37 @@ SCOPES = [
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _RUN_ACTION = re.compile(rf"^{slack_blocks.RUN_ACTION_PREFIX}")
 _LINK_ACTION = re.compile(rf"^{slack_blocks.LINK_ACTION_PREFIX}")
+_OAUTH_CODE_WARNING = re.compile(r"^(Failed to fetch oauth\.v2\.access result with code: ).*( - error: )", re.DOTALL)
+REDACTED = "[redacted]"
+
+
+class OAuthCodeRedaction(logging.Filter):
+    """bolt's "Failed to fetch oauth.v2.access result with code: <code> - error: …" without the code.
+
+    The code is a secret for its few minutes of life, and on a forged callback it is whatever the
+    caller wrote. Everything up to the last " - error: " goes: bolt writes the code before it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _OAUTH_CODE_WARNING.match(message):
+            record.msg, record.args = _OAUTH_CODE_WARNING.sub(rf"\g<1>{REDACTED}\g<2>", message), None
+        return True
+
+
+_REDACT_OAUTH_CODE = OAuthCodeRedaction()
+
+
+def _text(mapping: dict[str, Any], key: str) -> str:
+    """``mapping[key]`` if it is text, else "" (missing, null, or not what Slack sends)."""
+    value = mapping.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _id(value: Any) -> str | None:
+    """The id of a user, team or channel, written by Slack as an object with an ``id`` or as the id alone."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -92,6 +134,11 @@ def build_slack_app(app: App) -> tuple[AsyncApp, Callable[[], Awaitable[None]]]:
             signing_secret=signing_secret,
             client=AsyncWebClient(token=bot_token, base_url=settings.slack_api_url),
         )
+    if slack.oauth_flow is not None:
+        # bolt's loggers ("slack_bolt.AsyncApp") take no filters from their parent "slack_bolt", so the
+        # filter goes on each logger the OAuth flow writes with.
+        for logger in {slack.logger, slack.oauth_flow.logger}:
+            logger.addFilter(_REDACT_OAUTH_CODE)
     door = SlackDoor(app, slack)
     door.register()
 
@@ -128,8 +175,20 @@ class SlackDoor:
         """True unless Slack already delivered this request (a retry or a replay)."""
         return inbound.first_delivery(self.app.store, "slack", key)
 
+    def _claim_event(self, key: str | None) -> bool:
+        """``_claim`` for an Events API delivery, except that a database outage raises instead of
+        claiming in this process's memory: the door answers 503 and Slack delivers the event again."""
+        if not key:
+            return True
+        if inbound.RECENT.holds("slack", key[: inbound.KEY_LENGTH]):  # claimed in memory during an earlier outage
+            return False
+        claimed = inbound.claim(self.app.store, "slack", key)
+        outages.OUTAGES.recovered()
+        return claimed
+
     def register(self) -> None:
         slack = self.slack
+        slack.error(self.on_error)
         slack.middleware(self.drop_repeats)
         slack.command(self.command)(self.on_command)
         slack.event("app_mention")(self.on_mention)
@@ -140,16 +199,51 @@ class SlackDoor:
         slack.action(slack_blocks.SHARE_ACTION_ID)(self.on_share_button)
         slack.action(_LINK_ACTION)(self.on_link_button)
 
-    async def drop_repeats(self, body: dict, next, logger) -> BoltResponse | None:
+    async def drop_repeats(self, body: dict, request: AsyncBoltRequest, next) -> BoltResponse | None:
         """Acknowledge a retried or replayed event or button press without acting on it again.
 
         Slash commands claim their delivery in ``on_command`` instead, in the same worker call
-        that answers them: one thread hand-off per command rather than two.
+        that answers them: one thread hand-off per command rather than two. An event that arrives
+        while the database is out of reach gets 503 (Slack delivers it again, and the claim made
+        then keeps it to one answer), except Slack's last retry, which is claimed in memory and
+        answered with the apology: that beats silence, and Slack turns off the event subscriptions
+        of an app that fails most deliveries for an hour.
         """
-        if "command" not in body and not await self.app.in_worker(self._claim, delivery_key(body)):
-            log.info("ignoring a repeated Slack delivery %s", delivery_key(body))
+        if "command" in body:
+            return await next()
+        key = delivery_key(body)
+        if body.get("type") == "event_callback" and not _last_retry(request):
+            try:
+                first = await self.app.in_worker(self._claim_event, key)
+            except Exception as error:
+                if not outages.is_outage(error):
+                    raise
+                outages.report("Slack event", error, log)
+                return _unavailable_response()
+        else:
+            first = await self.app.in_worker(self._claim, key)
+        if not first:
+            log.info("ignoring a repeated Slack delivery %s", key)
             return BoltResponse(status=200, body="")
         return await next()
+
+    async def on_error(self, error: Exception, body: dict, request: AsyncBoltRequest, response) -> BoltResponse | None:
+        """Whatever a listener or middleware raised: logged once (one line for a database outage), and
+        the person who typed or pressed something told so politely instead of Slack's "dispatch_failed"."""
+        outage = outages.report(f"Slack {_kind(body)}", error, log)
+        if response is None:  # already acknowledged: nothing more to answer
+            return None
+        if body.get("type") == "event_callback":
+            return _unavailable_response() if outage else BoltResponse(status=500, body="")
+        text = UNAVAILABLE if outage else BROKEN
+        if "command" in body:
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        if request.context.response_url:  # a button: tell the presser below the message it was on
+            try:
+                await request.context.respond(text=text, response_type="ephemeral", replace_original=False)
+            except Exception as failed:
+                log.warning("could not tell a Slack user about a failure: %s", type(failed).__name__)
+        return BoltResponse(status=200, body="")
 
     # -- /sec ------------------------------------------------------------------------------
     async def on_command(self, ack, respond, command: dict, client: AsyncWebClient) -> None:
@@ -169,7 +263,10 @@ class SlackDoor:
         try:
             message = await asyncio.wait_for(asyncio.shield(task), INLINE_SECONDS)
         except TimeoutError:
-            await ack(response_type="ephemeral", text=f"Looking that up: `{self.command} {text}`…")
+            await ack(
+                response_type="ephemeral",
+                text=f"Looking that up: `{slack_blocks.escape(inputs.bounded(f'{self.command} {text}', 200))}`…",
+            )
             message = await task
             if message is not None:
                 await respond(
@@ -184,26 +281,32 @@ class SlackDoor:
 
     # -- mentions and direct messages -------------------------------------------------------
     async def on_mention(self, event: dict, client: AsyncWebClient, context) -> None:
-        text = _MENTION.sub("", event.get("text", "")).strip()
-        thread = event.get("thread_ts") or event.get("ts")
+        channel = _text(event, "channel")
+        if not channel:
+            return  # nowhere to answer
+        text = _MENTION.sub("", _text(event, "text")).strip()
+        thread = _text(event, "thread_ts") or _text(event, "ts") or None
         reply = await self.answer(
             text,
-            _actor(event.get("user"), context.team_id),
-            _where(event.get("channel"), context.team_id, thread),
+            _actor(_text(event, "user"), context.team_id),
+            _where(channel, context.team_id, thread),
             client,
         )
-        await self._post(client, event["channel"], reply, thread_ts=thread)
+        await self._post(client, channel, reply, thread_ts=thread)
 
     async def on_message(self, event: dict, client: AsyncWebClient, context) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # only people writing to the bot directly; channel chatter is not for us
+        channel = _text(event, "channel")
+        if not channel:
+            return  # nowhere to answer
         reply = await self.answer(
-            event.get("text", ""),
-            _actor(event.get("user"), context.team_id),
-            _where(event.get("channel"), context.team_id),
+            _text(event, "text"),
+            _actor(_text(event, "user"), context.team_id),
+            _where(channel, context.team_id),
             client,
         )
-        await self._post(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
+        await self._post(client, channel, reply, thread_ts=_text(event, "thread_ts") or None)
 
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, **kwargs) -> None:
         message = self.render(reply, shareable=False)
@@ -214,12 +317,15 @@ class SlackDoor:
 
     # -- link unfurls -----------------------------------------------------------------------
     async def on_link_shared(self, event: dict, client: AsyncWebClient, context) -> None:
-        actor = _actor(event.get("user"), context.team_id)
-        where = _where(event.get("channel"), context.team_id)
+        actor = _actor(_text(event, "user"), context.team_id)
+        where = _where(_text(event, "channel"), context.team_id)
+        links = event.get("links")
         unfurls: dict[str, dict] = {}
-        for link in event.get("links", [])[:5]:
-            url, domain = link.get("url", ""), link.get("domain", "").lower()
-            if not any(domain == d or domain.endswith("." + d) for d in self.unfurl_domains):
+        for link in links[:5] if isinstance(links, list) else ():
+            if not isinstance(link, dict):
+                continue
+            url, domain = _text(link, "url"), _text(link, "domain").lower()
+            if not url or not any(domain == d or domain.endswith("." + d) for d in self.unfurl_domains):
                 continue
             reply = await self.answer(url, actor, where)
             if reply.kind == "card":
@@ -227,9 +333,9 @@ class SlackDoor:
         if not unfurls:
             return
         target = (
-            {"unfurl_id": event["unfurl_id"], "source": event["source"]}
-            if event.get("unfurl_id") and event.get("source")
-            else {"channel": event.get("channel"), "ts": event.get("message_ts")}
+            {"unfurl_id": _text(event, "unfurl_id"), "source": _text(event, "source")}
+            if _text(event, "unfurl_id") and _text(event, "source")
+            else {"channel": _text(event, "channel"), "ts": _text(event, "message_ts")}
         )
         try:
             await client.chat_unfurl(unfurls=unfurls, **target)
@@ -238,14 +344,15 @@ class SlackDoor:
 
     # -- App Home ---------------------------------------------------------------------------
     async def on_home_opened(self, event: dict, client: AsyncWebClient, context) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        actor = _actor(event.get("user"), context.team_id)
-        where = _where(event.get("channel"), context.team_id)
+        user = _text(event, "user")
+        if event.get("tab", "home") != "home" or not user:
+            return  # another tab, or nobody to publish the view to
+        actor = _actor(user, context.team_id)
+        where = _where(_text(event, "channel"), context.team_id)
         replies = [await self.answer(text, actor, where) for text in ("wg", "consultations")]
         replies.append(await self.app.in_worker(workspace_reply, self.app.store, "slack", context.team_id or ""))
         try:
-            await client.views_publish(user_id=event["user"], view=slack_blocks.render_home(replies))
+            await client.views_publish(user_id=user, view=slack_blocks.render_home(replies))
         except SlackApiError as error:
             log.warning("views.publish failed: %s", error.response.get("error"))
 
@@ -253,9 +360,9 @@ class SlackDoor:
     async def on_run_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient) -> None:
         await ack()
         text = slack_blocks.action_command(action)
-        if text is None:
+        if text is None or not _can_respond(body):
             return
-        actor, where = _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body))
+        actor, where = _actor(_id(body.get("user")), _team(body)), _where(_channel(body), _team(body))
         reply = await self.answer(text, actor, where, client)
         message = self.render(reply, command=text)
         # Paging, Confirm and Cancel replace the card in place; other buttons answer below it.
@@ -268,8 +375,10 @@ class SlackDoor:
 
     async def on_share_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient) -> None:
         await ack()
-        text = action.get("value", "")
-        actor, where = _actor(body["user"]["id"], _team(body)), _where(_channel(body), _team(body))
+        text = _text(action, "value")
+        if not _can_respond(body):
+            return
+        actor, where = _actor(_id(body.get("user")), _team(body)), _where(_channel(body), _team(body))
         reply = await self.answer(text, actor, where, client)
         message = self.render(reply, shareable=False)
         await respond(
@@ -284,9 +393,36 @@ class SlackDoor:
         await ack()  # the browser opens the address; Slack still expects an acknowledgement
 
 
+def _last_retry(request: AsyncBoltRequest) -> bool:
+    """Whether this is Slack's third and last retry of an event."""
+    number = (request.headers.get("x-slack-retry-num") or ["0"])[0]
+    return number.isascii() and number.isdigit() and int(number) >= LAST_RETRY
+
+
+def _unavailable_response() -> BoltResponse:
+    return BoltResponse(status=503, body=UNAVAILABLE, headers={"Retry-After": str(outages.RETRY_AFTER_SECONDS)})
+
+
+def _kind(body: dict) -> str:
+    if "command" in body:
+        return "command"
+    if body.get("type") == "event_callback":
+        return f"{(body.get('event') or {}).get('type', 'event')} event"
+    return str(body.get("type") or "request")[:40]
+
+
+def _can_respond(body: dict) -> bool:
+    """Whether a button press can be answered: through its ``response_url``, which Slack gives a button
+    in a message but not one in a view (App Home, a modal), where secbot puts only link buttons."""
+    if _text(body, "response_url"):
+        return True
+    log.info("a Slack button press with no response_url to answer through: acknowledged only")
+    return False
+
+
 def _team(body: dict) -> str | None:
-    return (body.get("team") or {}).get("id")
+    return _id(body.get("team"))
 
 
 def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
+    return _id(body.get("channel"))
