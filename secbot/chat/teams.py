@@ -7,8 +7,18 @@ It only translates. A personal message ("MP161", "sec MP161"), a channel or grou
 activity id is acted on once (``store.inbound``): a redelivered message is dropped, a replayed invoke
 gets the card its first delivery got.
 
-Every request's bearer token is checked by ``teams_auth`` before the SDK sees the activity: a bad
-or missing token is a 401. ``SECBOT_TEAMS_AUTH=off`` skips the check for a local emulator only.
+What the door lets through is decided by ``teams_inbound`` before the SDK sees anything: a refused
+request gets its status with a one-line reason (or the Universal Actions error), is logged in one
+line, and neither the SDK nor the Bot Connector sees it.
+
+When the database is away, a message is still answered (the register's "unavailable" card, through
+the connector, which needs no database) and an invoke gets that card as its response: 503 would show
+the person nothing. An install or removal event, which nobody sees answered, gets 503 with
+``Retry-After``. Each is logged in one line through ``secbot.outages``.
+
+When Entra ID will not give secbot its own token (``OwnTokenUnavailable``: the token service failing
+or refusing, not the sender's fault), no activity can be answered: 503 with ``Retry-After`` and one
+warning line, no trace; nothing was claimed, so the activity is answered when sent again.
 
 The bot remembers where it may post unprompted (``store.conversations``): when installed in a
 team, added to a chat, or first messaged; it forgets on removal. ``post`` and ``update`` send to a
@@ -21,6 +31,7 @@ import dataclasses
 import functools
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -41,14 +52,16 @@ from microsoft_agents.hosting.core import (
     ConnectionManager,
     ConnectorClientBase,
     OutboundHostValidator,
+    RestChannelServiceClientFactory,
     TeamsConnectorClient,
     TurnContext,
+    UserTokenClientBase,
 )
-from pydantic import ValidationError
+from microsoft_agents.hosting.core.http import HttpResponse
 
-from secbot import roles
+from secbot import inputs, outages, roles
 from secbot.app import App
-from secbot.chat import teams_cards
+from secbot.chat import teams_cards, teams_inbound
 from secbot.chat.delivery_errors import (
     NETWORK_ERRORS,
     ConversationGone,
@@ -57,7 +70,8 @@ from secbot.chat.delivery_errors import (
     RateLimited,
     retry_after,
 )
-from secbot.chat.teams_auth import InboundTokenValidator, TokenRejected
+from secbot.chat.teams_auth import InboundTokenValidator
+from secbot.chat.teams_inbound import Refused, invoke_error
 from secbot.commands import Actor, Where
 from secbot.commands.common import replaces_card
 from secbot.settings import Settings
@@ -70,6 +84,8 @@ MESSAGES_PATH = "/api/messages"
 MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
 _THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 _APOLOGY = "Sorry, something went wrong answering that. Please try again in a minute."
+_UNAVAILABLE = "The register is unavailable just now. Please try again in a minute."
+_NO_TOKEN = "secbot cannot get its Microsoft token just now. Please try again in a minute."
 
 
 def connection_manager(settings: Settings) -> ConnectionManager:
@@ -77,7 +93,7 @@ def connection_manager(settings: Settings) -> ConnectionManager:
     if settings.teams_auth == "off":
         config = AgentAuthConfiguration(anonymous_allowed=True)
         return ConnectionManager(lambda _config: AnonymousTokenProvider(), {"SERVICE_CONNECTION": config})
-    from microsoft_agents.authentication.msal import MsalConnectionManager
+    from microsoft_agents.authentication.msal import MsalAuth
 
     password = settings.teams_app_password.get_secret_value() if settings.teams_app_password else None
     if settings.teams_app_type == "UserAssignedMSI":
@@ -90,7 +106,9 @@ def connection_manager(settings: Settings) -> ConnectionManager:
         config = AgentAuthConfiguration(
             AuthTypes.client_secret, settings.teams_app_id, MULTI_TENANT_AUTHORITY_TENANT, password
         )
-    return MsalConnectionManager({"SERVICE_CONNECTION": config})
+    return ConnectionManager(
+        lambda connection: _TokenFailuresTyped(MsalAuth(connection)), {"SERVICE_CONNECTION": config}
+    )
 
 
 def host_validator(settings: Settings) -> OutboundHostValidator:
@@ -99,13 +117,84 @@ def host_validator(settings: Settings) -> OutboundHostValidator:
     return OutboundHostValidator(settings.teams_service_hosts, enabled=True)
 
 
+class OwnTokenUnavailable(Exception):
+    """Entra ID did not give secbot its own token (for the Bot Connector or the SDK's token service).
+
+    An upstream failure, not the sender's: the door answers 503 with Retry-After and a proactive post
+    fails as ``DeliveryFailed``, to be tried again.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        # MSAL's message carries Entra ID's error code and description, never the secret; on one line.
+        why = " ".join(f"{type(error).__name__}: {error}".split())
+        super().__init__(f"no token from Entra ID ({inputs.bounded(why, 200)})")
+        self.error = error
+
+
+class _TokenFailuresTyped:
+    """secbot's token provider (MSAL), raising ``OwnTokenUnavailable`` when it cannot get a token.
+
+    The SDK gets its tokens at the start of a turn (and of a proactive post), before any handler runs,
+    and lets whatever MSAL raised escape the adapter (``MsalServiceError`` for a 5xx, a ``ValueError``
+    carrying Entra ID's refusal such as ``invalid_client``, a ``requests`` network error): typed here,
+    the door can tell it from a bug of its own.
+    """
+
+    def __init__(self, provider: Any) -> None:
+        self._provider = provider
+
+    @property
+    def configuration(self) -> AgentAuthConfiguration:
+        return self._provider.configuration
+
+    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        try:
+            return await self._provider.get_access_token(resource_url, scopes, force_refresh)
+        except Exception as error:
+            raise OwnTokenUnavailable(error) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
+
+
+class _OwnTokenFailuresLogged(logging.Filter):
+    """The SDK logs Entra ID's refusal of a token itself; secbot logs it once, as ``OwnTokenUnavailable``
+    (the door's warning for a request, the delivery layer's for a post)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to acquire token")
+
+
+logging.getLogger("microsoft_agents.authentication.msal.msal_auth").addFilter(_OwnTokenFailuresLogged())
+
+
+class _ClosingClientFactory(RestChannelServiceClientFactory):
+    """The SDK's client factory, closing the turn's user-token client when no connector client can be made.
+
+    For each turn (and each proactive post) the SDK opens the user-token client, an aiohttp session,
+    before it makes the connector client, and only registers it for closing once both exist: when the
+    second fails (secbot's own token cannot be had just then) the first would stay open.
+    """
+
+    async def create_connector_client(self, context, *args, **kwargs) -> ConnectorClientBase:
+        try:
+            return await super().create_connector_client(context, *args, **kwargs)
+        except BaseException:
+            user_tokens = context.services.get(UserTokenClientBase) if context is not None else None
+            if user_tokens is not None:
+                await user_tokens.close()
+            raise
+
+
 class TeamsDoor:
     def __init__(self, app: App) -> None:
         settings = app.settings
         self.app = app
         self.app_id = settings.teams_app_id or ""
+        self.hosts = host_validator(settings)
         self.adapter = CloudAdapter(
-            connection_manager=connection_manager(settings), host_validator=host_validator(settings)
+            channel_service_client_factory=_ClosingClientFactory(connection_manager(settings)),
+            host_validator=self.hosts,
         )
         self.adapter.on_turn_error = self._on_turn_error
         self.validator = (
@@ -124,21 +213,19 @@ class TeamsDoor:
     # -- HTTP ----------------------------------------------------------------------------------
     async def on_request(self, request: web.Request) -> web.StreamResponse:
         try:
-            body = await request.json()
-        except ValueError:
-            return web.json_response({"error": "the body is not JSON"}, status=400)
-        if not isinstance(body, dict):
-            return web.json_response({"error": "the body is not an activity"}, status=400)
-        if self.validator is not None:
-            try:
-                request["claims_identity"] = await self.validator.validate(request.headers.get("Authorization"), body)
-            except TokenRejected as rejected:
-                log.warning("refused a Teams request: %s", rejected)
-                return web.json_response({"error": "unauthorized"}, status=401)
+            activity, identity = await teams_inbound.admitted(request, self.validator, self.hosts)
+        except Refused as refused:
+            log.warning("refused a Teams request (%d): %s", refused.status, refused.detail or refused.reason)
+            return refused.response()
+        what = f"Teams {inputs.bounded(activity.type, 40)} activity"
         try:
-            return await self.adapter.process(request, self.agent)
-        except ValidationError:
-            return web.json_response({"error": "the body is not a valid activity"}, status=400)
+            return _aiohttp_response(await self.adapter.process_request(_Admitted(activity, identity), self.agent))
+        except DatabaseOutage as outage:
+            outages.report(what, outage.error, log)
+            return _unavailable(_UNAVAILABLE)
+        except OwnTokenUnavailable as failed:
+            log.warning("%s not answered: %s", what, failed)
+            return _unavailable(_NO_TOKEN)
 
     # -- answering -----------------------------------------------------------------------------
     async def answer(self, text: str, turn_context: TurnContext) -> teams_cards.TeamsMessage | None:
@@ -186,6 +273,14 @@ class TeamsDoor:
         )
         return dataclasses.replace(actor, groups=groups)
 
+    async def remember_if_possible(self, activity: Activity) -> None:
+        """``remember`` before answering a message: a failure is logged (one line in an outage) and the
+        message is answered all the same; the next message tries again."""
+        try:
+            await self.remember(activity)
+        except Exception as error:
+            outages.report("saving a Teams conversation reference", error, log)
+
     async def remember(self, activity: Activity, *, force: bool = False) -> None:
         if not force and activity.conversation and _base_conversation_id(activity) in self._known:
             return
@@ -209,12 +304,28 @@ class TeamsDoor:
         log.info("forgot %d Teams conversation(s) on removal from %s", removed, team_id or conversation_id)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
-        log.error("a Teams turn failed: %s", type(error).__name__, exc_info=error)
-        if context.activity.type == ActivityTypes.message:
-            try:
-                await context.send_activity(_APOLOGY)
-            except Exception:
-                log.warning("could not send the apology either")
+        """Whatever a turn raised. A message gets a short reply saying what went wrong; any other
+        activity that met a database outage is answered 503 by ``on_request``."""
+        is_message = context.activity.type == ActivityTypes.message
+        if outages.is_outage(error):
+            if not is_message:
+                raise DatabaseOutage(error) from error
+            outages.report("answering a Teams message", error, log)
+            await self._tell(context, _UNAVAILABLE)
+            return
+        if isinstance(error, aiohttp.ClientResponseError):  # the connector refused the reply: not our bug
+            log.warning("the Bot Connector refused secbot's reply (HTTP %s)", error.status)
+        else:
+            log.error("a Teams turn failed: %s", type(error).__name__, exc_info=error)
+        if is_message:
+            await self._tell(context, _APOLOGY)
+
+    @staticmethod
+    async def _tell(context: TurnContext, text: str) -> None:
+        try:
+            await context.send_activity(text)
+        except Exception as error:
+            log.warning("could not tell the person either (%s)", type(error).__name__)
 
     # -- proactive posts -----------------------------------------------------------------------
     async def post(self, conversation_id: str, message: teams_cards.TeamsMessage) -> str:
@@ -248,7 +359,10 @@ class TeamsDoor:
             except Exception as error:  # judged below, outside the SDK's turn-error handler
                 outcome["error"] = error
 
-        await self.adapter.continue_conversation(self.app_id, reference.get_continuation_activity(), callback)
+        try:
+            await self.adapter.continue_conversation(self.app_id, reference.get_continuation_activity(), callback)
+        except OwnTokenUnavailable as error:  # raised before the callback runs
+            raise delivery_error(conversation_id, error) from error
         if "error" in outcome:
             raise delivery_error(conversation_id, outcome["error"]) from outcome["error"]
         return outcome["id"]
@@ -266,6 +380,8 @@ def delivery_error(conversation_id: str, error: Exception) -> Exception:
         return DeliveryFailed("teams", conversation_id, reason)
     if isinstance(error, NETWORK_ERRORS):
         return DeliveryFailed("teams", conversation_id, type(error).__name__)
+    if isinstance(error, OwnTokenUnavailable):
+        return DeliveryFailed("teams", conversation_id, str(error))
     return error
 
 
@@ -277,7 +393,7 @@ class _SecbotAgent(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        await self.door.remember(activity)
+        await self.door.remember_if_possible(activity)
         command = teams_cards.submitted_command(activity.value if isinstance(activity.value, dict) else None)
         if command is not None:
             await self._card_action(turn_context, command)
@@ -313,6 +429,10 @@ class _SecbotAgent(ActivityHandler):
         card = await self.door.answer_invoke(command, turn_context)
         return AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.card.adaptive", value=card)
 
+    def _create_adaptive_card_invoke_error_response(self, status_code, code: str, message: str):
+        # The SDK's own puts an Exception object in the value, which cannot be sent as JSON (a 500).
+        return invoke_error(code, message, status_code)
+
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         if _includes_bot(members_added, turn_context.activity):
             await self.door.remember(turn_context.activity, force=True)
@@ -326,6 +446,49 @@ class _SecbotAgent(ActivityHandler):
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self.door.forget(turn_context.activity)
+
+
+# -- handing the admitted activity to the SDK ------------------------------------------------
+class DatabaseOutage(Exception):
+    """A turn that needed the database while it was away; ``on_request`` answers 503."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
+def _unavailable(text: str) -> web.Response:
+    return web.Response(
+        status=503,
+        text=text + "\n",
+        headers={"Retry-After": str(outages.RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+    )
+
+
+class _Admitted:
+    """What the SDK's ``process_request`` reads of a request: here, the activity the door admitted (an
+    ``Activity`` already, which the SDK's ``model_validate`` takes as it is)."""
+
+    method = "POST"
+
+    def __init__(self, activity: Activity, identity: Any) -> None:
+        self._activity, self._identity = activity, identity
+        self.headers: Mapping[str, str] = {}
+
+    async def json(self) -> Activity:
+        return self._activity
+
+    def get_claims_identity(self) -> Any:
+        return self._identity
+
+    def get_path_param(self, name: str) -> str:
+        raise KeyError(name)
+
+
+def _aiohttp_response(response: HttpResponse) -> web.Response:
+    if response.body is not None:
+        return web.json_response(response.body, status=response.status_code, headers=response.headers)
+    return web.Response(status=response.status_code, headers=response.headers, content_type=response.content_type)
 
 
 # -- reading Teams activities ------------------------------------------------------------------

@@ -9,6 +9,11 @@ the activity's ``serviceUrl``, the address our reply (and our own token) will be
 The Agents SDK has a validator, but it fetches keys only from fixed Microsoft addresses and checks
 neither endorsements nor the service URL, so secbot keeps this one, on PyJWT's key client, with
 the metadata address a setting. Every failure is a ``TokenRejected``: the caller answers 401.
+
+The check is in two steps so that a request without a good token is refused before its body is read:
+``verify`` needs only the ``Authorization`` header (signature, issuer, audience, lifetime);
+``VerifiedToken.identity_for`` then binds the token to the activity (the key's endorsement for its
+``channelId``, the ``serviceurl`` claim for its ``serviceUrl``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -35,6 +42,27 @@ class TokenRejected(Exception):
     """The request did not prove it came from the Bot Connector service for this bot."""
 
 
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature and claims are good, not yet matched with the activity it came with."""
+
+    token: str
+    claims: dict[str, Any]
+    endorsements: list[str] | None  # the channels its signing key may sign for; None: any
+
+    def identity_for(self, activity: Mapping[str, Any]) -> ClaimsIdentity:
+        """The SDK's identity for ``activity``, if this token was issued for it."""
+        channel_id = activity.get("channelId")
+        if self.endorsements is not None and channel_id not in self.endorsements:
+            raise TokenRejected("the signing key is not endorsed for the activity's channel")
+        service_url, claimed = activity.get("serviceUrl"), self.claims.get("serviceurl")
+        if not (isinstance(service_url, str) and isinstance(claimed, str) and service_url):
+            raise TokenRejected("the token's serviceurl is not the activity's serviceUrl")
+        if claimed.rstrip("/") != service_url.rstrip("/"):
+            raise TokenRejected("the token's serviceurl is not the activity's serviceUrl")
+        return ClaimsIdentity(self.claims, authentication_type="Bearer", security_token=self.token)
+
+
 class InboundTokenValidator:
     def __init__(self, app_id: str, metadata_url: str, issuers: tuple[str, ...] = (BOT_FRAMEWORK_ISSUER,)) -> None:
         self.app_id = app_id
@@ -43,23 +71,21 @@ class InboundTokenValidator:
         self._keys: _EndorsedKeys | None = None
         self._lock = threading.Lock()
 
-    async def validate(self, authorization: str | None, activity: dict[str, Any]) -> ClaimsIdentity:
+    async def verify(self, authorization: str | None) -> VerifiedToken:
+        """The bearer token of an ``Authorization`` header, checked on its own (no body needed)."""
         token = _bearer(authorization)
         # Key lookups can reach the network (first use, key rollover), so they run off the loop.
-        claims = await asyncio.to_thread(self._verified_claims, token, activity.get("channelId"))
-        service_url = activity.get("serviceUrl")
-        if not service_url or claims.get("serviceurl", "").rstrip("/") != service_url.rstrip("/"):
-            raise TokenRejected("the token's serviceurl is not the activity's serviceUrl")
-        return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+        return await asyncio.to_thread(self._verified, token)
 
-    def _verified_claims(self, token: str, channel_id: str | None) -> dict[str, Any]:
+    async def validate(self, authorization: str | None, activity: Mapping[str, Any]) -> ClaimsIdentity:
+        """Both steps at once: the identity for ``activity`` sent with ``authorization``."""
+        return (await self.verify(authorization)).identity_for(activity)
+
+    def _verified(self, token: str) -> VerifiedToken:
         try:
             keys = self._key_client()
             signing_key = keys.get_signing_key_from_jwt(token)
-            endorsements = keys.endorsements.get(signing_key.key_id)
-            if endorsements is not None and channel_id not in endorsements:
-                raise TokenRejected(f"the signing key is not endorsed for channel {channel_id!r}")
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 signing_key.key,
                 algorithms=["RS256"],
@@ -68,12 +94,13 @@ class InboundTokenValidator:
                 leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["exp", "iss", "aud"]},
             )
+            return VerifiedToken(token, claims, keys.endorsements.get(signing_key.key_id))
         except TokenRejected:
             raise
         except jwt.PyJWKClientConnectionError:
             log.error("could not fetch Bot Framework's signing keys; refusing the request")
             raise TokenRejected("signing keys unavailable") from None
-        except (jwt.PyJWTError, ValueError, KeyError) as error:
+        except Exception as error:  # whatever a forged or mangled token makes PyJWT raise: never a 500
             raise TokenRejected(type(error).__name__) from None
 
     def _key_client(self) -> _EndorsedKeys:

@@ -15,6 +15,9 @@ Bot Connector service that a bot posts its replies to.
   ``GET v3/conversations/{teamId}/members/{userId}`` answers a member of a team named in
   ``add_team_member()`` (by ``from.id`` or Entra object id) and 404 for anyone else; these lookups are
   recorded in ``member_lookups``, apart from ``calls``.
+* Every request it receives, at any path (one it does not serve too, answered 404), is recorded in
+  ``received`` as (method, path with query string, as sent): a test can tell that secbot called no
+  path it should not.
 
 The token secbot fetches for its outbound calls (from Entra ID, through MSAL and ``requests``) is
 faked with ``responses`` by ``token_service()``.
@@ -70,6 +73,7 @@ class FakeTeams(LoopServer):
         self.other_key = _private_key()  # signs tokens that must be refused
         self.calls: list[ConnectorCall] = []
         self.member_lookups: list[ConnectorCall] = []
+        self.received: list[tuple[str, str]] = []
         self._team_members: dict[str, set[str]] = {}
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._ids = itertools.count(1)
@@ -111,6 +115,7 @@ class FakeTeams(LoopServer):
             self.calls.clear()
             self._failures.clear()
             self.member_lookups.clear()
+            self.received.clear()
             self._team_members.clear()
 
     def add_team_member(self, team_id: str, *user_ids: str) -> None:
@@ -135,13 +140,19 @@ class FakeTeams(LoopServer):
 
     # -- the server --------------------------------------------------------------------------------
     def _web_app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._record_every_request])
         app.router.add_get("/botframework/v1/.well-known/openidconfiguration", self._metadata)
         app.router.add_get("/botframework/v1/.well-known/keys", self._keys)
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities", self._connector)
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities/{activity}", self._connector)
         app.router.add_get("/uk/v3/conversations/{conversation}/members/{member}", self._member)
         return app
+
+    @web.middleware
+    async def _record_every_request(self, request: web.Request, handler) -> web.StreamResponse:
+        with self._changed:
+            self.received.append((request.method, request.raw_path))
+        return await handler(request)
 
     async def _metadata(self, _request: web.Request) -> web.Response:
         return web.json_response(
@@ -197,9 +208,12 @@ class FakeTeams(LoopServer):
 
 
 @contextmanager
-def token_service() -> Iterator[responses.RequestsMock]:
+def token_service(grants: Iterator[bool | str] | None = None) -> Iterator[responses.RequestsMock]:
     """Entra ID's token endpoint, as MSAL (on ``requests``) reaches it, answering a fixed token.
 
+    With ``grants``, each token request takes the next of them: True grants a token that is about to
+    expire (so MSAL asks again next time), False answers 503 ``temporarily_unavailable``, and a string
+    answers 400 with that OAuth error code (``invalid_client``: a wrong or expired client secret).
     Everything else ``requests`` sends (tests talking to 127.0.0.1) passes through untouched.
     """
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -213,15 +227,41 @@ def token_service() -> Iterator[responses.RequestsMock]:
             responses.GET,
             re.compile(r"https://login\.microsoftonline\.com/common/discovery/instance.*"),
             json={
-                "tenant_discovery_endpoint": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+                "tenant_discovery_endpoint": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+                # MSAL reads the aliases after Entra ID refused a token (to look for one cached under another)
+                "api-version": "1.1",
+                "metadata": [
+                    {
+                        "preferred_network": "login.microsoftonline.com",
+                        "preferred_cache": "login.windows.net",
+                        "aliases": ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com"],
+                    }
+                ],
             },
         )
-        mock.add(
-            responses.POST,
-            re.compile(r"https://login\.microsoftonline\.com/[^/]+/oauth2/v2\.0/token"),
-            json={"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN},
-        )
+        token_url = re.compile(r"https://login\.microsoftonline\.com/[^/]+/oauth2/v2\.0/token")
+        if grants is None:
+            mock.add(
+                responses.POST,
+                token_url,
+                json={"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN},
+            )
+        else:
+            mock.add_callback(responses.POST, token_url, callback=lambda _request: _grant(next(grants, False)))
         yield mock
+
+
+def _grant(granted: bool | str) -> tuple[int, dict, str]:
+    import json
+
+    if isinstance(granted, str):
+        body = {"error": granted, "error_description": f"AADSTS7000215: {granted}.", "error_codes": [7000215]}
+        return 400, {"Content-Type": "application/json"}, json.dumps(body)
+    if granted:  # MSAL does not reuse a token within five minutes of its expiry
+        body = {"token_type": "Bearer", "expires_in": 60, "access_token": OUTBOUND_TOKEN}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+    body = {"error": "temporarily_unavailable", "error_description": "The token service is busy."}
+    return 503, {"Content-Type": "application/json"}, json.dumps(body)
 
 
 def _openid_configuration(request) -> tuple[int, dict, str]:
