@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/queries.py
 	$(VENV)/bin/python bench/slack_http.py
 	$(VENV)/bin/python bench/teams_http.py
+	$(VENV)/bin/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,6 +2,10 @@
 
 Every subcommand accepts ``--today YYYY-MM-DD`` (or ``SECBOT_TODAY``) to answer as the register
 stood on that day.
+
+Start-up cost matters here (``secbot ask`` is run by hand and from scripts; ``bench/cli_start.py``
+measures it): the module imports only the standard library, and each subcommand imports what it
+uses, so that ``--help`` touches no database library and ``ask`` no chat SDK.
 """
 
 from __future__ import annotations
@@ -9,11 +13,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from secbot import __version__, outages
-from secbot.settings import Settings
+from secbot import __version__
+
+if TYPE_CHECKING:
+    from secbot.settings import Settings
 
 log = logging.getLogger("secbot")
 
@@ -25,7 +33,9 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from error
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, digest_kinds: bool = True) -> argparse.ArgumentParser:
+    """The command line. ``digest_kinds=False`` leaves out the ``digest`` subcommand's kinds, whose help
+    comes from the digest builders (the whole query layer): only ``secbot digest …`` needs them."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--today",
@@ -39,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"secbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", parents=[common], help="run the service (the shell door when no chat credentials are set)")
+    sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the service (the shell door when no chat credentials are set; SECBOT_PORT also serves HTTP)",
+    )
     sub.add_parser("shell", parents=[common], help="interactive shell with history")
     ask = sub.add_parser("ask", parents=[common], help='answer one question, e.g. secbot ask "MP161"')
     ask.add_argument("text", nargs="+", help="what you would type after /sec")
@@ -54,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--force", action="store_true", help="download and import even if the file has not changed")
     digest = sub.add_parser("digest", parents=[common], help="build a digest of the register")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    if digest_kinds:
+        _add_digest_kinds(digest_sub, common)
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    db_sub.add_parser("current", parents=[common], help="show the schema revision")
+    return parser
+
+
+def _add_digest_kinds(digest_sub, common: argparse.ArgumentParser) -> None:
     from secbot.digests.kinds import ABOUT
 
     for kind, about in ABOUT.items():
@@ -68,14 +92,11 @@ def _parser() -> argparse.ArgumentParser:
             help="Markdown, an HTML page, or the chat messages as JSON (Slack Block Kit, Teams Adaptive Cards)",
         )
         kind_parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
-    db = sub.add_parser("db", parents=[common], help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", parents=[common], help="apply schema migrations")
-    db_sub.add_parser("current", parents=[common], help="show the schema revision")
-    return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from secbot.settings import Settings
+
     overrides = {}
     if args.today:
         overrides["today"] = args.today
@@ -101,7 +122,20 @@ def _audited_import(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The ``secbot`` command. It ends quietly, with status 1, when the reader of its output has gone."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, where a reader that has gone can be caught, rather than at exit
+    except BrokenPipeError:  # `secbot ask … | head -1`: the reader had all it wanted
+        return _stdout_gone()
+
+
+def _main(argv: list[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Subcommands are never abbreviated, so `digest` is in argv whenever it is the command.
+    args = _parser(digest_kinds="digest" in argv).parse_args(argv)
     # Per-step and per-request chatter is not news to an operator (and costs time on every Teams reply).
     for chatty in ("alembic", "apscheduler", "microsoft_agents", "msal"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -112,9 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings(args)
     try:
         return _run(args, settings)
+    except BrokenPipeError:
+        raise  # standard output's reader has gone (see ``main``): not a database outage
     except KeyboardInterrupt:
         return 130
     except Exception as error:
+        from secbot import outages
+
         if not outages.is_outage(error):
             raise
         print(
@@ -123,6 +161,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _stdout_gone() -> int:
+    """End quietly once standard output's reader has closed it, as the Python docs' "Note on SIGPIPE"
+    does: point stdout at /dev/null so that the interpreter's last flush does not fail again, exit 1.
+    (Not SIGPIPE's default action, which would also end ``serve`` whenever a client hung up.)"""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file descriptor (tests capture it): nothing to flush
+        pass
+    return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -203,20 +253,40 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    if args.command == "serve" and (settings.slack_enabled or settings.teams_enabled):
-        import asyncio
-
-        from secbot.server import serve
-
-        asyncio.run(serve(app))
-        return 0
+    if args.command == "serve" and settings.serves_http:
+        return _serve_http(app, settings)
     if args.command in ("shell", "serve"):
         from secbot.chat.shell import run_shell
 
         if args.command == "serve":
             log.info(
-                "no chat credentials are set: serving the local shell door (database %s)",
+                "no chat credentials are set: serving the local shell door (database %s); "
+                "set SECBOT_PORT to serve /healthz and /calendar.ics too",
                 settings.resolved_database_url.split("@")[-1],
             )
         return run_shell(app, history_file=settings.data_dir / "shell_history")
     raise AssertionError(args.command)
+
+
+def _serve_http(app, settings: Settings) -> int:
+    """``secbot serve`` with HTTP: in the foreground, or, with no chat platform on and a person at the
+    terminal, beside the shell door (leaving the shell stops the service)."""
+    import asyncio
+
+    from secbot.server import CannotListen, serve, serving_beside
+
+    try:
+        if settings.slack_enabled or settings.teams_enabled or sys.stdin is None or not sys.stdin.isatty():
+            asyncio.run(serve(app))
+            return 0
+        from secbot.chat.shell import run_shell
+
+        log.info(
+            "no chat credentials are set: serving HTTP and the local shell door (database %s)",
+            settings.resolved_database_url.split("@")[-1],
+        )
+        with serving_beside(app):
+            return run_shell(app, history_file=settings.data_dir / "shell_history")
+    except CannotListen as error:
+        print(f"secbot serve: {error}", file=sys.stderr)
+        return 1

@@ -26,8 +26,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
 from secbot.settings import Settings
 
 if TYPE_CHECKING:  # secbot.commands imports this module through its admin commands
@@ -135,6 +133,8 @@ async def slack_memberships(
 
 
 async def _usergroup_members(client: Any, group: str) -> frozenset[str] | None:
+    from slack_sdk.errors import SlackApiError  # here, not at the top: only Slack's door needs the SDK
+
     try:
         response = await client.usergroups_users_list(usergroup=group)
     except SlackApiError as error:

@@ -8,6 +8,10 @@ endpoint of the Azure Bot registration). Always ``GET /calendar.ics[?ref=MP161]`
 meetings, consultations and releases as an iCalendar feed; and ``GET /charts/<kind>-<issue>.png``,
 a posted digest's chart, which Slack fetches for the image in the monthly summary.
 
+``secbot serve`` runs this service whenever ``Settings.serves_http`` (a chat platform on, or
+``SECBOT_HOST``/``SECBOT_PORT`` set): in the foreground (``serve``), or, for the shell door in a
+terminal, on a thread of its own beside it (``serving_beside``).
+
 Every route is wrapped by ``secbot.web_guard.safety_net``: no response carries a stack trace, and a
 database outage is answered 503 with ``Retry-After``. Slack requests are checked on their raw bytes
 by ``secbot.chat.slack_gate`` (signature, then shape) before bolt parses them.
@@ -16,8 +20,12 @@ by ``secbot.chat.slack_gate`` (signature, then shape) before bolt parses them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -162,9 +170,13 @@ def digest_senders(app: App, web_app: web.Application) -> dict:
     return senders
 
 
-async def serve(app: App) -> None:
+class CannotListen(Exception):
+    """The service could not open its port (in use, not allowed, no such address); the text says which."""
+
+
+async def serve(app: App, *, started: threading.Event | None = None) -> None:
     """Run the HTTP service (and Slack's Socket Mode connection when configured), and post scheduled
-    digests, until cancelled."""
+    digests, until cancelled. ``started`` is set once it listens and its jobs are running."""
     from secbot.delivery.scheduler import DigestScheduler
 
     settings = app.settings
@@ -172,7 +184,13 @@ async def serve(app: App) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
+        where = f"{settings.host}:{settings.port}"
+        raise CannotListen(f"cannot listen on {where}: {reason} (SECBOT_HOST, SECBOT_PORT)") from None
     log.info(
         "secbot listening on http://%s:%s (Slack %s, Teams %s)",
         settings.host,
@@ -189,6 +207,8 @@ async def serve(app: App) -> None:
     threading.Thread(
         target=app.store.index_cache.keep_fresh, args=(app.store.sessions, stop_index), daemon=True, name="secbot-index"
     ).start()
+    if started is not None:
+        started.set()
     try:
         await asyncio.Event().wait()
     finally:
@@ -197,3 +217,42 @@ async def serve(app: App) -> None:
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
+
+
+@contextmanager
+def serving_beside(app: App) -> Iterator[None]:
+    """Run ``serve(app)`` on an event loop in a thread of its own until the block ends, so that the shell
+    door keeps the main thread (and Ctrl-C). Raises ``CannotListen`` (or whatever else stopped it) when
+    it could not start."""
+    started = threading.Event()
+    running: dict = {}
+    failed: list[BaseException] = []
+
+    async def main() -> None:
+        running["loop"], running["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        await serve(app, started=started)
+
+    def thread() -> None:
+        try:
+            asyncio.run(main())
+        except asyncio.CancelledError:
+            pass
+        except BaseException as error:  # handed to the caller, or logged if it comes after the start
+            failed.append(error)
+            if started.is_set():
+                log.error("the HTTP service stopped", exc_info=error)
+        finally:
+            started.set()
+
+    worker = threading.Thread(target=thread, name="secbot-http")
+    worker.start()
+    started.wait()
+    if failed:
+        worker.join()
+        raise failed[0]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is closed already: the service stopped by itself
+            running["loop"].call_soon_threadsafe(running["task"].cancel)
+        worker.join()

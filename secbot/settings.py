@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     import_max_mb: float = Field(default=20, gt=0)
     register_url: str = "https://www.smartenergycodecompany.co.uk/modifications/modifications-register-information/modifications-register"
 
-    # Chat service (secbot serve)
+    # Chat service (secbot serve). HTTP is served with a chat platform on, or when either of these is set
+    # (``serves_http``); the shell door alone otherwise.
     host: str = "0.0.0.0"
     port: int = 3000
     # secbot's public HTTPS address (e.g. https://secbot.example.org): Slack then shows the monthly
@@ -100,6 +101,13 @@ class Settings(BaseSettings):
         return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id)) or bool(
             self.slack_app_token and self.slack_bot_token
         )
+
+    @property
+    def serves_http(self) -> bool:
+        """Whether ``secbot serve`` listens for HTTP (``/healthz``, ``/calendar.ics``, ``/charts/…`` and the
+        chat routes): always with Slack or Teams on, and without them when SECBOT_HOST or SECBOT_PORT is set,
+        so that a fresh machine's ``make run`` is the shell alone and opens no port."""
+        return self.slack_enabled or self.teams_enabled or bool({"host", "port"} & self.model_fields_set)
 
     @property
     def slack_oauth(self) -> bool:

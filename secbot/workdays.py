@@ -14,8 +14,6 @@ import calendar
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -44,6 +42,8 @@ def end_of_month(day: dt.date) -> dt.date:
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
+    import holidays  # here, not at the top: most answers count no deadline days, and it is slow to import
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 

@@ -1,55 +1,25 @@
-"""Shared fixtures: a register store on SQLite (default) or PostgreSQL.
+"""Shared fixtures: a register store on SQLite (default) or PostgreSQL, and the chat platforms faked at
+their HTTP boundary.
 
 Set ``SECBOT_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test`` to run every store test
 over a real PostgreSQL connection; each fixture then gets a schema of its own, so tests never see
 each other's rows.
+
+Only fixtures live here: pytest loads this file itself, so helpers shared between test modules live in
+``tests/support/`` and are imported from there.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import os
-import textwrap
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 
 from secbot.clock import Clock
 from secbot.store.db import Store, make_engine, prepare_store
-
-TEST_DATABASE_URL = os.environ.get("SECBOT_TEST_DATABASE_URL", "")
-LONDON = ZoneInfo("Europe/London")
-REPORT_DAY = dt.date(2021, 6, 11)  # the June 2021 Change Status Report's issue date
-
-
-def _is_postgres() -> bool:
-    return TEST_DATABASE_URL.startswith("postgresql")
-
-
-def database_url(tmp_path: Path) -> tuple[str, str | None]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL schema (name returned)."""
-    if not _is_postgres():
-        return f"sqlite:///{tmp_path / 'register.db'}", None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(TEST_DATABASE_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    return f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}", schema
-
-
-def _drop_schema(schema: str | None) -> None:
-    if schema:
-        admin = make_engine(TEST_DATABASE_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+from tests.support.databases import database_url, drop_schema
+from tests.support.dates import LONDON, REPORT_DAY
 
 
 @pytest.fixture
@@ -57,7 +27,7 @@ def db_url(tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, empty database (not yet migrated)."""
     url, schema = database_url(tmp_path)
     yield url
-    _drop_schema(schema)
+    drop_schema(schema)
 
 
 @pytest.fixture
@@ -75,7 +45,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = prepare_store(make_engine(url), load_sample=True)
     yield store
     store.engine.dispose()
-    _drop_schema(schema)
+    drop_schema(schema)
 
 
 @pytest.fixture
@@ -85,18 +55,6 @@ def ask(sample_store):
     from secbot.store.queries import Register
 
     return lambda text, day=REPORT_DAY: dispatch(text, Context(Register(sample_store, Clock(LONDON, day))))
-
-
-def every_command_text() -> list[str]:
-    """Every command's name and examples, once each: what every renderer must render."""
-    from secbot.commands.registry import REGISTRY
-
-    texts: list[str] = []
-    for cmd in REGISTRY:
-        for typed in (cmd.name, *cmd.examples):
-            if typed not in texts:
-                texts.append(typed)
-    return texts
 
 
 @pytest.fixture
@@ -110,42 +68,6 @@ def no_proxy(monkeypatch):
 def report_clock() -> Clock:
     """Today as the June 2021 Change Status Report was issued."""
     return Clock(LONDON, REPORT_DAY)
-
-
-def write(path: Path, text: str) -> Path:
-    """Write a test file, dedenting the triple-quoted text it is given."""
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def flat(reply) -> str:
-    """Every piece of text in a reply, one per line and unwrapped, for assertions on wording."""
-    parts = [reply.title, reply.summary or ""]
-    for section in reply.sections:
-        parts += [section.heading or "", section.text or ""]
-        parts += [f"{f.label}: {f.value}" for f in section.fields]
-        parts += [f"{i.text} — {i.detail}" if i.detail else i.text for i in section.items]
-        if section.table:
-            parts += [" | ".join(section.table.columns)] + [" | ".join(r) for r in section.table.rows]
-    parts += [f"{a.label} -> {a.command}" for a in reply.actions]
-    parts += [f"{link.label}: {link.url}" for link in reply.links]
-    parts.append(reply.footer or "")
-    return "\n".join(p for p in parts if p)
-
-
-def xlsx(sheets: dict[str, list[list]]) -> bytes:
-    """A workbook's bytes: each sheet's title and rows, in order."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 # -- chat platforms faked at their HTTP boundary, shared by the delivery and scheduler tests ----------------
@@ -166,14 +88,10 @@ def fake(server):
     return server
 
 
-TEAMS_GONE = "19:team-general-0001@thread.skype"
-TEAMS_FINE = "19:second-channel@thread.skype"
-TEAMS_ADMINS = "19:secas-admins@thread.skype"
-
-
 @pytest.fixture
 def teams(db_url):
-    """An App with Teams on against a FakeTeams connector that knows three channels; (app, connector)."""
+    """An App with Teams on against a FakeTeams connector that knows three channels (TEAMS_GONE, TEAMS_FINE,
+    TEAMS_ADMINS in tests/support/teams_client.py); (app, connector)."""
     import json
 
     from microsoft_agents.activity import Activity
@@ -183,6 +101,7 @@ def teams(db_url):
     from secbot.settings import Settings
     from secbot.store import conversations
     from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, token_service
+    from tests.support.teams_client import TEAMS_ADMINS, TEAMS_FINE, TEAMS_GONE
 
     payloads = Path(__file__).parent / "fakes" / "teams_payloads"
     with FakeTeams() as connector, token_service():
@@ -204,3 +123,49 @@ def teams(db_url):
             conversations.save(app.store, saved_conversation(Activity.model_validate(installed)))
         yield app, connector
         app.store.engine.dispose()
+
+
+# -- one secbot on every door (tests/support/doors.py), shared by the roles, audit and announcement tests -----
+
+
+@pytest.fixture(scope="module")
+def slack_fake():
+    """A FakeSlack Web API for the module, for ``make_doors``."""
+    from tests.fakes.slack_api import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def teams_fake():
+    """A FakeTeams Bot Connector for the module, for ``make_doors``."""
+    from tests.fakes.teams_connector import FakeTeams
+
+    with FakeTeams() as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_doors(db_url, slack_fake, teams_fake):
+    """A function building ``Doors`` with some settings changed; the fakes start with Gil in the group and team."""
+    from contextlib import ExitStack
+
+    from secbot.app import build
+    from tests.fakes.teams_connector import token_service
+    from tests.servers import serving
+    from tests.support.doors import GIL_GROUP, TEAM_THREAD, USERGROUP, Doors, doors_settings
+
+    with ExitStack() as stack:
+
+        def make(**overrides) -> Doors:
+            slack_fake.reset()
+            teams_fake.reset()
+            slack_fake.usergroups[USERGROUP] = [GIL_GROUP.slack_user, "UOTHER"]
+            teams_fake.add_team_member(TEAM_THREAD, GIL_GROUP.teams_id)
+            app = build(doors_settings(db_url, slack_fake, teams_fake, **overrides))
+            stack.callback(app.store.engine.dispose)
+            return Doors(app, stack.enter_context(serving(app)), slack_fake, teams_fake)
+
+        stack.enter_context(token_service())
+        yield make

@@ -16,6 +16,7 @@ from secbot.app import App
 from secbot.server import build_web_app
 
 T = TypeVar("T")
+SETTLE_ON_EXIT_SECONDS = 10  # a test that leaves work held up (a fake never answering) waits this long at its end
 
 
 def free_port() -> int:
@@ -35,6 +36,47 @@ class Served:
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         """Run ``coroutine`` on the service's own event loop (where its clients live) and wait for it."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until the service has finished everything the requests answered so far set going (every task
+        on its loop: a listener that runs after the acknowledgement, a post, an announcement). What has not
+        happened by then never will, so a test may assert that something did not happen."""
+        self.call(_other_tasks_done(), timeout)
+
+
+async def _other_tasks_done(timeout: float | None = None) -> bool:
+    """Return once every task on this loop but this one has finished, those started meanwhile included;
+    False if some were still running after ``timeout`` seconds.
+
+    A connection's own reader (aiohttp's ``RequestHandler.start``) is left out: on a kept-alive
+    connection it waits for the next request; the request it answered ran in a task of its own."""
+    loop, current = asyncio.get_running_loop(), asyncio.current_task()
+    deadline = None if timeout is None else loop.time() + timeout
+    while True:
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and getattr(task.get_coro(), "__qualname__", "") != "RequestHandler.start"
+        ]
+        if not pending:
+            return True
+        left = None if deadline is None else deadline - loop.time()
+        if left is not None and left <= 0:
+            return False
+        await asyncio.wait(pending, timeout=left)
+
+
+async def _shut_down(runner: web.AppRunner) -> None:
+    """Stop serving as a test ends: first let what its requests set going finish (a post still waiting for
+    its answer, say), then close; a task still running after that is cancelled and awaited. Left pending,
+    it would be destroyed by the garbage collector during some later test, logging there."""
+    await _other_tasks_done(SETTLE_ON_EXIT_SECONDS)
+    await runner.cleanup()
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 @contextmanager
@@ -66,7 +108,7 @@ def serving(app: App) -> Iterator[Served]:
     try:
         yield Served(f"http://127.0.0.1:{port}", runner_box[0].app, loop)
     finally:
-        asyncio.run_coroutine_threadsafe(runner_box[0].cleanup(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(_shut_down(runner_box[0]), loop).result(SETTLE_ON_EXIT_SECONDS + 30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()

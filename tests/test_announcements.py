@@ -28,18 +28,7 @@ from secbot.store.models import Announcement, AuditEntry, Consultation, OutboxPo
 from secbot.store.subscriptions import Filters
 from tests.fakes import slack_requests as slack
 from tests.fakes.workspace import SIGNING_SECRET, TEAM_ID
-from tests.test_roles import (  # noqa: F401  (make_doors and the fakes are fixtures)
-    RAE_READER,
-    SAM_ADMIN,
-    SLACK_CHANNEL,
-    Doors,
-    Person,
-    make_doors,
-    plain,
-    slack_fake,
-    teams_fake,
-    visible,
-)
+from tests.support.doors import RAE_READER, SAM_ADMIN, SLACK_CHANNEL, Doors, Person, plain, visible
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
@@ -51,7 +40,7 @@ SECOND, FILTERED = "CSECOND", "CFILTERED"
 
 
 @pytest.fixture
-def doors(make_doors) -> Doors:  # noqa: F811
+def doors(make_doors) -> Doors:
     doors = make_doors()
     doors.announcer = Announcer(doors.app, digest_senders(doors.app, doors.served.web_app), policy=Policy(0.5))
     doors.announcer.listen(doors.served.loop)
@@ -247,13 +236,13 @@ def test_cancel_and_bad_dates_change_nothing_and_a_reader_cannot_confirm(doors: 
     again = slack_press(doors, SAM_ADMIN, choices["Confirm"])
     assert "That change was cancelled" in visible(again["blocks"])
     assert stored(doors, Announcement) == []
-    time.sleep(0.3)
+    doors.served.settle()  # what the presses set going has finished: an announcement would have been posted
     assert doors.slack.calls("chat.postMessage") == []
     outcomes = [(r.action, r.outcome) for r in stored(doors, AuditEntry)]
     assert ("confirm", audit.REFUSED) in outcomes and ("announce", audit.CANCELLED) in outcomes
 
 
-def test_only_the_admin_who_previewed_may_confirm(make_doors):  # noqa: F811
+def test_only_the_admin_who_previewed_may_confirm(make_doors):
     doors = make_doors(admins=[SAM_ADMIN.identity("shell"), "shell:lee"])
     preview = shell(doors, SAM_ADMIN, ANNOUNCE)
     token = preview.split("confirm ")[1].split()[0]
@@ -269,7 +258,7 @@ C1, C2 = "CONE", "CTWO"
 
 
 @pytest.fixture
-def quiet(empty_store, slack_fake):  # noqa: F811
+def quiet(empty_store, slack_fake):
     """An App on the sample register with two Slack channels subscribed to consultations, where changes are
     made from the shell (so nothing is posted until an Announcer publishes), and a SlackSender for it."""
     from secbot.app import App
@@ -278,7 +267,7 @@ def quiet(empty_store, slack_fake):  # noqa: F811
     from secbot.settings import Settings
     from secbot.store.importer.loader import import_sample
     from secbot.store.queries import Register
-    from tests.conftest import LONDON, REPORT_DAY
+    from tests.support.dates import LONDON, REPORT_DAY
 
     slack_fake.reset()
     import_sample(empty_store)

@@ -8,7 +8,9 @@ from secbot.app import build
 from secbot.commands import Actor, Where
 from secbot.settings import Settings
 from secbot.store.importer.loader import import_paths
-from tests.conftest import REPORT_DAY, flat, write
+from tests.support.dates import REPORT_DAY
+from tests.support.files import write
+from tests.support.replies import flat
 
 WHO, WHERE = Actor("shell", "tester"), Where("shell", "here")
 

@@ -16,45 +16,26 @@ from secbot.commands.registry import ADMIN, REGISTRY
 from secbot.settings import Settings
 from secbot.store import audit
 from secbot.store.importer.loader import import_sample
-from secbot.store.models import AuditEntry, Base
+from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat
-from tests.test_roles import (  # noqa: F401  (make_doors and the fakes are fixtures)
-    DOORS,
-    RAE_READER,
-    SAM_ADMIN,
-    WHERE,
-    Doors,
-    make_doors,
-    slack_fake,
-    teams_fake,
-)
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.doors import DOORS, RAE_READER, SAM_ADMIN, WHERE, Doors
+from tests.support.replies import flat
+from tests.support.rows import everything_else
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
 ADMIN_COMMANDS = [c for c in REGISTRY if c.role == ADMIN]
-# What a door itself writes while answering anyone: not a change made by the command.
-DOOR_BOOKKEEPING = {"audit_log", "inbound_deliveries", "teams_conversations"}
 
 
 @pytest.fixture
-def doors(make_doors) -> Doors:  # noqa: F811  (the fixture imported above)
+def doors(make_doors) -> Doors:
     return make_doors()
 
 
 def rows(store) -> list[AuditEntry]:
     with store.sessions() as session:
         return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-
-
-def everything_else(store) -> dict[str, list]:
-    """Every row of every table a command could change."""
-    with store.engine.connect() as connection:
-        return {
-            table.name: sorted(map(repr, connection.execute(select(table))))
-            for table in Base.metadata.sorted_tables
-            if table.name not in DOOR_BOOKKEEPING
-        }
 
 
 # --- the authorisation matrix ----------------------------------------------------------------------
@@ -235,7 +216,7 @@ def test_a_row_keeps_whatever_it_is_given_printable_and_cut_to_its_columns(empty
 
 
 def test_a_refusal_that_cannot_be_recorded_is_logged_once_without_a_trace(tmp_path, caplog):
-    from tests.test_hostile_text import unreachable_app
+    from tests.support.unreachable import unreachable_app
 
     app = unreachable_app(f"sqlite:///{tmp_path}")  # a directory: SQLite cannot open it
     with caplog.at_level(logging.INFO):

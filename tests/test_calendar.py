@@ -13,9 +13,9 @@ from secbot.clock import Clock
 from secbot.digests.calendar import UnknownReference, build_calendar
 from secbot.settings import Settings
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY
 from tests.servers import running
-from tests.test_digest_consultations import load_consultations
+from tests.support.consultations import load_consultations
+from tests.support.dates import LONDON, REPORT_DAY
 
 
 def events(feed: bytes) -> dict[str, icalendar.Event]:

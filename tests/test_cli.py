@@ -5,38 +5,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-SECBOT = [sys.executable, "-m", "secbot"]
-
-
-def run(
-    args: list[str],
-    db_url: str,
-    *,
-    stdin: str | None = None,
-    extra_env: dict | None = None,
-    data_dir: Path | None = None,
-):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECBOT_")}
-    env["SECBOT_DATABASE_URL"] = db_url
-    if data_dir:
-        env["SECBOT_DATA_DIR"] = str(data_dir)
-    env.update(extra_env or {})
-    return subprocess.run(SECBOT + args, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+from tests.support.cli import SECBOT, run
 
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
     """One database for the read-only CLI tests: the first `ask` migrates it and loads the sample."""
-    from tests.conftest import _drop_schema, database_url
+    from tests.support.databases import database_url, drop_schema
 
     url, schema = database_url(tmp_path_factory.mktemp("cli"))
     yield url
-    _drop_schema(schema)
+    drop_schema(schema)
 
 
 def test_ask_mp161_on_first_start_loads_the_sample(cli_db):
@@ -152,6 +134,15 @@ def test_db_upgrade_and_import(db_url, tmp_path):
     assert "couldn't find MP501" in result.stdout
 
 
+def test_a_failed_sync_is_printed_once_and_promises_no_retry(db_url):
+    result = run(["sync", "--url", "http://secas.example/register.xlsx"], db_url)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (  # once, and without "will try again": only the scheduled sync does
+        "The register sync from http://secas.example/register.xlsx failed, so the register is unchanged: "
+        "the address must start with https:// (secbot downloads the register only over HTTPS).\n"
+    )
+
+
 # --- who the shell user is, and what it may type ------------------------------------------------------
 
 
@@ -198,7 +189,7 @@ def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(cli_db, tmp_
 
 
 def test_a_database_that_cannot_be_reached_is_one_clear_line_not_a_traceback(tmp_path):
-    from tests.test_hostile_text import closed_port
+    from tests.support.unreachable import closed_port
 
     for url in (f"postgresql://postgres@127.0.0.1:{closed_port()}/test", f"sqlite:///{tmp_path}"):
         result = run(["ask", "MP161"], url)

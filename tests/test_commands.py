@@ -13,7 +13,9 @@ from secbot.commands import Context, dispatch
 from secbot.commands.registry import REGISTRY
 from secbot.render import render_text
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat, write
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.files import write
+from tests.support.replies import flat
 
 
 def ask_on(store, text: str, today: dt.date = REPORT_DAY):

@@ -24,10 +24,10 @@ from secbot.settings import Settings
 from secbot.store import subscriptions
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters, SubscriptionView
-from tests.conftest import TEAMS_ADMINS, TEAMS_FINE, TEAMS_GONE
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import TEAM_ID
 from tests.servers import free_port
+from tests.support.teams_client import TEAMS_ADMINS, TEAMS_FINE, TEAMS_GONE
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

@@ -23,9 +23,9 @@ from secbot.store import subscriptions
 from secbot.store.db import make_engine, prepare_store
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
-from tests.conftest import TEST_DATABASE_URL
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_TOKEN, TEAM_ID
+from tests.support.databases import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

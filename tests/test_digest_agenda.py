@@ -13,9 +13,9 @@ from secbot.clock import Clock
 from secbot.digests.agenda import build_agenda
 from secbot.digests.render import render
 from secbot.store.queries import Register
-from tests.conftest import LONDON
-from tests.test_cli import run
-from tests.test_slack_blocks import check_blocks
+from tests.support.block_kit import check_blocks
+from tests.support.cli import run
+from tests.support.dates import LONDON
 
 JUNE_2_AGENDA = ["MP096", "MP117", "MP121", "MP128", "MP149", "MP154"]
 
@@ -121,11 +121,11 @@ def test_markdown_and_html(agenda):
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
-    from tests.conftest import _drop_schema, database_url
+    from tests.support.databases import database_url, drop_schema
 
     url, schema = database_url(tmp_path_factory.mktemp("agenda-cli"))
     yield url
-    _drop_schema(schema)
+    drop_schema(schema)
 
 
 def test_cli_no_meeting_is_a_clear_line_and_exit_0(cli_db, tmp_path):

@@ -14,9 +14,10 @@ from secbot.digests.chat import chart_png, document_replies, slack_messages, tea
 from secbot.digests.consultations import build_consultations
 from secbot.digests.monthly import build_monthly
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat
-from tests.test_digest_consultations import load_consultations
-from tests.test_slack_blocks import check_blocks
+from tests.support.block_kit import check_blocks
+from tests.support.consultations import load_consultations
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.replies import flat
 
 
 @pytest.fixture(scope="module")

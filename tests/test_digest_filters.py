@@ -13,8 +13,8 @@ from secbot.digests.filters import apply_filters
 from secbot.digests.render import render
 from secbot.store.queries import Register
 from secbot.store.subscriptions import Filters
-from tests.conftest import LONDON
-from tests.test_digest_consultations import load_consultations
+from tests.support.consultations import load_consultations
+from tests.support.dates import LONDON
 
 
 @pytest.fixture(scope="module")

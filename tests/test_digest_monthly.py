@@ -13,8 +13,8 @@ from secbot.digests.document import Period
 from secbot.digests.monthly import build_monthly, reporting_period
 from secbot.digests.render import render
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY
-from tests.test_cli import run
+from tests.support.cli import run
+from tests.support.dates import LONDON, REPORT_DAY
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +231,7 @@ def test_empty_register_does_not_crash(empty_store):
 
 
 def test_cli_digest_monthly(tmp_path):
-    from tests.conftest import _drop_schema, database_url
+    from tests.support.databases import database_url, drop_schema
 
     url, schema = database_url(tmp_path)
     try:
@@ -254,4 +254,4 @@ def test_cli_digest_monthly(tmp_path):
         html = out.read_text(encoding="utf-8")
         assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)

@@ -18,8 +18,8 @@ from secbot.commands.registry import REGISTRY
 from secbot.settings import Settings
 from secbot.store.importer.loader import import_sample
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY
-from tests.test_audit import everything_else
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.rows import everything_else
 
 # The register and the changes waiting on it. (Readers may subscribe their channel to digests: that is
 # not the register, and ``SECBOT_SUBSCRIPTIONS_ADMIN_ONLY`` is tested with the subscriptions.)

@@ -25,9 +25,9 @@ from secbot import outages
 from secbot.app import App, build
 from secbot.settings import Settings
 from secbot.store.models import ScheduleRun
-from tests.conftest import REPORT_DAY
 from tests.fakes.db_outage import OutageDatabase, outage_database
 from tests.servers import running
+from tests.support.dates import REPORT_DAY
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

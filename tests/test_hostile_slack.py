@@ -35,13 +35,14 @@ from secbot.chat.slack_gate import MAX_NESTING
 from secbot.settings import Settings
 from secbot.store.models import InboundDelivery
 from secbot.web_guard import UNREADABLE
-from tests.conftest import REPORT_DAY
 from tests.fakes import slack_requests as slack
 from tests.fakes.db_outage import OutageDatabase, outage_database
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.servers import running
-from tests.test_slack import SlackClient, texts
+from tests.support.block_kit import texts
+from tests.support.dates import REPORT_DAY
+from tests.support.slack_client import SlackClient
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

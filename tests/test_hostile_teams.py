@@ -38,11 +38,19 @@ from secbot.chat.teams_cards import SUBMIT_KEY
 from secbot.chat.teams_inbound import MAX_BODY_BYTES
 from secbot.store import conversations
 from secbot.store.models import InboundDelivery
-from tests.conftest import _drop_schema, database_url
 from tests.fakes.db_outage import outage_database
 from tests.fakes.teams_connector import FakeTeams, token_service
 from tests.servers import serving
-from tests.test_teams import MP161_TITLE, PERSONAL, TEAM_CHANNEL, TeamsClient, card_of, first_text, teams_settings
+from tests.support.databases import database_url, drop_schema
+from tests.support.teams_client import (
+    MP161_TITLE,
+    PERSONAL,
+    TEAM_CHANNEL,
+    TeamsClient,
+    card_of,
+    first_text,
+    teams_settings,
+)
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
@@ -107,7 +115,7 @@ def module_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 @contextmanager
@@ -444,7 +452,7 @@ def test_a_service_url_outside_the_allowed_hosts_is_refused_401(tmp_path, fake):
             assert fake.calls == []
             assert conversations.all_saved(d.door.app.store) == []
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 # --- ids that would leave their place in the connector's URL ---------------------------------------------
@@ -679,7 +687,7 @@ def test_no_session_is_left_open_by_answers_refusals_failed_replies_or_shutdown(
                 assert len(fake.wait_for(2)) == 2
             # both servers have shut down here: nothing they opened may still be open
     finally:
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 def test_no_session_is_left_open_when_secbot_cannot_get_its_own_token(tmp_path, fake, caplog):
@@ -698,7 +706,7 @@ def test_no_session_is_left_open_when_secbot_cannot_get_its_own_token(tmp_path, 
             assert fake.calls == []
     finally:
         app.store.engine.dispose()
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 # --- Entra ID not giving secbot its own token ------------------------------------------------------------
@@ -727,7 +735,7 @@ def entra_door(tmp_path, fake) -> Iterator[tuple[Door, EntraId]]:
             yield Door(served, fake, authenticated=True), entra
     finally:
         app.store.engine.dispose()
-        _drop_schema(schema)
+        drop_schema(schema)
 
 
 @pytest.mark.parametrize(
@@ -758,7 +766,7 @@ def test_without_a_token_from_entra_id_a_message_gets_503_and_one_log_line_then_
     finally:
         first.store.engine.dispose()
         second.store.engine.dispose()
-        _drop_schema(schema)
+        drop_schema(schema)
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(outages.RETRY_AFTER_SECONDS)

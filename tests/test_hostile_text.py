@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from secbot.app import App
 from secbot.chat import slack_blocks, teams_cards
@@ -23,12 +21,13 @@ from secbot.commands import Actor, Where
 from secbot.render import render_json, render_text
 from secbot.settings import Settings
 from secbot.store import audit
-from secbot.store.db import Store, make_engine
 from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat
-from tests.test_audit import everything_else
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.replies import flat
+from tests.support.rows import everything_else
+from tests.support.unreachable import closed_port, unreachable_app
 
 APOLOGY = "Sorry, something went wrong"
 READER = Actor("slack", "T0001:UREADER")
@@ -158,21 +157,6 @@ def test_a_readers_hostile_admin_command_is_refused_audited_and_changes_nothing(
 
 
 # --- the database away -------------------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: bound, then closed again."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def unreachable_app(url: str) -> App:
-    """An app over a database that cannot be reached (as ``build`` makes it, less the start-up upgrade,
-    which would fail first)."""
-    engine = make_engine(url)
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
-    return App(Settings(database_url=url, load_sample=False), store, Register(store, Clock(LONDON, REPORT_DAY)))
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

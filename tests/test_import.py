@@ -33,7 +33,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-from tests.conftest import write, xlsx
+from tests.support.files import write, xlsx
 
 
 def write_csv(path: Path, lines: list[str]) -> Path:
@@ -303,7 +303,8 @@ def test_unknown_column_is_named_with_the_accepted_ones(empty_store: Store, tmp_
 
     message = str(failure.value)
     assert message.startswith(
-        "modifications.csv: unknown column 'Colour' for modifications; the accepted columns are reference, title,"
+        f"{tmp_path}/modifications.csv: unknown column 'Colour' for modifications; the accepted "
+        "columns are reference, title,"
     )
     assert "lead_analyst" in message and "implementation_date" in message
     assert_nothing_stored(empty_store)
@@ -335,11 +336,11 @@ def test_bad_date_names_file_row_field_and_value(empty_store: Store, tmp_path: P
 
     assert failure.value.errors == [
         (
-            "register.yaml: modifications[2] (line 5): field 'raised': 'next tuesday' is not a date "
+            f"{tmp_path}/register.yaml: modifications[2] (line 5): field 'raised': 'next tuesday' is not a date "
             "(use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
         ),
         (
-            "modifications.csv: row 2 (line 3): field 'raised': '31/02/2021' is not a date "
+            f"{tmp_path}/modifications.csv: row 2 (line 3): field 'raised': '31/02/2021' is not a date "
             "(use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
         ),
     ]
@@ -355,7 +356,8 @@ def test_several_errors_are_reported_at_once_up_to_twenty(empty_store: Store, tm
 
     assert len(failure.value.errors) == 20 and failure.value.total == 25
     assert failure.value.errors[0] == (
-        "assessments.csv: row 1 (line 2): field 'kind': 'XA' is not a known assessment kind (one of: PA, IA)"
+        f"{tmp_path}/assessments.csv: row 1 (line 2): field 'kind': 'XA' is not a known assessment "
+        "kind (one of: PA, IA)"
     )
     assert str(failure.value).splitlines()[-1] == "... and 5 more errors"
 
@@ -380,20 +382,23 @@ def test_other_value_errors_read_naturally(empty_store: Store, tmp_path: Path) -
         import_paths(empty_store, [path])
     errors = failure.value.errors
     assert errors[0].startswith(
-        "register.yaml: modifications[1] (line 3): field 'reference': 'XYZ1' is not a modification reference"
+        f"{tmp_path}/register.yaml: modifications[1] (line 3): field 'reference': 'XYZ1' is not a "
+        "modification reference"
     )
     assert errors[1].startswith(
-        "register.yaml: modifications[2] (line 4): field 'phase': 'pondering' is not a known phase (one of: Define,"
+        f"{tmp_path}/register.yaml: modifications[2] (line 4): field 'phase': 'pondering' is not a "
+        "known phase (one of: Define,"
     )
     assert errors[2].startswith(
-        "register.yaml: modifications[2] (line 4): unknown field 'colour' "
+        f"{tmp_path}/register.yaml: modifications[2] (line 4): unknown field 'colour' "
         "(the fields of this table are: source, reference, title,"
     )
     assert errors[3].startswith(
-        "register.yaml: assessments[1] (line 6): field 'target_wd': 'forty': input should be a valid integer"
+        f"{tmp_path}/register.yaml: assessments[1] (line 6): field 'target_wd': 'forty': input should "
+        "be a valid integer"
     )
-    assert errors[4] == "register.yaml: consultations[1] (line 8): closes before it opens"
-    assert errors[5] == "register.yaml: votes[1] (line 10): field 'outcome' is required"
+    assert errors[4] == f"{tmp_path}/register.yaml: consultations[1] (line 8): closes before it opens"
+    assert errors[5] == f"{tmp_path}/register.yaml: votes[1] (line 10): field 'outcome' is required"
 
 
 def test_malformed_yaml_names_file_and_line(empty_store: Store, tmp_path: Path) -> None:
@@ -414,7 +419,7 @@ def test_malformed_yaml_names_file_and_line(empty_store: Store, tmp_path: Path) 
 
     message = str(failure.value)
     assert message == (
-        "register.yaml: line 6, column 1: not valid YAML: found unexpected end of stream "
+        f"{tmp_path}/register.yaml: line 6, column 1: not valid YAML: found unexpected end of stream "
         "(while scanning a quoted scalar that starts on line 4)"
     )
     assert_nothing_stored(empty_store)
@@ -442,7 +447,7 @@ def test_missing_source_is_an_error(empty_store: Store, tmp_path: Path) -> None:
         import_paths(empty_store, [path])
     assert failure.value.errors == [
         (
-            "register.yaml: modifications[1] (line 2): field 'source' is required: the file has no default "
+            f"{tmp_path}/register.yaml: modifications[1] (line 2): field 'source' is required: the file has no default "
             "'source:' and the row names none"
         )
     ]
@@ -462,9 +467,9 @@ def test_source_named_by_key_and_unknown_source(empty_store: Store, tmp_path: Pa
     )
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [unknown])
-    assert failure.value.errors[0].startswith("c.yaml: source: 'S9' is not a known source")
+    assert failure.value.errors[0].startswith(f"{tmp_path}/c.yaml: source: 'S9' is not a known source")
     assert failure.value.errors[1].startswith(
-        "c.yaml: modifications[2] (line 2): field 'source': 'S8' is not a known source"
+        f"{tmp_path}/c.yaml: modifications[2] (line 2): field 'source': 'S8' is not a known source"
     )
     assert mod(empty_store, "MP3") is None
 
@@ -476,8 +481,8 @@ def test_duplicate_reference_names_both_rows(empty_store: Store, tmp_path: Path)
         import_paths(empty_store, [path])
 
     assert failure.value.errors == [
-        "modifications.csv: row 3 (line 4): duplicate modification MP161: "
-        "already given by modifications.csv: row 1 (line 2)"
+        f"{tmp_path}/modifications.csv: row 3 (line 4): duplicate modification MP161: "
+        f"already given by {tmp_path}/modifications.csv: row 1 (line 2)"
     ]
     assert_nothing_stored(empty_store)
 
@@ -496,8 +501,8 @@ def test_duplicate_natural_key_in_a_child_table(empty_store: Store, tmp_path: Pa
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [path])
     assert failure.value.errors == [
-        "register.yaml: votes[2] (line 5): duplicate vote MP001 2021-05-26: "
-        "already given by register.yaml: votes[1] (line 4)"
+        f"{tmp_path}/register.yaml: votes[2] (line 5): duplicate vote MP001 2021-05-26: "
+        f"already given by {tmp_path}/register.yaml: votes[1] (line 4)"
     ]
 
 
@@ -520,8 +525,9 @@ def test_unknown_reference_in_a_child_table(empty_store: Store, tmp_path: Path) 
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [path])
     assert sorted(failure.value.errors) == [
-        "register.yaml: conversions[1] (line 10): field 'draft': 'DP002' is neither in the register nor in this import",
-        "register.yaml: meetings[1].items[2] (line 8): field 'reference': 'MP404' "
+        f"{tmp_path}/register.yaml: conversions[1] (line 10): field 'draft': 'DP002' is neither in "
+        "the register nor in this import",
+        f"{tmp_path}/register.yaml: meetings[1].items[2] (line 8): field 'reference': 'MP404' "
         "is neither in the register nor in this import",
     ]
     assert_nothing_stored(empty_store)
@@ -567,7 +573,9 @@ def test_database_error_after_writing_rolls_back_everything(empty_store: Store, 
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [more, clash])
 
-    assert str(failure.value).startswith("more.yaml, clash.yaml: database error, nothing was imported:")
+    assert str(failure.value).startswith(
+        f"{tmp_path}/more.yaml, {tmp_path}/clash.yaml: database error, nothing was imported:"
+    )
     assert mod(empty_store, "MP7") is None
     assert count(empty_store, Source) == 1 and revision(empty_store) == 1
 
@@ -588,9 +596,39 @@ def test_missing_file_and_unsupported_format(empty_store: Store, tmp_path: Path)
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [tmp_path / "nope.yaml", tmp_path / "old.xls", tmp_path / "notes.txt"])
     assert failure.value.errors == [
-        "nope.yaml: no such file",
-        "old.xls: old .xls workbooks are not supported; save it as .xlsx",
-        "notes.txt: not a register file (use .yaml, .yml, .csv or .xlsx)",
+        f"{tmp_path}/nope.yaml: no such file",
+        f"{tmp_path}/old.xls: old .xls workbooks are not supported; save it as .xlsx",
+        f"{tmp_path}/notes.txt: not a register file (use .yaml, .yml, .csv or .xlsx)",
+    ]
+
+
+def test_problems_name_files_relative_to_the_current_directory_or_else_absolute(
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = "source: {key: S1, title: One}\nmodifications:\n  - {reference: MP1, raised: someday}\n"
+    for folder in ("exports/june", "exports/july", "elsewhere"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "register.yaml").write_text(bad)
+    monkeypatch.chdir(tmp_path / "exports")
+    given = [
+        Path("june"),
+        tmp_path / "exports/july/register.yaml",
+        Path("../elsewhere/register.yaml"),
+        Path("../x.yaml"),
+    ]
+
+    with pytest.raises(ImportFailed) as failure:
+        import_paths(empty_store, given)
+
+    not_a_date = (
+        "modifications[1] (line 3): field 'raised': 'someday' is not a date "
+        "(use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
+    )
+    assert failure.value.errors == [  # two register.yaml told apart; outside the current directory, absolute
+        f"{tmp_path}/x.yaml: no such file",
+        f"june/register.yaml: {not_a_date}",
+        f"july/register.yaml: {not_a_date}",
+        f"{tmp_path}/elsewhere/register.yaml: {not_a_date}",
     ]
 
 
@@ -642,8 +680,9 @@ def test_xlsx_round_trip_with_sheet_aliases(empty_store: Store, tmp_path: Path) 
 
     result = import_paths(empty_store, [path])
 
-    assert result.warnings == ["SEC register.xlsx: sheet 'Notes' ignored (not a register table)"]
-    assert result.summary_text().endswith("Warning: SEC register.xlsx: sheet 'Notes' ignored (not a register table)")
+    ignored = f"{tmp_path}/SEC register.xlsx: sheet 'Notes' ignored (not a register table)"
+    assert result.warnings == [ignored]
+    assert result.summary_text().endswith(f"Warning: {ignored}")
     mp = mod(empty_store, "MP161")
     assert mp.raised == dt.date(2021, 3, 1) and mp.phase == "Refine"
     assert mp.implementation_date == "03/11/2022"  # a date typed into a free-text column
@@ -668,7 +707,7 @@ def test_xlsx_errors_name_the_sheet_and_row(empty_store: Store, tmp_path: Path) 
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [path])
     assert failure.value.errors == [
-        "register.xlsx: sheet 'Votes' row 3: field 'date': 'someday' "
+        f"{tmp_path}/register.xlsx: sheet 'Votes' row 3: field 'date': 'someday' "
         "is not a date (use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
     ]
     assert_nothing_stored(empty_store)
@@ -678,7 +717,7 @@ def test_xlsx_without_register_sheets(empty_store: Store, tmp_path: Path) -> Non
     path = workbook(tmp_path / "book.xlsx", {"Sheet1": [["a"]]})
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [path])
-    assert failure.value.errors[0].startswith("book.xlsx: no sheet is a register table")
+    assert failure.value.errors[0].startswith(f"{tmp_path}/book.xlsx: no sheet is a register table")
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from secbot.store.db import Store
 from secbot.store.importer.loader import ImportFailed, import_paths
 from secbot.store.models import AuditEntry, ImportRecord, Modification, RegisterState, Source, Vote
 from secbot.store.sync import FAILED, sync_register
-from tests.conftest import write, xlsx
+from tests.support.files import write, xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "import sys; from secbot.cli import main; sys.exit(main())"  # `secbot ...` in a fresh process
@@ -82,7 +82,7 @@ def test_the_alias_bomb_is_refused_in_one_line_and_changes_nothing(store: Store,
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(ALIAS_BOMB, encoding="utf-8")
 
-    assert failure_of(store, [bomb]) == [BOMB_ERROR]
+    assert failure_of(store, [bomb]) == [f"{tmp_path}/{BOMB_ERROR}"]  # outside the current directory: absolute
 
 
 def test_an_alias_in_a_register_file_is_refused_with_its_line(store: Store, tmp_path: Path) -> None:
@@ -97,10 +97,10 @@ def test_an_alias_in_a_register_file_is_refused_with_its_line(store: Store, tmp_
     )
     # The file's own problems first, then its rows': the row read before the alias is still checked.
     assert failure_of(store, [path]) == [
-        "register.yaml: line 4, column 29: YAML aliases (*title) are not accepted in register files; "
+        f"{tmp_path}/register.yaml: line 4, column 29: YAML aliases (*title) are not accepted in register files; "
         "write each value out in full",
         (
-            "register.yaml: modifications[1] (line 3): field 'raised': 'someday' is not a date "
+            f"{tmp_path}/register.yaml: modifications[1] (line 3): field 'raised': 'someday' is not a date "
             "(use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
         ),
     ]
@@ -119,16 +119,19 @@ def test_merge_keys_and_python_tags_are_refused(store: Store, tmp_path: Path) ->
     tagged = write(tmp_path / "tagged.yaml", "source: S1\nmodifications:\n  - !!python/object:os.system {}\n")
 
     assert failure_of(store, [merged, tagged]) == [
-        "merged.yaml: line 3, column 5: YAML anchors (&base) are not accepted in register files; "
+        f"{tmp_path}/merged.yaml: line 3, column 5: YAML anchors (&base) are not accepted in register files; "
         "write each value out in full",
-        "tagged.yaml: line 3, column 5: the YAML tag !!python/object:os.system is not accepted in register files",
+        f"{tmp_path}/tagged.yaml: line 3, column 5: the YAML tag !!python/object:os.system is not "
+        "accepted in register files",
     ]
 
 
 def test_nesting_beyond_any_register_shape_is_refused(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "deep.yaml", "source: S1\nmodifications: " + "[" * 50 + "]" * 50 + "\n")
     errors = failure_of(store, [path])
-    assert errors == ["deep.yaml: line 2, column 31: nested more than 16 levels deep; register files need far fewer"]
+    assert errors == [
+        f"{tmp_path}/deep.yaml: line 2, column 31: nested more than 16 levels deep; register files need far fewer"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ def test_a_file_over_the_cap_is_refused_from_its_size_unread(store: Store, tmp_p
     errors = failure_of(store, [path], max_mb=0.001)
 
     assert errors == [
-        f"{name}: the file is 2,400 bytes, larger than the import limit of 1,000 bytes (SECBOT_IMPORT_MAX_MB); "
+        f"{path}: the file is 2,400 bytes, larger than the import limit of 1,000 bytes (SECBOT_IMPORT_MAX_MB); "
         "nothing in it was read"
     ]
 
@@ -159,7 +162,8 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(store: Store, tmp_pa
     assert path.stat().st_size < 200_000  # small on disk: only the unpacked size gives it away
 
     assert failure_of(store, [path]) == [
-        "bomb.xlsx: the workbook unpacks to 30 MB, more than the import limit of 20 MB (SECBOT_IMPORT_MAX_MB); "
+        f"{tmp_path}/bomb.xlsx: the workbook unpacks to 30 MB, more than the import limit of 20 MB "
+        "(SECBOT_IMPORT_MAX_MB); "
         "nothing in it was read"
     ]
 
@@ -183,14 +187,15 @@ def test_an_xml_entity_bomb_in_a_workbook_is_refused(store: Store, tmp_path: Pat
 
     # A billion "lol"s if expanded; the XML parser's amplification limit stops it.
     assert len(errors) == 1
-    assert errors[0].startswith("register.xlsx: sheet 'Register' could not be read (ParseError: ")
+    assert errors[0].startswith(f"{tmp_path}/register.xlsx: sheet 'Register' could not be read (ParseError: ")
 
 
 def test_a_workbook_value_beyond_the_last_column_read_is_refused(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "wide.xlsx"
     path.write_bytes(xlsx({"Register": [["Reference", "Title"], ["MP2", "Two", *[None] * 198, "far out"]]}))
     assert failure_of(store, [path]) == [
-        "wide.xlsx: sheet 'Register' row 2: a value beyond column GR; a register sheet is read up to its 200th column"
+        f"{tmp_path}/wide.xlsx: sheet 'Register' row 2: a value beyond column GR; a register sheet is "
+        "read up to its 200th column"
     ]
 
 
@@ -199,7 +204,8 @@ def test_a_csv_value_of_monstrous_length_is_refused(store: Store, tmp_path: Path
     path.write_text(f"Reference,Title\nMP2,Two\nMP3,{'x' * 200_000}\n", encoding="utf-8")
 
     assert failure_of(store, [path]) == [
-        "modifications.csv: line 3: a value longer than the 131,072 characters any register field may have; "
+        f"{tmp_path}/modifications.csv: line 3: a value longer than the 131,072 characters any "
+        "register field may have; "
         "reading stopped there"
     ]
 
@@ -233,21 +239,22 @@ def test_a_syntax_error_in_one_file_does_not_hide_problems_in_another(store: Sto
 
     assert failure_of(store, [broken, other]) == [
         (
-            "a.yaml: line 6, column 1: not valid YAML: found unexpected end of stream "
+            f"{tmp_path}/a.yaml: line 6, column 1: not valid YAML: found unexpected end of stream "
             "(while scanning a quoted scalar that starts on line 5)"
         ),
         (
-            "a.yaml: modifications[1] (line 3): field 'raised': 'someday' is not a date "
+            f"{tmp_path}/a.yaml: modifications[1] (line 3): field 'raised': 'someday' is not a date "
             "(use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')"
         ),
         (
-            "b.yaml: votes[4] (line 6): field 'outcome': 'maybe' is not a known Change Board outcome "
+            f"{tmp_path}/b.yaml: votes[4] (line 6): field 'outcome': 'maybe' is not a known Change Board outcome "
             "(one of: approved, rejected, recommend_approval, recommend_rejection, sent_back, referred)"
         ),
         # MP1 is in the register; MP2's row is invalid, not unknown; MP9 may be in the unread part of a.yaml.
         (
-            "b.yaml: votes[3] (line 5): field 'reference': 'MP009' is neither in the register nor in this import "
-            "(it may be in a.yaml, which could not be read in full)"
+            f"{tmp_path}/b.yaml: votes[3] (line 5): field 'reference': 'MP009' is neither in the "
+            "register nor in this import "
+            f"(it may be in {tmp_path}/a.yaml, which could not be read in full)"
         ),
     ]
 
@@ -263,10 +270,12 @@ def test_unknown_sources_and_references_are_reported_beside_bad_values(store: St
         ],
     )
     assert failure_of(store, [path]) == [
-        "votes.csv: row 3 (line 4): field 'date': 'no' is not a date (use YYYY-MM-DD, DD/MM/YYYY or '7 May 2021')",
-        "votes.csv: row 1 (line 2): field 'source': 'S7' is not a known source; define it under 'sources:' "
+        f"{tmp_path}/votes.csv: row 3 (line 4): field 'date': 'no' is not a date (use YYYY-MM-DD, "
+        "DD/MM/YYYY or '7 May 2021')",
+        f"{tmp_path}/votes.csv: row 1 (line 2): field 'source': 'S7' is not a known source; define it under 'sources:' "
         "(or in sources.csv)",
-        "votes.csv: row 2 (line 3): field 'reference': 'MP404' is neither in the register nor in this import",
+        f"{tmp_path}/votes.csv: row 2 (line 3): field 'reference': 'MP404' is neither in the register "
+        "nor in this import",
     ]
 
 
@@ -285,11 +294,12 @@ def test_nul_and_control_characters_are_named_problems(store: Store, tmp_path: P
     csv_path.write_bytes(b"Reference,Title,Earlier Titles\nMP3,Fine,Old\x1b[31m name\nMP4,Nul\x00byte,\n")
 
     assert failure_of(store, [yaml_path, csv_path]) == [
-        "register.yaml: modifications[1] (line 3): field 'title': 'Bad\\x00' contains a control character "
+        f"{tmp_path}/register.yaml: modifications[1] (line 3): field 'title': 'Bad\\x00' contains a control character "
         "(U+0000), which the register cannot store; remove it",
-        "modifications.csv: row 1 (line 2): field 'earlier_titles': 'Old\\x1b[31m name' contains a control "
+        f"{tmp_path}/modifications.csv: row 1 (line 2): field 'earlier_titles': 'Old\\x1b[31m name' contains a control "
         "character (U+001B), which the register cannot store; remove it",
-        "modifications.csv: row 2 (line 3): field 'title': 'Nul\\x00byte' contains a control character (U+0000), "
+        f"{tmp_path}/modifications.csv: row 2 (line 3): field 'title': 'Nul\\x00byte' contains a "
+        "control character (U+0000), "
         "which the register cannot store; remove it",
     ]
 
@@ -306,7 +316,7 @@ def test_tabs_and_line_breaks_are_fine(store: Store, tmp_path: Path) -> None:
 def test_an_unpaired_surrogate_is_refused_with_its_file_and_line(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "register.yaml", 'source: S1\nmodifications:\n  - {reference: MP2, title: "A\\ud800"}\n')
     errors = failure_of(store, [path])
-    assert len(errors) == 1 and errors[0].startswith("register.yaml: ")
+    assert len(errors) == 1 and errors[0].startswith(f"{tmp_path}/register.yaml: ")
     # libyaml refuses the escape as it scans; PyYAML's own parser lets validation name the field.
     assert "line 3" in errors[0] or "(line 3): field 'title'" in errors[0]
 
@@ -334,7 +344,7 @@ def test_secbot_import_of_the_bomb_exits_non_zero_with_one_line_and_no_traceback
     )
 
     assert done.returncode == 1
-    assert done.stderr.splitlines() == ["Import failed; the register is unchanged.", BOMB_ERROR]
+    assert done.stderr.splitlines() == ["Import failed; the register is unchanged.", BOMB_ERROR]  # cwd: its folder
     assert "Traceback" not in done.stdout + done.stderr
     assert state(store) == before
 
@@ -369,8 +379,7 @@ def test_sync_refuses_a_zip_bomb_before_inflating_it(store: Store, http: respons
     assert result.outcome == FAILED
     assert result.message.splitlines()[0] == (
         f"The register sync from {SYNC_URL} failed, so the register is unchanged: the workbook unpacks to 30 MB, "
-        "more than the import limit of 20 MB (SECBOT_IMPORT_MAX_MB); nothing in it was read. "
-        "secbot will try again at the next sync."
+        "more than the import limit of 20 MB (SECBOT_IMPORT_MAX_MB); nothing in it was read."
     )
     assert state(store) == before
     with store.sessions() as session:

@@ -37,7 +37,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-from tests.conftest import write
+from tests.support.files import write
 
 
 def get_mod(store: Store, reference: str) -> Modification:
@@ -237,7 +237,8 @@ def test_the_same_source_defined_twice_differently_is_an_error(empty_store: Stor
     with pytest.raises(ImportFailed) as failure:
         import_paths(empty_store, [a, b])
     assert failure.value.errors == [
-        "b.yaml: source (line 1): source 'S' is defined differently in a.yaml: source (line 1); give one definition"
+        f"{tmp_path}/b.yaml: source (line 1): source 'S' is defined differently in {tmp_path}/a.yaml: "
+        "source (line 1); give one definition"
     ]
 
 

@@ -29,14 +29,15 @@ from secbot.store.db import Store
 from secbot.store.inbound import KEEP, RecentClaims
 from secbot.store.models import AuditEntry, InboundDelivery
 from secbot.store.subscriptions import Filters
-from tests.conftest import REPORT_DAY
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import FakeTeams, token_service
 from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET
 from tests.servers import running, serving
-from tests.test_slack import SlackClient, texts
-from tests.test_teams import PERSONAL, TeamsClient, card_text, first_text, teams_settings
+from tests.support.block_kit import texts
+from tests.support.dates import REPORT_DAY
+from tests.support.slack_client import SlackClient
+from tests.support.teams_client import PERSONAL, TeamsClient, card_text, first_text, teams_settings
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

@@ -19,7 +19,7 @@ from secbot.digests.schedule import (
     period,
     period_start,
 )
-from tests.conftest import write
+from tests.support.files import write
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC

@@ -1,16 +1,19 @@
 """Scheduled digests as `secbot serve` runs them: each kind fires at its Europe/London time across the
 2026 clock changes, catches up after downtime within the grace period and reports what it missed beyond
-it, and APScheduler really drives it. The clock is moved, not waited for; Slack is FakeSlack over HTTP."""
+it, and APScheduler really drives it. The clock is moved, not waited for, and never the machine's: the
+same on any day at any hour; Slack is FakeSlack over HTTP."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+import time
 
 import pytest
 import requests
 import responses
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
 
 from secbot.app import App
@@ -26,10 +29,12 @@ from secbot.store.importer.loader import import_paths, import_sample
 from secbot.store.models import OutboxPost, ScheduleRun
 from secbot.store.queries import Register
 from secbot.store.subscriptions import Filters
-from tests.conftest import LONDON, TEAMS_FINE, write
 from tests.fakes.slack_api import UPLOAD_METHOD, FakeSlack
 from tests.fakes.workspace import TEAM_ID
 from tests.servers import running
+from tests.support.dates import LONDON
+from tests.support.files import write
+from tests.support.teams_client import TEAMS_FINE
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
@@ -264,31 +269,55 @@ def test_filters_narrow_what_each_channel_gets_and_empty_means_no_post(app_2026,
 # --- APScheduler drives it ----------------------------------------------------------------------------------
 
 
-def test_apscheduler_fires_the_jobs_and_the_outbox_posts_once_per_period(empty_store, fake, tmp_path):
-    # Real time by design (APScheduler fires on the wall clock), so the test holds on any day at any
-    # hour: the agenda of a meeting tomorrow, and a grace period of seconds, not hours of due times.
-    today = dt.datetime.now(LONDON).date()
-    register = f"""
-        source: {{key: TODAY, title: Today, issued: {today.isoformat()}}}
-        modifications:
-          - {{reference: MP777, title: On tomorrow's agenda, phase: Refine}}
-        meetings:
-          - {{kind: working_group, date: {(today + dt.timedelta(days=1)).isoformat()}, items: [{{reference: MP777}}]}}
-    """
-    import_paths(empty_store, [write(tmp_path / "today.yaml", register)])
+class RunningClock:
+    """A clock that starts at a Europe/London wall-clock time, "YYYY-MM-DD HH:MM", and runs at the real pace."""
+
+    def __init__(self, local: str) -> None:
+        self.start, self.started = dt.datetime.fromisoformat(local).replace(tzinfo=LONDON), time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=time.monotonic() - self.started)
+
+
+def test_apscheduler_fires_the_jobs_and_the_outbox_posts_once_per_period(app_2026, fake):
+    # APScheduler wakes each replica every second of the real clock; what falls due then, and which issue it
+    # is, the digests read from a clock running from Monday 30 March 2026 09:00 (the agenda of 1 April's
+    # meeting), so the test means the same on any day at any hour. A grace period of seconds, not hours,
+    # keeps each tick to a few due times.
     settings = SETTINGS.model_copy(update={"digest_grace_hours": 0.01})
-    app = App(settings, empty_store, Register(empty_store, Clock(LONDON)))
+    app = App(settings, app_2026.store, app_2026.register)
     subscribe(app, "agenda")
     every_second = {"agenda": Schedule("agenda", cron={"second": "*"})}
+    clock = RunningClock("2026-03-30 09:00")
 
     async def run_a_while() -> list[str]:
         two = [
-            DigestScheduler(app, {"slack": SlackSender(fake.web_client(), interval=0.01)}, schedules=every_second)
+            DigestScheduler(
+                app, {"slack": SlackSender(fake.web_client(), interval=0.01)}, schedules=every_second, now=clock
+            )
             for _ in range(2)  # two replicas, each with its own APScheduler
         ]
-        jobs = [sorted(job.id for job in digests.start().get_jobs()) for digests in two]
+        ticks = [0, 0]  # each replica's digest job runs that have finished
+
+        def counter(replica: int):
+            def count(event: JobExecutionEvent) -> None:
+                if event.job_id == "digest:agenda":
+                    ticks[replica] += 1
+
+            return count
+
+        jobs = []
+        for replica, digests in enumerate(two):
+            scheduler = digests.start()
+            scheduler.add_listener(counter(replica), EVENT_JOB_EXECUTED)
+            jobs.append(sorted(job.id for job in scheduler.get_jobs()))
         await fake.wait_for_async("chat.postMessage", 1, timeout=10)
-        await asyncio.sleep(2.5)  # more firings of both schedulers
+        # Two more finished runs of each replica's job: the second of them started after the post arrived.
+        posted = list(ticks)
+        deadline = time.monotonic() + 30
+        while any(now < then + 2 for now, then in zip(ticks, posted, strict=True)):
+            assert time.monotonic() < deadline, f"the digest jobs ran {ticks} times, {posted} by the post"
+            await asyncio.sleep(0.05)
         for digests in two:
             digests.stop()
         return jobs[0]
@@ -296,8 +325,8 @@ def test_apscheduler_fires_the_jobs_and_the_outbox_posts_once_per_period(empty_s
     jobs = asyncio.run(run_a_while())
     assert "digest:agenda" in jobs and "outbox:resume" in jobs
     assert len(channel_posts(fake, "CDIGEST")) == 1
-    assert "MP777" in digest_text(fake, "CDIGEST")
-    assert list(runs(app).values()) == ["fired"]
+    assert "MP302" in digest_text(fake, "CDIGEST")
+    assert runs(app) == {("agenda", "2026-W14"): "fired"}
 
 
 def test_the_monthly_digest_in_teams_is_a_card_per_section_without_the_chart(teams):
@@ -359,3 +388,4 @@ def test_a_failing_scheduled_sync_changes_nothing_and_tells_admins_once_a_day(ap
     assert not first.ok and not second.ok and app.register.revision() == revision
     [notice] = channel_posts(fake, ADMINS)
     assert "The register sync failed" in notice.arg("text") and "404" in json.dumps(notice.body)
+    assert "secbot will try again at the next scheduled sync." in json.dumps(notice.body)

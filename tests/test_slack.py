@@ -15,35 +15,17 @@ from secbot.app import build
 from secbot.settings import Settings
 from secbot.store import subscriptions
 from secbot.store.subscriptions import Filters
-from tests.conftest import REPORT_DAY
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
-from tests.servers import running
+from tests.servers import running, serving
+from tests.support.block_kit import texts
+from tests.support.dates import REPORT_DAY
+from tests.support.slack_client import SlackClient
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
 SECAS_URL = "https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-23"
-
-
-class SlackClient:
-    """Sends what Slack would send to secbot's /slack/events, signed with the app's secret."""
-
-    def __init__(self, base: str, fake: FakeSlack) -> None:
-        self.base, self.fake = base, fake
-
-    def post(
-        self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, headers: dict | None = None
-    ) -> requests.Response:
-        signed = slack.sign(body, secret, timestamp)
-        return requests.post(
-            f"{self.base}/slack/events", data=body.encode(), headers={**signed, **(headers or {})}, timeout=10
-        )
-
-    def command(self, text: str, **kwargs) -> tuple[requests.Response, str]:
-        token = f"T0001/{time.monotonic_ns()}/r"
-        body = slack.slash_command(text, response_url=self.fake.response_url(token), **kwargs)
-        return self.post(body), token
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +45,9 @@ def secbot_server(db_url, fake) -> Iterator[tuple[SlackClient, object]]:
         slack_api_url=fake.api_url,
     )
     app = build(settings)
-    with running(app) as base:
-        yield SlackClient(base, fake), app
+    with serving(app) as served:
+        yield SlackClient(served.base, fake, served), app
     app.store.engine.dispose()
-
-
-def texts(blocks: list[dict]) -> str:
-    """All the text a person sees in a list of blocks."""
-    return json.dumps(blocks, ensure_ascii=False)
 
 
 def buttons(blocks: list[dict]) -> dict[str, dict]:
@@ -115,7 +92,7 @@ def test_bad_signatures_get_401_and_touch_nothing(secbot_server, case):
     else:
         response = client.post(body, timestamp=int(time.time()) - 6 * 60)
     assert response.status_code == 401
-    time.sleep(0.2)
+    client.settle()
     assert client.fake.calls() == []
 
 
@@ -135,7 +112,7 @@ def test_a_slack_retry_of_an_event_posts_once(secbot_server):
     retry = client.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
     client.fake.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    client.settle()
     assert len(client.fake.calls("chat.postMessage")) == 1
 
 
@@ -166,7 +143,7 @@ def test_channel_messages_that_are_not_for_the_bot_are_ignored(secbot_server):
     chatter = slack.direct_message("MP161", channel="C123", ts="1700000000.000400")
     chatter["channel_type"] = "channel"
     assert client.post(slack.event_callback(chatter)).status_code == 200
-    time.sleep(0.5)
+    client.settle()
     assert client.fake.calls("chat.postMessage") == []
 
 
@@ -250,7 +227,7 @@ def test_link_button_is_only_acknowledged(secbot_server):
     client, _ = secbot_server
     body = slack.block_actions("secbot_link_0", "", response_url=client.fake.response_url("link"))
     assert client.post(body).status_code == 200
-    time.sleep(0.3)
+    client.settle()
     assert [c.method for c in client.fake.calls() if c.method != "auth.test"] == []
 
 

@@ -27,7 +27,6 @@ from secbot.app import App, build
 from secbot.delivery.scheduler import CHARTS_PATH
 from secbot.server import CALENDAR_PATH, SLACK, SLACK_EVENTS_PATH, build_web_app, connect_socket_mode, serve
 from secbot.settings import Settings
-from tests.conftest import REPORT_DAY
 from tests.fakes import slack_requests as slack
 from tests.fakes import socket_mode
 from tests.fakes.fixtures import PROXY_VARIABLES
@@ -35,6 +34,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.fakes.workspace import BOT_TOKEN
 from tests.servers import free_port
+from tests.support.dates import REPORT_DAY
 
 APP_TOKEN = "xapp-test"
 MP161_TITLE = "MP161: Significant Code Review – Retail Code Consolidation"
@@ -58,6 +58,25 @@ class LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def tasks(self) -> set[asyncio.Task]:
+        """The tasks on the loop now: the Socket Mode connection's own, and whatever is in flight."""
+
+        async def snapshot() -> set[asyncio.Task]:
+            return asyncio.all_tasks() - {asyncio.current_task()}
+
+        return self.run(snapshot())
+
+    def settle(self, before: set[asyncio.Task], timeout: float = 30) -> None:
+        """Wait until every task started since ``before`` was taken has finished, those it started included:
+        what the requests sent since then set going has happened by the time this returns, or never will."""
+
+        async def done() -> None:
+            current = asyncio.current_task()
+            while pending := [task for task in asyncio.all_tasks() if task is not current and task not in before]:
+                await asyncio.wait(pending)
+
+        self.run(done(), timeout)
 
     def close(self) -> list[str]:
         """Stop the loop; return the tasks still pending by then (they are cancelled), as their coroutines' reprs."""
@@ -221,10 +240,11 @@ def test_a_redelivered_event_is_acknowledged_but_answered_once(secbot):
 
     secbot.socket.request(socket_mode.events_api(body))
     secbot.fake.wait_for("chat.postMessage")
+    before = secbot.loop.tasks()
     retry = secbot.socket.request(socket_mode.events_api(body, retry_attempt=1, retry_reason="timeout"))
 
     assert set(retry) == {"envelope_id"}
-    time.sleep(0.3)
+    secbot.loop.settle(before)  # all the retry set going (nothing, if it was dropped) has finished
     assert len(secbot.fake.calls("chat.postMessage")) == 1
 
 

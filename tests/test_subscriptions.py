@@ -14,7 +14,8 @@ from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
 from secbot.store.subscriptions import Filters
-from tests.conftest import LONDON, REPORT_DAY, flat
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.replies import flat
 
 SLACK_CHANNEL = Where("slack", "T0001:C0001")
 TEAMS_CHANNEL = Where("teams", "19:team-general-0001@thread.skype")

@@ -22,7 +22,7 @@ from secbot.store.db import Store
 from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry, EarlierTitle, ImportRecord, Modification, RegisterState, RegisterSync, Vote
 from secbot.store.sync import FAILED, IMPORTED, UNCHANGED, display_url, sync_register
-from tests.conftest import xlsx
+from tests.support.files import xlsx
 
 URL = "https://secas.example/files/register.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

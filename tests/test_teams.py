@@ -4,12 +4,9 @@ Connector named by the activity's serviceUrl; Entra ID's token endpoint is faked
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,10 +15,8 @@ from secbot.app import build
 from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, RateLimited
 from secbot.chat.teams_cards import SUBMIT_KEY, TeamsMessage, submitted_command, validate_card
 from secbot.replies import Reply
-from secbot.server import TEAMS
 from secbot.settings import Settings
 from secbot.store import conversations, subscriptions
-from tests.conftest import REPORT_DAY
 from tests.fakes.teams_connector import (
     APP_ID,
     APP_PASSWORD,
@@ -31,62 +26,26 @@ from tests.fakes.teams_connector import (
     FakeTeams,
     token_service,
 )
-from tests.servers import Served, serving
+from tests.servers import serving
+from tests.support.dates import REPORT_DAY
+from tests.support.teams_client import (
+    MP161_TITLE,
+    PERSONAL,
+    TEAM_CHANNEL,
+    TeamsClient,
+    card_of,
+    card_text,
+    first_text,
+    teams_settings,
+)
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
-
-PAYLOADS = Path(__file__).parent / "fakes" / "teams_payloads"
-MP161_TITLE = "MP161: Significant Code Review – Retail Code Consolidation"
-TEAM_CHANNEL = "19:team-general-0001@thread.skype"
-PERSONAL = "a:1personal-chat-with-alex"
-_ids = iter(range(1_800_000_000_000, 1_900_000_000_000))
-
-
-class TeamsClient:
-    """Sends what Teams would send to secbot's /api/messages, with a Bot Connector token."""
-
-    def __init__(self, served: Served, fake: FakeTeams) -> None:
-        self.served, self.fake = served, fake
-
-    @property
-    def door(self):
-        return self.served.web_app[TEAMS]
-
-    def activity(self, name: str, **changes) -> dict:
-        body = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
-        body["serviceUrl"] = self.fake.service_url
-        if body["type"] == "message":
-            body["id"] = str(next(_ids))  # a new activity unless a test repeats one on purpose
-        body.update(copy.deepcopy(changes))
-        return body
-
-    def send(self, activity: dict, *, token: str | None = "good", headers: dict | None = None) -> requests.Response:
-        if token == "good":
-            token = self.fake.token()
-        auth = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.post(
-            f"{self.served.base}/api/messages", json=activity, headers={**auth, **(headers or {})}, timeout=20
-        )
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTeams]:
     with FakeTeams() as server:
         yield server
-
-
-def teams_settings(db_url: str, fake: FakeTeams, **overrides) -> Settings:
-    values = {
-        "database_url": db_url,
-        "today": REPORT_DAY,
-        "teams_app_id": APP_ID,
-        "teams_app_password": APP_PASSWORD,
-        "teams_tenant_id": TENANT_ID,
-        "teams_openid_metadata_url": fake.metadata_url,
-        "teams_service_hosts": ["*"],
-        **overrides,
-    }
-    return Settings(**values)
 
 
 @pytest.fixture
@@ -96,16 +55,6 @@ def teams(db_url, fake) -> Iterator[TeamsClient]:
     with token_service(), serving(app) as served:
         yield TeamsClient(served, fake)
     app.store.engine.dispose()
-
-
-def card_of(body: dict) -> dict:
-    [attachment] = body["attachments"]
-    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    return attachment["content"]
-
-
-def card_text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
 
 
 def card_actions(card: dict) -> dict[str, dict]:
@@ -123,10 +72,6 @@ def card_actions(card: dict) -> dict[str, dict]:
 
     walk(card)
     return found
-
-
-def first_text(card: dict) -> str:
-    return next(element["text"] for element in card["body"] if element.get("type") == "TextBlock")
 
 
 # --- answering ------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from secbot.chat.teams_cards import (
     validate_card,
 )
 from secbot.replies import Action, Field, Item, Link, Reply, Section, Table
-from tests.conftest import every_command_text
 from tests.strategies import replies
+from tests.support.replies import every_command_text
 
 HOSTILE = "**x** [click](http://evil) _y_ <at>someone</at> 1. z"
 HOSTILE_ESCAPED = r"\*\*x\*\* \[click\]\(http://evil\) \_y\_ \<at>someone\</at> 1. z"

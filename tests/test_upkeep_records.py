@@ -15,8 +15,8 @@ from secbot.digests.kinds import build
 from secbot.store import audit
 from secbot.store.importer.loader import import_sample
 from secbot.store.models import Assessment, Decision, Modification, Release, ReleaseScope, Vote
-from tests.conftest import flat
-from tests.test_upkeep_meetings import (
+from tests.support.replies import flat
+from tests.support.upkeep import (
     CHAT_SOURCE,
     ask,
     audit_rows,

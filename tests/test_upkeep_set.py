@@ -17,7 +17,8 @@ from secbot.store import audit
 from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry, EarlierTitle, Modification, PendingAction, RegisterState, Source
 from secbot.store.queries import Register
-from tests.conftest import LONDON, REPORT_DAY, flat
+from tests.support.dates import LONDON, REPORT_DAY
+from tests.support.replies import flat
 
 SAM = Actor("slack", "T0001:USAM")
 LEE = Actor("teams", "tenant:lee")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -75,6 +76,22 @@ PANEL_HORIZON = dt.timedelta(days=180)
 Now = Callable[[], dt.datetime]
 
 
+def _quiet_at_shutdown(job: Callable[..., Any]) -> Callable[..., Any]:
+    """``job`` as an APScheduler job that ends quietly when the service stops under it. Stopping cancels
+    its task, which APScheduler would log as a failed job with a traceback; what it was posting stays
+    claimed in the outbox until its lease ends and another run resumes it."""
+
+    @functools.wraps(job)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await job(*args, **kwargs)
+        except asyncio.CancelledError:
+            log.info("%s: stopped with the service", job.__name__)
+            return None
+
+    return run
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -105,7 +122,7 @@ class DigestScheduler:
         scheduler = AsyncIOScheduler(timezone=self.zone, job_defaults={"coalesce": True, "max_instances": 1})
         digest_jobs = [
             scheduler.add_job(
-                self.tick,
+                _quiet_at_shutdown(self.tick),
                 schedule.trigger(self.zone),
                 args=[kind],
                 id=f"digest:{kind}",
@@ -114,17 +131,21 @@ class DigestScheduler:
             )
             for kind, schedule in self.schedules.items()
         ]
-        scheduler.add_job(self.resume, IntervalTrigger(seconds=RESUME_EVERY_SECONDS), id="outbox:resume")
         scheduler.add_job(
-            self.announcer.publish_outstanding,
+            _quiet_at_shutdown(self.resume), IntervalTrigger(seconds=RESUME_EVERY_SECONDS), id="outbox:resume"
+        )
+        scheduler.add_job(
+            _quiet_at_shutdown(self.announcer.publish_outstanding),
             IntervalTrigger(seconds=RESUME_EVERY_SECONDS),
             id="announcements:publish",
         )
         self.announcer.listen(asyncio.get_running_loop())
         if self.settings.sync_url and self.settings.sync_every_minutes > 0:
             every = IntervalTrigger(minutes=self.settings.sync_every_minutes)
-            scheduler.add_job(self.sync, every, id="register:sync", next_run_time=dt.datetime.now(self.zone))
-        scheduler.add_job(self.catch_up, id="digest:catch-up")  # no trigger: once, now
+            scheduler.add_job(
+                _quiet_at_shutdown(self.sync), every, id="register:sync", next_run_time=dt.datetime.now(self.zone)
+            )
+        scheduler.add_job(_quiet_at_shutdown(self.catch_up), id="digest:catch-up")  # no trigger: once, now
         scheduler.start()
         self.scheduler = scheduler
         for job in digest_jobs:
@@ -165,16 +186,16 @@ class DigestScheduler:
             log.exception("the scheduled register sync failed")
             return None
         if not result.ok:
+            # Only the schedule tries again, so only its log line and notice say so (`secbot sync` does not).
+            every = self.settings.sync_every_minutes
+            when = f"the next scheduled sync (every {every} minutes)" if every else "the next scheduled sync"
+            first, *problems = result.message.split("\n")
+            text = "\n".join([f"{first} secbot will try again at {when}.", *problems])
+            log.warning("%s", text)
             day = self.now().astimezone(self.zone).date().isoformat()
             key = f"sync:{day}:{hashlib.sha256(result.message.encode()).hexdigest()[:16]}"
             await tell_admins(
-                self.app.store,
-                self.senders,
-                self.settings,
-                key,
-                result.message,
-                title="The register sync failed",
-                now=self.now,
+                self.app.store, self.senders, self.settings, key, text, title="The register sync failed", now=self.now
             )
         return result
 

@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from secbot.store import audit
 from secbot.store.db import Store, as_utc, insert_for
-from secbot.store.importer.apply import bump_revision, lock
 from secbot.store.models import Modification, PendingAction, Source
 
 PENDING_MINUTES = 30
@@ -119,7 +118,7 @@ def touch(session: Session, mod: Modification, today: dt.date) -> None:
 def commit(store: Store, who: audit.Who, command: str, plan: Plan, today: dt.date) -> Outcome:
     """Make the change now, with its audit row and a new revision; ``Conflict`` changes nothing."""
     with store.sessions.begin() as session:
-        lock(session)
+        _importers_lock(session)
         outcome = _apply(session, who, command, plan.action, plan.payload, plan.reference, plan.before, today)
     store.index_cache.invalidate()
     return outcome
@@ -169,7 +168,7 @@ class Taken:
 def confirm(store: Store, who: audit.Who, token: str, typed: str, today: dt.date) -> Taken:
     """Make the change ``token`` holds, once, if ``who`` proposed it and it has not expired."""
     with store.sessions.begin() as session:
-        lock(session)
+        _importers_lock(session)
         found = _pending(session, who, token, typed)
         if not isinstance(found, PendingAction):
             return found
@@ -198,7 +197,7 @@ def confirm(store: Store, who: audit.Who, token: str, typed: str, today: dt.date
 def cancel(store: Store, who: audit.Who, token: str, typed: str) -> Taken:
     """Drop the change ``token`` holds (audited as cancelled); nothing in the register changes."""
     with store.sessions.begin() as session:
-        lock(session)
+        _importers_lock(session)
         found = _pending(session, who, token, typed)
         if not isinstance(found, PendingAction):
             return found
@@ -244,8 +243,20 @@ def _apply(
 ) -> Outcome:
     outcome = APPLIERS[action](session, payload, today)
     audit.record(session, who, command, action, audit.DONE, reference=reference, before=before, after=outcome.after)
+    from secbot.store.importer.apply import bump_revision  # not at the top: see _importers_lock
+
     bump_revision(session, utcnow())
     return outcome
+
+
+def _importers_lock(session: Session) -> None:
+    """The importers' lock, so that a change and an import never interleave.
+
+    The importer is imported here rather than at the top: every command module imports this one, and
+    answering a question should not load the register readers (YAML, CSV, XLSX) and their schema."""
+    from secbot.store.importer.apply import lock
+
+    lock(session)
 
 
 def _plan(found: PendingAction) -> Plan:

@@ -3,6 +3,10 @@
 ``open_store`` is what every entry point calls: it creates the engine, upgrades the schema with
 Alembic and loads the bundled sample register into an empty database. On PostgreSQL both steps run
 under an advisory lock, because several replicas may start at once against one database.
+
+Most starts find nothing to do, and they should cost little (``secbot ask`` is a process per
+question): a schema already at ``SCHEMA_HEAD`` is recognised by one query, without importing
+Alembic, and a register that has modifications by another, without the start-up lock or the importer.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secbot.store.index import IndexCache
@@ -24,6 +29,8 @@ from secbot.store.index import IndexCache
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest revision in migrations/versions (a test checks it): a database stamped with it needs no upgrade.
+SCHEMA_HEAD = "0007"
 _LOCK_KEY = 0x5EC_B07  # pg_advisory_lock key for start-up work
 
 
@@ -141,9 +148,20 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
 
 
+def _at_schema_head(engine: Engine) -> bool:
+    """Whether the database is stamped with ``SCHEMA_HEAD``, asked without Alembic; False when unsure
+    (no ``alembic_version`` table yet, or any error: Alembic then looks for itself)."""
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:
+        return False
+    return stamped == [SCHEMA_HEAD]
+
+
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest revision; returns True when something was applied."""
-    if current_revision(engine) == head_revision(engine):
+    if _at_schema_head(engine) or current_revision(engine) == head_revision(engine):
         return False
     from alembic import command
 
@@ -182,9 +200,16 @@ def open_store(url: str, *, load_sample: bool = True) -> Store:
 def prepare_store(engine: Engine, *, load_sample: bool = True) -> Store:
     upgrade(engine)
     store = Store(engine, sessionmaker(engine, expire_on_commit=False))
-    if load_sample:
+    if load_sample and not _has_modifications(store):
         from secbot.store.importer.loader import load_sample_if_empty
 
         with startup_lock(engine):
-            load_sample_if_empty(store)
+            load_sample_if_empty(store)  # asks again, under the lock: another process may have loaded it
     return store
+
+
+def _has_modifications(store: Store) -> bool:
+    from secbot.store.models import Modification
+
+    with store.sessions() as session:
+        return session.scalar(select(Modification.id).limit(1)) is not None

@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -186,12 +185,16 @@ class RegisterIndex:
         return self._entries[position].summary if position is not None else None
 
     def close_references(self, text: str, limit: int = 3) -> list[str]:
+        from rapidfuzz import fuzz, process  # here: only "did you mean" needs it, and most answers never ask
+
         found = process.extract(text.upper(), self.references, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
         return [reference for reference, _score, _i in found]
 
     def close_titles(self, text: str, limit: int = 3) -> list[ModSummary]:
         if not text.strip() or not self._titles:
             return []
+        from rapidfuzz import fuzz, process
+
         found = process.extract(
             text, [t for t, _ in self._titles], scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
         )

@@ -318,7 +318,8 @@ def _import(store: Store, shown: str, download: _Download, name: str, digest: st
         path = Path(folder) / name
         path.write_bytes(download.body)
         try:
-            return import_paths(store, [path], before_commit=record, max_mb=max_mb)
+            # relative_to: problem lines name the file as downloaded, not by the temporary folder it is in
+            return import_paths(store, [path], before_commit=record, max_mb=max_mb, relative_to=Path(folder))
         except ImportFailed as failure:
             problems = "a problem" if failure.total == 1 else f"{failure.total} problems"
             lines = str(failure).splitlines()
@@ -346,13 +347,9 @@ def _unchanged(
 
 def _failed(store: Store, shown: str, failure: SyncFailed) -> SyncResult:
     message = "\n".join(
-        [
-            f"The register sync from {shown} failed, so the register is unchanged: {failure.reason}. "
-            "secbot will try again at the next sync.",
-            *failure.lines,
-        ]
+        [f"The register sync from {shown} failed, so the register is unchanged: {failure.reason}.", *failure.lines]
     )
-    log.warning("%s", message)
+    # Not logged here: `secbot sync` prints the message, and the scheduled job logs it with when it tries again.
     # Only the outcome changes: the validators stay as they were, so the same file is not skipped next time.
     with store.sessions.begin() as session:
         _save(session, shown, checked_at=dt.datetime.now(dt.UTC), outcome=FAILED, error=message)

@@ -25,8 +25,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from secbot.store.db import Store
-from tests.conftest import _drop_schema, _is_postgres, database_url
 from tests.servers import free_port
+from tests.support.databases import database_url, drop_schema, is_postgres
 
 
 class CuttableProxy:
@@ -119,7 +119,7 @@ class OutageDatabase:
 @contextlib.contextmanager
 def outage_database(tmp_path: Path) -> Iterator[OutageDatabase]:
     """A fresh, empty database (not yet migrated) that can be cut and restored."""
-    if not _is_postgres():
+    if not is_postgres():
         directory = tmp_path / "database"
         directory.mkdir()
         yield OutageDatabase(f"sqlite:///{directory / 'register.db'}", directory=directory)
@@ -134,4 +134,4 @@ def outage_database(tmp_path: Path) -> Iterator[OutageDatabase]:
         )
     finally:
         proxy.cut()
-        _drop_schema(schema)
+        drop_schema(schema)

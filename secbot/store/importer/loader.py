@@ -61,6 +61,7 @@ def import_paths(
     source: SourceIn | None = None,
     before_commit: Callable[[Session, ImportResult], None] | None = None,
     max_mb: float = limits.DEFAULT_MAX_MB,
+    relative_to: Path | None = None,
 ) -> ImportResult:
     """Import register files (YAML, CSV, XLSX or directories of them) as one all-or-nothing change.
 
@@ -74,17 +75,22 @@ def import_paths(
 
     ``max_mb`` is the size cap of each file (``SECBOT_IMPORT_MAX_MB``; callers pass the setting):
     a larger file, or a workbook that unpacks to more, is refused before it is read.
+
+    Problem lines name each file relative to ``relative_to`` (by default the current directory) when
+    it is under it, else by its absolute path (``readers.shown_path``), and so do the summary's
+    warnings; the summary's first line and the import record name files by their bare names.
     """
     if not paths:
         raise ImportFailed(["nothing to import: no files were given"])
-    reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb))
+    reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb), relative_to)
     raws = reading.raws
     names = [raw.name for raw in raws]
+    shown = [raw.shown for raw in raws]
     warnings = [warning for raw in raws for warning in raw.warnings]
     plan = validation.validate(raws, source, reading.missing)
     plan.errors[:0] = reading.errors
     if plan.errors:
-        raise ImportFailed(plan.errors + _database_problems(store, plan, names))
+        raise ImportFailed(plan.errors + _database_problems(store, plan, shown))
 
     result = ImportResult(names, warnings=warnings)
     session = store.sessions()
@@ -116,8 +122,8 @@ def import_paths(
         raise
     except SQLAlchemyError as error:
         session.rollback()
-        log.warning("import of %s failed: %s", names, error)
-        raise ImportFailed([f"{', '.join(names)}: {apply.database_error(error)}"]) from error
+        log.warning("import of %s failed: %s", shown, error)
+        raise ImportFailed([f"{', '.join(shown)}: {apply.database_error(error)}"]) from error
     finally:
         session.close()
     log.info("%s", result.summary_text())
@@ -126,7 +132,8 @@ def import_paths(
 
 def _database_problems(store: Store, plan: validation.Plan, names: list[str]) -> list[str]:
     """For a plan that already failed: the unknown sources and references too, so that one run
-    reports every problem. Only reads, in a transaction that is rolled back."""
+    reports every problem. Only reads, in a transaction that is rolled back. ``names``: the files as
+    problem lines name them."""
     session = store.sessions()
     try:
         applier = apply.Applier(session, plan)

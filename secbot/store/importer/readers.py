@@ -10,6 +10,11 @@ error, a header it cannot match, a limit), so that the other files and the reada
 checked in the same run. Every reader is bounded (``limits``): ``read_file`` refuses a file larger
 than the import's cap from its size, before reading it. YAML is built by ``yaml_document``.
 
+Problem lines name a file by a path the user can find (``shown_path``): relative to the current
+directory when the file is under it, else absolute, so that two ``register.yaml`` in different
+folders are told apart. ``RawFile.name`` stays the bare file name: it is the file's identity (its
+default source ``import:<name>``, the import record).
+
 Row labels are what error messages show:
 
 - YAML: ``modifications[3] (line 27)`` -- entries counted from 1, the line where the entry starts;
@@ -30,6 +35,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import typing
 from collections.abc import Iterator
@@ -50,10 +56,11 @@ Rows = list[tuple[str, dict]]
 class RawFile:
     """One file as read: its canonical tables, its default source and what to tell the user."""
 
-    name: str
+    name: str  # the bare file name: its default source ``import:<name>`` and the import record
     path: Path
     sha256: str  # of the file's bytes, for the import record
     format: str  # "yaml", "csv" or "xlsx"
+    shown: str = ""  # how problem lines name the file (``shown_path``); the bare name if not given
     tables: dict[str, Rows] = field(default_factory=dict)
     # The file's own default source: a SourceIn-shaped dict (with its label) or a source key.
     default_source: tuple[str, dict] | str | None = None
@@ -65,8 +72,19 @@ class RawFile:
     complete: bool = True  # False: reading stopped early, so rows of this file may be missing
     rejected: list[tuple[str, dict]] = field(default_factory=list)  # (table, row) dropped with a problem
 
+    def __post_init__(self) -> None:
+        self.shown = self.shown or self.name
+
     def add(self, table: str, label: str, row: dict) -> None:
         self.tables.setdefault(table, []).append((label, row))
+
+
+def shown_path(path: Path, relative_to: Path | None = None) -> str:
+    """``path`` as problem lines name it: relative to ``relative_to`` (by default the current directory)
+    when it is under it, else absolute. Not resolved, so a path through a symbolic link reads as typed."""
+    absolute = Path(os.path.abspath(path))
+    base = Path(os.path.abspath(os.curdir if relative_to is None else relative_to))
+    return str(absolute.relative_to(base)) if absolute.is_relative_to(base) else str(absolute)
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,9 +419,9 @@ def _utf8_problem(name: str, content: bytes) -> str | None:
     return None
 
 
-def read_yaml(path: Path, content: bytes) -> RawFile:
-    name = path.name
-    raw = RawFile(name, path, _sha256(content), "yaml")
+def read_yaml(path: Path, content: bytes, shown: str | None = None) -> RawFile:
+    name = shown or shown_path(path)
+    raw = RawFile(path.name, path, _sha256(content), "yaml", shown=name)
     problem = _utf8_problem(name, content)
     if problem is not None:
         raw.problems.append(problem)
@@ -465,7 +483,7 @@ def _split_children(raw: RawFile, parent: dict, key: str, table: str, path: str,
     if children is None:
         return
     if not isinstance(children, list):
-        raw.problems.append(f"{raw.name}: {parent_label}: field '{key}' must be a list")
+        raw.problems.append(f"{raw.shown}: {parent_label}: field '{key}' must be a list")
         return
     lines = getattr(children, "lines", [0] * len(children))
     for index, child in enumerate(children, start=1):
@@ -473,7 +491,7 @@ def _split_children(raw: RawFile, parent: dict, key: str, table: str, path: str,
         if isinstance(child, str | int) and not isinstance(child, bool):
             child = {"reference": child}
         if not isinstance(child, dict):
-            raw.problems.append(f"{raw.name}: {label}: expected a reference or a mapping, got {_shown(child)}")
+            raw.problems.append(f"{raw.shown}: {label}: expected a reference or a mapping, got {_shown(child)}")
             continue
         row = dict(child)
         if table == "agenda_items":
@@ -516,9 +534,9 @@ def _long_value(record: list[str]) -> int:
     return 0
 
 
-def read_csv(path: Path, content: bytes) -> RawFile:
-    name = path.name
-    raw = RawFile(name, path, _sha256(content), "csv", auto_source=True)
+def read_csv(path: Path, content: bytes, shown: str | None = None) -> RawFile:
+    name = shown or shown_path(path)
+    raw = RawFile(path.name, path, _sha256(content), "csv", shown=name, auto_source=True)
     table = table_for_name(path.stem)
     if table is None:
         raw.problems.append(
@@ -592,9 +610,9 @@ def _column_letter(number: int) -> str:
     return get_column_letter(number)
 
 
-def read_xlsx(path: Path, content: bytes, max_bytes: int) -> RawFile:
-    name = path.name
-    raw = RawFile(name, path, _sha256(content), "xlsx", auto_source=True)
+def read_xlsx(path: Path, content: bytes, max_bytes: int, shown: str | None = None) -> RawFile:
+    name = shown or shown_path(path)
+    raw = RawFile(path.name, path, _sha256(content), "xlsx", shown=name, auto_source=True)
     refused = limits.workbook_problem(name, content, max_bytes)
     if refused is not None:
         raw.problems.append(refused)
@@ -638,7 +656,7 @@ def read_xlsx(path: Path, content: bytes, max_bytes: int) -> RawFile:
 
 
 def _read_sheet(raw: RawFile, sheet, table: str) -> None:
-    name = raw.name
+    name = raw.shown
     where = f"{name}: sheet {sheet.title!r}"
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()  # some writers record wrong dimensions; read every row
@@ -693,14 +711,15 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def expand(paths: list[Path]) -> tuple[list[Path], list[str], list[str]]:
+def expand(paths: list[Path], relative_to: Path | None = None) -> tuple[list[Path], list[str], list[str]]:
     """The files a list of paths names (a directory: its register files, sorted by name), the
-    problems, and the names of the paths that were not there to read."""
+    problems, and the paths (as shown) that were not there to read."""
     files: list[Path] = []
     errors: list[str] = []
     missing: list[str] = []
     for path in paths:
         path = Path(path)
+        shown = shown_path(path, relative_to)
         if path.is_dir():
             inside = sorted(
                 p
@@ -708,44 +727,47 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[str], list[str]]:
                 if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))
             )
             if not inside:
-                errors.append(f"{path.name}/: no .yaml, .yml, .csv or .xlsx files in this directory")
+                errors.append(f"{shown.rstrip('/')}/: no .yaml, .yml, .csv or .xlsx files in this directory")
             files.extend(inside)
         elif not path.exists():
-            errors.append(f"{path.name}: no such file")
-            missing.append(path.name)
+            errors.append(f"{shown}: no such file")
+            missing.append(shown)
         elif path.suffix.lower() == ".xls":
-            errors.append(f"{path.name}: old .xls workbooks are not supported; save it as .xlsx")
-            missing.append(path.name)
+            errors.append(f"{shown}: old .xls workbooks are not supported; save it as .xlsx")
+            missing.append(shown)
         elif path.suffix.lower() not in SUFFIXES:
-            errors.append(f"{path.name}: not a register file (use .yaml, .yml, .csv or .xlsx)")
+            errors.append(f"{shown}: not a register file (use .yaml, .yml, .csv or .xlsx)")
         else:
             files.append(path)
     return files, errors, missing
 
 
-def _unread(path: Path, problem: str) -> RawFile:
-    raw = RawFile(path.name, path, "", path.suffix.lower().lstrip("."), problems=[problem], complete=False)
-    return raw
+def _unread(path: Path, shown: str, problem: str) -> RawFile:
+    suffix = path.suffix.lower().lstrip(".")
+    return RawFile(path.name, path, "", suffix, shown=shown, problems=[problem], complete=False)
 
 
-def read_file(path: Path, max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB)) -> RawFile:
-    """One file, refused unread when it is larger than ``max_bytes``."""
+def read_file(
+    path: Path, max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB), relative_to: Path | None = None
+) -> RawFile:
+    """One file, refused unread when it is larger than ``max_bytes``; ``relative_to`` as in ``shown_path``."""
+    shown = shown_path(path, relative_to)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return _unread(path, limits.too_large(path.name, size, max_bytes))
+            return _unread(path, shown, limits.too_large(shown, size, max_bytes))
         with path.open("rb") as file:
             content = file.read(max_bytes + 1)  # never more, even if the file grew since stat()
     except OSError as error:
-        return _unread(path, f"{path.name}: cannot read the file ({error.strerror or error})")
+        return _unread(path, shown, f"{shown}: cannot read the file ({error.strerror or error})")
     if len(content) > max_bytes:
-        return _unread(path, limits.too_large(path.name, len(content), max_bytes))
+        return _unread(path, shown, limits.too_large(shown, len(content), max_bytes))
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES:
-        return read_yaml(path, content)
+        return read_yaml(path, content, shown)
     if suffix == ".csv":
-        return read_csv(path, content)
-    return read_xlsx(path, content, max_bytes)
+        return read_csv(path, content, shown)
+    return read_xlsx(path, content, max_bytes, shown)
 
 
 @dataclass
@@ -755,15 +777,18 @@ class Reading:
 
     raws: list[RawFile]
     errors: list[str]
-    missing: list[str]  # names that may hold rows but were not there to read
+    missing: list[str]  # paths (as shown) that may hold rows but were not there to read
 
     @property
     def unread(self) -> list[str]:
-        """Names of files some of whose rows were not read: a reference may be defined there."""
-        return [*self.missing, *(raw.name for raw in self.raws if not raw.complete)]
+        """Files (as shown) some of whose rows were not read: a reference may be defined there."""
+        return [*self.missing, *(raw.shown for raw in self.raws if not raw.complete)]
 
 
-def read_paths(paths: list[Path], max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB)) -> Reading:
-    """Every file the paths name, each read as far as it can be; nothing raised for a bad file."""
-    files, errors, missing = expand(paths)
-    return Reading([read_file(path, max_bytes) for path in files], errors, missing)
+def read_paths(
+    paths: list[Path], max_bytes: int = limits.max_bytes(limits.DEFAULT_MAX_MB), relative_to: Path | None = None
+) -> Reading:
+    """Every file the paths name, each read as far as it can be; nothing raised for a bad file.
+    Problem lines name files relative to ``relative_to`` (default: the current directory) as ``shown_path`` does."""
+    files, errors, missing = expand(paths, relative_to)
+    return Reading([read_file(path, max_bytes, relative_to) for path in files], errors, missing)

@@ -71,7 +71,7 @@ _ORM = {
 
 @dataclass(slots=True)
 class Item:
-    file: str
+    file: str  # as problem lines name it (``RawFile.shown``)
     label: str
     row: BaseModel
     source: str  # the effective source key
@@ -88,9 +88,9 @@ class Plan:
     raws: list[readers.RawFile]
     items: dict[str, list[Item]] = field(default_factory=dict)
     sources: dict[str, tuple[str, SourceIn]] = field(default_factory=dict)  # key -> (where, row)
-    default_keys: dict[str, str] = field(default_factory=dict)  # file name -> named default key
+    default_keys: dict[str, str] = field(default_factory=dict)  # file (as shown) -> named default key
     errors: list[str] = field(default_factory=list)
-    unread: list[str] = field(default_factory=list)  # files not read in full: they may define more
+    unread: list[str] = field(default_factory=list)  # files (as shown) not read in full: they may define more
     # What rows that failed validation stood for: not "unknown" to other rows, only invalid.
     invalid_references: set[str] = field(default_factory=set)
     invalid_sources: set[str] = field(default_factory=set)
@@ -233,7 +233,7 @@ def _consume(rows: readers.Rows) -> Iterator[tuple[str, dict]]:
 def validate(raws: list[readers.RawFile], caller_source: SourceIn | None, unread: list[str] | None = None) -> Plan:
     """Check every row of ``raws``; ``unread`` names files that could not be read at all."""
     plan = Plan(raws, unread=list(unread or []))
-    plan.unread.extend(raw.name for raw in raws if not raw.complete)
+    plan.unread.extend(raw.shown for raw in raws if not raw.complete)
     source_seen: dict[str, tuple[str, SourceIn]] = {}
 
     def add_source(where: str, source: SourceIn) -> None:
@@ -278,25 +278,25 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None, unread
         fallback: tuple[str, SourceIn] | None = None  # stored only if some row uses it
         if isinstance(raw.default_source, tuple):
             label, data = raw.default_source
-            source = validate_row(SourceIn, f"{raw.name}: {label}", data)
+            source = validate_row(SourceIn, f"{raw.shown}: {label}", data)
             if source is not None:
-                add_source(f"{raw.name}: {label}", source)
+                add_source(f"{raw.shown}: {label}", source)
                 default = source.key
             elif isinstance(data.get("key"), str) and data["key"].strip():
                 default = data["key"].strip()  # its rows are not "without a source": the source is invalid
         elif isinstance(raw.default_source, str):
             default = raw.default_source
-            plan.default_keys[raw.name] = default
+            plan.default_keys[raw.shown] = default
         elif caller_source is not None:
             fallback = ("the import's source", caller_source)
             default = caller_source.key
         elif raw.auto_source:
-            fallback = (f"{raw.name}: the file name", SourceIn(key=f"import:{raw.name}"[:80], title=raw.name))
+            fallback = (f"{raw.shown}: the file name", SourceIn(key=f"import:{raw.name}"[:80], title=raw.name))
             default = fallback[1].key
         for table, rows in raw.tables.items():  # in file order, so errors come in file order
             model = FLAT_TABLES[table]
             for label, data in _consume(rows):
-                where = f"{raw.name}: {label}"
+                where = f"{raw.shown}: {label}"
                 row = validate_row(model, where, data)
                 if row is None:
                     continue
@@ -315,12 +315,12 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None, unread
                     continue
                 if row.source is None and fallback is not None:
                     used_fallback[fallback[1].key] = fallback
-                item = Item(raw.name, label, row, key, row.source is not None)
+                item = Item(raw.shown, label, row, key, row.source is not None)
                 if table in ("agenda_items", "release_scope"):
                     parent = (
-                        (raw.name, table, row.meeting_kind, row.meeting_date)
+                        (raw.shown, table, row.meeting_kind, row.meeting_date)
                         if table == "agenda_items"
-                        else (raw.name, table, row.release)
+                        else (raw.shown, table, row.release)
                     )
                     item.position = positions.get(parent, 0)
                     positions[parent] = item.position + 1

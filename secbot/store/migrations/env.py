@@ -2,8 +2,9 @@
 
 from alembic import context
 
-from secbot.store.models import Base
+from secbot.store.models import Base, add_slack_oauth_tables
 
+add_slack_oauth_tables()
 config = context.config
 engine = config.attributes["engine"]
 
