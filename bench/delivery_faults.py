@@ -233,19 +233,19 @@ class Replica:
         from secbot.clock import Clock
         from secbot.delivery.deliver import Policy
         from secbot.delivery.scheduler import DigestRenders
-        from secbot.delivery.senders import SlackSender
+        from secbot.platforms.slack.sender import SlackSender
         from secbot.store.queries import Register
 
         self.spec = spec
         self.settings = bench_settings()
         self.store = open_store(spec.db_url)
         register = self.store if spec.register_url == spec.db_url else open_store(spec.register_url)
-        self.renders = DigestRenders(
-            App(self.settings, register, Register(register, Clock(LONDON, DAY))), KIND, ISSUE, DAY
-        )
-        digest(self.renders)  # built and rendered before the clock starts, as bench/digests.py does
         client = AsyncWebClient(token=TOKEN_PREFIX + spec.tag, base_url=spec.api_url)
         self.senders = {"slack": SlackSender(client, interval=INTERVAL)}
+        self.renders = DigestRenders(
+            App(self.settings, register, Register(register, Clock(LONDON, DAY))), KIND, ISSUE, DAY, self.senders
+        )
+        digest(self.renders)  # built and rendered before the clock starts, as bench/digests.py does
         self.policy = Policy() if spec.lease is None else Policy(lease=spec.lease)
 
     async def run(self) -> bool:
@@ -925,7 +925,12 @@ def prepare(args: argparse.Namespace, work: Path) -> Bench:
     from secbot.store.queries import Register
 
     store = open_store(url)
-    renders = DigestRenders(App(bench_settings(), store, Register(store, Clock(LONDON, DAY))), KIND, ISSUE, DAY)
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from secbot.platforms.slack.sender import SlackSender
+
+    slack = {"slack": SlackSender(AsyncWebClient(token=TOKEN_PREFIX))}  # renders only: it posts nothing
+    renders = DigestRenders(App(bench_settings(), store, Register(store, Clock(LONDON, DAY))), KIND, ISSUE, DAY, slack)
     messages = digest(renders)
     store.engine.dispose()
     expected = [fingerprint(message.text) for message in messages]

@@ -1,4 +1,6 @@
-"""Wires settings, store, clock and query layer together for every entry point."""
+"""Wires settings, store, clock and query layer together for every entry point: ``App.answer`` is what
+every door calls, over every command (the core's, and the digest layer's, registered by importing
+``secbot.digests.commands`` here)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
 from secbot.commands.dispatch import normalise, route, unavailable
 from secbot.commands.registry import REGISTRY
+from secbot.digests import commands as _digest_commands  # noqa: F401  (registers them)
 from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of
 from secbot.settings import Settings
@@ -108,12 +111,17 @@ class App:
         return reply
 
     def _answer(self, text: str, actor: Actor, where: Where) -> Reply:
-        """Answers are the same for everyone with the same role until the register changes, so they are
-        kept per (question, register revision, today, role); a new import anywhere changes the
-        revision. The role is in the key so that an admin's answer is never served to a reader
-        (refusals, and answers that depend on the person, such as ``whoami``, are not cached at all).
+        """Answers of commands declared ``cached`` (``secbot.commands.registry``) are the same for everyone
+        with the same role until the register changes, so they are kept per (question, register
+        revision, today, role); a new import anywhere changes the revision. The role is in the key so
+        that an admin's answer is never served to a reader. Every other command, and anything not
+        understood, is answered afresh; so is a cached command's passing failure (``Reply.cacheable``).
         """
         role = role_of(self.settings, actor)
+        name, _ = route(text)
+        command = REGISTRY.commands.get(name)
+        if command is None or not command.cached:
+            return dispatch(text, self.context(actor, where, role))
         try:
             key = (normalise(text), self.register.revision(), self.register.today(), role.name)
         except Exception as error:

@@ -78,8 +78,10 @@ def _parser(*, digest_kinds: bool = True) -> argparse.ArgumentParser:
 
 
 def _add_digest_kinds(digest_sub, common: argparse.ArgumentParser) -> None:
+    from secbot import platforms
     from secbot.digests.kinds import ABOUT
 
+    chat = [name for name in platforms.available() if name != "shell"]  # the shell's text is the Markdown
     for kind, about in ABOUT.items():
         kind_parser = digest_sub.add_parser(kind, parents=[common], help=about)
         kind_parser.add_argument(
@@ -87,9 +89,9 @@ def _add_digest_kinds(digest_sub, common: argparse.ArgumentParser) -> None:
         )
         kind_parser.add_argument(
             "--format",
-            choices=("md", "html", "slack", "teams"),
+            choices=("md", "html", *chat),
             default="md",
-            help="Markdown, an HTML page, or the chat messages as JSON (Slack Block Kit, Teams Adaptive Cards)",
+            help="Markdown, an HTML page, or a platform's chat messages as JSON (Block Kit, Adaptive Cards)",
         )
         kind_parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
@@ -109,7 +111,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _audited_import(args: argparse.Namespace):
     """The audit row for a `secbot import` from the command line, written in the import's transaction."""
-    from secbot.chat.shell import SHELL_USER
+    from secbot.platforms.shell.door import SHELL_USER
     from secbot.roles import identity
     from secbot.store import audit
 
@@ -224,7 +226,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if result.ok else 1
     app = build(settings)
     if args.command == "ask":
-        from secbot.chat.shell import ask
+        from secbot.platforms.shell.door import ask
 
         text, _reply = ask(app, " ".join(args.text), args.format)
         print(text)
@@ -236,14 +238,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if document is None:
             print(kinds.nothing_to_send(args.digest_command, app.register))
             return 0
-        if args.format in ("slack", "teams"):
+        if args.format not in ("md", "html"):
             import json
-            from dataclasses import asdict
 
-            from secbot.digests.chat import slack_messages, teams_messages
+            from secbot import platforms
+            from secbot.digests.messages import document_replies
 
-            messages = slack_messages(document) if args.format == "slack" else teams_messages(document)
-            text = json.dumps([asdict(m) for m in messages], ensure_ascii=False, indent=2) + "\n"
+            platform = platforms.package(args.format)
+            messages = platform.render_digest(document_replies(document), None)
+            text = json.dumps(platform.to_json(messages), ensure_ascii=False, indent=2) + "\n"
         else:
             from secbot.digests.render import render
 
@@ -256,7 +259,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve" and settings.serves_http:
         return _serve_http(app, settings)
     if args.command in ("shell", "serve"):
-        from secbot.chat.shell import run_shell
+        from secbot.platforms.shell.door import run_shell
 
         if args.command == "serve":
             log.info(
@@ -279,7 +282,7 @@ def _serve_http(app, settings: Settings) -> int:
         if settings.slack_enabled or settings.teams_enabled or sys.stdin is None or not sys.stdin.isatty():
             asyncio.run(serve(app))
             return 0
-        from secbot.chat.shell import run_shell
+        from secbot.platforms.shell.door import run_shell
 
         log.info(
             "no chat credentials are set: serving HTTP and the local shell door (database %s)",

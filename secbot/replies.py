@@ -1,7 +1,7 @@
 """The platform-neutral answer model that every command returns.
 
 A ``Reply`` is data, not text: a title, sections of fields, items or a table, actions (buttons that
-run another command) and links. Each door renders it its own way; ``secbot.render`` renders it as
+run another command) and links. Each door renders it its own way; ``secbot.platforms.shell.text`` renders it as
 plain text for the shell and as JSON. Every renderer first takes ``Reply.printable()``, so that no
 control character or lone surrogate, whether typed by someone or imported with the register, reaches a
 chat platform or a terminal.

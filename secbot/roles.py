@@ -6,16 +6,9 @@ shell's is ``shell:<login name>``.
 
 A person is an admin when their identity is named in ``SECBOT_ADMINS``, or when their door found
 them in a Slack user group named in ``SECBOT_ADMIN_SLACK_USERGROUPS`` or a Teams team named in
-``SECBOT_ADMIN_TEAMS_TEAMS``. Doors look memberships up (``slack_memberships``,
-``teams_memberships``) only when the reply depends on the role (``membership_matters``), keep what
+``SECBOT_ADMIN_TEAMS_TEAMS``. Doors look memberships up (``secbot.platforms.slack.memberships``,
+``secbot.platforms.teams.memberships``) only when the reply depends on the role (``membership_matters``), keep what
 they learn in the process's ``MembershipCache``, and pass the grants they found in ``Actor.groups``.
-
-Teams entries are matched against the activity's ``channelData.team.aadGroupId``: the team's Entra
-group id is what an operator can see (Teams admin centre, Entra, the ``groupId`` of a team link) and
-it never changes, while the team's ``19:…`` thread id is Bot Framework's own. The connector, though,
-knows a team only by that thread id, so the membership is asked of ``channelData.team.id``. A group
-id can therefore only be checked in that team's channels; an entry written as the thread id
-(``19:…@thread.tacv2``, also in a team link) is checked from any conversation, personal chats too.
 """
 
 from __future__ import annotations
@@ -38,7 +31,6 @@ ADMIN, READER = "admin", "reader"
 # Reader commands whose reply still depends on the asker's role.
 _ROLE_AWARE = frozenset({"whoami"})
 _SUBSCRIPTION_CHANGES = frozenset({"subscribe", "unsubscribe"})  # admin-only with SECBOT_SUBSCRIPTIONS_ADMIN_ONLY
-_TEAM_THREAD_PREFIX = "19:"
 
 
 @dataclass(frozen=True)
@@ -107,85 +99,3 @@ class MembershipCache:
                 self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
             self._entries[key] = (now + self.seconds, value)
         return value
-
-
-# -- Slack ------------------------------------------------------------------------------------------
-def slack_grants(settings: Settings, team_id: str) -> list[tuple[str, str]]:
-    """(setting entry, user group id) for each admin user group that applies in workspace ``team_id``."""
-    found = []
-    for entry in settings.admin_slack_usergroups:
-        team, _, group = entry.strip().rpartition(":")
-        if group and team in ("", team_id):
-            found.append((entry, group))
-    return found
-
-
-async def slack_memberships(
-    settings: Settings, cache: MembershipCache, client: Any, team_id: str, user_id: str
-) -> frozenset[str]:
-    """The admin user groups (setting entries) that ``user_id`` is in; ``client`` is the workspace's."""
-    found = set()
-    for entry, group in slack_grants(settings, team_id):
-        members = await cache.get(("slack", team_id, group), lambda group=group: _usergroup_members(client, group))
-        if members and user_id in members:
-            found.add(entry)
-    return frozenset(found)
-
-
-async def _usergroup_members(client: Any, group: str) -> frozenset[str] | None:
-    from slack_sdk.errors import SlackApiError  # here, not at the top: only Slack's door needs the SDK
-
-    try:
-        response = await client.usergroups_users_list(usergroup=group)
-    except SlackApiError as error:
-        log.warning("could not list the Slack user group %s: %s", group, error.response.get("error"))
-        return None
-    except Exception as error:  # a failed lookup must never stop the answer: the asker is then a reader
-        log.warning("could not list the Slack user group %s: %s", group, type(error).__name__)
-        return None
-    return frozenset(response.get("users") or ())
-
-
-# -- Teams ------------------------------------------------------------------------------------------
-def teams_grants(settings: Settings, team: dict[str, Any]) -> list[tuple[str, str]]:
-    """(setting entry, the team's thread id to ask the connector about) for an activity's ``team``."""
-    group_id = (team.get("aadGroupId") or "").lower()
-    found = []
-    for entry in settings.admin_teams_teams:
-        wanted = entry.strip()
-        if wanted.startswith(_TEAM_THREAD_PREFIX):
-            found.append((entry, wanted))
-        elif group_id and wanted.lower() == group_id and team.get("id"):
-            found.append((entry, team["id"]))
-    return found
-
-
-async def teams_memberships(
-    settings: Settings, cache: MembershipCache, team: dict[str, Any], user_id: str, connector: Any
-) -> frozenset[str]:
-    """The admin teams (setting entries) that ``user_id`` (the activity's ``from.id``) is a member of.
-
-    ``connector`` is the turn's Teams connector client, or None when the turn has none.
-    """
-    found = set()
-    for entry, thread_id in teams_grants(settings, team):
-        member = await cache.get(
-            ("teams", thread_id, user_id), lambda thread_id=thread_id: _team_member(connector, thread_id, user_id)
-        )
-        if member:
-            found.add(entry)
-    return frozenset(found)
-
-
-async def _team_member(connector: Any, thread_id: str, user_id: str) -> bool | None:
-    if connector is None:
-        return None
-    try:
-        await connector.get_conversation_member(thread_id, user_id)
-    except Exception as error:  # 404: not a member; anything else must not stop the answer either
-        status = getattr(error, "status", None)
-        if status == 404:
-            return False
-        log.warning("could not check membership of the Teams team %s: %s", thread_id, status or type(error).__name__)
-        return None
-    return True

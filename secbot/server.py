@@ -1,20 +1,17 @@
 """The HTTP service: one aiohttp application, one event loop, for every chat platform.
 
-Routes: ``GET /healthz``; with Slack configured, ``POST /slack/events`` (slash commands, events and
-interactivity all arrive here) and, for OAuth installs, ``/slack/install`` and
-``/slack/oauth_redirect``. With ``SECBOT_SLACK_APP_TOKEN`` Slack uses Socket Mode instead of
-``/slack/events``. With Teams configured, ``POST /api/messages`` (the Bot Framework messaging
-endpoint of the Azure Bot registration). Always ``GET /calendar.ics[?ref=MP161]``: the register's
-meetings, consultations and releases as an iCalendar feed; and ``GET /charts/<kind>-<issue>.png``,
-a posted digest's chart, which Slack fetches for the image in the monthly summary.
+Routes: ``GET /healthz``; ``GET /calendar.ics[?ref=MP161]``: the register's meetings, consultations and
+releases as an iCalendar feed; ``GET /charts/<kind>-<issue>.png``, a posted digest's chart (Slack
+fetches it for the image in the monthly summary); and each platform that is on mounts its own
+(``secbot.platforms``: Slack ``POST /slack/events`` and its OAuth pages, Teams ``POST /api/messages``),
+starts what it needs beyond HTTP (Slack's Socket Mode) and gives the scheduler its ``Sender``.
 
 ``secbot serve`` runs this service whenever ``Settings.serves_http`` (a chat platform on, or
 ``SECBOT_HOST``/``SECBOT_PORT`` set): in the foreground (``serve``), or, for the shell door in a
 terminal, on a thread of its own beside it (``serving_beside``).
 
-Every route is wrapped by ``secbot.web_guard.safety_net``: no response carries a stack trace, and a
-database outage is answered 503 with ``Retry-After``. Slack requests are checked on their raw bytes
-by ``secbot.chat.slack_gate`` (signature, then shape) before bolt parses them.
+Every route is wrapped by ``secbot.platforms.web_guard.safety_net``: no response carries a stack trace, and a
+database outage is answered 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -28,25 +25,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
-from secbot import outages
+from secbot import outages, platforms
 from secbot.app import App
 from secbot.commands.common import not_found
 from secbot.delivery.scheduler import CHARTS_PATH
 from secbot.digests.calendar import UnknownReference, build_calendar
+from secbot.platforms.web_guard import quiet_protocol_errors, safety_net, usable_text
 from secbot.web_charts import chart_handler
-from secbot.web_guard import quiet_protocol_errors, safety_net, usable_text
 
 log = logging.getLogger(__name__)
 
 SECBOT = web.AppKey("secbot", App)
-SLACK = web.AppKey("slack", AsyncApp)
-TEAMS = web.AppKey("teams", object)  # secbot.chat.teams.TeamsDoor, imported only when Teams is on
+PLATFORMS = web.AppKey("platforms", dict)  # name -> secbot.platforms.Platform, for each platform that is on
 
-SLACK_EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = "/calendar.ics"
 REFERENCE_LIMIT = 200  # a reference, or the address of a modification's page on the SECAS site
 # /charts/<kind>-<issue>.png, the issue as the outbox names it: 2021-06, 2026-W48 or 2026-11-23
@@ -74,20 +67,9 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get(CALENDAR_PATH, _calendar_handler(app))
     web_app.router.add_get(CHART_ROUTE, chart_handler(app))
-    if app.settings.slack_enabled:
-        from secbot.chat.slack import build_slack_app
-
-        slack, close_slack = build_slack_app(app)
-        web_app[SLACK] = slack
-        web_app.on_cleanup.append(lambda _web_app: close_slack())
-        if app.settings.slack_signing_secret:  # Socket Mode alone needs no HTTP route
-            _add_slack_routes(web_app, slack, app.settings.slack_signing_secret.get_secret_value())
-    if app.settings.teams_enabled:
-        from secbot.chat.teams import MESSAGES_PATH, TeamsDoor
-
-        teams = TeamsDoor(app)
-        web_app[TEAMS] = teams
-        web_app.router.add_post(MESSAGES_PATH, teams.on_request)
+    web_app[PLATFORMS] = platforms.build(app)
+    for platform in web_app[PLATFORMS].values():
+        platform.mount(web_app)
     return web_app
 
 
@@ -114,60 +96,10 @@ def _ping(app: App) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def _add_slack_routes(web_app: web.Application, slack: AsyncApp, signing_secret: str) -> None:
-    from secbot.chat.slack_gate import Refusal, SlackGate, oauth_query_problem
-
-    gate = SlackGate(signing_secret)
-
-    async def events(request: web.Request) -> web.Response:
-        admitted = await gate.admit(request)
-        if isinstance(admitted, Refusal):
-            return admitted.response()
-        return await to_aiohttp_response(await slack.async_dispatch(admitted))
-
-    web_app.router.add_post(SLACK_EVENTS_PATH, events)
-    flow = slack.oauth_flow
-    if flow is not None:
-
-        async def oauth_request(request: web.Request):
-            problem = oauth_query_problem(request.query)
-            if problem:
-                raise web.HTTPBadRequest(text=problem + "\n")
-            return await to_bolt_request(request)
-
-        async def install(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_installation(await oauth_request(request)))
-
-        async def redirect(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_callback(await oauth_request(request)))
-
-        web_app.router.add_get(flow.install_path, install)
-        web_app.router.add_get(flow.redirect_uri_path, redirect)
-
-
-async def connect_socket_mode(slack: AsyncApp, app: App):
-    """Receive Slack's requests over Socket Mode (a websocket secbot opens) instead of HTTP."""
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-    # The handler opens the connection through the app's Web API client, so SECBOT_SLACK_API_URL holds.
-    handler = AsyncSocketModeHandler(slack, app_token=app.settings.slack_app_token.get_secret_value())
-    await handler.connect_async()
-    log.info("Slack Socket Mode connected")
-    return handler
-
-
-def digest_senders(app: App, web_app: web.Application) -> dict:
-    """A sender per chat platform that is on, for scheduled digests and admin notices."""
-    from secbot.delivery.senders import SlackSender, TeamsSender, installation_token
-
-    senders: dict = {}
-    if SLACK in web_app:
-        slack = web_app[SLACK]
-        token_for = installation_token(slack.installation_store) if app.settings.slack_oauth else None
-        senders["slack"] = SlackSender(slack.client, token_for=token_for)
-    if TEAMS in web_app:
-        senders["teams"] = TeamsSender(web_app[TEAMS])
-    return senders
+def digest_senders(web_app: web.Application) -> dict:
+    """A sender per chat platform that is on (and can post), for scheduled digests and admin notices."""
+    senders = {name: platform.sender() for name, platform in web_app[PLATFORMS].items()}
+    return {name: sender for name, sender in senders.items() if sender is not None}
 
 
 class CannotListen(Exception):
@@ -175,7 +107,7 @@ class CannotListen(Exception):
 
 
 async def serve(app: App, *, started: threading.Event | None = None) -> None:
-    """Run the HTTP service (and Slack's Socket Mode connection when configured), and post scheduled
+    """Run the HTTP service (and what each platform starts beside it), and post scheduled
     digests, until cancelled. ``started`` is set once it listens and its jobs are running."""
     from secbot.delivery.scheduler import DigestScheduler
 
@@ -191,17 +123,16 @@ async def serve(app: App, *, started: threading.Event | None = None) -> None:
         reason = os.strerror(error.errno).lower() if error.errno else str(error)
         where = f"{settings.host}:{settings.port}"
         raise CannotListen(f"cannot listen on {where}: {reason} (SECBOT_HOST, SECBOT_PORT)") from None
+    served = web_app[PLATFORMS]
     log.info(
-        "secbot listening on http://%s:%s (Slack %s, Teams %s)",
+        "secbot listening on http://%s:%s (%s)",
         settings.host,
         settings.port,
-        "on" if SLACK in web_app else "off",
-        "on" if TEAMS in web_app else "off",
+        ", ".join(f"{name} {'on' if name in served else 'off'}" for name in platforms.available()),
     )
-    socket_mode = None
-    if SLACK in web_app and settings.slack_app_token:
-        socket_mode = await connect_socket_mode(web_app[SLACK], app)
-    digests = DigestScheduler(app, digest_senders(app, web_app))
+    for platform in served.values():
+        await platform.start()
+    digests = DigestScheduler(app, digest_senders(web_app))
     digests.start()
     stop_index = threading.Event()
     threading.Thread(
@@ -214,8 +145,8 @@ async def serve(app: App, *, started: threading.Event | None = None) -> None:
     finally:
         stop_index.set()
         digests.stop()
-        if socket_mode is not None:
-            await socket_mode.close_async()
+        for platform in served.values():
+            await platform.close()
         await runner.cleanup()
 
 

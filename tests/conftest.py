@@ -52,6 +52,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def ask(sample_store):
     """Dispatch as the shell would on the sample register, as of the report day (or ``day``)."""
     from secbot.commands import Context, dispatch
+    from secbot.digests import commands  # noqa: F401  (registers the digest layer's commands, as secbot.app does)
     from secbot.store.queries import Register
 
     return lambda text, day=REPORT_DAY: dispatch(text, Context(Register(sample_store, Clock(LONDON, day))))
@@ -97,7 +98,7 @@ def teams(db_url):
     from microsoft_agents.activity import Activity
 
     from secbot.app import build
-    from secbot.chat.teams import saved_conversation
+    from secbot.platforms.teams.door import saved_conversation
     from secbot.settings import Settings
     from secbot.store import conversations
     from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, token_service

@@ -16,12 +16,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from secbot.chat.teams_cards import SUBMIT_KEY
 from secbot.commands import Actor, Where
 from secbot.delivery.announcements import Announcer
 from secbot.delivery.deliver import Policy
-from secbot.delivery.senders import SlackSender
-from secbot.render import render_text
+from secbot.platforms.shell.text import render_text
+from secbot.platforms.slack.sender import SlackSender
+from secbot.platforms.teams.cards import SUBMIT_KEY
 from secbot.server import digest_senders
 from secbot.store import audit, subscriptions
 from secbot.store.models import Announcement, AuditEntry, Consultation, OutboxPost, PendingAction
@@ -42,7 +42,7 @@ SECOND, FILTERED = "CSECOND", "CFILTERED"
 @pytest.fixture
 def doors(make_doors) -> Doors:
     doors = make_doors()
-    doors.announcer = Announcer(doors.app, digest_senders(doors.app, doors.served.web_app), policy=Policy(0.5))
+    doors.announcer = Announcer(doors.app, digest_senders(doors.served.web_app), policy=Policy(0.5))
     doors.announcer.listen(doors.served.loop)
     return doors
 
@@ -263,7 +263,7 @@ def quiet(empty_store, slack_fake):
     made from the shell (so nothing is posted until an Announcer publishes), and a SlackSender for it."""
     from secbot.app import App
     from secbot.clock import Clock
-    from secbot.delivery.senders import SlackSender
+    from secbot.platforms.slack.sender import SlackSender
     from secbot.settings import Settings
     from secbot.store.importer.loader import import_sample
     from secbot.store.queries import Register
@@ -366,8 +366,8 @@ def test_a_rate_limited_edit_waits_for_the_next_pass_and_a_deleted_message_is_le
 
 
 def test_the_outbox_resume_finishes_an_announcement_post_whose_process_died(quiet):
-    from secbot.delivery import outbox
     from secbot.delivery.scheduler import DigestScheduler
+    from secbot.store import outbox
 
     app, senders, fake = quiet
     confirmed(app, ANNOUNCE)

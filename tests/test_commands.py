@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
 from secbot.commands.registry import REGISTRY
-from secbot.render import render_text
+from secbot.digests import commands  # noqa: F401  (registers the digest layer's commands, as secbot.app does)
+from secbot.platforms.shell.text import render_text
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
 from tests.support.files import write

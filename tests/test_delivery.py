@@ -14,11 +14,13 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from secbot.chat import slack_blocks, teams_cards
-from secbot.chat.delivery_errors import RateLimited
-from secbot.chat.teams import TeamsDoor
 from secbot.delivery.deliver import DeliveryReport, Policy, deliver, tell_admins
-from secbot.delivery.senders import SlackSender, TeamsSender
+from secbot.delivery.errors import RateLimited
+from secbot.platforms.slack import blocks as slack_blocks
+from secbot.platforms.slack.sender import SlackSender
+from secbot.platforms.teams import cards as teams_cards
+from secbot.platforms.teams.door import TeamsDoor
+from secbot.platforms.teams.sender import TeamsSender
 from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store import subscriptions
@@ -288,7 +290,7 @@ def test_oauth_installs_post_with_each_workspaces_own_token_and_pause_where_unin
     from slack_sdk.oauth.installation_store import Installation
     from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-    from secbot.delivery.senders import installation_token
+    from secbot.platforms.slack.sender import installation_token
 
     async def go() -> DeliveryReport:
         engine = empty_store.async_engine()

@@ -13,12 +13,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-from secbot.chat.slack_blocks import SlackMessage
-from secbot.delivery import notices, outbox
+from secbot.delivery import notices
 from secbot.delivery.deliver import DeliveryReport, Policy, deliver, resume_stale, tell_admins
-from secbot.delivery.senders import SlackSender
+from secbot.platforms.slack.blocks import SlackMessage
+from secbot.platforms.slack.sender import SlackSender
 from secbot.settings import Settings
-from secbot.store import subscriptions
+from secbot.store import outbox, subscriptions
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
 from tests.fakes.workspace import TEAM_ID

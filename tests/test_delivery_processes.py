@@ -15,11 +15,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from secbot.delivery import outbox
 from secbot.delivery.deliver import Policy, deliver, resume_stale
-from secbot.delivery.senders import SlackSender
+from secbot.platforms.slack.sender import SlackSender
 from secbot.settings import Settings
-from secbot.store import subscriptions
+from secbot.store import outbox, subscriptions
 from secbot.store.db import make_engine, prepare_store
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
@@ -52,13 +51,13 @@ def subscribe(store, count: int) -> list[int]:
 
 
 def render(sub):
-    from secbot.chat.slack_blocks import SlackMessage
+    from secbot.platforms.slack.blocks import SlackMessage
 
     return [SlackMessage(text=f"Monthly status digest for {sub.channel_id}")]
 
 
 def render_parts(sub):
-    from secbot.chat.slack_blocks import SlackMessage
+    from secbot.platforms.slack.blocks import SlackMessage
 
     return [SlackMessage(text=f"Part {n} of {PARTS} for {sub.channel_id}") for n in range(1, PARTS + 1)]
 

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from secbot.chat.teams_cards import validate_card
 from secbot.clock import Clock
 from secbot.digests.agenda import build_agenda
 from secbot.digests.render import render
+from secbot.platforms.teams.cards import validate_card
 from secbot.store.queries import Register
 from tests.support.block_kit import check_blocks
 from tests.support.cli import run

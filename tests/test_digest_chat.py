@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 
-from secbot.chat.slack_blocks import render_reply
-from secbot.chat.teams_cards import validate_card
 from secbot.clock import Clock
 from secbot.digests.agenda import build_agenda
-from secbot.digests.chat import chart_png, document_replies, slack_messages, teams_messages
 from secbot.digests.consultations import build_consultations
+from secbot import platforms
+from secbot.digests.messages import chart_png, document_replies
 from secbot.digests.monthly import build_monthly
+from secbot.platforms.slack.blocks import render_reply
+from secbot.platforms.teams.cards import validate_card
 from secbot.store.queries import Register
 from tests.support.block_kit import check_blocks
 from tests.support.consultations import load_consultations
@@ -77,7 +78,7 @@ def test_the_agenda_as_replies(agenda):
 @pytest.mark.parametrize("kind", ["monthly", "agenda", "consultations"])
 def test_every_slack_message_is_valid_block_kit(documents, kind):
     document = documents[kind]
-    messages = slack_messages(document)
+    messages = platforms.package("slack").render_digest(document_replies(document), None)
     assert len(messages) == len(document.sections) + 1
     for message in messages:
         check_blocks(message.blocks)  # the slack_sdk round trip and at most 50 blocks
@@ -90,7 +91,7 @@ def test_every_slack_message_is_valid_block_kit(documents, kind):
 @pytest.mark.parametrize("kind", ["monthly", "agenda", "consultations"])
 def test_every_teams_card_is_valid(documents, kind):
     document = documents[kind]
-    messages = teams_messages(document)
+    messages = platforms.package("teams").render_digest(document_replies(document), None)
     assert len(messages) == len(document.sections) + 1
     for message in messages:
         assert validate_card(message.card) == []

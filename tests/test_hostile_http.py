@@ -227,7 +227,7 @@ def test_a_wrongly_encoded_body_that_the_route_never_reads_logs_no_error(shared,
             received += chunk
     assert int(received.split(b" ", 2)[1]) == 200
     assert b"Traceback" not in received
-    assert [r.getMessage() for r in caplog.records if r.name in ("aiohttp.server", "secbot.web_guard")] == []
+    assert [r.getMessage() for r in caplog.records if r.name in ("aiohttp.server", "secbot.platforms.web_guard")] == []
     assert [r for r in caplog.records if r.exc_info] == []
 
 

@@ -31,10 +31,10 @@ from sqlalchemy import func, select
 
 from secbot import outages
 from secbot.app import App, build
-from secbot.chat.slack_gate import MAX_NESTING
+from secbot.platforms.slack.gate import MAX_NESTING
+from secbot.platforms.web_guard import UNREADABLE
 from secbot.settings import Settings
 from secbot.store.models import InboundDelivery
-from secbot.web_guard import UNREADABLE
 from tests.fakes import slack_requests as slack
 from tests.fakes.db_outage import OutageDatabase, outage_database
 from tests.fakes.slack_api import FakeSlack
@@ -254,7 +254,7 @@ def slack_calls(fake: FakeSlack) -> list:
 def door_records(caplog) -> list[logging.LogRecord]:
     """Warnings and errors from the door, bolt and aiohttp (not ``secbot.outage``: its recovery line is
     about the process as a whole, which earlier tests may have taken the database from)."""
-    names = ("secbot.chat.", "secbot.web_guard", "slack_bolt", "aiohttp")
+    names = ("secbot.platforms.", "secbot.platforms.web_guard", "slack_bolt", "aiohttp")
     return [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(names)]
 
 
@@ -450,7 +450,7 @@ def test_a_body_not_encoded_as_its_content_encoding_says_is_a_400_logged_once_in
     logged = [(r.name, r.getMessage()) for r in door_records(caplog)]
     assert logged == [
         (
-            "secbot.web_guard",
+            "secbot.platforms.web_guard",
             "POST /slack/events: the request's body could not be read (ContentEncodingError), answered 400",
         )
     ]

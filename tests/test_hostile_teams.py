@@ -33,9 +33,9 @@ from sqlalchemy import func, select
 
 from secbot import outages
 from secbot.app import build
-from secbot.chat.delivery_errors import DeliveryFailed
-from secbot.chat.teams_cards import SUBMIT_KEY
-from secbot.chat.teams_inbound import MAX_BODY_BYTES
+from secbot.delivery.errors import DeliveryFailed
+from secbot.platforms.teams.cards import SUBMIT_KEY
+from secbot.platforms.teams.inbound import MAX_BODY_BYTES
 from secbot.store import conversations
 from secbot.store.models import InboundDelivery
 from tests.fakes.db_outage import outage_database
@@ -771,7 +771,7 @@ def test_without_a_token_from_entra_id_a_message_gets_503_and_one_log_line_then_
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(outages.RETRY_AFTER_SECONDS)
     assert response.text == "secbot cannot get its Microsoft token just now. Please try again in a minute.\n"
-    assert [r.name for r in warnings_] == ["secbot.chat.teams"], [r.getMessage() for r in warnings_]
+    assert [r.name for r in warnings_] == ["secbot.platforms.teams.door"], [r.getMessage() for r in warnings_]
     [line] = warnings_
     assert "Teams message activity not answered: no token from Entra ID" in line.getMessage()
     assert logged in line.getMessage() and "\n" not in line.getMessage()  # what Entra ID answered
@@ -805,7 +805,7 @@ def _installed(d: Door):
 
 
 def _digest():
-    from secbot.chat.teams_cards import render_reply
+    from secbot.platforms.teams.cards import render_reply
     from secbot.replies import Reply
 
     return render_reply(Reply("Working Group: 7 July 2021", summary="Agenda: MP161"))

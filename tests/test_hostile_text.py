@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from secbot.app import App
-from secbot.chat import slack_blocks, teams_cards
 from secbot.clock import Clock
 from secbot.commands import Actor, Where
-from secbot.render import render_json, render_text
+from secbot.platforms.shell.text import render_json, render_text
+from secbot.platforms.slack import blocks as slack_blocks
+from secbot.platforms.teams import cards as teams_cards
 from secbot.settings import Settings
 from secbot.store import audit
 from secbot.store.importer.loader import import_sample

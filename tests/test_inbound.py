@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from secbot.app import build
-from secbot.chat.teams_cards import SUBMIT_KEY, validate_card
+from secbot.platforms.teams.cards import SUBMIT_KEY, validate_card
 from secbot.settings import Settings
 from secbot.store import inbound, subscriptions
 from secbot.store.db import Store

@@ -9,8 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from secbot.delivery import outbox
-from secbot.store import subscriptions
+from secbot.store import outbox, subscriptions
 from secbot.store.models import OutboxPost
 from secbot.store.subscriptions import Filters
 

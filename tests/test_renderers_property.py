@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from secbot.chat import slack_blocks, teams_cards
-from secbot.render import render_json, render_text
+from secbot.platforms.shell.text import render_json, render_text
+from secbot.platforms.slack import blocks as slack_blocks
+from secbot.platforms.teams import cards as teams_cards
 from secbot.replies import Reply
 from tests.strategies import hostile_replies, hostile_text
 

@@ -16,9 +16,9 @@ import time
 import pytest
 import requests
 
-from secbot.chat import shell
 from secbot.commands import Actor, Where
 from secbot.commands.registry import ADMIN, REGISTRY, Command
+from secbot.platforms.shell import door as shell
 from secbot.replies import Reply
 from secbot.roles import MembershipCache
 from secbot.store import subscriptions
@@ -197,12 +197,35 @@ def test_an_admins_audit_reply_is_never_served_to_a_reader(doors):
 def cacheable_admin_command():
     """An admin command whose reply may be cached, registered for one test (as later admin commands may be)."""
     cmd = Command(
-        "secret-stats", "secret-stats", "Figures for admins", lambda ctx, args: Reply("Admin figures"), role=ADMIN
+        "secret-stats",
+        "secret-stats",
+        "Figures for admins",
+        lambda ctx, args: Reply("Admin figures"),
+        role=ADMIN,
+        cached=True,
     )
     REGISTRY.add(cmd)
     yield cmd
     del REGISTRY.commands[cmd.name]
     del REGISTRY._names[cmd.name]
+
+
+@pytest.fixture
+def channel_command():
+    """A reader command that reads the channel it is asked in and does not declare itself cached."""
+    cmd = Command("where-am-i", "where-am-i", "This channel", lambda ctx, args: Reply(f"In {ctx.where.channel_id}"))
+    REGISTRY.add(cmd)
+    yield cmd
+    del REGISTRY.commands[cmd.name]
+    del REGISTRY._names[cmd.name]
+
+
+def test_a_command_not_declared_cached_is_answered_afresh_every_time(doors, channel_command):
+    reader = Actor("shell", RAE_READER.login)
+    assert doors.app.answer("where-am-i", reader, Where("shell", "one")).title == "In one"
+    assert doors.app.answer("where-am-i", reader, Where("shell", "two")).title == "In two"  # not one's answer
+    status = doors.app.answer("MP161", reader, Where("shell", "one"))
+    assert doors.app.answer("MP161", reader, Where("shell", "two")) is status  # status is declared cached
 
 
 def test_the_role_is_part_of_the_answer_cache_key(doors, cacheable_admin_command):

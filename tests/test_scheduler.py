@@ -17,12 +17,13 @@ from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
 
 from secbot.app import App
-from secbot.chat.teams import TeamsDoor
 from secbot.clock import Clock
 from secbot.delivery.deliver import Policy
 from secbot.delivery.scheduler import DigestScheduler
-from secbot.delivery.senders import SlackSender, TeamsSender
 from secbot.digests.schedule import Schedule
+from secbot.platforms.slack.sender import SlackSender
+from secbot.platforms.teams.door import TeamsDoor
+from secbot.platforms.teams.sender import TeamsSender
 from secbot.settings import Settings
 from secbot.store import subscriptions
 from secbot.store.importer.loader import import_paths, import_sample

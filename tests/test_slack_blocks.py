@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secbot.chat.slack_blocks import (
+from secbot.platforms.slack.blocks import (
     LINK_ACTION_PREFIX,
     RUN_ACTION_PREFIX,
     SHARE_ACTION_ID,

@@ -3,7 +3,7 @@
 
 Slack is faked at its network boundary only: ``FakeSlack`` answers the Web API (including
 ``apps.connections.open``) over HTTP, ``FakeSocketMode`` is the websocket. secbot's own code runs
-as in ``secbot serve``: ``build_web_app`` then ``connect_socket_mode`` on an event loop of its own
+as in ``secbot serve``: ``build_web_app`` then the Slack platform's ``start`` on an event loop of its own
 (here in a background thread), with slack_sdk's aiohttp Socket Mode client underneath.
 """
 
@@ -25,7 +25,8 @@ from aiohttp import web
 
 from secbot.app import App, build
 from secbot.delivery.scheduler import CHARTS_PATH
-from secbot.server import CALENDAR_PATH, SLACK, SLACK_EVENTS_PATH, build_web_app, connect_socket_mode, serve
+from secbot.platforms.slack.platform import EVENTS_PATH as SLACK_EVENTS_PATH
+from secbot.server import CALENDAR_PATH, PLATFORMS, build_web_app, serve
 from secbot.settings import Settings
 from tests.fakes import slack_requests as slack
 from tests.fakes import socket_mode
@@ -103,7 +104,7 @@ class LoopThread:
 class SocketModeSecbot:
     app: App
     web_app: web.Application
-    handler: Any  # slack_bolt's AsyncSocketModeHandler, as connect_socket_mode returns it
+    handler: Any  # slack_bolt's AsyncSocketModeHandler, as the Slack platform's start opens it
     loop: LoopThread
     fake: FakeSlack
     socket: FakeSocketMode
@@ -146,7 +147,9 @@ def secbot(db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSecbot]:
 
         async def connect() -> tuple[web.Application, Any]:
             web_app = build_web_app(app)
-            return web_app, await connect_socket_mode(web_app[SLACK], app)
+            slack = web_app[PLATFORMS]["slack"]
+            await slack.start()
+            return web_app, slack.socket_mode
 
         try:
             web_app, handler = loop.run(connect())

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from secbot.app import build
-from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, RateLimited
-from secbot.chat.teams_cards import SUBMIT_KEY, TeamsMessage, submitted_command, validate_card
+from secbot.delivery.errors import ConversationGone, DeliveryFailed, RateLimited
+from secbot.platforms.teams.cards import SUBMIT_KEY, TeamsMessage, submitted_command, validate_card
 from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store import conversations, subscriptions
@@ -177,7 +177,7 @@ def saved(teams) -> dict[str, conversations.SavedConversation]:
 
 
 def a_digest() -> TeamsMessage:
-    from secbot.chat.teams_cards import render_reply
+    from secbot.platforms.teams.cards import render_reply
 
     return render_reply(Reply("Working Group: 7 July 2021", summary="Agenda: MP161, MP122A"))
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
-from secbot.chat.teams_cards import (
+from secbot.platforms.teams.cards import (
     CARD_SIZE_LIMIT,
     SUBMIT_KEY,
     TEAMS_CARD_VERSION,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from secbot.app import App
-from secbot.digests.chat import document_replies
 from secbot.digests.kinds import build
+from secbot.digests.messages import document_replies
 from secbot.store import audit
 from secbot.store.importer.loader import import_sample
 from secbot.store.models import Assessment, Decision, Modification, Release, ReleaseScope, Vote

@@ -42,6 +42,7 @@ def consultation_item(c: ConsultationView) -> Item:
     "Consultations open now, closing within 5 working days, or opening or expected soon",
     aliases=("consultation",),
     examples=("consultations", "consultations open"),
+    cached=True,
 )
 def consultations_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)

@@ -20,6 +20,7 @@ _RULE = "Working days counted Monday–Friday inclusive, bank holidays not remov
     "DCC assessments: open ones with their current duration, or those completed in the last 12 months",
     aliases=("assessments", "ia", "pa"),
     examples=("dcc", "dcc completed"),
+    cached=True,
 )
 def dcc_command(ctx: Context, args: str) -> Reply:
     register = ctx.register

@@ -16,6 +16,7 @@ from secbot.workdays import end_of_previous_month
     "Change Board votes and Authority decisions in a month (default: the last month)",
     aliases=("decision", "votes"),
     examples=("decisions", "decisions May 2021", "decisions September 2017"),
+    cached=True,
 )
 def decisions_command(ctx: Context, args: str) -> Reply:
     register = ctx.register

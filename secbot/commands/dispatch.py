@@ -18,12 +18,10 @@ import re
 from secbot import outages
 from secbot.commands import (  # noqa: F401  (registering the commands)
     admin,
-    announce,
     changing,
     consultations,
     dcc,
     decisions,
-    digests,
     help,
     lists,
     meeting_upkeep,
@@ -34,7 +32,6 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     record_votes,
     releases,
     status,
-    subscriptions,
     upkeep,
 )
 from secbot.commands.context import Context

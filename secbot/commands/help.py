@@ -42,6 +42,7 @@ def help_reply(intro: str | None = None) -> Reply:
     "This list, or more about one command",
     aliases=("?", "commands"),
     examples=("help", "help search"),
+    cached=True,
 )
 def help_command(ctx: Context, args: str) -> Reply:
     word = args.strip().lower()

@@ -16,6 +16,7 @@ from secbot.vocabulary import PHASE_DESCRIPTIONS, PHASES, canonical_phase
     "Find modifications by words in the title, summaries, proposer or organisation",
     aliases=("find",),
     examples=("search firmware", "search DCC alerts"),
+    cached=True,
 )
 def search_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
@@ -47,6 +48,7 @@ def search_command(ctx: Context, args: str) -> Reply:
     "phase <name>",
     "Modifications in a phase (Define, Refine, Report Phase, Change Board, Decision, ...)",
     examples=("phase refine", "phase define"),
+    cached=True,
 )
 def phase_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
@@ -73,6 +75,7 @@ def phase_command(ctx: Context, args: str) -> Reply:
     "list <status>",
     "Modifications with a status, in the register's own words (Approved, Withdrawn, ...)",
     examples=("list approved", "list awaiting authority decision"),
+    cached=True,
 )
 def list_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
@@ -97,7 +100,7 @@ def list_command(ctx: Context, args: str) -> Reply:
     )
 
 
-@command("stats", "stats", "How many modifications are in each stage", aliases=("summary",))
+@command("stats", "stats", "How many modifications are in each stage", aliases=("summary",), cached=True)
 def stats_command(ctx: Context, args: str) -> Reply:
     counts = ctx.register.stage_counts()
     total = sum(n for _, n in counts)

@@ -45,6 +45,7 @@ def meeting_reply(meeting: MeetingView, label: str) -> Reply:
     "The next Working Group meeting and its agenda, or the last or a given one",
     aliases=("working-group", "workinggroup"),
     examples=("wg", "wg last", "wg 2 June 2021", "wg July 2021"),
+    cached=True,
 )
 def wg_command(ctx: Context, args: str) -> Reply:
     register = ctx.register

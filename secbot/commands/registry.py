@@ -5,6 +5,11 @@ generated from here, so it cannot drift from what the dispatcher accepts.
 
 A command registered with ``role=ADMIN`` is refused to readers by ``dispatch`` before its handler
 runs, and the refused attempt is written to the audit log; its handler only ever sees admins.
+
+A command registered with ``cached=True`` declares that its reply depends on nothing but what was typed,
+the register (its revision), today and the asker's role, so ``App.answer`` may keep it in the answer
+cache. Caching is opt-in: a command that reads anything else (the channel, the person, the audit log,
+subscriptions, pending changes) is simply not declared, and is answered afresh every time.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Command:
     examples: tuple[str, ...] = ()
     details: str = ""
     role: str = READER  # or ADMIN: SECAS admins only
+    cached: bool = False  # its reply depends only on (text, register revision, today, role)
 
 
 @dataclass
@@ -79,9 +85,10 @@ def command(
     examples: tuple[str, ...] = (),
     details: str = "",
     role: str = READER,
+    cached: bool = False,
 ):
     def register(handler: Handler) -> Handler:
-        REGISTRY.add(Command(name, usage, summary, handler, aliases, examples, details, role))
+        REGISTRY.add(Command(name, usage, summary, handler, aliases, examples, details, role, cached))
         return handler
 
     return register

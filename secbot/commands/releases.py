@@ -36,6 +36,7 @@ def release_reply(release: ReleaseView) -> Reply:
     "A SEC Release and the modifications in it",
     aliases=("releases",),
     examples=("release", "release June 2021", "release November 2022"),
+    cached=True,
 )
 def release_command(ctx: Context, args: str) -> Reply:
     register = ctx.register

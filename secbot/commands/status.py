@@ -115,6 +115,7 @@ def _trim(text: str, limit: int) -> str:
     "status <reference>",
     "A modification's status card (typing the reference alone does the same)",
     examples=("MP161", "SECMP7", "mp 122a", "who raised DP162?"),
+    cached=True,
 )
 def status_command(ctx: Context, args: str) -> Reply:
     if not args.strip():
@@ -127,6 +128,7 @@ def status_command(ctx: Context, args: str) -> Reply:
     "<reference> timeline",
     "Every dated event the register holds for a modification",
     examples=("MP161 timeline", "SECMP0007 timeline"),
+    cached=True,
 )
 def timeline_command(ctx: Context, args: str) -> Reply:
     found = resolve(ctx, args)

@@ -25,12 +25,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from secbot.app import App
-from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
-from secbot.delivery import outbox
 from secbot.delivery.deliver import DEFAULT_POLICY, LeaseLost, Now, Policy, deliver, new_holder
+from secbot.delivery.errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery.senders import Sender
 from secbot.digests.announcement import announcement_reply, wanted_by
-from secbot.store import announcements, subscriptions
+from secbot.store import announcements, outbox, subscriptions
 from secbot.store.announcements import AnnouncementView
 from secbot.store.subscriptions import SubscriptionView
 

@@ -54,12 +54,12 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from secbot.chat.delivery_errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
-from secbot.delivery import notices, outbox
+from secbot.delivery import notices
+from secbot.delivery.errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery.senders import Sender
 from secbot.replies import Reply
 from secbot.settings import Settings
-from secbot.store import subscriptions
+from secbot.store import outbox, subscriptions
 from secbot.store.db import Store
 from secbot.store.subscriptions import SubscriptionView
 

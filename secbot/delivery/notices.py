@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from secbot.delivery import outbox
+from secbot.store import outbox
 from secbot.store.db import Store, insert_or_nothing
 from secbot.store.models import AdminNotice
 

@@ -38,29 +38,27 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk.models.blocks import ImageBlock
 from sqlalchemy import func, select
 
 from secbot.app import App
 from secbot.clock import Clock
 from secbot.delivery.announcements import Announcer
 from secbot.delivery.deliver import DEFAULT_POLICY, DeliveryReport, Policy, deliver, resume_stale, tell_admins
-from secbot.delivery.outbox import utcnow
-from secbot.delivery.senders import Image, Sender
+from secbot.delivery.senders import DigestChart, Sender
 from secbot.digests import kinds
-from secbot.digests.chat import chart_png, slack_messages, teams_messages
 from secbot.digests.document import Document
 from secbot.digests.filters import apply_filters
+from secbot.digests.messages import chart_png, document_replies
 from secbot.digests.schedule import Schedule, due_times, load_schedules, period, period_start
 from secbot.formatting import long_date
 from secbot.store import announcements
 from secbot.store.db import Store, as_utc, insert_or_nothing
 from secbot.store.models import ScheduleRun
+from secbot.store.outbox import utcnow
 from secbot.store.queries import Register
 from secbot.store.subscriptions import SubscriptionView
 from secbot.store.sync import SyncResult, sync_register
@@ -219,7 +217,7 @@ class DigestScheduler:
         """Deliver the digest that fell due at ``due`` to every subscription still without it."""
         issue = period(kind, due, self.zone)
         await asyncio.to_thread(_record_run, self.app.store, kind, issue, due, FIRED)
-        renders = DigestRenders(self.app, kind, issue, due.astimezone(self.zone).date())
+        renders = DigestRenders(self.app, kind, issue, due.astimezone(self.zone).date(), self.senders)
         return await deliver(
             self.app.store,
             self.senders,
@@ -237,7 +235,7 @@ class DigestScheduler:
         an announcement as it stands now."""
         if kind == announcements.KIND and (number := announcements.id_of(issue)) is not None:
             return self.announcer.render_for(number)
-        return DigestRenders(self.app, kind, issue, run_day(self.app.store, kind, issue, self.zone))
+        return DigestRenders(self.app, kind, issue, run_day(self.app.store, kind, issue, self.zone), self.senders)
 
     # -- missed runs ------------------------------------------------------------------------------
     async def _record_missed(
@@ -283,13 +281,18 @@ class DigestScheduler:
 
 class DigestRenders:
     """The messages for each subscription of one digest issue: built once, filtered and rendered once per
-    (platform, filters), so 500 channels with the same filters cost one rendering."""
+    (platform, filters), so 500 channels with the same filters cost one rendering. Each platform's
+    ``Sender`` renders (``render_digest``); the chart is drawn once, for the platforms that take images."""
 
-    def __init__(self, app: App, kind: str, issue: str, day: dt.date) -> None:
+    def __init__(
+        self, app: App, kind: str, issue: str, day: dt.date, renderers: Mapping[str, Sender] | None = None
+    ) -> None:
         self.app, self.kind, self.issue, self.day = app, kind, issue, day
+        self.renderers = renderers or {}
         self.register = Register(app.store, Clock(app.settings.zone, day))
         self._document: Document | None = None
         self._built = False
+        self._chart: DigestChart | None = None
         self._rendered: dict[tuple[str, str], list[Any] | None] = {}
         self._lock = threading.RLock()
 
@@ -324,21 +327,22 @@ class DigestRenders:
             document = apply_filters(document, sub.filters, self.register)
         if not document.sections:
             return None
-        if sub.platform == "teams":
-            return list(teams_messages(document))
-        messages: list[Any] = slack_messages(document)
-        png = chart_png(document) if self.kind == "monthly" else None
-        if png is None:
-            return messages
-        title = f"{document.title}: modifications by stage"
-        public_url = self.app.settings.public_url
-        if public_url:  # Slack fetches it from secbot: the chart sits in the summary message itself
-            image = ImageBlock(image_url=chart_url(public_url, self.kind, self.issue), alt_text=title, title=title)
-            summary = messages[0]
-            messages[0] = replace(summary, blocks=[*summary.blocks[:2], image.to_dict(), *summary.blocks[2:]])
-        else:  # uploaded: the first reply in the summary's thread
-            messages.insert(1, Image(png, f"secbot-{self.kind}-{self.issue}.png", title, title))
-        return messages
+        sender = self.renderers[sub.platform]
+        chart = self._drawn(document) if sender.takes_images else None
+        return sender.render_digest(document_replies(document), chart)
+
+    def _drawn(self, document: Document) -> DigestChart | None:
+        if self.kind != "monthly":
+            return None
+        if self._chart is None:
+            png = chart_png(document)
+            if png is None:
+                return None
+            title = f"{document.title}: modifications by stage"
+            public_url = self.app.settings.public_url
+            url = chart_url(public_url, self.kind, self.issue) if public_url else None
+            self._chart = DigestChart(png, title, f"secbot-{self.kind}-{self.issue}.png", url)
+        return self._chart
 
 
 def chart_url(public_url: str, kind: str, issue: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from secbot.delivery import outbox
+from secbot.store import outbox
 from secbot.store.changes import Conflict, Outcome, applier, chat_source, from_iso, modification
 from secbot.store.db import Store
 from secbot.store.models import Announcement, Consultation, Modification, OutboxPost

@@ -8,7 +8,6 @@ cannot create duplicates.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 from sqlalchemy import (
     JSON,
@@ -463,23 +462,3 @@ class RegisterSync(Base):
     imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))  # imported | unchanged | failed
     error: Mapped[str | None] = mapped_column(Text)
-
-
-_slack_tables_lock = threading.Lock()
-
-
-def add_slack_oauth_tables() -> None:
-    """Put Slack's installation and OAuth-state tables in our metadata, so that Alembic manages them.
-
-    Called by the migrations' environment (and anything else that needs the whole schema), not on
-    import: secbot's own tables need no Slack SDK, and a question asked in the shell should not pay
-    for importing it. Safe to call again, and from several threads."""
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
-    with _slack_tables_lock:
-        if "slack_oauth_states" in Base.metadata.tables:
-            return
-        SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
-        SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
-        SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")

@@ -17,7 +17,7 @@ import requests
 
 from secbot.app import App
 from secbot.commands import Actor, Where
-from secbot.render import render_text
+from secbot.platforms.shell.text import render_text
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_connector import TENANT_ID, FakeTeams

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from secbot.server import TEAMS
+from secbot.server import PLATFORMS
 from secbot.settings import Settings
 from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams
 from tests.servers import Served
@@ -34,7 +34,7 @@ class TeamsClient:
 
     @property
     def door(self):
-        return self.served.web_app[TEAMS]
+        return self.served.web_app[PLATFORMS]["teams"].door
 
     def activity(self, name: str, **changes) -> dict:
         body = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))

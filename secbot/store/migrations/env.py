@@ -2,7 +2,8 @@
 
 from alembic import context
 
-from secbot.store.models import Base, add_slack_oauth_tables
+from secbot.platforms.slack.oauth_tables import add_slack_oauth_tables  # Slack's tables are Alembic's too
+from secbot.store.models import Base
 
 add_slack_oauth_tables()
 config = context.config

@@ -39,7 +39,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from secbot import inputs
-from secbot.chat.teams_auth import InboundTokenValidator, TokenRejected, VerifiedToken
+from secbot.platforms.teams.auth import InboundTokenValidator, TokenRejected, VerifiedToken
 
 # Teams sends activities of a few kilobytes; a card's submitted inputs add little to that.
 MAX_BODY_BYTES = 256 * 1024

@@ -59,10 +59,11 @@ from microsoft_agents.hosting.core import (
 )
 from microsoft_agents.hosting.core.http import HttpResponse
 
-from secbot import inputs, outages, roles
+from secbot import inputs, outages
 from secbot.app import App
-from secbot.chat import teams_cards, teams_inbound
-from secbot.chat.delivery_errors import (
+from secbot.commands import Actor, Where
+from secbot.commands.common import replaces_card
+from secbot.delivery.errors import (
     NETWORK_ERRORS,
     ConversationGone,
     DeliveryFailed,
@@ -70,10 +71,11 @@ from secbot.chat.delivery_errors import (
     RateLimited,
     retry_after,
 )
-from secbot.chat.teams_auth import InboundTokenValidator
-from secbot.chat.teams_inbound import Refused, invoke_error
-from secbot.commands import Actor, Where
-from secbot.commands.common import replaces_card
+from secbot.platforms.teams import cards as teams_cards
+from secbot.platforms.teams import inbound as teams_inbound
+from secbot.platforms.teams import memberships
+from secbot.platforms.teams.auth import InboundTokenValidator
+from secbot.platforms.teams.inbound import Refused, invoke_error
 from secbot.settings import Settings
 from secbot.store import conversations, inbound
 from secbot.store.conversations import SavedConversation
@@ -264,7 +266,7 @@ class TeamsDoor:
         if not (self.app.settings.admin_teams_teams and activity.from_property and self.app.membership_matters(text)):
             return actor
         connector = turn_context.services.get(ConnectorClientBase)
-        groups = await roles.teams_memberships(
+        groups = await memberships.teams_memberships(
             self.app.settings,
             self.app.memberships,
             _team(activity),

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from secbot.app import App
 from secbot.commands import Actor, Where
-from secbot.render import render_json, render_text
+from secbot.platforms.shell.text import render_json, render_text
 from secbot.replies import Reply
 
 PROMPT = "sec> "

@@ -9,13 +9,13 @@ JSON list, bad UTF-8, a ``payload`` that is not JSON) ends in a 500 and a stack 
    wrong or stale gets 401 and nothing else happens;
 3. a signed body must be UTF-8, parse as Slack sends it (Events API: a JSON object; slash commands:
    a form; interactivity: a form whose ``payload`` is a JSON object) nested at most ``MAX_NESTING``
-   deep, and carry every field that secbot's listeners (``secbot.chat.slack``) and bolt's context
+   deep, and carry every field that secbot's listeners (``secbot.platforms.slack.door``) and bolt's context
    read with the type Slack gives it; anything else gets 400.
 
 Only then is an ``AsyncBoltRequest`` built, carrying the body as parsed here: bolt would read any
 form that merely contains the word "payload" (``/sec search payload``) as an empty body.
 
-A body whose ``Content-Encoding`` does not match it cannot be read at all: ``secbot.web_guard``
+A body whose ``Content-Encoding`` does not match it cannot be read at all: ``secbot.platforms.web_guard``
 answers that 400 for every route.
 """
 
@@ -35,7 +35,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from secbot.web_guard import usable_text
+from secbot.platforms.web_guard import usable_text
 
 MAX_BODY = 1024 * 1024  # aiohttp's default; Slack's largest payloads (a message with 50 blocks) are far smaller
 JSON = "application/json"

@@ -30,15 +30,16 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from secbot import inputs, outages, roles
+from secbot import inputs, outages
 from secbot.app import App
-from secbot.chat import slack_blocks
 from secbot.commands import Actor, Where
 from secbot.commands.common import replaces_card
-from secbot.commands.subscriptions import workspace_reply
+from secbot.digests.commands.subscriptions import workspace_reply
+from secbot.platforms.slack import blocks as slack_blocks
+from secbot.platforms.slack import memberships
+from secbot.platforms.web_guard import UNAVAILABLE
 from secbot.replies import Reply
 from secbot.store import inbound
-from secbot.web_guard import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class SlackDoor:
         if client is None or not self.app.settings.admin_slack_usergroups or not self.app.membership_matters(text):
             return actor
         team_id, _, user_id = actor.user_id.partition(":")
-        groups = await roles.slack_memberships(self.app.settings, self.app.memberships, client, team_id, user_id)
+        groups = await memberships.slack_memberships(self.app.settings, self.app.memberships, client, team_id, user_id)
         return dataclasses.replace(actor, groups=groups)
 
     def _claim(self, key: str | None) -> bool:

@@ -2,23 +2,22 @@
 
 ``document_replies`` adapts the document to ``secbot.replies.Reply`` — the summary first (title,
 period, any chart's numbers as text, the sections that follow), then each top-level section with its
-subsections flattened under their headings — and ``slack_messages`` / ``teams_messages`` render those
-with the doors' own renderers. The delivery layer posts the first Slack message to the channel and
-the others as replies in its thread; in Teams each is a card of its own.
+subsections flattened under their headings — and each platform renders those with its own renderer
+(``Sender.render_digest``). The delivery layer posts the first Slack message to the channel and the
+others as replies in its thread; in Teams each is a card of its own.
 
 Why not Jinja2 templates for Slack mrkdwn and Teams text, as the issue suggests: the Reply renderers
-(``secbot.chat.slack_blocks``, ``secbot.chat.teams_cards``) already own escaping of register text,
+(``secbot.platforms.slack.blocks``, ``secbot.platforms.teams.cards``) already own escaping of register text,
 Block Kit and Adaptive Card structure, and each platform's limits (50 blocks, 3,000-character
 sections, Teams' card size) with a note of anything cut. Templates would have to repeat all of that;
 adapting the document to Replies reuses it, and digests look like every other answer.
 
 ``chart_png`` gives the document's chart (the monthly stage counts) as PNG bytes for the delivery
-layer to upload next to the summary; its numbers are always in the text as well.
+layer to post with the summary; its numbers are always in the text as well.
 """
 
 from __future__ import annotations
 
-from secbot.chat import slack_blocks, teams_cards
 from secbot.digests import chart as charts
 from secbot.digests.document import Chart, Document
 from secbot.digests.document import Section as DocumentSection
@@ -61,15 +60,6 @@ def document_replies(document: Document) -> list[Reply]:
     if sections:
         summary.footer = "Follows: " + ", ".join(r.title for r in sections) + "."
     return [summary, *sections]
-
-
-def slack_messages(document: Document) -> list[slack_blocks.SlackMessage]:
-    """The channel message first, then its thread replies (no Share button: digests are posted, not private)."""
-    return [slack_blocks.render_reply(reply, shareable=False) for reply in document_replies(document)]
-
-
-def teams_messages(document: Document) -> list[teams_cards.TeamsMessage]:
-    return [teams_cards.render_reply(reply) for reply in document_replies(document)]
 
 
 def chart_png(document: Document) -> bytes | None:

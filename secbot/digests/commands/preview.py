@@ -23,11 +23,12 @@ PREVIEW_UNITS = 40  # items and table rows beyond which the preview lists the se
     "Preview a digest as a subscribed channel would receive it today",
     aliases=("digests",),
     examples=("digest agenda", "digest monthly"),
+    cached=True,
 )
 def digest_command(ctx: Context, args: str) -> Reply:
     # Imported here: the digest builders reuse command helpers, whose package imports this module.
-    from secbot.digests.chat import section_replies, summary_reply
     from secbot.digests.kinds import ABOUT, build, nothing_to_send
+    from secbot.digests.messages import section_replies, summary_reply
 
     kind = args.strip().lower()
     if kind not in KINDS:

@@ -1,1 +1,0 @@
-"""Chat doors. Each adapter only translates: platform event in, ``dispatch`` call, ``Reply`` out."""
