@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from secbot import platforms
 from secbot.clock import Clock
 from secbot.digests.agenda import build_agenda
 from secbot.digests.consultations import build_consultations
-from secbot import platforms
 from secbot.digests.messages import chart_png, document_replies
 from secbot.digests.monthly import build_monthly
 from secbot.platforms.slack.blocks import render_reply
