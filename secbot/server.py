@@ -87,6 +87,7 @@ def build_web_app(app: App) -> web.Application:
 
         teams = TeamsDoor(app)
         web_app[TEAMS] = teams
+        web_app.on_cleanup.append(lambda _web_app: teams.close())
         web_app.router.add_post(MESSAGES_PATH, teams.on_request)
     return web_app
 
