@@ -3,8 +3,11 @@
 In one run: builds the 10,000-modification synthetic register, starts a local fake Slack Web API
 (bolt calls auth.test once), starts `secbot serve` and a bare slack-bolt AsyncApp that only
 acknowledges an empty command, each in its own process, then drives each with the same signed
-slash-command requests at a fixed concurrency. Prints p50/p99 latency and requests per second for
-both, and secbot's throughput as a ratio of the bare app's.
+slash-command requests at a fixed concurrency: `/sec MP161` (answered from secbot's answer cache
+after the first) and `/sec MPnnn`, a random modification each time (the cache misses: the register
+is read and the reply rendered for each). Prints p50/p99 latency, requests per second and the
+server's CPU time per request for each, and secbot's throughput, cached and uncached, as a ratio of
+the bare app's.
 
 Usage: python bench/slack_http.py [--mods 10000] [--requests 2000] [--concurrency 8]
 """
@@ -31,6 +34,7 @@ from bench import harness
 SECRET = "bench-signing-secret"
 BARE, OURS, MIXED = "bare bolt AsyncApp (ack only)", "secbot `/sec MP161`", "secbot `/sec MPnnn` (random)"
 TOKEN = "xoxb-bench"
+TARGET_CACHED, TARGET_P99_MS, TARGET_UNCACHED = 0.6, 50, 0.7
 
 
 # -- the bare app (runs in its own process with --bare PORT API_URL) ---------------------------
@@ -136,7 +140,7 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, harness.Res
                 harness.Target(MIXED, ours_url, command("MP{n:03d}"), child="secbot"),
             ]
             await harness.warm_up(targets, args.requests, args.concurrency, children)
-            return await harness.alternate(targets, args.requests, args.concurrency)
+            return await harness.alternate(targets, args.requests, args.concurrency, children=children)
     finally:
         await fake_runner.cleanup()
 
@@ -154,18 +158,24 @@ async def main_async(args: argparse.Namespace) -> int:
         f"per app, concurrency {args.concurrency}"
     )
     harness.print_table(results)
-    ratio = results[OURS].rps / results[BARE].rps
-    p99 = results[OURS].p99
+    bare = results[BARE].rps
+    cached, uncached = results[OURS].rps / bare, results[MIXED].rps / bare
+    p99, mixed_p99 = results[OURS].p99, results[MIXED].p99
+    print("ratios of req/s, secbot / bare bolt (measured in this run):")
     print(
-        f"throughput ratio secbot / bare: {ratio:.2f} (target ≥ 0.6: {'PASS' if ratio >= 0.6 else 'FAIL'}); "
-        f"secbot p99 {p99:.1f} ms (target ≤ 50 ms: {'PASS' if p99 <= 50 else 'FAIL'})"
+        f"  cached   (`/sec MP161`): {cached:.2f} (target ≥ {TARGET_CACHED}: {verdict(cached >= TARGET_CACHED)}); "
+        f"p99 {p99:.1f} ms (target ≤ {TARGET_P99_MS} ms: {verdict(p99 <= TARGET_P99_MS)})"
     )
-    mixed_p99 = results[MIXED].p99
     print(
-        f"uncached (a different modification each request): ratio {results[MIXED].rps / results[BARE].rps:.2f}, "
-        f"p99 {mixed_p99:.1f} ms"
+        f"  uncached (`/sec MPnnn`, a different modification each request): {uncached:.2f} "
+        f"(target ≥ {TARGET_UNCACHED}: {verdict(uncached >= TARGET_UNCACHED)}); p99 {mixed_p99:.1f} ms"
     )
+    print("(CPU ms/req: the server process's CPU time per request)")
     return 0
+
+
+def verdict(met: bool) -> str:
+    return "PASS" if met else "FAIL"
 
 
 def main() -> int:

@@ -2,16 +2,20 @@
 
 In one run: builds the 10,000-modification synthetic register, starts a fake Bot Connector (the
 signing keys secbot checks inbound tokens against, and the connector API every reply is posted to),
-a bare Microsoft 365 Agents SDK app whose message handler only echoes the text back, and
-`secbot serve` twice (`SECBOT_TEAMS_AUTH=off`, and with auth on: an RS256 Bot Framework token
-checked on every request and an Entra ID token, from MSAL, on every reply), each in its own
-process. It then drives each with the same personal-chat message activities at a fixed concurrency
-(every activity with a fresh id, as Teams sends them), alternating between the targets. A request
+a bare Microsoft 365 Agents SDK app whose message handler only echoes the text back, twice (auth
+on: the SDK's own JWT middleware checking the same RS256 Bot Framework token against the same fake
+OpenID metadata and keys, and an Entra ID token, from MSAL, on every reply; and anonymous both
+ways), and `secbot serve` twice (`SECBOT_TEAMS_AUTH=off`, and with auth on: the token checked on
+every request and an Entra ID token on every reply), each in its own process. It then drives each
+with the same personal-chat message activities at a fixed concurrency (every activity with a fresh
+id, as Teams sends them), alternating between the targets. A request
 is done when `/api/messages` answers 202, which the SDK sends only after the turn, and so the reply
 to the connector, has finished; the connector's own count of replies is checked against it.
 
-Prints p50/p99 latency and requests per second for each target, and secbot's throughput as a ratio
-of the bare app's, auth off (the like-for-like comparison: the bare app does no auth either) and on.
+Prints p50/p99 latency, requests per second and the server's CPU time per request for each target,
+and secbot's throughput as a ratio of the bare app's with the same auth: auth on against the bare
+app with auth on (the headline: both check every inbound token and send a token with every reply),
+and auth off against the anonymous bare app.
 
 Usage: python bench/teams_http.py [--mods 10000] [--requests 2000] [--concurrency 8]
 """
@@ -35,20 +39,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness
 
-BARE = "bare Agents SDK ActivityHandler (echo)"
+BARE_ON = "bare Agents SDK echo, auth on"
+BARE = "bare Agents SDK echo, auth off"
 OFF = "secbot `MP161`, auth off"
 ON = "secbot `MP161`, auth on"
 MIXED = "secbot `MPnnn` (random), auth on"
-CONVERSATIONS = {BARE: "a:bench-bare", OFF: "a:bench-auth-off", ON: "a:bench-auth-on", MIXED: "a:bench-mixed"}
+CONVERSATIONS = {
+    BARE_ON: "a:bench-bare-auth-on",
+    BARE: "a:bench-bare",
+    OFF: "a:bench-auth-off",
+    ON: "a:bench-auth-on",
+    MIXED: "a:bench-mixed",
+}
+TARGET_ON, TARGET_MIXED = 0.5, 0.5  # secbot auth on / bare auth on, cached and uncached (issue 14)
 ACCEPTED = frozenset({200, 202})
 PAYLOAD = harness.ROOT / "tests" / "fakes" / "teams_payloads" / "personal_message.json"
 MESSAGES_PATH = "/api/messages"
 _activity_ids = itertools.count(int(time.time() * 1000) * 1000)
 
 
-# -- the bare app (runs in its own process with --bare PORT) -----------------------------------
-def run_bare(port: int) -> None:
-    from microsoft_agents.hosting.aiohttp import CloudAdapter
+# -- the bare app (runs in its own process with --bare PORT [METADATA_URL]) --------------------
+def run_bare(port: int, metadata_url: str | None = None) -> None:
+    """The SDK's echo sample on aiohttp: anonymous both ways, or, given the Bot Framework OpenID
+    metadata address, with auth on as the SDK does it (see ``bare_auth``)."""
+    from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware
     from microsoft_agents.hosting.core import (
         ActivityHandler,
         AgentAuthConfiguration,
@@ -61,20 +75,65 @@ def run_bare(port: int) -> None:
         async def on_message_activity(self, turn_context: TurnContext) -> None:
             await turn_context.send_activity(turn_context.activity.text)
 
-    # Anonymous both ways, as secbot is with SECBOT_TEAMS_AUTH=off: no claims identity is set on the
-    # request (the SDK then takes it as anonymous) and replies go without a token.
-    config = AgentAuthConfiguration(anonymous_allowed=True)
-    adapter = CloudAdapter(
-        connection_manager=ConnectionManager(lambda _config: AnonymousTokenProvider(), {"SERVICE_CONNECTION": config})
-    )
+    if metadata_url:
+        config, connections = bare_auth(metadata_url)
+        app = web.Application(middlewares=[jwt_authorization_middleware])
+        app["agent_configuration"] = config
+    else:
+        # Anonymous both ways, as secbot is with SECBOT_TEAMS_AUTH=off: no claims identity is set on the
+        # request (the SDK then takes it as anonymous) and replies go without a token.
+        config = AgentAuthConfiguration(anonymous_allowed=True)
+        connections = ConnectionManager(lambda _config: AnonymousTokenProvider(), {"SERVICE_CONNECTION": config})
+        app = web.Application()
+    adapter = CloudAdapter(connection_manager=connections)
     agent = Echo()
 
     async def messages(request: web.Request) -> web.Response:
         return await adapter.process(request, agent)
 
-    app = web.Application()
     app.router.add_post(MESSAGES_PATH, messages)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    if not metadata_url:
+        web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+        return
+    from tests.fakes.teams_connector import token_service
+
+    with token_service():  # Entra ID's token endpoint, faked in this process as in secbot's
+        web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def bare_auth(metadata_url: str):
+    """The SDK's own auth, as a bare app turns it on, doing the work secbot does with auth on.
+
+    Inbound: ``jwt_authorization_middleware`` validates the bearer token on every request (RS256
+    signature against the published keys, fetched once and cached by PyJWT's key client; audience the
+    app id; issuer on the allow-list; lifetime with the SDK's five minutes of skew) and the adapter
+    checks its ``serviceurl`` claim against the activity's. The SDK fetches the keys of tokens issued
+    by Bot Framework from a fixed Microsoft address, so that address is pointed at the ``jwks_uri`` of
+    the same fake OpenID metadata secbot reads. Outbound: an Entra ID token from MSAL (the same
+    single-tenant client-secret connection as secbot's, with the token endpoint faked) on every reply.
+    """
+    import json
+    import urllib.request
+
+    from microsoft_agents.authentication.msal import MsalAuth
+    from microsoft_agents.hosting.core import AgentAuthConfiguration, AuthTypes, ConnectionManager
+    from microsoft_agents.hosting.core.authorization.jwt import jwt_token_validator
+
+    from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, ISSUER, TENANT_ID
+
+    with urllib.request.urlopen(metadata_url, timeout=10) as response:
+        jwks_uri = json.load(response)["jwks_uri"]
+    jwt_token_validator.BOTFRAMEWORK_JWKS_URIS = {ISSUER: jwks_uri}
+    config = AgentAuthConfiguration(
+        AuthTypes.client_secret,
+        APP_ID,
+        TENANT_ID,
+        APP_PASSWORD,
+        anonymous_allowed=False,
+        issuers=[ISSUER],
+        validate_issuer=True,
+    )
+    return config, ConnectionManager(lambda connection: MsalAuth(connection), {"SERVICE_CONNECTION": config})
 
 
 # -- secbot, with Entra ID's token endpoint faked in its process (--serve-secbot) ---------------
@@ -176,7 +235,8 @@ async def measure(args: argparse.Namespace, work: Path) -> tuple[dict[str, harne
         )
     )
     port_file = work / "connector.port"
-    bare_port, off_port, on_port = harness.free_port(), harness.free_port(), harness.free_port()
+    bare_on_port, bare_port = harness.free_port(), harness.free_port()
+    off_port, on_port = harness.free_port(), harness.free_port()
     common = {
         "SECBOT_HOST": "127.0.0.1",
         "SECBOT_LOAD_SAMPLE": "false",
@@ -186,9 +246,10 @@ async def measure(args: argparse.Namespace, work: Path) -> tuple[dict[str, harne
     }
     with harness.Children(work) as children:
         children.python("connector", __file__, "--connector", str(key_pem), str(port_file))
-        children.python("bare", __file__, "--bare", str(bare_port))
         minter.port = await connector_port(children, port_file)
         service_url = minter.service_url
+        children.python("bare-auth-on", __file__, "--bare", str(bare_on_port), minter.metadata_url)
+        children.python("bare", __file__, "--bare", str(bare_port))
         children.python(
             "secbot-auth-off",
             __file__,
@@ -222,6 +283,7 @@ async def measure(args: argparse.Namespace, work: Path) -> tuple[dict[str, harne
             return harness.Target(name, url, messages(text, CONVERSATIONS[name], service_url, token), ACCEPTED, child)
 
         targets = [
+            target(BARE_ON, bare_on_port, "bare-auth-on", "MP161", bot_framework_token),
             target(BARE, bare_port, "bare", "MP161", None),
             target(OFF, off_port, "secbot-auth-off", "MP161", None),
             target(ON, on_port, "secbot-auth-on", "MP161", bot_framework_token),
@@ -245,13 +307,23 @@ async def main_async(args: argparse.Namespace) -> int:
         f"per target, concurrency {args.concurrency}"
     )
     harness.print_table(results, "target")
-    bare_rps = results[BARE].rps
-    print(f"ratio (secbot auth off / bare): {results[OFF].rps / bare_rps:.2f}")
-    print(f"ratio (secbot auth on / bare): {results[ON].rps / bare_rps:.2f}")
-    print(f"ratio (secbot MPnnn auth on / bare): {results[MIXED].rps / bare_rps:.2f}")
-    print("(ratios of req/s, measured in this run; CPU ms/req: the server process's CPU time per request)")
+    bare_on, bare_off = results[BARE_ON], results[BARE]
+    on, mixed = results[ON].rps / bare_on.rps, results[MIXED].rps / bare_on.rps
+    print("ratios of req/s, each against the bare app with the same auth (measured in this run):")
+    print(f"  auth on,  cached   (secbot `MP161` / bare, both auth on): {on:.2f} ({verdict(on, TARGET_ON)})")
+    print(f"  auth on,  uncached (secbot `MPnnn` / bare, both auth on): {mixed:.2f} ({verdict(mixed, TARGET_MIXED)})")
+    print(f"  auth off, cached   (secbot `MP161` / bare, both auth off): {results[OFF].rps / bare_off.rps:.2f}")
+    print(
+        f"  (against the anonymous bare app, as before: auth on {results[ON].rps / bare_off.rps:.2f}, "
+        f"uncached {results[MIXED].rps / bare_off.rps:.2f})"
+    )
+    print("(CPU ms/req: the server process's CPU time per request)")
     replied = print_replies(results, counts)
     return 0 if replied and not any(result.errors for result in results.values()) else 1
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"target ≥ {target}: {'PASS' if ratio >= target else 'FAIL'}"
 
 
 def print_replies(results: dict[str, harness.Result], counts: dict[str, dict[str, int]]) -> bool:
@@ -276,7 +348,7 @@ def print_replies(results: dict[str, harness.Result], counts: dict[str, dict[str
 
 def main() -> int:
     if len(sys.argv) >= 2 and sys.argv[1] == "--bare":
-        run_bare(int(sys.argv[2]))
+        run_bare(int(sys.argv[2]), sys.argv[3] if len(sys.argv) >= 4 else None)
         return 0
     if len(sys.argv) >= 2 and sys.argv[1] == "--connector":
         run_connector(Path(sys.argv[2]), Path(sys.argv[3]))

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from secbot.clock import Clock
@@ -25,6 +25,7 @@ from secbot.store.models import (
     Consultation,
     Conversion,
     Decision,
+    EarlierTitle,
     Event,
     Meeting,
     Modification,
@@ -80,6 +81,9 @@ def _summary(mod: Modification) -> ModSummary:
 
 
 # Statements built once: constructing select() and aliased() per request costs more than running them.
+# ``status`` and ``timeline`` run theirs on a Connection, not a Session: they only read, and rows come
+# back several times cheaper without the ORM's instances and identity map (for ``select(Event)``, a
+# row of the table's columns, read by the same attribute names as the entity).
 _MOD_ID = bindparam("mod_id")
 _DRAFT, _PROPOSAL = aliased(Modification), aliased(Modification)
 _DETAIL_EXTRAS = select(
@@ -101,14 +105,25 @@ _CONVERTED_TO = (
     .join(_DRAFT, Conversion.draft_id == _DRAFT.id)
     .where(_DRAFT.reference == bindparam("draft"))
 )
+_EARLIER_TITLES = (
+    select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
+)
 _FACTS = {
     "events": select(Event).where(Event.modification_id == _MOD_ID),
-    "agenda": select(Meeting, AgendaItem).join(AgendaItem).where(AgendaItem.modification_id == _MOD_ID),
+    # The meeting's kind and date with the agenda item's note and source, in one row.
+    "agenda": select(Meeting.kind, Meeting.date, AgendaItem.note, AgendaItem.source)
+    .select_from(Meeting)
+    .join(AgendaItem)
+    .where(AgendaItem.modification_id == _MOD_ID),
     "consultations": select(Consultation).where(Consultation.modification_id == _MOD_ID),
     "assessments": select(Assessment).where(Assessment.modification_id == _MOD_ID).order_by(Assessment.accepted),
     "votes": select(Vote).where(Vote.modification_id == _MOD_ID).order_by(Vote.date),
     "decisions": select(Decision).where(Decision.modification_id == _MOD_ID).order_by(Decision.date),
-    "scope": select(ReleaseScope, Release)
+    # The scope entry's status, note and source with the release's name, date and date_text, in one row.
+    "scope": select(
+        ReleaseScope.status, ReleaseScope.note, ReleaseScope.source, Release.name, Release.date, Release.date_text
+    )
+    .select_from(ReleaseScope)
     .join(Release)
     .where(ReleaseScope.modification_id == _MOD_ID)
     .order_by(Release.date.is_(None), Release.date),
@@ -135,9 +150,13 @@ class Register:
         """The register's revision: it changes with every import that changes anything."""
         return self.store.index_cache.revision(self.store.sessions)
 
+    def _connection(self) -> Connection:
+        return self.store.engine.connect()
+
     @staticmethod
-    def _mod(session: Session, reference: str) -> Modification | None:
-        return session.scalar(_MOD_BY_REFERENCE, {"reference": reference})
+    def _mod_row(connection: Connection, reference: str) -> Row | None:
+        """The modification's columns (as ``Modification``'s attributes), without the ORM."""
+        return connection.execute(_MOD_BY_REFERENCE, {"reference": reference}).one_or_none()
 
     # -- finding a modification -------------------------------------------------------------
     def resolve(self, text: str) -> Resolution:
@@ -185,8 +204,8 @@ class Register:
         with self._session() as session:
             return session.scalar(_CONVERTED_TO, {"draft": draft})
 
-    def _detail(self, session: Session, mod: Modification) -> ModDetail:
-        row = session.execute(_DETAIL_EXTRAS, {"mod_id": mod.id, "source": mod.source}).one_or_none()
+    def _detail(self, db: Session | Connection, mod: Modification | Row) -> ModDetail:
+        row = db.execute(_DETAIL_EXTRAS, {"mod_id": mod.id, "source": mod.source}).one_or_none()
         return ModDetail(
             summary=_summary(mod),
             proposer=mod.proposer,
@@ -201,7 +220,7 @@ class Register:
             implementation_date=mod.implementation_date,
             latest_update=mod.latest_update,
             url=mod.url,
-            earlier_titles=[t.title for t in mod.earlier_titles],
+            earlier_titles=list(db.execute(_EARLIER_TITLES, {"mod_id": mod.id}).scalars()),
             source=SourceView(row[0], row[1], row[2]) if row else None,
             converted_from=row[3] if row else None,
             converted_to=row[4] if row else None,
@@ -209,25 +228,25 @@ class Register:
 
     def status(self, reference: str) -> Status | None:
         today = self.today()
-        with self._session() as session:
-            mod = self._mod(session, reference)
+        with self._connection() as connection:
+            mod = self._mod_row(connection, reference)
             if mod is None:
                 return None
-            facts = _Facts.load(session, mod)
-            detail = self._detail(session, mod)
+            facts = _Facts.load(connection, mod)
+            detail = self._detail(connection, mod)
         assessments = [_assessment_view(a, mod.reference, mod.title, today) for a in facts.assessments]
         placements = [
-            ReleasePlacement(r.name, r.date, r.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
-            for s, r in facts.scope
+            ReleasePlacement(s.name, s.date, s.date_text, SCOPE_STATUSES.get(s.status, s.status), s.note)
+            for s in facts.scope
         ]
         recent = [entry for entry in facts.timeline(mod) if entry.date <= today][-5:]
         milestone = facts.next_milestone(mod, today, assessments, placements)
         return Status(detail, milestone, assessments, placements, recent, today)
 
     def timeline(self, reference: str) -> list[TimelineEntry] | None:
-        with self._session() as session:
-            mod = self._mod(session, reference)
-            return _Facts.load(session, mod).timeline(mod) if mod else None
+        with self._connection() as connection:
+            mod = self._mod_row(connection, reference)
+            return _Facts.load(connection, mod).timeline(mod) if mod else None
 
     # -- assessments ------------------------------------------------------------------------
     def assessments(
@@ -526,30 +545,28 @@ def _consultation_view(c: Consultation, reference: str, title: str | None, today
 
 @dataclass
 class _Facts:
-    """Everything dated about one modification, fetched once; timeline and milestone derive from it."""
+    """Everything dated about one modification, fetched once; timeline and milestone derive from it.
 
-    events: list[Event]
-    agenda: list[tuple[Meeting, AgendaItem]]
-    consultations: list[Consultation]
-    assessments: list[Assessment]
-    votes: list[Vote]
-    decisions: list[Decision]
-    scope: list[tuple[ReleaseScope, Release]]
+    Rows, not entities (see ``_FACTS``): each reads as its model does (``event.date``, ``vote.outcome``);
+    an agenda row holds its meeting's ``kind`` and ``date`` with its own ``note`` and ``source``, and a
+    scope row its release's ``name``, ``date`` and ``date_text`` with its own ``status``, ``note`` and
+    ``source``.
+    """
+
+    events: list[Row]
+    agenda: list[Row]
+    consultations: list[Row]
+    assessments: list[Row]
+    votes: list[Row]
+    decisions: list[Row]
+    scope: list[Row]
 
     @classmethod
-    def load(cls, session: Session, mod: Modification) -> _Facts:
+    def load(cls, connection: Connection, mod: Row) -> _Facts:
         of = {"mod_id": mod.id}
-        return cls(
-            events=list(session.scalars(_FACTS["events"], of)),
-            agenda=[tuple(r) for r in session.execute(_FACTS["agenda"], of)],
-            consultations=list(session.scalars(_FACTS["consultations"], of)),
-            assessments=list(session.scalars(_FACTS["assessments"], of)),
-            votes=list(session.scalars(_FACTS["votes"], of)),
-            decisions=list(session.scalars(_FACTS["decisions"], of)),
-            scope=[tuple(r) for r in session.execute(_FACTS["scope"], of)],
-        )
+        return cls(**{name: connection.execute(statement, of).all() for name, statement in _FACTS.items()})
 
-    def timeline(self, mod: Modification) -> list[TimelineEntry]:
+    def timeline(self, mod: Row) -> list[TimelineEntry]:
         entries: list[TimelineEntry] = []
         if mod.raised:
             who = " by ".join(filter(None, ["Raised", mod.proposer]))
@@ -557,11 +574,11 @@ class _Facts:
             entries.append(TimelineEntry(mod.raised, f"{who}{org}", mod.source))
         entries += [TimelineEntry(e.date, e.text, e.source) for e in self.events]
         vote_days = {v.date for v in self.votes}
-        for meeting, item in self.agenda:
-            if meeting.kind == "change_board" and meeting.date in vote_days:
+        for item in self.agenda:
+            if item.kind == "change_board" and item.date in vote_days:
                 continue  # the vote itself says more than the agenda line
             note = f": {item.note}" if item.note else ""
-            entries.append(TimelineEntry(meeting.date, f"{MEETING_KINDS[meeting.kind]}{note}", item.source))
+            entries.append(TimelineEntry(item.date, f"{MEETING_KINDS[item.kind]}{note}", item.source))
         for c in self.consultations:
             label = CONSULTATION_KINDS[c.kind]
             if c.opens:
@@ -585,21 +602,21 @@ class _Facts:
         for d in self.decisions:
             cond = f" ({d.conditions})" if d.conditions else ""
             entries.append(TimelineEntry(d.date, f"{d.authority or 'The Authority'} {d.outcome}{cond}", d.source))
-        for s, r in self.scope:
-            if r.date:
-                entries.append(TimelineEntry(r.date, f"{r.name} ({SCOPE_STATUSES.get(s.status, s.status)})", s.source))
+        for s in self.scope:
+            if s.date:
+                entries.append(TimelineEntry(s.date, f"{s.name} ({SCOPE_STATUSES.get(s.status, s.status)})", s.source))
         entries.sort(key=lambda e: e.date)
         return entries
 
     def next_milestone(
-        self, mod: Modification, today: dt.date, assessments: list[AssessmentView], placements: list[ReleasePlacement]
+        self, mod: Row, today: dt.date, assessments: list[AssessmentView], placements: list[ReleasePlacement]
     ) -> Milestone | None:
         """The earliest dated thing ahead; else what the modification is waiting for."""
         dated: list[Milestone] = []
-        for meeting, item in self.agenda:
-            if meeting.date >= today:
+        for item in self.agenda:
+            if item.date >= today:
                 note = f": {item.note}" if item.note else ""
-                dated.append(Milestone(meeting.date, f"{MEETING_KINDS[meeting.kind]} on {_date(meeting.date)}{note}"))
+                dated.append(Milestone(item.date, f"{MEETING_KINDS[item.kind]} on {_date(item.date)}{note}"))
         for c in self.consultations:
             view = _consultation_view(c, mod.reference, mod.title, today)
             if view.state == "open":

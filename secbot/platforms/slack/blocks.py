@@ -387,7 +387,11 @@ def _to_dicts(blocks: list[Block]) -> list[dict]:
 
 def fallback_text(reply: Reply) -> str:
     """Title and summary for notifications and screen readers (mrkdwn-escaped: Slack parses it)."""
-    reply = reply.printable()
+    return _fallback(reply.printable())
+
+
+def _fallback(reply: Reply) -> str:
+    """``fallback_text`` of a reply already made printable."""
     parts = [_title(reply)]
     if reply.summary:
         parts.append(reply.summary.strip())
@@ -408,7 +412,7 @@ def render_reply(reply: Reply, *, command: str | None = None, shareable: bool = 
     if reply.footer and reply.footer.strip():
         tail.append(_context(escape(reply.footer.strip())))
     blocks = _fit(parts, tail, MAX_BLOCKS, reply)
-    return SlackMessage(text=fallback_text(reply), blocks=_to_dicts(blocks))
+    return SlackMessage(text=_fallback(reply), blocks=_to_dicts(blocks))
 
 
 def render_unfurl(reply: Reply) -> dict:

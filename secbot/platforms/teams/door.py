@@ -27,6 +27,7 @@ remembered conversation and turn the connector's refusals into ``delivery_errors
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -42,6 +43,7 @@ from microsoft_agents.activity import (
     AdaptiveCardInvokeResponse,
     ChannelAccount,
     ConversationReference,
+    RoleTypes,
 )
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
@@ -57,6 +59,8 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     UserTokenClientBase,
 )
+from microsoft_agents.hosting.core.connector.client import connector_client as _sdk_connector_client
+from microsoft_agents.hosting.core.connector.client import user_token_client as _sdk_user_token_client
 from microsoft_agents.hosting.core.http import HttpResponse
 
 from secbot import inputs, outages
@@ -169,23 +173,80 @@ class _OwnTokenFailuresLogged(logging.Filter):
 
 logging.getLogger("microsoft_agents.authentication.msal.msal_auth").addFilter(_OwnTokenFailuresLogged())
 
+# The SDK names itself in the User-Agent of every client it makes, two a turn, by reading its version
+# from the installed packages' metadata (a scan of sys.path, most of the CPU time a reply takes beside
+# the connection); the answer cannot change while the process runs.
+for _module in (_sdk_connector_client, _sdk_user_token_client):
+    _module.get_product_info = functools.cache(_module.get_product_info)
+
 
 class _ClosingClientFactory(RestChannelServiceClientFactory):
-    """The SDK's client factory, closing the turn's user-token client when no connector client can be made.
+    """The SDK's client factory, with the turn's connector client on a shared pool of connections, and
+    closing the turn's user-token client when no connector client can be made.
+
+    The SDK gives each turn's connector client an aiohttp session of its own, so every reply opens (and
+    then closes) a connection to the Bot Connector. Here the sessions share one ``TCPConnector``, which
+    keeps connections open between turns, as a browser does; each session still carries only its own
+    turn's token, and is closed with the turn. (Agentic and Copilot Studio requests, which secbot
+    refuses at the door, are left to the SDK as they are.)
 
     For each turn (and each proactive post) the SDK opens the user-token client, an aiohttp session,
     before it makes the connector client, and only registers it for closing once both exist: when the
     second fails (secbot's own token cannot be had just then) the first would stay open.
     """
 
-    async def create_connector_client(self, context, *args, **kwargs) -> ConnectorClientBase:
+    def __init__(self, connection_manager: ConnectionManager) -> None:
+        super().__init__(connection_manager)
+        self._pool: aiohttp.TCPConnector | None = None
+        self._pool_loop: asyncio.AbstractEventLoop | None = None
+
+    async def create_connector_client(
+        self,
+        context: TurnContext | None,
+        claims_identity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> ConnectorClientBase:
         try:
-            return await super().create_connector_client(context, *args, **kwargs)
+            activity = context.activity if context is not None else None
+            if not (service_url and audience) or (activity is not None and _not_for_the_pool(activity)):
+                return await super().create_connector_client(
+                    context, claims_identity, service_url, audience, scopes, use_anonymous
+                )
+            # What the SDK's factory does for a Bot Connector client, but for the session it is given.
+            provider = (
+                self._ANONYMOUS_TOKEN_PROVIDER
+                if use_anonymous
+                else self._connection_manager.get_token_provider(claims_identity, service_url)
+            )
+            token = await provider.get_access_token(audience, scopes or claims_identity.get_token_scope())
+            endpoint = service_url if service_url.endswith("/") else service_url + "/"
+            session = aiohttp.ClientSession(base_url=endpoint, connector=self._connections(), connector_owner=False)
+            return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
         except BaseException:
             user_tokens = context.services.get(UserTokenClientBase) if context is not None else None
             if user_tokens is not None:
                 await user_tokens.close()
             raise
+
+    def _connections(self) -> aiohttp.TCPConnector:
+        """The pool of connections for this event loop (the service's; a test may run several in turn)."""
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool.closed or self._pool_loop is not loop:
+            self._pool, self._pool_loop = aiohttp.TCPConnector(), loop
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
+            await self._pool.close()
+        self._pool = self._pool_loop = None
+
+
+def _not_for_the_pool(activity: Activity) -> bool:
+    recipient = activity.recipient
+    return bool(activity.is_agentic_request() or (recipient and recipient.role == RoleTypes.connector_user))
 
 
 class TeamsDoor:
@@ -194,10 +255,8 @@ class TeamsDoor:
         self.app = app
         self.app_id = settings.teams_app_id or ""
         self.hosts = host_validator(settings)
-        self.adapter = CloudAdapter(
-            channel_service_client_factory=_ClosingClientFactory(connection_manager(settings)),
-            host_validator=self.hosts,
-        )
+        self.clients = _ClosingClientFactory(connection_manager(settings))
+        self.adapter = CloudAdapter(channel_service_client_factory=self.clients, host_validator=self.hosts)
         self.adapter.on_turn_error = self._on_turn_error
         self.validator = (
             InboundTokenValidator(self.app_id, settings.teams_openid_metadata_url)
@@ -211,6 +270,10 @@ class TeamsDoor:
             log.warning(
                 "SECBOT_TEAMS_AUTH=off: Teams requests are NOT authenticated. Use this with a local emulator only."
             )
+
+    async def close(self) -> None:
+        """Close the connections kept open to the Bot Connector (when the service stops)."""
+        await self.clients.close()
 
     # -- HTTP ----------------------------------------------------------------------------------
     async def on_request(self, request: web.Request) -> web.StreamResponse:

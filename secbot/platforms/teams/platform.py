@@ -17,6 +17,7 @@ class TeamsPlatform:
         self.door = TeamsDoor(app)
 
     def mount(self, web_app: web.Application) -> None:
+        web_app.on_cleanup.append(lambda _web_app: self.door.close())
         web_app.router.add_post(MESSAGES_PATH, self.door.on_request)
 
     async def start(self) -> None:
