@@ -79,11 +79,11 @@ def _parser(*, digest_kinds: bool = True) -> argparse.ArgumentParser:
 
 def _add_digest_kinds(digest_sub, common: argparse.ArgumentParser) -> None:
     from secbot import platforms
-    from secbot.digests.kinds import ABOUT
+    from secbot.digests.kinds import KINDS
 
     chat = [name for name in platforms.available() if name != "shell"]  # the shell's text is the Markdown
-    for kind, about in ABOUT.items():
-        kind_parser = digest_sub.add_parser(kind, parents=[common], help=about)
+    for kind in KINDS.values():
+        kind_parser = digest_sub.add_parser(kind.name, parents=[common], help=kind.about)
         kind_parser.add_argument(
             "--as-of", type=_day, metavar="YYYY-MM-DD", help="build it as of this day (like --today)"
         )

@@ -15,16 +15,15 @@ revision), at most ``KEPT`` of them, and at most ``DRAWING`` are drawn at once.
 from __future__ import annotations
 
 import asyncio
-import calendar
 import datetime as dt
 import functools
-import re
 import threading
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from secbot.app import App
+from secbot.digests.kinds import KINDS
 from secbot.store.db import Store
 from secbot.store.models import (
     Assessment,
@@ -38,17 +37,10 @@ from secbot.store.models import (
     Source,
     Vote,
 )
-from secbot.store.subscriptions import KINDS
 
 KEPT = 64
 DRAWING = 2
 MARGIN = dt.timedelta(days=366)
-# How each kind's issues are written (secbot.digests.schedule.period).
-_ISSUE = {
-    "monthly": re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})"),
-    "agenda": re.compile(r"(?P<year>\d{4})-W(?P<week>\d{2})"),
-    "consultations": re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
-}
 _DATED_COLUMNS = (
     Source.issued,
     Modification.raised,
@@ -66,22 +58,8 @@ _DATED_COLUMNS = (
 
 def issue_period(kind: str, issue: str) -> tuple[dt.date, dt.date] | None:
     """The first and last day of the period ``issue`` names for ``kind``; None if there is no such period."""
-    pattern = _ISSUE.get(kind)
-    found = pattern.fullmatch(issue) if pattern else None
-    if found is None:
-        return None
-    parts = {name: int(value) for name, value in found.groupdict().items()}
-    try:
-        if kind == "agenda":
-            monday = dt.date.fromisocalendar(parts["year"], parts["week"], 1)
-            return monday, monday + dt.timedelta(days=6)
-        if kind == "monthly":
-            first = dt.date(parts["year"], parts["month"], 1)
-            return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        day = dt.date(parts["year"], parts["month"], parts["day"])
-        return day, day
-    except (ValueError, OverflowError):  # month 13, 31 February, week 53 of a 52-week year, year 0, 9999-W52
-        return None
+    found = KINDS.get(kind)
+    return found.issues.span(issue) if found is not None else None
 
 
 def register_dates(store: Store) -> tuple[dt.date, dt.date] | None:

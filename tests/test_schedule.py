@@ -7,7 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from secbot.digests.kinds import KINDS
 from secbot.digests.schedule import (
     DEFAULTS,
     PANEL_RULE,
@@ -147,3 +150,20 @@ def test_a_wrong_schedules_file_names_the_file_and_digest(tmp_path, text, messag
     with pytest.raises(ScheduleError, match=message) as raised:
         load_schedules(path)
     assert str(path) in str(raised.value)
+
+
+@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_every_kind_names_an_issue_for_each_day_and_reads_it_back_as_a_period_holding_that_day(day):
+    due = dt.datetime.combine(day, dt.time(9), LONDON)
+    for name, kind in KINDS.items():
+        issue = period(name, due, LONDON)
+        first, last = kind.issues.span(issue)
+        assert first <= day <= last and period_start(issue) == first
+        assert kind.issues.span(issue + "0") is None  # not an issue of that kind
+
+
+def test_every_kind_has_a_valid_default_schedule_and_a_help_line():
+    schedules = load_schedules(None)
+    assert set(schedules) == set(KINDS) == set(DEFAULTS)
+    for name, kind in KINDS.items():
+        assert kind.about and schedules[name].kind == name

@@ -323,7 +323,7 @@ class DigestRenders:
         document = self._build()
         if document is None:
             return None
-        if self.kind != "monthly":  # the monthly digest mirrors SECAS's report, whole
+        if kinds.KINDS[self.kind].filtered:  # the monthly digest mirrors SECAS's report, whole
             document = apply_filters(document, sub.filters, self.register)
         if not document.sections:
             return None
@@ -332,7 +332,7 @@ class DigestRenders:
         return sender.render_digest(document_replies(document), chart)
 
     def _drawn(self, document: Document) -> DigestChart | None:
-        if self.kind != "monthly":
+        if not kinds.KINDS[self.kind].chart:
             return None
         if self._chart is None:
             png = chart_png(document)

@@ -22,7 +22,9 @@ import datetime as dt
 
 from secbot.commands.common import mod_item
 from secbot.digests.document import Document, Item, Period, Section
+from secbot.digests.kind import WEEKLY, DigestKind, Options
 from secbot.formatting import long_date, plural, quoted_title
+from secbot.replies import Action
 from secbot.store.queries import Register
 from secbot.store.views import AgendaEntry, MeetingView, ModSummary
 
@@ -127,3 +129,20 @@ def _changes(register: Register, meetings: list[MeetingView], since: Period) -> 
     if restated:
         section.subsections.append(Section("Phase and status restated", items=restated))
     return section
+
+
+def _nothing_to_send(register: Register, _options: Options) -> str:
+    today = long_date(register.today())
+    return f"No Working Group meeting within {LOOKAHEAD_DAYS} days of {today}: no agenda digest."
+
+
+KIND = DigestKind(
+    name="agenda",
+    about=f"the Working Group agenda, when a meeting is within {LOOKAHEAD_DAYS} days",
+    build=lambda register, _options: build_agenda(register),
+    nothing_to_send=_nothing_to_send,
+    schedule={"cron": {"day_of_week": "mon", "hour": 9, "minute": 0}},
+    issues=WEEKLY,
+    words=("agendas", "wg"),
+    when_quiet=(Action("Next Working Group", "wg"),),
+)

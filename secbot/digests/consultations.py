@@ -23,12 +23,13 @@ import datetime as dt
 from secbot.commands.consultations import consultation_item
 from secbot.commands.context import DEFAULT_REGISTER_URL
 from secbot.digests.document import Document, Item, Period, Section
+from secbot.digests.kind import DAILY, DEFAULT_REMINDER_DAYS, DigestKind, Options
 from secbot.formatting import long_date, plural
+from secbot.replies import Action
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView
 from secbot.workdays import add_deadline_working_days, is_deadline_working_day
 
-DEFAULT_REMINDER_DAYS = 3
 WORKING_DAYS_NOTE = "Working days exclude weekends and England and Wales bank holidays."
 
 
@@ -87,3 +88,27 @@ def _response_url(register: Register, c: ConsultationView, register_url: str) ->
         return c.url
     status = register.status(c.reference)
     return (status.detail.url if status else None) or register_url
+
+
+def _nothing_to_send(register: Register, options: Options) -> str:
+    today = long_date(register.today())
+    if not is_deadline_working_day(register.today()):
+        return f"{today} is not a working day: no consultations digest."
+    return (
+        f"No consultation opens, closes today or closes in {options.reminder_days} working days on {today}: "
+        "no consultations digest."
+    )
+
+
+KIND = DigestKind(
+    name="consultations",
+    about="consultations opening today, and reminders before they close",
+    build=lambda register, options: build_consultations(
+        register, options.reminder_days, register_url=options.register_url
+    ),
+    nothing_to_send=_nothing_to_send,
+    schedule={"cron": {"day_of_week": "mon-fri", "hour": 9, "minute": 0}, "working_days_only": True},
+    issues=DAILY,
+    words=("consultation",),
+    when_quiet=(Action("Open consultations", "consultations open"),),
+)

@@ -1,53 +1,33 @@
-"""The digests by name: ``build(kind, register)`` for the CLI, the preview command and the scheduler,
-and the one line that says why a kind has nothing to send on a day."""
+"""The digest kinds by name, built like the command registry: each builder module declares its
+``DigestKind`` (``secbot.digests.kind``) and is listed here once. Adding a kind is one module and one
+line below; the schedules, subscriptions, previews, the CLI, the scheduler and the chart route all read
+the kind from ``KINDS``."""
 
 from __future__ import annotations
 
-from secbot.commands.context import DEFAULT_REGISTER_URL
-from secbot.digests.agenda import LOOKAHEAD_DAYS, build_agenda
-from secbot.digests.consultations import DEFAULT_REMINDER_DAYS, build_consultations
+from secbot.digests import agenda, consultations, monthly
 from secbot.digests.document import Document
-from secbot.digests.monthly import build_monthly
-from secbot.formatting import long_date
+from secbot.digests.kind import DEFAULT_REMINDER_DAYS, DigestKind, Options
 from secbot.store.queries import Register
-from secbot.store.subscriptions import KINDS
-from secbot.workdays import is_deadline_working_day
 
-__all__ = ["ABOUT", "KINDS", "build", "nothing_to_send"]
+KINDS: dict[str, DigestKind] = {kind.name: kind for kind in (agenda.KIND, consultations.KIND, monthly.KIND)}
 
-ABOUT = {
-    "agenda": f"the Working Group agenda, when a meeting is within {LOOKAHEAD_DAYS} days",
-    "consultations": "consultations opening today, and reminders before they close",
-    "monthly": "the monthly status digest (SECAS's Change Status Report)",
-}
+
+def kind_named(name: str) -> DigestKind:
+    found = KINDS.get(name)
+    if found is None:
+        raise ValueError(f"unknown digest {name!r} (use one of {', '.join(KINDS)})")
+    return found
 
 
 def build(
-    kind: str,
-    register: Register,
-    *,
-    reminder_days: int = DEFAULT_REMINDER_DAYS,
-    register_url: str = DEFAULT_REGISTER_URL,
+    name: str, register: Register, *, reminder_days: int = DEFAULT_REMINDER_DAYS, register_url: str | None = None
 ) -> Document | None:
-    if kind == "agenda":
-        return build_agenda(register)
-    if kind == "consultations":
-        return build_consultations(register, reminder_days, register_url=register_url)
-    if kind == "monthly":
-        return build_monthly(register)
-    raise ValueError(f"unknown digest {kind!r} (use one of {', '.join(KINDS)})")
+    """The ``name`` digest as the register stands today, or None when it has nothing to send."""
+    options = Options(reminder_days, register_url) if register_url else Options(reminder_days)
+    return kind_named(name).build(register, options)
 
 
-def nothing_to_send(kind: str, register: Register, *, reminder_days: int = DEFAULT_REMINDER_DAYS) -> str:
+def nothing_to_send(name: str, register: Register, *, reminder_days: int = DEFAULT_REMINDER_DAYS) -> str:
     """Why ``build`` gave None today, as one sentence."""
-    today = long_date(register.today())
-    if kind == "agenda":
-        return f"No Working Group meeting within {LOOKAHEAD_DAYS} days of {today}: no agenda digest."
-    if kind == "consultations":
-        if not is_deadline_working_day(register.today()):
-            return f"{today} is not a working day: no consultations digest."
-        return (
-            f"No consultation opens, closes today or closes in {reminder_days} working days on {today}: "
-            "no consultations digest."
-        )
-    return f"No {kind} digest on {today}."
+    return kind_named(name).nothing_to_send(register, Options(reminder_days))

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from secbot.digests.document import Chart, Document, Item, Period, Section, Table
+from secbot.digests.kind import MONTHLY, PANEL_RULE, DigestKind, Options
 from secbot.formatting import long_date, plural, quoted_title
 from secbot.store.queries import Register
 from secbot.store.views import AssessmentView, ConsultationView, ModDetail, ReleaseView, VoteView
@@ -384,3 +385,20 @@ def _release(release: ReleaseView) -> Section:
             )
         )
     return section
+
+
+def _nothing_to_send(register: Register, _options: Options) -> str:
+    return f"No monthly digest on {long_date(register.today())}."
+
+
+KIND = DigestKind(
+    name="monthly",
+    about="the monthly status digest (SECAS's Change Status Report)",
+    build=lambda register, _options: build_monthly(register),
+    nothing_to_send=_nothing_to_send,
+    schedule={"rule": PANEL_RULE, "hour": 9, "minute": 0},
+    issues=MONTHLY,
+    words=("month",),
+    filtered=False,  # it mirrors SECAS's report, whole
+    chart=True,
+)

@@ -4,7 +4,7 @@ A schedule is an APScheduler ``CronTrigger`` (wall-clock fields, so 09:00 stays 
 clock changes), optionally narrowed to deadline working days, or the rule
 ``friday-a-week-before-panel``: the Friday at least seven days before the register's next Panel
 meeting. ``due_times`` lists the moments a schedule fell due in a window; ``period`` names the
-digest issue a moment belongs to (the outbox's key: one post per channel per period).
+digest issue a moment belongs to (the kind's ``issues``) (the outbox's key: one post per channel per period).
 
 Nothing here keeps state: each process computes the same due times from the same file and register,
 and the outbox decides who posts.
@@ -22,15 +22,11 @@ from zoneinfo import ZoneInfo
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 
-from secbot.store.subscriptions import KINDS
+from secbot.digests.kind import PANEL_RULE
+from secbot.digests.kinds import KINDS
 from secbot.workdays import is_deadline_working_day
 
-PANEL_RULE = "friday-a-week-before-panel"
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "agenda": {"cron": {"day_of_week": "mon", "hour": 9, "minute": 0}},
-    "consultations": {"cron": {"day_of_week": "mon-fri", "hour": 9, "minute": 0}, "working_days_only": True},
-    "monthly": {"rule": PANEL_RULE, "hour": 9, "minute": 0},
-}
+DEFAULTS: dict[str, dict[str, Any]] = {name: kind.schedule for name, kind in KINDS.items()}
 # day -> the register's next Panel meeting on or after that day (None when there is none)
 NextPanel = Callable[[dt.date], dt.date | None]
 
@@ -113,14 +109,8 @@ def due_times(
 
 
 def period(kind: str, due: dt.datetime, zone: ZoneInfo) -> str:
-    """The digest issue that ``due`` belongs to: a day, an ISO week or a month."""
-    day = due.astimezone(zone).date()
-    if kind == "agenda":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if kind == "monthly":
-        return f"{day:%Y-%m}"
-    return day.isoformat()
+    """The digest issue that ``due`` belongs to: a day, an ISO week or a month, as the kind names them."""
+    return KINDS[kind].issues.of_day(due.astimezone(zone).date())
 
 
 def period_start(issue: str) -> dt.date:

@@ -19,8 +19,6 @@ from secbot.store import audit
 from secbot.store.db import Store, insert_for
 from secbot.store.models import Subscription
 
-KINDS = ("agenda", "consultations", "monthly")
-
 
 @dataclass(frozen=True)
 class Filters:

@@ -11,25 +11,22 @@ from dataclasses import replace
 
 from secbot.commands.context import Context
 from secbot.commands.registry import command
+from secbot.digests.kinds import KINDS, build, nothing_to_send
+from secbot.digests.messages import section_replies, summary_reply
 from secbot.replies import Action, Item, Reply, Section
-from secbot.store.subscriptions import KINDS
 
 PREVIEW_UNITS = 40  # items and table rows beyond which the preview lists the sections instead
 
 
 @command(
     "digest",
-    "digest <agenda|consultations|monthly>",
+    f"digest <{'|'.join(KINDS)}>",
     "Preview a digest as a subscribed channel would receive it today",
     aliases=("digests",),
     examples=("digest agenda", "digest monthly"),
     cached=True,
 )
 def digest_command(ctx: Context, args: str) -> Reply:
-    # Imported here: the digest builders reuse command helpers, whose package imports this module.
-    from secbot.digests.kinds import ABOUT, build, nothing_to_send
-    from secbot.digests.messages import section_replies, summary_reply
-
     kind = args.strip().lower()
     if kind not in KINDS:
         reply = Reply(
@@ -37,16 +34,13 @@ def digest_command(ctx: Context, args: str) -> Reply:
             kind="help" if not kind else "error",
             summary="Digests: " + ", ".join(f"`{k}`" for k in KINDS) + ". For example `digest agenda`.",
         )
-        reply.sections.append(Section(items=[Item(f"`digest {k}`", ABOUT[k]) for k in KINDS]))
+        reply.sections.append(Section(items=[Item(f"`digest {k}`", about.about) for k, about in KINDS.items()]))
         reply.actions = [Action(f"Preview {k}", f"digest {k}") for k in KINDS]
         return reply
     document = build(kind, ctx.register, register_url=ctx.register_url)
     if document is None:
         reply = Reply(f"No {kind} digest today", kind="notice", summary=nothing_to_send(kind, ctx.register))
-        if kind == "agenda":
-            reply.actions.append(Action("Next Working Group", "wg"))
-        elif kind == "consultations":
-            reply.actions.append(Action("Open consultations", "consultations open"))
+        reply.actions.extend(KINDS[kind].when_quiet)
         return reply
     preview = summary_reply(document)
     sections = section_replies(document)
@@ -62,6 +56,6 @@ def digest_command(ctx: Context, args: str) -> Reply:
     else:
         preview.sections.append(Section(heading="Followed by", items=[Item(r.title) for r in sections]))
         preview.footer = f"In a channel, this summary is followed by {len(sections)} messages, one per section."
-    preview.summary = f"Preview of {ABOUT[kind]}. {preview.summary}"
+    preview.summary = f"Preview of {KINDS[kind].about}. {preview.summary}"
     preview.actions = [Action("Subscribe this channel", f"subscribe {kind}")]
     return preview

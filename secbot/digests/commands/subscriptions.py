@@ -13,34 +13,28 @@ from secbot.commands.admin import recorded_attempt, who
 from secbot.commands.common import not_found
 from secbot.commands.context import Context
 from secbot.commands.registry import command
+from secbot.digests.kinds import KINDS
 from secbot.formatting import plural
 from secbot.inputs import printable
 from secbot.references import parse_reference
 from secbot.replies import Action, Field, Item, Reply, Section
 from secbot.roles import identity
 from secbot.store import audit, subscriptions
-from secbot.store.subscriptions import KINDS, Filters, SubscriptionView
+from secbot.store.subscriptions import Filters, SubscriptionView
 from secbot.vocabulary import PHASES, canonical_phase
 
 
 def _about(kind: str) -> str:
-    # Imported here: the digest builders reuse command helpers, whose package imports this module.
-    from secbot.digests.kinds import ABOUT
-
-    return ABOUT[kind]
+    return KINDS[kind].about
 
 
+# What members type for each kind: its name, the other words it declares, and "all".
 _KIND_WORDS = {
-    "agenda": ("agenda",),
-    "agendas": ("agenda",),
-    "wg": ("agenda",),
-    "consultation": ("consultations",),
-    "consultations": ("consultations",),
-    "monthly": ("monthly",),
-    "month": ("monthly",),
-    "all": KINDS,
-    "everything": KINDS,
+    **{word: (kind.name,) for kind in KINDS.values() for word in (kind.name, *kind.words)},
+    "all": tuple(KINDS),
+    "everything": tuple(KINDS),
 }
+_KIND_LIST = ", ".join(KINDS)
 _USAGE = "`subscribe agenda`, `subscribe consultations MP161`, `subscribe all phase refine`, `subscribe monthly`"
 
 
@@ -129,7 +123,7 @@ def describe(filters: Filters) -> str:
 def _subscription_item(s: SubscriptionView) -> Item:
     detail = _about(s.kind)
     if s.filters:
-        detail += f" — {describe(s.filters)}" + (" (filters do not apply)" if s.kind == "monthly" else "")
+        detail += f" — {describe(s.filters)}" + (" (filters do not apply)" if not KINDS[s.kind].filtered else "")
     if s.paused:
         detail += f" — PAUSED: {s.paused_reason}. Subscribe again to resume."
     return Item(s.kind, detail)
@@ -137,7 +131,7 @@ def _subscription_item(s: SubscriptionView) -> Item:
 
 @command(
     "subscribe",
-    "subscribe <agenda|consultations|monthly|all> [phase <name>] [<references>] [release <name>]",
+    f"subscribe <{'|'.join(KINDS)}|all> [phase <name>] [<references>] [release <name>]",
     "Post digests to this channel: the Working Group agenda, consultations, the monthly status digest",
     examples=("subscribe agenda", "subscribe consultations MP161", "subscribe all phase refine"),
     details="Filters narrow the agenda and consultation digests; the monthly digest is always whole.",
@@ -150,7 +144,7 @@ def subscribe_command(ctx: Context, args: str) -> Reply:
     words = args.split()
     kinds = _kinds(words[0]) if words else None
     if kinds is None:
-        return _error("Subscribe to what?", f"Digests: agenda, consultations, monthly or all. For example {_USAGE}.")
+        return _error("Subscribe to what?", f"Digests: {_KIND_LIST} or all. For example {_USAGE}.")
     filters = _parse_filters(ctx, words[1:])
     if isinstance(filters, Reply):
         return filters
@@ -177,7 +171,7 @@ def subscribe_command(ctx: Context, args: str) -> Reply:
 
 @command(
     "unsubscribe",
-    "unsubscribe <agenda|consultations|monthly|all>",
+    f"unsubscribe <{'|'.join(KINDS)}|all>",
     "Stop posting a digest to this channel",
     examples=("unsubscribe agenda", "unsubscribe all"),
 )
@@ -188,7 +182,7 @@ def unsubscribe_command(ctx: Context, args: str) -> Reply:
         return refused
     kinds = _kinds(args.strip().split()[0]) if args.strip() else None
     if kinds is None:
-        return _error("Unsubscribe from what?", "Digests: agenda, consultations, monthly or all.")
+        return _error("Unsubscribe from what?", f"Digests: {_KIND_LIST} or all.")
     where = ctx.where
     removed = subscriptions.unsubscribe(
         ctx.register.store, where.platform, where.channel_id, kinds, who=who(ctx), command=typed
