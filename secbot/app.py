@@ -118,16 +118,15 @@ class App:
         understood, is answered afresh; so is a cached command's passing failure (``Reply.cacheable``).
         """
         role = role_of(self.settings, actor)
-        name, _ = route(text)
-        command = REGISTRY.commands.get(name)
-        if command is None or not command.cached:
-            return dispatch(text, self.context(actor, where, role))
-        try:
+        try:  # read first for every command: in an outage, one polite reply whatever was asked
             key = (normalise(text), self.register.revision(), self.register.today(), role.name)
         except Exception as error:
             if outages.report("reading the register revision", error, log):
                 return unavailable()  # every command needs the store: asking it again only fails again
             return dispatch(text, self.context(actor, where, role))  # a bug here: answer uncached
+        command = REGISTRY.commands.get(route(text)[0])
+        if command is None or not command.cached:
+            return dispatch(text, self.context(actor, where, role))
         cached = self.answers.get(key)
         if cached is not None:
             return cached
