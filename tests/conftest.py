@@ -3,7 +3,8 @@ their HTTP boundary.
 
 Set ``SECBOT_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test`` to run every store test
 over a real PostgreSQL connection; each fixture then gets a schema of its own, so tests never see
-each other's rows.
+each other's rows. A migrated or sample database is a copy of a template made once per process
+(tests/support/databases.py), not migrated and imported again for every test.
 
 Only fixtures live here: pytest loads this file itself, so helpers shared between test modules live in
 ``tests/support/`` and are imported from there.
@@ -18,34 +19,62 @@ import pytest
 
 from secbot.clock import Clock
 from secbot.store.db import Store, make_engine, prepare_store
-from tests.support.databases import database_url, drop_schema
+from tests.support.databases import close_databases, leased
 from tests.support.dates import LONDON, REPORT_DAY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases() -> Iterator[None]:
+    """This process's test databases (tests/support/databases.py), dropped as the session ends."""
+    yield
+    close_databases()
 
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
-    """The URL of a fresh, empty database (not yet migrated)."""
-    url, schema = database_url(tmp_path)
-    yield url
-    drop_schema(schema)
+    """The URL of a fresh, empty database (not yet migrated): what a first start finds."""
+    with leased("fresh", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def empty_store(db_url: str) -> Iterator[Store]:
+def migrated_db_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a database of its own at the schema's head revision, with no rows (a copy of a template)."""
+    with leased("migrated", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def sample_db_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a database of its own holding the bundled sample register, as a first start leaves it
+    (a copy of a template made once per process); tests may write to it."""
+    with leased("sample", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_store(migrated_db_url: str) -> Iterator[Store]:
     """A migrated store with no register in it; tests may write to it."""
-    store = prepare_store(make_engine(db_url), load_sample=False)
+    store = prepare_store(make_engine(migrated_db_url), load_sample=False)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def sample_copy(sample_db_url: str) -> Iterator[Store]:
+    """A store holding its own copy of the bundled sample register; tests may write to it."""
+    store = prepare_store(make_engine(sample_db_url), load_sample=False)
     yield store
     store.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The bundled sample register, loaded once per run. Read-only: never write to it."""
-    url, schema = database_url(tmp_path_factory.mktemp("sample"))
-    store = prepare_store(make_engine(url), load_sample=True)
-    yield store
-    store.engine.dispose()
-    drop_schema(schema)
+    """The bundled sample register, once per run (per worker). Read-only: never write to it."""
+    with leased("sample", tmp_path_factory.mktemp("sample")) as url:
+        store = prepare_store(make_engine(url), load_sample=False)
+        yield store
+        store.engine.dispose()
 
 
 @pytest.fixture
@@ -90,7 +119,7 @@ def fake(server):
 
 
 @pytest.fixture
-def teams(db_url):
+def teams(migrated_db_url):
     """An App with Teams on against a FakeTeams connector that knows three channels (TEAMS_GONE, TEAMS_FINE,
     TEAMS_ADMINS in tests/support/teams_client.py); (app, connector)."""
     import json
@@ -107,7 +136,7 @@ def teams(db_url):
     payloads = Path(__file__).parent / "fakes" / "teams_payloads"
     with FakeTeams() as connector, token_service():
         settings = Settings(
-            database_url=db_url,
+            database_url=migrated_db_url,
             load_sample=False,
             teams_app_id=APP_ID,
             teams_app_password=APP_PASSWORD,
@@ -148,7 +177,7 @@ def teams_fake():
 
 
 @pytest.fixture
-def make_doors(db_url, slack_fake, teams_fake):
+def make_doors(sample_db_url, slack_fake, teams_fake):
     """A function building ``Doors`` with some settings changed; the fakes start with Gil in the group and team."""
     from contextlib import ExitStack
 
@@ -164,7 +193,7 @@ def make_doors(db_url, slack_fake, teams_fake):
             teams_fake.reset()
             slack_fake.usergroups[USERGROUP] = [GIL_GROUP.slack_user, "UOTHER"]
             teams_fake.add_team_member(TEAM_THREAD, GIL_GROUP.teams_id)
-            app = build(doors_settings(db_url, slack_fake, teams_fake, **overrides))
+            app = build(doors_settings(sample_db_url, slack_fake, teams_fake, **overrides))
             stack.callback(app.store.engine.dispose)
             return Doors(app, stack.enter_context(serving(app)), slack_fake, teams_fake)
 

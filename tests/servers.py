@@ -90,14 +90,13 @@ def running(app: App) -> Iterator[str]:
 def serving(app: App) -> Iterator[Served]:
     """Serve ``app`` over HTTP until the block ends; yields the running service."""
     loop = asyncio.new_event_loop()
-    port = free_port()
     started = threading.Event()
     runner_box: list[web.AppRunner] = []
 
     async def start() -> None:
         runner = web.AppRunner(build_web_app(app), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()  # port 0: the OS picks one no other test holds
         runner_box.append(runner)
         started.set()
 
@@ -106,6 +105,7 @@ def serving(app: App) -> Iterator[Served]:
     if not started.wait(10):
         raise RuntimeError("the secbot test server did not start")
     try:
+        port = runner_box[0].addresses[0][1]
         yield Served(f"http://127.0.0.1:{port}", runner_box[0].app, loop)
     finally:
         asyncio.run_coroutine_threadsafe(_shut_down(runner_box[0]), loop).result(SETTLE_ON_EXIT_SECONDS + 30)

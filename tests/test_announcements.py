@@ -258,23 +258,21 @@ C1, C2 = "CONE", "CTWO"
 
 
 @pytest.fixture
-def quiet(empty_store, slack_fake):
+def quiet(sample_copy, slack_fake):
     """An App on the sample register with two Slack channels subscribed to consultations, where changes are
     made from the shell (so nothing is posted until an Announcer publishes), and a SlackSender for it."""
     from secbot.app import App
     from secbot.clock import Clock
     from secbot.platforms.slack.sender import SlackSender
     from secbot.settings import Settings
-    from secbot.store.importer.loader import import_sample
     from secbot.store.queries import Register
     from tests.support.dates import LONDON, REPORT_DAY
 
     slack_fake.reset()
-    import_sample(empty_store)
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["shell:sam"])
-    app = App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    app = App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
     for channel in (C1, C2):
-        subscriptions.subscribe(empty_store, "slack", f"{TEAM_ID}:{channel}", ("consultations",), Filters(), by="t")
+        subscriptions.subscribe(sample_copy, "slack", f"{TEAM_ID}:{channel}", ("consultations",), Filters(), by="t")
     senders = {"slack": SlackSender(slack_fake.web_client(), interval=0.01)}
     return app, senders, slack_fake
 

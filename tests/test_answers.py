@@ -15,8 +15,8 @@ from tests.support.replies import flat
 WHO, WHERE = Actor("shell", "tester"), Where("shell", "here")
 
 
-def test_a_new_import_is_answered_at_once(db_url, tmp_path):
-    app = build(Settings(database_url=db_url, today=REPORT_DAY))
+def test_a_new_import_is_answered_at_once(sample_db_url, tmp_path):
+    app = build(Settings(database_url=sample_db_url, today=REPORT_DAY))
     before = app.answer("MP161", WHO, WHERE)
     assert app.answer("mp 161", WHO, WHERE).title == before.title
     write(
@@ -35,8 +35,8 @@ def test_a_new_import_is_answered_at_once(db_url, tmp_path):
     assert "Awaiting Authority Decision" not in after
 
 
-def test_an_apology_is_not_kept(db_url):
-    app = build(Settings(database_url=db_url, today=REPORT_DAY))
+def test_an_apology_is_not_kept(sample_db_url):
+    app = build(Settings(database_url=sample_db_url, today=REPORT_DAY))
     app.answer("help", WHO, WHERE)  # the index exists; the revision is fresh
 
     def down(*_args):

@@ -15,7 +15,6 @@ from secbot.commands import Actor, Where
 from secbot.commands.registry import ADMIN, REGISTRY
 from secbot.settings import Settings
 from secbot.store import audit
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
@@ -106,10 +105,9 @@ def test_reading_the_audit_log_is_itself_recorded(doors: Doors):
 
 
 @pytest.fixture
-def app(empty_store) -> App:
-    import_sample(empty_store)
+def app(sample_copy) -> App:
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=[SAM_ADMIN.identity("slack")])
-    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
 
 
 def as_admin(app: App, text: str):

@@ -112,8 +112,8 @@ def test_an_unknown_reference_has_suggestions(register):
 
 
 @pytest.mark.usefixtures("no_proxy")
-def test_the_http_route(db_url):
-    app = build(Settings(database_url=db_url, today=REPORT_DAY))
+def test_the_http_route(sample_db_url):
+    app = build(Settings(database_url=sample_db_url, today=REPORT_DAY))
     try:
         with running(app) as base:
             whole = requests.get(f"{base}/calendar.ics", timeout=30)

@@ -13,16 +13,15 @@ from tests.support.cli import SECBOT, run
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
-    """One database for the read-only CLI tests: the first `ask` migrates it and loads the sample."""
-    from tests.support.databases import database_url, drop_schema
+    """One database for the read-only CLI tests: the sample register, as a first start leaves it."""
+    from tests.support.databases import leased
 
-    url, schema = database_url(tmp_path_factory.mktemp("cli"))
-    yield url
-    drop_schema(schema)
+    with leased("sample", tmp_path_factory.mktemp("cli")) as url:
+        yield url
 
 
-def test_ask_mp161_on_first_start_loads_the_sample(cli_db):
-    result = run(["ask", "MP161"], cli_db)
+def test_ask_mp161_on_first_start_loads_the_sample(db_url):
+    result = run(["ask", "MP161"], db_url)
     assert result.returncode == 0, result.stderr
     assert "Significant Code Review – Retail Code Consolidation" in result.stdout
     assert "Awaiting Authority Decision" in result.stdout
@@ -134,8 +133,8 @@ def test_db_upgrade_and_import(db_url, tmp_path):
     assert "couldn't find MP501" in result.stdout
 
 
-def test_a_failed_sync_is_printed_once_and_promises_no_retry(db_url):
-    result = run(["sync", "--url", "http://secas.example/register.xlsx"], db_url)
+def test_a_failed_sync_is_printed_once_and_promises_no_retry(sample_db_url):
+    result = run(["sync", "--url", "http://secas.example/register.xlsx"], sample_db_url)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == (  # once, and without "will try again": only the scheduled sync does
         "The register sync from http://secas.example/register.xlsx failed, so the register is unchanged: "

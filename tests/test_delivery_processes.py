@@ -147,9 +147,9 @@ def resume_at(store, api_url: str, moment: dt.datetime, render_=render):
     )
 
 
-def test_a_claim_whose_process_died_is_sent_once_after_its_lease(db_url, empty_store, fake):
+def test_a_claim_whose_process_died_is_sent_once_after_its_lease(migrated_db_url, empty_store, fake):
     [sub_id] = subscribe(empty_store, 1)
-    assert run_child(claim_and_die, db_url, sub_id) == 1
+    assert run_child(claim_and_die, migrated_db_url, sub_id) == 1
     just_before = T0 + dt.timedelta(seconds=LEASE - 1)
 
     # While the dead claimant's lease runs nobody sends the post: for all anyone knows it is being sent.
@@ -172,11 +172,11 @@ def test_a_claim_whose_process_died_is_sent_once_after_its_lease(db_url, empty_s
     assert len(fake.calls("chat.postMessage")) == 1
 
 
-def test_a_delivery_killed_mid_digest_resumes_each_channel_at_its_next_message(db_url, empty_store, fake):
+def test_a_delivery_killed_mid_digest_resumes_each_channel_at_its_next_message(migrated_db_url, empty_store, fake):
     ids = subscribe(empty_store, 8)
     answered = 13  # then every call is held in flight, as if Slack were slow, until the process is killed
     fake.hold("chat.postMessage", after=answered)
-    child = SPAWN.Process(target=deliver_parts, args=(db_url, fake.api_url))
+    child = SPAWN.Process(target=deliver_parts, args=(migrated_db_url, fake.api_url))
     child.start()
     fake.wait_for("chat.postMessage", answered + 1, timeout=60)
     os.kill(child.pid, signal.SIGKILL)
@@ -233,11 +233,11 @@ def test_a_delivery_killed_mid_digest_resumes_each_channel_at_its_next_message(d
     reason="two processes sharing one database need PostgreSQL: set SECBOT_TEST_DATABASE_URL",
 )
 @pytest.mark.parametrize("fire", [deliver_at_once, tick_at_once], ids=["deliver", "scheduler-tick"])
-def test_two_processes_firing_the_same_digest_post_to_each_channel_once(db_url, empty_store, fake, fire):
+def test_two_processes_firing_the_same_digest_post_to_each_channel_once(migrated_db_url, empty_store, fake, fire):
     ids = subscribe(empty_store, 20)
     fake.delay("chat.postMessage", 0.05)  # keeps both processes in flight together
     start, results = SPAWN.Barrier(2), SPAWN.Queue()
-    children = [SPAWN.Process(target=fire, args=(db_url, fake.api_url, start, results)) for _ in "ab"]
+    children = [SPAWN.Process(target=fire, args=(migrated_db_url, fake.api_url, start, results)) for _ in "ab"]
     for child in children:
         child.start()
     reports = [results.get(timeout=60) for _ in children]

@@ -121,11 +121,11 @@ def test_markdown_and_html(agenda):
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
-    from tests.support.databases import database_url, drop_schema
+    """The sample register, as a first start leaves it."""
+    from tests.support.databases import leased
 
-    url, schema = database_url(tmp_path_factory.mktemp("agenda-cli"))
-    yield url
-    drop_schema(schema)
+    with leased("sample", tmp_path_factory.mktemp("agenda-cli")) as url:
+        yield url
 
 
 def test_cli_no_meeting_is_a_clear_line_and_exit_0(cli_db, tmp_path):

@@ -230,28 +230,24 @@ def test_empty_register_does_not_crash(empty_store):
     assert "<img" in render(document, "html")
 
 
-def test_cli_digest_monthly(tmp_path):
-    from tests.support.databases import database_url, drop_schema
+def test_cli_digest_monthly(sample_db_url, tmp_path):
+    result = run(["digest", "monthly", "--as-of", "2021-06-11"], sample_db_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Monthly status digest – June 2021")
+    assert "covering May 2021" in result.stdout
+    assert "DP162 'SEC changes required to deliver MHHS' was raised by Richard Vernon" in result.stdout
 
-    url, schema = database_url(tmp_path)
-    try:
-        result = run(["digest", "monthly", "--as-of", "2021-06-11"], url)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith("# Monthly status digest – June 2021")
-        assert "covering May 2021" in result.stdout
-        assert "DP162 'SEC changes required to deliver MHHS' was raised by Richard Vernon" in result.stdout
+    later = run(["digest", "monthly", "--as-of", "2021-07-15"], sample_db_url)
+    assert later.returncode == 0, later.stderr
+    assert "covering June 2021 (1 June 2021 to 30 June 2021)" in later.stdout
+    assert "DP162 'SEC changes required to deliver MHHS' was raised" not in later.stdout
+    assert "DP166 'Adverse Weather Planned Maintenance Process' was raised" in later.stdout
 
-        later = run(["digest", "monthly", "--as-of", "2021-07-15"], url)
-        assert later.returncode == 0, later.stderr
-        assert "covering June 2021 (1 June 2021 to 30 June 2021)" in later.stdout
-        assert "DP162 'SEC changes required to deliver MHHS' was raised" not in later.stdout
-        assert "DP166 'Adverse Weather Planned Maintenance Process' was raised" in later.stdout
-
-        out = tmp_path / "digest.html"
-        written = run(["digest", "monthly", "--as-of", "2021-06-11", "--format", "html", "--output", str(out)], url)
-        assert written.returncode == 0, written.stderr
-        assert written.stdout == ""
-        html = out.read_text(encoding="utf-8")
-        assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
-    finally:
-        drop_schema(schema)
+    out = tmp_path / "digest.html"
+    written = run(
+        ["digest", "monthly", "--as-of", "2021-06-11", "--format", "html", "--output", str(out)], sample_db_url
+    )
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == ""
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html

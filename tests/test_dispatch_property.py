@@ -16,7 +16,6 @@ from secbot.clock import Clock
 from secbot.commands import Actor, Where
 from secbot.commands.registry import REGISTRY
 from secbot.settings import Settings
-from secbot.store.importer.loader import import_sample
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
 from tests.support.rows import everything_else
@@ -82,10 +81,9 @@ typed_text = st.one_of(
 
 
 @pytest.fixture
-def app(empty_store) -> App:
-    import_sample(empty_store)
+def app(sample_copy) -> App:
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=[f"slack:{ADMIN.user_id}"])
-    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
 
 
 @settings(

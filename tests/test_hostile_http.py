@@ -46,7 +46,7 @@ class Service:
 
 @contextlib.contextmanager
 def serve(tmp_path: Path) -> Iterator[Service]:
-    with outage_database(tmp_path) as database:
+    with outage_database(tmp_path, "sample") as database:
         app = build(Settings(database_url=database.url, today=REPORT_DAY))
         try:
             with running(app) as base:

@@ -212,7 +212,7 @@ def slack_settings(url: str, fake: FakeSlack, **more) -> Settings:
 
 @contextlib.contextmanager
 def door(tmp_path: Path, fake: FakeSlack) -> Iterator[Door]:
-    with outage_database(tmp_path) as database:
+    with outage_database(tmp_path, "sample") as database:
         app = build(slack_settings(database.url, fake))
         try:
             with running(app) as base:
@@ -546,7 +546,7 @@ def oauth_door(tmp_path: Path, fake: FakeSlack) -> Iterator[Door]:
     from slack_sdk.oauth.installation_store import Installation
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-    with outage_database(tmp_path) as database:
+    with outage_database(tmp_path, "sample") as database:
         settings = Settings(
             database_url=database.url,
             today=REPORT_DAY,

@@ -41,7 +41,7 @@ from secbot.store.models import InboundDelivery
 from tests.fakes.db_outage import outage_database
 from tests.fakes.teams_connector import FakeTeams, token_service
 from tests.servers import serving
-from tests.support.databases import database_url, drop_schema
+from tests.support.databases import database_url, drop_schema, leased
 from tests.support.teams_client import (
     MP161_TITLE,
     PERSONAL,
@@ -111,11 +111,9 @@ def fake() -> Iterator[FakeTeams]:
 
 @contextmanager
 def module_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, schema = database_url(tmp_path_factory.mktemp("hostile-teams"))
-    try:
+    """A copy of the sample register for a module-scoped door."""
+    with leased("sample", tmp_path_factory.mktemp("hostile-teams")) as url:
         yield url
-    finally:
-        drop_schema(schema)
 
 
 @contextmanager
@@ -442,7 +440,7 @@ def test_a_service_url_outside_the_allowed_hosts_is_refused_401(tmp_path, fake):
     """Microsoft's hosts only (the default): an activity naming another host, even with a token minted
     for it, never makes secbot send its token there."""
     fake.reset()
-    url, schema = database_url(tmp_path)
+    url, schema = database_url(tmp_path, "sample")
     try:
         with door(url, fake, authenticated=True, teams_service_hosts=[]) as d:
             evil = "https://evil.example.com/uk/"
@@ -668,7 +666,7 @@ def no_session_left_open(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 def test_no_session_is_left_open_by_answers_refusals_failed_replies_or_shutdown(tmp_path, fake, caplog):
     fake.reset()
-    url, schema = database_url(tmp_path)
+    url, schema = database_url(tmp_path, "sample")
     try:
         with no_session_left_open(caplog):
             with door(url, fake, authenticated=False) as d:
@@ -694,7 +692,7 @@ def test_no_session_is_left_open_when_secbot_cannot_get_its_own_token(tmp_path, 
     """Entra ID grants the token for the turn's user-token client and then refuses the connector's:
     the SDK had opened the first client's session and would leave it open."""
     fake.reset()
-    url, schema = database_url(tmp_path)
+    url, schema = database_url(tmp_path, "sample")
     app = build(teams_settings(url, fake))
     try:
         with no_session_left_open(caplog), token_service(grants=iter([True, False])), serving(app) as served:
@@ -728,7 +726,7 @@ class EntraId:
 def entra_door(tmp_path, fake) -> Iterator[tuple[Door, EntraId]]:
     fake.reset()
     entra = EntraId(False)
-    url, schema = database_url(tmp_path)
+    url, schema = database_url(tmp_path, "sample")
     app = build(teams_settings(url, fake))
     try:
         with token_service(grants=entra.grants()), serving(app) as served:
@@ -746,7 +744,7 @@ def test_without_a_token_from_entra_id_a_message_gets_503_and_one_log_line_then_
 ):
     fake.reset()
     entra = EntraId(refusal)
-    url, schema = database_url(tmp_path)
+    url, schema = database_url(tmp_path, "sample")
     # Two replicas on one database: MSAL replays Entra ID's 503 to its own process for a few seconds.
     first, second = build(teams_settings(url, fake)), build(teams_settings(url, fake))
     try:
@@ -817,7 +815,7 @@ def _digest():
 def test_with_the_database_away_a_message_is_answered_politely_and_an_install_gets_503(tmp_path, fake, caplog):
     fake.reset()
     caplog.set_level(logging.INFO)
-    with outage_database(tmp_path) as database, door(database.url, fake, authenticated=True) as d:
+    with outage_database(tmp_path, "sample") as database, door(database.url, fake, authenticated=True) as d:
         store = d.door.app.store
         database.cut(store)
         caplog.clear()

@@ -22,7 +22,6 @@ from secbot.platforms.slack import blocks as slack_blocks
 from secbot.platforms.teams import cards as teams_cards
 from secbot.settings import Settings
 from secbot.store import audit
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
@@ -38,10 +37,9 @@ UNSENDABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @pytest.fixture
-def app(empty_store) -> App:
-    import_sample(empty_store)
+def app(sample_copy) -> App:
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"])
-    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
 
 
 def sendable_everywhere(reply) -> None:

@@ -326,7 +326,7 @@ def test_an_unpaired_surrogate_is_refused_with_its_file_and_line(store: Store, t
 
 
 def test_secbot_import_of_the_bomb_exits_non_zero_with_one_line_and_no_traceback(
-    store: Store, db_url: str, tmp_path: Path
+    store: Store, migrated_db_url: str, tmp_path: Path
 ) -> None:
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(ALIAS_BOMB, encoding="utf-8")
@@ -334,7 +334,7 @@ def test_secbot_import_of_the_bomb_exits_non_zero_with_one_line_and_no_traceback
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECBOT_")} | {"XDG_DATA_HOME": str(tmp_path)}
 
     done = subprocess.run(
-        [sys.executable, "-c", MAIN, "--database-url", db_url, "import", str(bomb)],
+        [sys.executable, "-c", MAIN, "--database-url", migrated_db_url, "import", str(bomb)],
         capture_output=True,
         text=True,
         cwd=tmp_path,

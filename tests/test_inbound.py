@@ -74,10 +74,10 @@ def slack_fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def slack_door(db_url, slack_fake) -> Iterator[tuple[SlackClient, object]]:
+def slack_door(sample_db_url, slack_fake) -> Iterator[tuple[SlackClient, object]]:
     slack_fake.reset()
     settings = Settings(
-        database_url=db_url,
+        database_url=sample_db_url,
         today=REPORT_DAY,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
@@ -145,9 +145,9 @@ def teams_fake() -> Iterator[FakeTeams]:
 
 
 @pytest.fixture
-def teams(db_url, teams_fake) -> Iterator[TeamsClient]:
+def teams(sample_db_url, teams_fake) -> Iterator[TeamsClient]:
     teams_fake.reset()
-    app = build(teams_settings(db_url, teams_fake))
+    app = build(teams_settings(sample_db_url, teams_fake))
     with token_service(), serving(app) as served:
         yield TeamsClient(served, teams_fake)
     app.store.engine.dispose()

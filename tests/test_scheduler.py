@@ -33,7 +33,7 @@ from secbot.store.subscriptions import Filters
 from tests.fakes.slack_api import UPLOAD_METHOD, FakeSlack
 from tests.fakes.workspace import TEAM_ID
 from tests.servers import running
-from tests.support.dates import LONDON
+from tests.support.dates import LONDON, REPORT_DAY
 from tests.support.files import write
 from tests.support.teams_client import TEAMS_FINE
 
@@ -70,7 +70,8 @@ consultations:
 @pytest.fixture
 def app_2026(empty_store, tmp_path) -> App:
     import_paths(empty_store, [write(tmp_path / "register-2026.yaml", REGISTER_2026)])
-    return App(SETTINGS, empty_store, Register(empty_store, Clock(LONDON)))
+    # the register as it stood on the Monday the agenda tests start from, whatever the date today
+    return App(SETTINGS, empty_store, Register(empty_store, Clock(LONDON, dt.date(2026, 3, 30))))
 
 
 class MovableClock:
@@ -225,9 +226,8 @@ def test_a_new_database_reports_nothing_missed(app_2026, fake):
 # --- what a channel receives -----------------------------------------------------------------------------
 
 
-def test_the_june_2021_monthly_digest_in_slack_summary_chart_then_sections_in_its_thread(empty_store, fake):
-    import_sample(empty_store)
-    app = App(SETTINGS, empty_store, Register(empty_store, Clock(LONDON)))
+def test_the_june_2021_monthly_digest_in_slack_summary_chart_then_sections_in_its_thread(sample_copy, fake):
+    app = App(SETTINGS, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
     subscribe(app, "monthly")
     clock = MovableClock()
     clock.set("2021-06-11 09:00")  # the Friday a week before the 18 June 2021 Panel
@@ -349,10 +349,9 @@ def test_the_monthly_digest_in_teams_is_a_card_per_section_without_the_chart(tea
     assert all("adaptivecard" in body.lower() for body in bodies)
 
 
-def test_with_a_public_address_the_chart_is_in_the_summary_and_secbot_serves_it(empty_store, fake):
-    import_sample(empty_store)
+def test_with_a_public_address_the_chart_is_in_the_summary_and_secbot_serves_it(sample_copy, fake):
     settings = SETTINGS.model_copy(update={"public_url": "https://secbot.example.org/"})
-    app = App(settings, empty_store, Register(empty_store, Clock(LONDON)))
+    app = App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
     subscribe(app, "monthly")
     clock = MovableClock()
     clock.set("2021-06-11 09:00")

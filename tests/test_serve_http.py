@@ -70,10 +70,12 @@ def stop():
             child.wait(10)
 
 
-def test_with_a_port_and_no_chat_credentials_serve_answers_http_until_stopped(db_url, tmp_path, stop):
+def test_with_a_port_and_no_chat_credentials_serve_answers_http_until_stopped(sample_db_url, tmp_path, stop):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    child = _start(db_url, tmp_path, port, subprocess.DEVNULL)  # no terminal: no shell, so end of input ends nothing
+    child = _start(
+        sample_db_url, tmp_path, port, subprocess.DEVNULL
+    )  # no terminal: no shell, so end of input ends nothing
     stop(child)
 
     health = _wait_until_healthy(base, child)
@@ -89,12 +91,12 @@ def test_with_a_port_and_no_chat_credentials_serve_answers_http_until_stopped(db
     assert b"Traceback" not in child.stderr.read()
 
 
-def test_in_a_terminal_serve_gives_the_shell_beside_http_and_quitting_stops_both(db_url, tmp_path, stop):
+def test_in_a_terminal_serve_gives_the_shell_beside_http_and_quitting_stops_both(sample_db_url, tmp_path, stop):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     terminal, child_side = pty.openpty()
     try:
-        child = _start(db_url, tmp_path, port, child_side)
+        child = _start(sample_db_url, tmp_path, port, child_side)
     finally:
         os.close(child_side)
     stop(child)

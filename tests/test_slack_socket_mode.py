@@ -83,7 +83,10 @@ class LoopThread:
         """Stop the loop; return the tasks still pending by then (they are cancelled), as their coroutines' reprs."""
 
         async def leftovers() -> list[str]:
-            await asyncio.sleep(0.1)  # let tasks that were just cancelled finish cancelling
+            # let tasks that were just cancelled finish cancelling: what is still running after that is left over
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=5)
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
@@ -125,7 +128,7 @@ class SocketModeSecbot:
 
 
 @pytest.fixture
-def secbot(db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSecbot]:
+def secbot(sample_db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSecbot]:
     """secbot connected over Socket Mode to the fakes; on the way out, checks that it closed cleanly."""
     for name in PROXY_VARIABLES:  # slack_sdk's Socket Mode client takes a proxy from these, too
         monkeypatch.delenv(name, raising=False)
@@ -135,7 +138,7 @@ def secbot(db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSecbot]:
     threads_before = set(threading.enumerate())
     with FakeSlack() as fake, FakeSocketMode().attach(fake) as socket:
         settings = Settings(
-            database_url=db_url,
+            database_url=sample_db_url,
             today=REPORT_DAY,
             slack_bot_token=BOT_TOKEN,
             slack_app_token=APP_TOKEN,
@@ -288,14 +291,14 @@ def test_closing_the_handler_closes_the_socket_from_secbots_side(secbot):
     assert [c.method for c in secbot.fake.calls()] == ["apps.connections.open"]
 
 
-def test_serve_connects_over_socket_mode_and_closes_it_when_cancelled(db_url, monkeypatch):
+def test_serve_connects_over_socket_mode_and_closes_it_when_cancelled(sample_db_url, monkeypatch):
     """``secbot serve`` itself: HTTP for /healthz only, Slack over the websocket, all closed on cancel."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     port = free_port()
     with FakeSlack() as fake, FakeSocketMode().attach(fake) as socket:
         settings = Settings(
-            database_url=db_url,
+            database_url=sample_db_url,
             today=REPORT_DAY,
             host="127.0.0.1",
             port=port,

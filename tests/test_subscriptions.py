@@ -10,7 +10,6 @@ from secbot.clock import Clock
 from secbot.commands import Actor, Where
 from secbot.settings import Settings
 from secbot.store import audit, subscriptions
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry
 from secbot.store.queries import Register
 from secbot.store.subscriptions import Filters
@@ -24,10 +23,9 @@ ADMIN = Actor("slack", "T0001:UADMIN")
 
 
 @pytest.fixture
-def app(empty_store):
-    import_sample(empty_store)
+def app(sample_copy):
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"])
-    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
 
 
 def stored(app, where=SLACK_CHANNEL):

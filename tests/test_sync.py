@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from secbot.cli import main
 from secbot.settings import Settings
 from secbot.store.db import Store
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry, EarlierTitle, ImportRecord, Modification, RegisterState, RegisterSync, Vote
 from secbot.store.sync import FAILED, IMPORTED, UNCHANGED, display_url, sync_register
 from tests.support.files import xlsx
@@ -39,10 +38,9 @@ BAD_ROW = xlsx(
 
 
 @pytest.fixture
-def store(empty_store: Store) -> Store:
+def store(sample_copy: Store) -> Store:
     """A writable register holding the bundled sample."""
-    import_sample(empty_store)
-    return empty_store
+    return sample_copy
 
 
 @pytest.fixture
@@ -330,12 +328,12 @@ def test_credentials_and_query_never_reach_messages_logs_or_the_database(store, 
 
 
 @pytest.fixture
-def cli_env(db_url: str, monkeypatch) -> str:
+def cli_env(sample_db_url: str, monkeypatch) -> str:
     for name in ("SECBOT_SYNC_URL", "SECBOT_DATABASE_URL", "SECBOT_TODAY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SECBOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("SECBOT_DATABASE_URL", sample_db_url)
     monkeypatch.chdir(Path(__file__).parent)  # away from any .env in the checkout
-    return db_url
+    return sample_db_url
 
 
 def test_cli_sync_exit_codes_and_messages(cli_env, http, capsys, monkeypatch) -> None:

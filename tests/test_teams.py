@@ -49,9 +49,9 @@ def fake() -> Iterator[FakeTeams]:
 
 
 @pytest.fixture
-def teams(db_url, fake) -> Iterator[TeamsClient]:
+def teams(sample_db_url, fake) -> Iterator[TeamsClient]:
     fake.reset()
-    app = build(teams_settings(db_url, fake))
+    app = build(teams_settings(sample_db_url, fake))
     with token_service(), serving(app) as served:
         yield TeamsClient(served, fake)
     app.store.engine.dispose()
@@ -323,10 +323,10 @@ def test_no_secret_reaches_the_logs(teams, caplog):
     assert OUTBOUND_TOKEN not in caplog.text
 
 
-def test_emulator_mode_needs_no_token_and_warns(db_url, fake, caplog):
+def test_emulator_mode_needs_no_token_and_warns(sample_db_url, fake, caplog):
     fake.reset()
     caplog.set_level(logging.WARNING)
-    app = build(teams_settings(db_url, fake, teams_auth="off", teams_app_id=None, teams_app_password=None))
+    app = build(teams_settings(sample_db_url, fake, teams_auth="off", teams_app_id=None, teams_app_password=None))
     with serving(app) as served:
         client = TeamsClient(served, fake)
         assert client.send(client.activity("personal_message"), token=None).status_code in (200, 202)
@@ -336,15 +336,15 @@ def test_emulator_mode_needs_no_token_and_warns(db_url, fake, caplog):
     assert "NOT authenticated" in caplog.text
 
 
-def test_teams_is_off_without_an_app_id(db_url):
-    app = build(Settings(database_url=db_url, today=REPORT_DAY))
+def test_teams_is_off_without_an_app_id(sample_db_url):
+    app = build(Settings(database_url=sample_db_url, today=REPORT_DAY))
     with serving(app) as served:
         assert requests.post(f"{served.base}/api/messages", json={}, timeout=5).status_code in (404, 405)
     app.store.engine.dispose()
 
 
-def test_a_body_that_is_not_an_activity_gets_400_in_emulator_mode(db_url, fake):
-    app = build(teams_settings(db_url, fake, teams_auth="off", teams_app_id=None, teams_app_password=None))
+def test_a_body_that_is_not_an_activity_gets_400_in_emulator_mode(sample_db_url, fake):
+    app = build(teams_settings(sample_db_url, fake, teams_auth="off", teams_app_id=None, teams_app_password=None))
     with serving(app) as served:
         for body in ({}, {"type": "message"}, [1, 2]):
             assert requests.post(f"{served.base}/api/messages", json=body, timeout=5).status_code == 400

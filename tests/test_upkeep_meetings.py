@@ -12,7 +12,6 @@ from sqlalchemy import select
 from secbot.app import App
 from secbot.replies import Reply
 from secbot.store import audit
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AgendaItem, Meeting, Modification
 from tests.support.dates import REPORT_DAY
 from tests.support.replies import flat
@@ -30,10 +29,9 @@ from tests.support.upkeep import (
 
 
 @pytest.fixture
-def make_app(empty_store):
+def make_app(sample_copy):
     """A function building an App over the sample register, as of ``today`` (default 11 June 2021)."""
-    import_sample(empty_store)
-    return lambda today=REPORT_DAY: sample_app(empty_store, today)
+    return lambda today=REPORT_DAY: sample_app(sample_copy, today)
 
 
 @pytest.fixture

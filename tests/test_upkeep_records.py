@@ -13,7 +13,6 @@ from secbot.app import App
 from secbot.digests.kinds import build
 from secbot.digests.messages import document_replies
 from secbot.store import audit
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import Assessment, Decision, Modification, Release, ReleaseScope, Vote
 from tests.support.replies import flat
 from tests.support.upkeep import (
@@ -30,9 +29,8 @@ from tests.support.upkeep import (
 
 
 @pytest.fixture
-def app(empty_store) -> App:
-    import_sample(empty_store)
-    return sample_app(empty_store)
+def app(sample_copy) -> App:
+    return sample_app(sample_copy)
 
 
 def monthly(app) -> str:

@@ -14,7 +14,6 @@ from secbot.clock import Clock
 from secbot.commands import Actor, Where
 from secbot.settings import Settings
 from secbot.store import audit
-from secbot.store.importer.loader import import_sample
 from secbot.store.models import AuditEntry, EarlierTitle, Modification, PendingAction, RegisterState, Source
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
@@ -26,10 +25,9 @@ HERE = Where("slack", "T0001:CSECAS")
 
 
 @pytest.fixture
-def app(empty_store) -> App:
-    import_sample(empty_store)
+def app(sample_copy) -> App:
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:USAM", "teams:tenant:lee"])
-    return App(settings, empty_store, Register(empty_store, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
 
 
 def say(app: App, text: str, actor: Actor = SAM) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from secbot.store.db import Store
 from tests.servers import free_port
-from tests.support.databases import database_url, drop_schema, is_postgres
+from tests.support.databases import is_postgres, leased
 
 
 class CuttableProxy:
@@ -117,14 +117,21 @@ class OutageDatabase:
 
 
 @contextlib.contextmanager
-def outage_database(tmp_path: Path) -> Iterator[OutageDatabase]:
-    """A fresh, empty database (not yet migrated) that can be cut and restored."""
+def outage_database(tmp_path: Path, kind: str = "fresh") -> Iterator[OutageDatabase]:
+    """A database that can be cut and restored: fresh and empty (not yet migrated), or of another ``kind``
+    of tests/support/databases.py ("sample": the sample register as a first start leaves it)."""
     if not is_postgres():
         directory = tmp_path / "database"
         directory.mkdir()
-        yield OutageDatabase(f"sqlite:///{directory / 'register.db'}", directory=directory)
+        with leased(kind, directory) as url:
+            yield OutageDatabase(url, directory=directory)
         return
-    url, schema = database_url(tmp_path)
+    with leased(kind, tmp_path) as url, _proxied(url) as database:
+        yield database
+
+
+@contextlib.contextmanager
+def _proxied(url: str) -> Iterator[OutageDatabase]:
     parsed = make_url(url)
     proxy = CuttableProxy(parsed.host or "127.0.0.1", parsed.port or 5432)
     proxy.start()
@@ -134,4 +141,3 @@ def outage_database(tmp_path: Path) -> Iterator[OutageDatabase]:
         )
     finally:
         proxy.cut()
-        drop_schema(schema)
