@@ -201,7 +201,8 @@ async def connector_port(children: harness.Children, port_file: Path) -> int:
 def messages(
     text: str, conversation: str, service_url: str, token: str | None
 ) -> Callable[[random.Random], tuple[bytes, dict[str, str]]]:
-    """Personal-chat message activities, each with a new id; ``text`` may hold ``{n}`` (a random number)."""
+    """Personal-chat message activities, each with a new id; ``text`` may hold ``{n}``: each then asks about
+    a different modification (as ``slack_http.command``)."""
     template = json.loads(PAYLOAD.read_text(encoding="utf-8"))
     template["serviceUrl"] = service_url
     template["conversation"]["id"] = conversation
@@ -209,8 +210,10 @@ def messages(
     if token:
         headers["Authorization"] = f"Bearer {token}"
 
-    def make(rng: random.Random) -> tuple[bytes, dict[str, str]]:
-        activity = {**template, "id": str(next(_activity_ids)), "text": text.format(n=rng.randint(1, 9999))}
+    numbers = harness.distinct_numbers(1, 9999)
+
+    def make(_rng: random.Random) -> tuple[bytes, dict[str, str]]:
+        activity = {**template, "id": str(next(_activity_ids)), "text": text.format(n=next(numbers))}
         return json.dumps(activity).encode(), headers
 
     return make
