@@ -107,7 +107,8 @@ def bare_auth(metadata_url: str):
     Inbound: ``jwt_authorization_middleware`` validates the bearer token on every request (RS256
     signature against the published keys, fetched once and cached by PyJWT's key client; audience the
     app id; issuer on the allow-list; lifetime with the SDK's five minutes of skew) and the adapter
-    checks its ``serviceurl`` claim against the activity's. The SDK fetches the keys of tokens issued
+    looks at its ``serviceurl`` claim beside the activity's (the host only: the SDK's own rule, where
+    secbot requires the whole address). The SDK fetches the keys of tokens issued
     by Bot Framework from a fixed Microsoft address, so that address is pointed at the ``jwks_uri`` of
     the same fake OpenID metadata secbot reads. Outbound: an Entra ID token from MSAL (the same
     single-tenant client-secret connection as secbot's, with the token endpoint faked) on every reply.
