@@ -1,8 +1,8 @@
 """Render a ``Reply`` as Slack Block Kit: messages, link unfurls and the App Home view.
 
 Every block is built with ``slack_sdk.models`` and turned into JSON as its ``to_dict()`` would
-(``_as_dict``), running slack_sdk's validators. On top of those, this module keeps Slack's documented limits whatever the
-Reply holds:
+(``_as_dict``), running slack_sdk's validators. On top of those, this module keeps Slack's documented
+limits whatever the Reply holds:
 
 - at most 50 blocks a message (100 in the home view); a Reply that would need more keeps its first
   blocks, then a context line saying what was left out, then its buttons and footer (the "More"
@@ -396,8 +396,6 @@ _PLAIN_CLASSES = (
     SectionBlock,
 )
 _EMPTY_ALLOWED = {(entry["type"], entry["property"]) for entry in EMPTY_ALLOWED_TYPE_AND_PROPERTY_LIST}
-
-
 _KEYS: dict[type, tuple[str, ...]] = {}  # the attribute names to_dict writes, by class, in its (sorted) order
 
 
@@ -407,9 +405,9 @@ def _as_dict(value: Any) -> Any:
     slack_sdk's ``to_dict`` runs the object's validators (Slack's limits: the SlackObjectFormationError
     safety net under this module's own cuts), then rebuilds its attribute set and sorts it, object by
     object, and converts every nested object twice: that took a quarter of the CPU time of answering an
-    uncached ``/sec MP161``. Here every object's validators run just the same; the sorted attribute
-    names are kept per class; anything not of ``_PLAIN_CLASSES`` goes through its own ``to_dict``.
-    ``tests/test_renderers_property.py`` checks the result against slack_sdk's.
+    uncached ``/sec MP161`` (one not in the answer cache). Here every object's validators run just the
+    same; the sorted attribute names are kept per class; anything not of ``_PLAIN_CLASSES`` goes through
+    its own ``to_dict``. ``tests/test_renderers_property.py`` checks the result against slack_sdk's.
     """
     if isinstance(value, list | tuple):
         return [_as_dict(v) for v in value]

@@ -105,9 +105,7 @@ _CONVERTED_TO = (
     .join(_DRAFT, Conversion.draft_id == _DRAFT.id)
     .where(_DRAFT.reference == bindparam("draft"))
 )
-_EARLIER_TITLES = (
-    select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
-)
+_EARLIER_TITLES = select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
 _FACTS = {
     "events": select(Event).where(Event.modification_id == _MOD_ID),
     # The meeting's kind and date with the agenda item's note and source, in one row.
