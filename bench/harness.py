@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import random
 import shutil
@@ -34,6 +35,16 @@ if str(ROOT) not in sys.path:
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 WARM_UP_REQUESTS = 200
 START_SECONDS = 60
+
+
+def distinct_numbers(low: int, high: int, seed: int = 5) -> Iterator[int]:
+    """``low`` to ``high`` in a shuffled order, over and over: a request asking about the next of them
+    asks about a different modification from the ``high - low + 1`` before it (``drive`` seeds its
+    ``random.Random`` the same way on every call, so numbers drawn from that would repeat each round,
+    and a reply cached in an earlier round would be measured as uncached)."""
+    numbers = list(range(low, high + 1))
+    random.Random(seed).shuffle(numbers)
+    return itertools.cycle(numbers)
 
 
 def free_port() -> int:

@@ -4,7 +4,7 @@ In one run: builds the 10,000-modification synthetic register, starts a local fa
 (bolt calls auth.test once), starts `secbot serve` and a bare slack-bolt AsyncApp that only
 acknowledges an empty command, each in its own process, then drives each with the same signed
 slash-command requests at a fixed concurrency: `/sec MP161` (answered from secbot's answer cache
-after the first) and `/sec MPnnn`, a random modification each time (the cache misses: the register
+after the first) and `/sec MPnnn`, a different modification each time (the cache misses: the register
 is read and the reply rendered for each). Prints p50/p99 latency, requests per second and the
 server's CPU time per request for each, and secbot's throughput, cached and uncached, as a ratio of
 the bare app's.
@@ -146,8 +146,10 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, harness.Res
 
 
 def command(text: str) -> Callable[[random.Random], tuple[bytes, dict[str, str]]]:
-    """Signed ``/sec {text}`` requests; ``text`` may hold ``{n}``: each then asks about a different modification."""
-    return lambda rng: signed_command(text.format(n=rng.randint(1, 9999)))
+    """Signed ``/sec {text}`` requests; ``text`` may hold ``{n}``: each then asks about a different modification
+    (of the first 9,999, in a shuffled order: none asked again before all have been)."""
+    numbers = harness.distinct_numbers(1, 9999)
+    return lambda _rng: signed_command(text.format(n=next(numbers)))
 
 
 async def main_async(args: argparse.Namespace) -> int:

@@ -107,7 +107,8 @@ def bare_auth(metadata_url: str):
     Inbound: ``jwt_authorization_middleware`` validates the bearer token on every request (RS256
     signature against the published keys, fetched once and cached by PyJWT's key client; audience the
     app id; issuer on the allow-list; lifetime with the SDK's five minutes of skew) and the adapter
-    checks its ``serviceurl`` claim against the activity's. The SDK fetches the keys of tokens issued
+    looks at its ``serviceurl`` claim beside the activity's (the host only: the SDK's own rule, where
+    secbot requires the whole address). The SDK fetches the keys of tokens issued
     by Bot Framework from a fixed Microsoft address, so that address is pointed at the ``jwks_uri`` of
     the same fake OpenID metadata secbot reads. Outbound: an Entra ID token from MSAL (the same
     single-tenant client-secret connection as secbot's, with the token endpoint faked) on every reply.
@@ -201,7 +202,8 @@ async def connector_port(children: harness.Children, port_file: Path) -> int:
 def messages(
     text: str, conversation: str, service_url: str, token: str | None
 ) -> Callable[[random.Random], tuple[bytes, dict[str, str]]]:
-    """Personal-chat message activities, each with a new id; ``text`` may hold ``{n}`` (a random number)."""
+    """Personal-chat message activities, each with a new id; ``text`` may hold ``{n}``: each then asks about
+    a different modification (as ``slack_http.command``)."""
     template = json.loads(PAYLOAD.read_text(encoding="utf-8"))
     template["serviceUrl"] = service_url
     template["conversation"]["id"] = conversation
@@ -209,8 +211,10 @@ def messages(
     if token:
         headers["Authorization"] = f"Bearer {token}"
 
-    def make(rng: random.Random) -> tuple[bytes, dict[str, str]]:
-        activity = {**template, "id": str(next(_activity_ids)), "text": text.format(n=rng.randint(1, 9999))}
+    numbers = harness.distinct_numbers(1, 9999)
+
+    def make(_rng: random.Random) -> tuple[bytes, dict[str, str]]:
+        activity = {**template, "id": str(next(_activity_ids)), "text": text.format(n=next(numbers))}
         return json.dumps(activity).encode(), headers
 
     return make

@@ -394,7 +394,11 @@ def _fit(head: list[_Element], blocks: list[_Block], tail: list[_Element], reply
 
 def fallback_text(reply: Reply) -> str:
     """Title and summary as plain text (not Markdown-escaped), for notifications and previews."""
-    reply = reply.printable()
+    return _fallback(reply.printable())
+
+
+def _fallback(reply: Reply) -> str:
+    """``fallback_text`` of a reply already made printable."""
     parts = [_title(reply)]
     if reply.summary and reply.summary.strip():
         parts.append(reply.summary.strip())
@@ -411,7 +415,7 @@ def render_reply(reply: Reply, *, command: str | None = None) -> TeamsMessage:
     for section in reply.sections:
         blocks += _section_blocks(section)
     card = _fit([_title_element(reply)], blocks, _footer_elements(reply), reply)
-    return TeamsMessage(text=fallback_text(reply), card=card)
+    return TeamsMessage(text=_fallback(reply), card=card)
 
 
 def submitted_command(value: dict | None) -> str | None:
