@@ -133,8 +133,9 @@ def secbot(sample_db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSe
     for name in PROXY_VARIABLES:  # slack_sdk's Socket Mode client takes a proxy from these, too
         monkeypatch.delenv(name, raising=False)
     caplog.set_level(logging.INFO)
-    gc.collect()  # what earlier tests left for the collector warns now, not in this test's teardown
+    gc.collect()  # what earlier tests left for the collector warns (and logs) now, not in this test's teardown
     recwarn.clear()
+    caplog.clear()  # asyncio's "Unclosed connector" for another test's leftovers is not this test's
     threads_before = set(threading.enumerate())
     with FakeSlack() as fake, FakeSocketMode().attach(fake) as socket:
         settings = Settings(
