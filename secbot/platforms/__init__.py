@@ -12,6 +12,7 @@ over ``available()``; adding a platform is adding a package here.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from types import ModuleType
@@ -41,12 +42,14 @@ class Platform(Protocol):
 
     def sender(self) -> Sender | None:
         """What posts digests, notices and announcements there (each ``Sender`` renders a ``Reply`` and a
-        digest for its platform); None when the platform cannot post unprompted."""
+        digest for its platform); None when the platform cannot post unprompted. The same one every
+        time: it owns the platform's pacing."""
 
 
-def available() -> list[str]:
+@functools.cache
+def available() -> tuple[str, ...]:
     """The platform packages, by name."""
-    return sorted(info.name for info in pkgutil.iter_modules(__path__) if info.ispkg)
+    return tuple(sorted(info.name for info in pkgutil.iter_modules(__path__) if info.ispkg))
 
 
 def package(name: str) -> ModuleType:

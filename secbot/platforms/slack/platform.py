@@ -31,6 +31,7 @@ class SlackPlatform:
         self.app = app
         self.bolt, self._release = build_slack_app(app)
         self.socket_mode: Any = None  # slack_bolt's AsyncSocketModeHandler, once connected
+        self._sender: SlackSender | None = None
 
     def mount(self, web_app: web.Application) -> None:
         web_app.on_cleanup.append(lambda _web_app: self._release())
@@ -56,9 +57,11 @@ class SlackPlatform:
             self.socket_mode = None
 
     def sender(self) -> SlackSender:
-        oauth = self.app.settings.slack_oauth
-        token_for = installation_token(self.bolt.installation_store) if oauth else None
-        return SlackSender(self.bolt.client, token_for=token_for)
+        if self._sender is None:  # one: it owns Slack's pacing
+            oauth = self.app.settings.slack_oauth
+            token_for = installation_token(self.bolt.installation_store) if oauth else None
+            self._sender = SlackSender(self.bolt.client, token_for=token_for)
+        return self._sender
 
     def render_digest(self, replies: Sequence[Reply], chart: DigestChart | None) -> list[Any]:
         return render_digest(replies, chart)

@@ -15,6 +15,7 @@ class TeamsPlatform:
 
     def __init__(self, app: App) -> None:
         self.door = TeamsDoor(app)
+        self._sender: TeamsSender | None = None
 
     def mount(self, web_app: web.Application) -> None:
         web_app.on_cleanup.append(lambda _web_app: self.door.close())
@@ -27,4 +28,6 @@ class TeamsPlatform:
         return None
 
     def sender(self) -> TeamsSender:
-        return TeamsSender(self.door)
+        if self._sender is None:  # one: it owns Teams' pacing
+            self._sender = TeamsSender(self.door)
+        return self._sender
