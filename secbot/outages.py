@@ -24,8 +24,15 @@ RETRY_AFTER_SECONDS = 30
 SUMMARY_SECONDS = 60.0
 
 
+# HTTP clients: their connection errors are about a service secbot calls (Slack's or Teams' API, the
+# register's download), never the database; told by module so that no HTTP library is imported here.
+_HTTP_CLIENTS = ("aiohttp", "requests", "urllib3", "slack_sdk", "slack_bolt", "microsoft_agents", "msal")
+
+
 def is_outage(error: BaseException) -> bool:
     """Whether ``error`` says the database cannot be reached or used just now (not a bug of ours)."""
+    if type(error).__module__.split(".")[0] in _HTTP_CLIENTS:
+        return False
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
     if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):  # the pool waited in vain

@@ -23,6 +23,7 @@ from tests.servers import running, serving
 from tests.support.block_kit import texts
 from tests.support.dates import REPORT_DAY
 from tests.support.slack_client import SlackClient
+from tests.support.unreachable import closed_port
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 
@@ -268,6 +269,28 @@ def test_a_store_that_is_down_gets_an_apology_not_silence(secbot_server):
         event.remove(app.store.engine, "before_cursor_execute", down)
     assert response.status_code == 200
     assert "The register is unavailable" in texts(response.json()["blocks"])
+
+
+def test_slack_api_out_of_reach_is_not_called_a_database_outage(sample_db_url, fake, caplog):
+    """bolt asks Slack's API who the bot is before the first answer: when that API cannot be reached (here a
+    wrong SECBOT_SLACK_API_URL), the person is told something went wrong, and the log says what failed,
+    rather than "the register is unavailable" for a database that is fine."""
+    settings = Settings(
+        database_url=sample_db_url,
+        today=REPORT_DAY,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=f"http://127.0.0.1:{closed_port()}/api/",
+    )
+    app = build(settings)
+    with serving(app) as served:
+        response, _ = SlackClient(served.base, fake, served).command("MP161")
+    app.store.engine.dispose()
+    assert response.status_code == 200
+    shown = texts(response.json()["blocks"]) if "blocks" in response.json() else response.json()["text"]
+    assert "something went wrong" in shown and "register is unavailable" not in shown
+    assert not [r for r in caplog.records if "database is unavailable" in r.getMessage()]
+    assert any(r.getMessage() == "Slack command failed" and r.exc_info for r in caplog.records)
 
 
 def test_tokens_and_secrets_never_reach_the_log(secbot_server, caplog):
