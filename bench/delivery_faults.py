@@ -220,7 +220,8 @@ def bench_settings():
 
 
 def open_store(url: str):
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
+    from secbot.store.opening import prepare_store
 
     return prepare_store(make_engine(url), load_sample=False)
 

@@ -126,7 +126,8 @@ def measure_digest(name: str, url: str, load_sample: bool, today: dt.date, runs:
     document and the slowest first build plus one rendering, in seconds."""
     from secbot.clock import Clock
     from secbot.digests.monthly import build_monthly
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
+    from secbot.store.opening import prepare_store
     from secbot.store.queries import Register
 
     store = prepare_store(make_engine(url), load_sample=load_sample)
@@ -163,7 +164,8 @@ async def deliver_to_channels(args: argparse.Namespace, work: Path, register_url
     from secbot.platforms.slack.sender import SlackSender
     from secbot.settings import Settings
     from secbot.store import subscriptions
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
+    from secbot.store.opening import prepare_store
     from secbot.store.queries import Register
     from secbot.store.subscriptions import Filters, SubscriptionView
 

@@ -91,8 +91,9 @@ def synthetic_store(mods: int, database_url: str | None = None) -> SyntheticStor
     from sqlalchemy import text
 
     from bench.synthetic import write_modifications_csv
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
     from secbot.store.importer.loader import import_paths
+    from secbot.store.opening import prepare_store
 
     work = Path(tempfile.mkdtemp(prefix="secbot-bench-"))
     url = database_url or f"sqlite:///{work / 'bench.db'}"
@@ -111,8 +112,9 @@ def synthetic_store(mods: int, database_url: str | None = None) -> SyntheticStor
 def build_register(mods: int, work: Path) -> str:
     """The synthetic register of ``mods`` modifications in a SQLite file under ``work``; its URL."""
     from bench.synthetic import add_history, write_modifications_csv
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
     from secbot.store.importer.loader import import_paths
+    from secbot.store.opening import prepare_store
 
     url = f"sqlite:///{work / 'register.db'}"
     store = prepare_store(make_engine(url), load_sample=False)

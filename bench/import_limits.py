@@ -116,7 +116,8 @@ def _peak() -> int:
 def _store(database_url: str | None, work: Path):
     from sqlalchemy import text
 
-    from secbot.store.db import make_engine, prepare_store
+    from secbot.store.db import make_engine
+    from secbot.store.opening import prepare_store
 
     if not database_url:
         work.mkdir(exist_ok=True)

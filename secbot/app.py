@@ -23,7 +23,8 @@ from secbot.digests import commands as _digest_commands  # noqa: F401  (register
 from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of
 from secbot.settings import Settings
-from secbot.store.db import Store, open_store
+from secbot.store.db import Store
+from secbot.store.opening import open_store
 from secbot.store.queries import Register
 
 log = logging.getLogger(__name__)

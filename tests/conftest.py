@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from secbot.clock import Clock
-from secbot.store.db import Store, make_engine, prepare_store
+from secbot.store.db import Store, make_engine
+from secbot.store.opening import prepare_store
 from tests.support.databases import close_databases, leased
 from tests.support.dates import LONDON, REPORT_DAY
 

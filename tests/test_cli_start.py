@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from secbot.store.db import SCHEMA_HEAD, head_revision, make_engine, prepare_store
+from secbot.store.db import SCHEMA_HEAD, head_revision, make_engine
+from secbot.store.opening import prepare_store
 
 SECBOT = [sys.executable, "-m", "secbot"]
 # Libraries that only the chat doors, the scheduler, charts, XLSX import or migrations need.

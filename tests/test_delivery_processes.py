@@ -19,8 +19,9 @@ from secbot.delivery.deliver import Policy, deliver, resume_stale
 from secbot.platforms.slack.sender import SlackSender
 from secbot.settings import Settings
 from secbot.store import outbox, subscriptions
-from secbot.store.db import make_engine, prepare_store
+from secbot.store.db import make_engine
 from secbot.store.models import OutboxPost
+from secbot.store.opening import prepare_store
 from secbot.store.subscriptions import Filters
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_TOKEN, TEAM_ID

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import delete, select
 
-from secbot.store.db import Store, make_engine, prepare_store
+from secbot.store.db import Store, make_engine
 from secbot.store.importer.loader import (
     ImportFailed,
     import_paths,
@@ -37,6 +37,7 @@ from secbot.store.models import (
     Source,
     Vote,
 )
+from secbot.store.opening import prepare_store
 from tests.support.files import write
 
 

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, inspect, select
 
-from secbot.store.db import current_revision, head_revision, make_engine, prepare_store, upgrade
+from secbot.store.db import current_revision, head_revision, make_engine, upgrade
 from secbot.store.models import Modification, Source
+from secbot.store.opening import prepare_store
 
 
 def test_migrations_create_every_table_and_are_idempotent(db_url):
@@ -55,7 +56,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(db_url):
 
 
 def test_sample_loads_once_when_several_processes_start_together(db_url):
-    code = "import sys; from secbot.store.db import open_store; open_store(sys.argv[1])"
+    code = "import sys; from secbot.store.opening import open_store; open_store(sys.argv[1])"
     procs = [
         subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True) for _ in range(3)
     ]

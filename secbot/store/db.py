@@ -1,7 +1,7 @@
 """Engines, sessions and schema upgrades.
 
-``open_store`` is what every entry point calls: it creates the engine, upgrades the schema with
-Alembic and loads the bundled sample register into an empty database. On PostgreSQL both steps run
+``secbot.store.opening.open_store`` is what every entry point calls: it creates the engine, upgrades the
+schema with Alembic (``upgrade`` here) and loads the bundled sample register into an empty database. On PostgreSQL both steps run
 under an advisory lock, because several replicas may start at once against one database.
 
 Most starts find nothing to do, and they should cost little (``secbot ask`` is a process per
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -199,25 +199,3 @@ class Store:
         url = self.engine.url
         driver = "sqlite+aiosqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
         return create_async_engine(url.set(drivername=driver))
-
-
-def open_store(url: str, *, load_sample: bool = True) -> Store:
-    return prepare_store(make_engine(url), load_sample=load_sample)
-
-
-def prepare_store(engine: Engine, *, load_sample: bool = True) -> Store:
-    upgrade(engine)
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
-    if load_sample and not _has_modifications(store):
-        from secbot.store.importer.loader import load_sample_if_empty
-
-        with startup_lock(engine):
-            load_sample_if_empty(store)  # asks again, under the lock: another process may have loaded it
-    return store
-
-
-def _has_modifications(store: Store) -> bool:
-    from secbot.store.models import Modification
-
-    with store.sessions() as session:
-        return session.scalar(select(Modification.id).limit(1)) is not None

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from secbot.store.db import make_engine, prepare_store
+from secbot.store.db import make_engine
+from secbot.store.opening import prepare_store
 
 TEST_DATABASE_URL = os.environ.get("SECBOT_TEST_DATABASE_URL", "")
 PREFIX = "sbt_"
