@@ -109,6 +109,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _settings_problems(error: ValueError) -> str:
+    """What is wrong with the settings, one line each, naming the ``SECBOT_*`` variable: never the values
+    given (pydantic's own message repeats every input, tokens and passwords included)."""
+    lines = ["secbot: the settings are not usable (environment, or the .env file):"]
+    for problem in getattr(error, "errors", lambda **_kw: [])(include_input=False, include_url=False):
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        where = f"SECBOT_{problem['loc'][0]}".upper() + ": " if problem.get("loc") else ""
+        lines.append(f"  {where}{message}")
+    return "\n".join(lines) if len(lines) > 1 else f"secbot: the settings are not usable: {error}"
+
+
 def _audited_import(args: argparse.Namespace):
     """The audit row for a `secbot import` from the command line, written in the import's transaction."""
     from secbot.platforms.shell.door import SHELL_USER
@@ -145,7 +156,11 @@ def _main(argv: list[str] | None) -> int:
         level=logging.INFO if args.command == "serve" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValueError as error:  # pydantic's ValidationError: the settings are wrong
+        print(_settings_problems(error), file=sys.stderr)
+        return 2
     try:
         return _run(args, settings)
     except BrokenPipeError:

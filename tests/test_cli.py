@@ -89,6 +89,19 @@ def test_bad_today_is_a_clear_error(cli_db):
     assert "'June' is not a date (use YYYY-MM-DD)" in result.stderr
 
 
+def test_unusable_settings_name_the_variable_and_never_show_a_token_or_a_traceback(cli_db):
+    env = {
+        "SECBOT_TEAMS_APP_ID": "00000000-0000-0000-0000-000000000001",
+        "SECBOT_TEAMS_APP_PASSWORD": "app-password-that-must-stay-secret",
+        "SECBOT_SLACK_BOT_TOKEN": "xoxb-token-that-must-stay-secret",
+        "SECBOT_PORT": "not-a-port",
+    }
+    result = run(["ask", "MP161"], cli_db, extra_env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "SECBOT_PORT: Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr and "must-stay-secret" not in result.stderr
+
+
 def audit_entries(db_url: str) -> list:
     from sqlalchemy import select
     from sqlalchemy.orm import Session

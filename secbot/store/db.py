@@ -1,8 +1,9 @@
 """Engines, sessions and schema upgrades.
 
 ``secbot.store.opening.open_store`` is what every entry point calls: it creates the engine, upgrades the
-schema with Alembic (``upgrade`` here) and loads the bundled sample register into an empty database. On PostgreSQL both steps run
-under an advisory lock, because several replicas may start at once against one database.
+schema with Alembic (``upgrade`` here) and loads the bundled sample register into an empty database. On
+PostgreSQL both steps run under an advisory lock, because several replicas may start at once against one
+database.
 
 Most starts find nothing to do, and they should cost little (``secbot ask`` is a process per
 question): a schema already at ``SCHEMA_HEAD`` is recognised by one query, without importing
