@@ -125,10 +125,10 @@ async def serve(app: App, *, started: threading.Event | None = None) -> None:
         raise CannotListen(f"cannot listen on {where}: {reason} (SECBOT_HOST, SECBOT_PORT)") from None
     served = web_app[PLATFORMS]
     log.info(
-        "secbot listening on http://%s:%s (%s)",
+        "secbot listening on http://%s:%s (chat platforms: %s)",
         settings.host,
         settings.port,
-        ", ".join(f"{name} {'on' if name in served else 'off'}" for name in platforms.available()),
+        ", ".join(served) or "none",
     )
     for platform in served.values():
         await platform.start()
