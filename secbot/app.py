@@ -125,14 +125,12 @@ class App:
             if outages.report("reading the register revision", error, log):
                 return unavailable()  # every command needs the store: asking it again only fails again
             return dispatch(text, self.context(actor, where, role))  # a bug here: answer uncached
-        command = REGISTRY.commands.get(route(text)[0])
-        if command is None or not command.cached:
-            return dispatch(text, self.context(actor, where, role))
-        cached = self.answers.get(key)
+        cached = self.answers.get(key)  # only replies of commands declared cached are ever kept
         if cached is not None:
             return cached
+        command = REGISTRY.commands.get(route(text)[0])
         reply = dispatch(text, self.context(actor, where, role))
-        if reply.cacheable:
+        if command is not None and command.cached and reply.cacheable:
             self.answers.put(key, reply)
         return reply
 

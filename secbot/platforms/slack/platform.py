@@ -5,7 +5,6 @@ OAuth, install and redirect), its Socket Mode connection when ``SECBOT_SLACK_APP
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -13,11 +12,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from secbot.app import App
-from secbot.delivery.senders import DigestChart
 from secbot.platforms.slack.door import build_slack_app
 from secbot.platforms.slack.gate import Refusal, SlackGate, oauth_query_problem
-from secbot.platforms.slack.sender import SlackSender, installation_token, render_digest
-from secbot.replies import Reply
+from secbot.platforms.slack.sender import SlackSender, installation_token
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +59,6 @@ class SlackPlatform:
             token_for = installation_token(self.bolt.installation_store) if oauth else None
             self._sender = SlackSender(self.bolt.client, token_for=token_for)
         return self._sender
-
-    def render_digest(self, replies: Sequence[Reply], chart: DigestChart | None) -> list[Any]:
-        return render_digest(replies, chart)
 
 
 def _add_routes(web_app: web.Application, slack: AsyncApp, signing_secret: str) -> None:
