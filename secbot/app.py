@@ -67,7 +67,9 @@ class App:
     def __post_init__(self) -> None:
         # One small pool for every chat door: answering is mostly Python, and more threads only
         # contend for the interpreter lock with the event loop that acknowledges requests.
-        self.workers = ThreadPoolExecutor(max_workers=self.settings.answer_threads, thread_name_prefix="secbot-worker")
+        self.workers = ThreadPoolExecutor(
+            max_workers=self.settings.resolved_answer_threads, thread_name_prefix="secbot-worker"
+        )
         self.memberships = MembershipCache(self.settings.admin_membership_cache_seconds)
 
     async def in_worker(self, fn, *args):

@@ -91,17 +91,27 @@ class Reply:
 
 def _printable(value: Any) -> Any:
     """``value`` with every string in it printable: the same object when nothing needed to change."""
-    if isinstance(value, str):
-        return printable(value)
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str or isinstance(value, str):
+        return printable(value) if value else value
+    if kind is list:
         cleaned = [_printable(v) for v in value]
         return value if all(c is v for c, v in zip(cleaned, value, strict=True)) else cleaned
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changed = {}
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
-            new = _printable(old)
-            if new is not old:
-                changed[f.name] = new
-        return dataclasses.replace(value, **changed) if changed else value
-    return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
+        names = _FIELD_NAMES.setdefault(kind, tuple(f.name for f in dataclasses.fields(value)) if is_instance else ())
+    if not names:
+        return value
+    changed = {}
+    for name in names:
+        old = getattr(value, name)
+        new = _printable(old)
+        if new is not old:
+            changed[name] = new
+    return dataclasses.replace(value, **changed) if changed else value
+
+
+# Field names by type, none for anything but a dataclass (every reply is walked on every render, and
+# dataclasses.fields is slow).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}

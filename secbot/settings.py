@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     # digest's chart in the summary message from GET /charts/…; without it the chart is uploaded
     # into the summary's thread (files:write; Slack allows about 100 uploads a minute).
     public_url: str | None = None
-    answer_threads: int = 2
+    # Unset: one on SQLite, where answering is Python under the interpreter lock from end to end and
+    # a second thread only contends for it with the event loop; two on PostgreSQL, where a thread
+    # waits on the network for each query and another can answer meanwhile (bench/slack_http.py).
+    answer_threads: int | None = Field(default=None, ge=1, le=64)
 
     # Slack: a bot token and signing secret for one workspace, or client id/secret for OAuth installs;
     # an app-level token switches to Socket Mode (no public address needed).
@@ -130,6 +133,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'secbot.db'}"
+
+    @property
+    def resolved_answer_threads(self) -> int:
+        if self.answer_threads is not None:
+            return self.answer_threads
+        return 1 if self.resolved_database_url.startswith("sqlite") else 2
 
     @cached_property
     def zone(self) -> ZoneInfo:

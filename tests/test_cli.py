@@ -209,3 +209,13 @@ def test_a_database_that_cannot_be_reached_is_one_clear_line_not_a_traceback(tmp
         assert "Traceback" not in result.stderr
         assert result.stderr.startswith("secbot: the register database cannot be reached just now (OperationalError")
         assert result.stderr.strip().endswith("Please try again in a minute.")
+
+
+def test_answer_threads_default_to_one_on_sqlite_and_two_on_postgresql_and_zero_is_refused(cli_db):
+    from secbot.settings import Settings
+
+    assert Settings(database_url="sqlite:////tmp/x.db").resolved_answer_threads == 1
+    assert Settings(database_url="postgresql+psycopg://db/secbot").resolved_answer_threads == 2
+    assert Settings(database_url="postgresql+psycopg://db/secbot", answer_threads=4).resolved_answer_threads == 4
+    result = run(["ask", "MP161"], cli_db, extra_env={"SECBOT_ANSWER_THREADS": "0"})
+    assert result.returncode == 2 and "SECBOT_ANSWER_THREADS: Input should be greater than or equal to 1" in result.stderr
