@@ -17,6 +17,7 @@ from typing import Any
 from secbot import inputs, outages
 from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
+from secbot.commands.context import PlatformWords
 from secbot.commands.dispatch import normalise, route, unavailable
 from secbot.commands.registry import REGISTRY
 from secbot.digests import commands as _digest_commands  # noqa: F401  (registers them)
@@ -59,6 +60,8 @@ class App:
     store: Store
     register: Register
     answers: AnswerCache = field(default_factory=AnswerCache)
+    # How the core speaks of each chat platform (``secbot.platforms.words()``, given by the entry points).
+    platforms: dict[str, PlatformWords] = field(default_factory=dict)
     workers: ThreadPoolExecutor = field(init=False, repr=False)
     memberships: MembershipCache = field(init=False, repr=False)  # admin groups and teams, for the doors
     # Told of each change an admin makes, after it committed (the service posts announcements at once).
@@ -77,7 +80,7 @@ class App:
         return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
     def context(self, actor: Actor, where: Where, role: Role | None = None) -> Context:
-        role = role or role_of(self.settings, actor)
+        role = role or self.role_of(actor)
         return Context(
             self.register,
             actor,
@@ -86,8 +89,12 @@ class App:
             is_admin=role.is_admin,
             role_reasons=role.reasons,
             subscriptions_admin_only=self.settings.subscriptions_admin_only,
+            platforms=self.platforms,
             notify=self.notify,
         )
+
+    def role_of(self, actor: Actor) -> Role:
+        return role_of(self.settings, actor, self.platforms.get(actor.platform))
 
     def notify(self, action: str, result: dict[str, Any]) -> None:
         for listener in self.listeners:
@@ -120,7 +127,7 @@ class App:
         that an admin's answer is never served to a reader. Every other command, and anything not
         understood, is answered afresh; so is a cached command's passing failure (``Reply.cacheable``).
         """
-        role = role_of(self.settings, actor)
+        role = self.role_of(actor)
         try:  # read first for every command: in an outage, one polite reply whatever was asked
             key = (normalise(text), self.register.revision(), self.register.today(), role.name)
         except Exception as error:
@@ -152,9 +159,13 @@ def _printable_where(where: Where) -> Where:
     return dataclasses.replace(where, channel_id=channel_id, thread_id=thread_id or None)
 
 
-def build(settings: Settings, *, load_sample: bool | None = None) -> App:
+def build(
+    settings: Settings, *, load_sample: bool | None = None, platforms: dict[str, PlatformWords] | None = None
+) -> App:
+    """The App over ``settings``' store; ``platforms`` are how it speaks of each chat platform (the
+    entry points pass ``secbot.platforms.words()``)."""
     store = open_store(
         settings.resolved_database_url, load_sample=settings.load_sample if load_sample is None else load_sample
     )
     clock = Clock(settings.zone, settings.today)
-    return App(settings, store, Register(store, clock))
+    return App(settings, store, Register(store, clock), platforms=dict(platforms or {}))

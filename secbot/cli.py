@@ -239,7 +239,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         result = sync_register(build(settings, load_sample=False).store, settings, force=args.force)
         print(result.message, file=sys.stdout if result.ok else sys.stderr)
         return 0 if result.ok else 1
-    app = build(settings)
+    from secbot import platforms
+
+    app = build(settings, platforms=platforms.words())
     if args.command == "ask":
         from secbot.platforms.shell.door import ask
 
@@ -256,7 +258,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.format not in ("md", "html"):
             import json
 
-            from secbot import platforms
             from secbot.digests.messages import document_replies
 
             platform = platforms.package(args.format)
@@ -291,10 +292,11 @@ def _serve_http(app, settings: Settings) -> int:
     terminal, beside the shell door (leaving the shell stops the service)."""
     import asyncio
 
+    from secbot import platforms
     from secbot.server import CannotListen, serve, serving_beside
 
     try:
-        if settings.slack_enabled or settings.teams_enabled or sys.stdin is None or not sys.stdin.isatty():
+        if platforms.enabled(settings) or sys.stdin is None or not sys.stdin.isatty():
             asyncio.run(serve(app))
             return 0
         from secbot.platforms.shell.door import run_shell

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from secbot.settings import Settings
 
 if TYPE_CHECKING:  # secbot.commands imports this module through its admin commands
-    from secbot.commands.context import Actor
+    from secbot.commands.context import Actor, PlatformWords
     from secbot.commands.registry import Command
 
 log = logging.getLogger(__name__)
@@ -47,23 +47,15 @@ def identity(actor: Actor) -> str:
     return f"{actor.platform}:{actor.user_id}"
 
 
-def role_of(settings: Settings, actor: Actor) -> Role:
+def role_of(settings: Settings, actor: Actor, words: PlatformWords | None = None) -> Role:
+    """``actor``'s role, with the reasons worded as ``words`` (the actor's platform's) words memberships."""
     reasons = []
     if identity(actor).lower() in {admin.strip().lower() for admin in settings.admins}:
         reasons.append("named in SECBOT_ADMINS")
     granted = {*settings.admin_slack_usergroups, *settings.admin_teams_teams}
-    reasons += [_membership(actor.platform, entry) for entry in sorted(actor.groups & granted)]
+    describe = words.membership if words else (lambda entry: f"member of {entry}")
+    reasons += [describe(entry) for entry in sorted(actor.groups & granted)]
     return Role(ADMIN if reasons else READER, tuple(reasons))
-
-
-def is_admin(settings: Settings, actor: Actor) -> bool:
-    return role_of(settings, actor).is_admin
-
-
-def _membership(platform: str, entry: str) -> str:
-    if platform == "slack":
-        return f"member of the Slack user group {entry.rpartition(':')[2]}"
-    return f"member of the Teams team {entry}"
 
 
 def membership_matters(settings: Settings, command: Command | None) -> bool:

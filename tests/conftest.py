@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from secbot import platforms
 from secbot.clock import Clock
 from secbot.store.db import Store, make_engine
 from secbot.store.opening import prepare_store
@@ -146,7 +147,7 @@ def teams(migrated_db_url):
             teams_service_hosts=["*"],
             admin_channels=[f"teams:{TEAMS_ADMINS}"],
         )
-        app = build(settings)
+        app = build(settings, platforms=platforms.words())
         installed = json.loads((payloads / "installation_add_team.json").read_text(encoding="utf-8"))
         for conversation_id in (TEAMS_GONE, TEAMS_FINE, TEAMS_ADMINS):
             installed["serviceUrl"] = connector.service_url
@@ -194,7 +195,7 @@ def make_doors(sample_db_url, slack_fake, teams_fake):
             teams_fake.reset()
             slack_fake.usergroups[USERGROUP] = [GIL_GROUP.slack_user, "UOTHER"]
             teams_fake.add_team_member(TEAM_THREAD, GIL_GROUP.teams_id)
-            app = build(doors_settings(sample_db_url, slack_fake, teams_fake, **overrides))
+            app = build(doors_settings(sample_db_url, slack_fake, teams_fake, **overrides), platforms=platforms.words())
             stack.callback(app.store.engine.dispose)
             return Doors(app, stack.enter_context(serving(app)), slack_fake, teams_fake)
 

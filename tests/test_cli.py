@@ -218,4 +218,5 @@ def test_answer_threads_default_to_one_on_sqlite_and_two_on_postgresql_and_zero_
     assert Settings(database_url="postgresql+psycopg://db/secbot").resolved_answer_threads == 2
     assert Settings(database_url="postgresql+psycopg://db/secbot", answer_threads=4).resolved_answer_threads == 4
     result = run(["ask", "MP161"], cli_db, extra_env={"SECBOT_ANSWER_THREADS": "0"})
-    assert result.returncode == 2 and "SECBOT_ANSWER_THREADS: Input should be greater than or equal to 1" in result.stderr
+    assert result.returncode == 2
+    assert "SECBOT_ANSWER_THREADS: Input should be greater than or equal to 1" in result.stderr

@@ -21,6 +21,7 @@ import requests
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
+from secbot import platforms
 from secbot.app import build
 from secbot.platforms.teams.cards import SUBMIT_KEY, validate_card
 from secbot.settings import Settings
@@ -83,7 +84,7 @@ def slack_door(sample_db_url, slack_fake) -> Iterator[tuple[SlackClient, object]
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack_fake.api_url,
     )
-    app = build(settings)
+    app = build(settings, platforms=platforms.words())
     with running(app) as base:
         yield SlackClient(base, slack_fake), app
     app.store.engine.dispose()
@@ -147,7 +148,7 @@ def teams_fake() -> Iterator[FakeTeams]:
 @pytest.fixture
 def teams(sample_db_url, teams_fake) -> Iterator[TeamsClient]:
     teams_fake.reset()
-    app = build(teams_settings(sample_db_url, teams_fake))
+    app = build(teams_settings(sample_db_url, teams_fake), platforms=platforms.words())
     with token_service(), serving(app) as served:
         yield TeamsClient(served, teams_fake)
     app.store.engine.dispose()

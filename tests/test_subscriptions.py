@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from secbot import platforms
 from secbot.app import App
 from secbot.clock import Clock
 from secbot.commands import Actor, Where
@@ -25,7 +26,7 @@ ADMIN = Actor("slack", "T0001:UADMIN")
 @pytest.fixture
 def app(sample_copy):
     settings = Settings(database_url="sqlite://", today=REPORT_DAY, admins=["slack:T0001:UADMIN"])
-    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)))
+    return App(settings, sample_copy, Register(sample_copy, Clock(LONDON, REPORT_DAY)), platforms=platforms.words())
 
 
 def stored(app, where=SLACK_CHANNEL):
@@ -195,3 +196,9 @@ def test_listing_subscriptions_and_bad_requests_write_no_audit_row(app):
     app.answer("subscribe newsletters", MEMBER, SLACK_CHANNEL)
     app.answer("subscribe agenda MP999", MEMBER, SLACK_CHANNEL)
     assert audit_rows(app) == []
+
+
+def test_a_platform_the_app_was_not_told_of_takes_no_subscriptions(app):
+    reply = app.answer("subscribe agenda", Actor("matrix", "@gil:example.org"), Where("matrix", "!room:example.org"))
+    assert reply.title == "Subscriptions are for Slack and Teams channels"
+    assert subscriptions.active(app.store, "agenda") == []

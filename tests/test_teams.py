@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from secbot import platforms
 from secbot.app import build
 from secbot.delivery.errors import ConversationGone, DeliveryFailed, RateLimited
 from secbot.platforms.teams.cards import SUBMIT_KEY, TeamsMessage, submitted_command, validate_card
@@ -51,7 +52,7 @@ def fake() -> Iterator[FakeTeams]:
 @pytest.fixture
 def teams(sample_db_url, fake) -> Iterator[TeamsClient]:
     fake.reset()
-    app = build(teams_settings(sample_db_url, fake))
+    app = build(teams_settings(sample_db_url, fake), platforms=platforms.words())
     with token_service(), serving(app) as served:
         yield TeamsClient(served, fake)
     app.store.engine.dispose()

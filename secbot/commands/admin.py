@@ -104,11 +104,8 @@ def whoami_command(ctx: Context, args: str) -> Reply:
 def _why(ctx: Context) -> str:
     if ctx.is_admin:
         return "; ".join(ctx.role_reasons) or "SECAS admin"
-    if ctx.actor.platform == "slack":
-        return "not named in SECBOT_ADMINS, and not in an admin Slack user group"
-    if ctx.actor.platform == "teams":
-        return "not named in SECBOT_ADMINS, and not found in an admin Teams team (checked when you ask in its channels)"
-    return "not named in SECBOT_ADMINS"
+    not_a_member = ctx.words(ctx.actor.platform).not_a_member
+    return f"not named in SECBOT_ADMINS, and {not_a_member}" if not_a_member else "not named in SECBOT_ADMINS"
 
 
 def _admin_commands() -> Section:

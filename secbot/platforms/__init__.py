@@ -4,10 +4,12 @@ the ``Reply`` out in its own format), its outbound side (a ``Sender`` for digest
 announcements, with its own error mapping), its renderers and its membership look-ups for roles; only
 it imports its chat SDK. Parsing, answering and wording live once, in the core.
 
-A package says whether it is on (``enabled(settings)``) and builds its ``Platform`` (``build(app)``),
-importing its SDK only then; ``render_digest(replies, chart)`` and ``to_json(messages)`` render a digest
-without serving (``secbot digest --format <platform>``). The service, the scheduler and the CLI loop
-over ``available()``; adding a platform is adding a package here.
+A package declares how the core speaks of it (``WORDS``: its name for people, whether its channels
+take digests, how to word its admin memberships; the entry points give ``words()`` to the App), says
+whether it is on (``enabled(settings)``) and builds its ``Platform`` (``build(app)``), importing its SDK
+only then; ``render_digest(replies, chart)`` and ``to_json(messages)`` render a digest without serving
+(``secbot digest --format <platform>``). The service, the scheduler and the CLI loop over
+``available()``; adding a platform is adding a package here.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from secbot.app import App
+    from secbot.commands.context import PlatformWords
     from secbot.delivery.senders import Sender
     from secbot.settings import Settings
 
@@ -56,6 +59,11 @@ def package(name: str) -> ModuleType:
     if name not in available():
         raise ValueError(f"no chat platform called {name!r} (there are {', '.join(available())})")
     return importlib.import_module(f"{__name__}.{name}")
+
+
+def words() -> dict[str, PlatformWords]:
+    """How the core speaks of each platform (its package's ``WORDS``), for ``secbot.app.build``."""
+    return {name: package(name).WORDS for name in available()}
 
 
 def enabled(settings: Settings) -> list[str]:

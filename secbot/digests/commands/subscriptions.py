@@ -43,9 +43,10 @@ def _not_here(ctx: Context, change: str | None = None) -> Reply | None:
 
     A reader refused by ``SECBOT_SUBSCRIPTIONS_ADMIN_ONLY`` is refused like any admin command: politely,
     and with a ``refused`` row in the audit log."""
-    if ctx.where.platform not in ("slack", "teams"):
+    if not ctx.words().digests:
+        labels = [words.called for words in ctx.digest_platforms()]
         return Reply(
-            "Subscriptions are for Slack and Teams channels",
+            f"Subscriptions are for {' and '.join(labels) or 'chat'} channels",
             kind="error",
             summary="Ask in the channel that should receive digests, e.g. `/sec subscribe agenda`.",
             cacheable=False,
@@ -210,7 +211,7 @@ def unsubscribe_command(ctx: Context, args: str) -> Reply:
     examples=("subscriptions",),
 )
 def subscriptions_command(ctx: Context, args: str) -> Reply:
-    if ctx.where.platform not in ("slack", "teams"):
+    if not ctx.words().digests:
         return _not_here(ctx) or Reply("Subscriptions", cacheable=False)
     found = subscriptions.for_channel(ctx.register.store, ctx.where.platform, ctx.where.channel_id)
     if not found:

@@ -8,11 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from secbot.commands.context import PlatformWords
+
 if TYPE_CHECKING:
     from secbot.app import App
     from secbot.delivery.senders import DigestChart
     from secbot.replies import Reply
     from secbot.settings import Settings
+
+
+WORDS = PlatformWords("shell", "the shell", digests=False)  # no channels: it answers the one at the terminal
 
 
 def enabled(settings: Settings) -> bool:

@@ -13,12 +13,23 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from secbot.commands.context import PlatformWords
+
 if TYPE_CHECKING:
     from secbot.app import App
     from secbot.delivery.senders import DigestChart
     from secbot.platforms.slack.platform import SlackPlatform
     from secbot.replies import Reply
     from secbot.settings import Settings
+
+
+WORDS = PlatformWords(
+    "slack",
+    "Slack",
+    not_a_member="not in an admin Slack user group",
+    # An entry of SECBOT_ADMIN_SLACK_USERGROUPS is <team id>:<user group id>.
+    membership=lambda entry: f"member of the Slack user group {entry.rpartition(':')[2]}",
+)
 
 
 def enabled(settings: Settings) -> bool:

@@ -14,12 +14,22 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from secbot.commands.context import PlatformWords
+
 if TYPE_CHECKING:
     from secbot.app import App
     from secbot.delivery.senders import DigestChart
     from secbot.platforms.teams.platform import TeamsPlatform
     from secbot.replies import Reply
     from secbot.settings import Settings
+
+
+WORDS = PlatformWords(
+    "teams",
+    "Teams",
+    not_a_member="not found in an admin Teams team (checked when you ask in its channels)",
+    membership=lambda entry: f"member of the Teams team {entry}",
+)
 
 
 def enabled(settings: Settings) -> bool:
