@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import os
 import random
@@ -85,6 +86,14 @@ class SyntheticStore:
     import_result: Any
 
 
+def synthetic_source():
+    """The synthetic register's source, dated before the benches' today (2024-06-11), so that they
+    read the register as it stands, not a snapshot of an earlier day (``secbot.store.asof``)."""
+    from secbot.store.importer.schema import SourceIn
+
+    return SourceIn(key="synthetic-register", title="Synthetic register", issued=dt.date(2024, 6, 1))
+
+
 def synthetic_store(mods: int, database_url: str | None = None) -> SyntheticStore:
     """A fresh store (a new SQLite file, or ``database_url``'s emptied public schema) with the synthetic
     register of ``mods`` modifications imported from CSV, as ``secbot import`` would."""
@@ -105,7 +114,7 @@ def synthetic_store(mods: int, database_url: str | None = None) -> SyntheticStor
     csv_path = work / "modifications.csv"
     references = write_modifications_csv(csv_path, mods)
     start = time.perf_counter()
-    result = import_paths(store, [csv_path])
+    result = import_paths(store, [csv_path], source=synthetic_source())
     return SyntheticStore(store, url, references, time.perf_counter() - start, result)
 
 
@@ -120,7 +129,7 @@ def build_register(mods: int, work: Path) -> str:
     store = prepare_store(make_engine(url), load_sample=False)
     csv_path = work / "modifications.csv"
     write_modifications_csv(csv_path, mods)
-    import_paths(store, [csv_path])
+    import_paths(store, [csv_path], source=synthetic_source())
     add_history(store)
     store.engine.dispose()
     return url

@@ -1,4 +1,4 @@
-"""How dates and counts read in answers: "7 May 2021", "1 modification", "3 working days"."""
+"""How dates and counts read in answers: "7 May 2021", "1 modification", "3 working days", "23 WD"."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import datetime as dt
 import re
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+UNKNOWN = "—"  # a value that cannot be given (a duration not counted): never shown as 0
 
 
 def long_date(day: dt.date | None, missing: str = "date to be confirmed") -> str:
@@ -25,3 +27,20 @@ def readable(value: str) -> str:
     if _ISO_DAY.match(value):
         return long_date(dt.date.fromisoformat(value))
     return value
+
+
+def wd(days: int | None) -> str:
+    """A duration in working days: "23 WD", or "—" when it is not known (never "0 WD")."""
+    return f"{days} WD" if days is not None else UNKNOWN
+
+
+def average_wd(average: int | None, left_out: int) -> str:
+    """An average duration: "23 WD (2 without a known duration left out)", or "—" when none is known."""
+    if average is None:
+        return UNKNOWN
+    return f"{average} WD" + (f" ({left_out} without a known duration left out)" if left_out else "")
+
+
+def target_clause(target: int | None) -> str:
+    """How a duration's target follows it: " against a 40 WD target", or ", target —" when not known."""
+    return f" against a {target} WD target" if target is not None else f", target {UNKNOWN}"

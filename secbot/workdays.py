@@ -2,7 +2,9 @@
 
 * ``report_duration_wd`` — how SECAS's Change Status Reports count DCC assessment durations:
   Monday to Friday, both ends inclusive, bank holidays *not* removed (Excel ``NETWORKDAYS``
-  without a holiday list). Open assessments run to the last day of the reporting month.
+  without a holiday list). Open assessments run to the last day of the reporting month. A duration
+  that cannot be counted (a date missing, or an end before the start) is ``None``, never 0;
+  ``report_average_wd`` averages the known ones as the reports do and says how many it left out.
 * ``deadline_working_days_between`` / ``add_deadline_working_days`` — the working days people act
   on ("closes in 3 working days"): weekends and England & Wales bank holidays excluded, using the
   ``holidays`` package (GB, subdivision ENG).
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -24,11 +28,32 @@ def _weekdays_before(day: dt.date) -> int:
     return weeks * 5 + min(rest, 5)
 
 
-def report_duration_wd(start: dt.date, end: dt.date) -> int:
-    """Monday–Friday days from ``start`` to ``end`` inclusive (SECAS report rule); 0 if end < start."""
-    if end < start:
-        return 0
+def report_duration_wd(start: dt.date | None, end: dt.date | None) -> int | None:
+    """Monday–Friday days from ``start`` to ``end`` inclusive (SECAS report rule).
+
+    ``None`` — unknown, not zero — when either date is missing or ``end`` is before ``start``.
+    """
+    if start is None or end is None or end < start:
+        return None
     return _weekdays_before(end + _ONE_DAY) - _weekdays_before(start)
+
+
+class ReportAverage(NamedTuple):
+    """A report average in working days: ``value`` is ``None`` when no duration is known."""
+
+    value: int | None
+    left_out: int  # durations not known, so not averaged
+
+
+def report_average_wd(durations: Iterable[int | None]) -> ReportAverage:
+    """The mean of the known durations rounded half up to a whole day, as the reports average them.
+
+    Unknown durations (``None``) are left out and counted, never taken as 0.
+    """
+    durations = list(durations)
+    known = [d for d in durations if d is not None]
+    value = int(sum(known) / len(known) + 0.5) if known else None
+    return ReportAverage(value, len(durations) - len(known))
 
 
 def end_of_previous_month(day: dt.date) -> dt.date:

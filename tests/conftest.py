@@ -90,6 +90,16 @@ def ask(sample_store):
 
 
 @pytest.fixture
+def may_2021_store(sample_copy):
+    """The sample register with the Working Group agenda SECAS published on 19 May 2021 imported too."""
+    from secbot.store.importer.loader import import_paths
+    from tests.support.files import MAY_2021_AGENDA
+
+    import_paths(sample_copy, [MAY_2021_AGENDA])
+    return sample_copy
+
+
+@pytest.fixture
 def no_proxy(monkeypatch):
     """HTTP clients (slack_sdk, urllib) send even 127.0.0.1 requests through HTTP(S)_PROXY when one is set."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):

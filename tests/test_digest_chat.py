@@ -107,15 +107,18 @@ def test_the_monthly_chart_is_a_png_and_others_have_none(monthly, agenda):
 # -- the `digest` command -------------------------------------------------------------------------
 
 
-def test_preview_folds_the_agenda_into_one_reply(ask):
-    reply = ask("digest agenda", dt.date(2021, 5, 24))
+def test_preview_folds_the_agenda_into_one_reply(may_2021_store):
+    from secbot.commands import Context, dispatch
+    from secbot.digests import commands  # noqa: F401  (registers the digest layer's commands, as secbot.app does)
+
+    reply = dispatch("digest agenda", Context(Register(may_2021_store, Clock(LONDON, dt.date(2021, 5, 24)))))
     assert reply.title == "Working Group agenda – 2 June 2021"
     assert reply.summary.startswith("Preview of the Working Group agenda")
     text = flat(reply)
     assert "Working Group – 2 June 2021" in text
     for reference in ("MP096", "MP117", "MP121", "MP128", "MP149", "MP154"):
         assert f"{reference} '" in text
-    assert "Nothing was recorded for the modifications on the agenda from 17 May 2021 to 23 May 2021." in text
+    assert "Recorded from 17 May 2021 to 23 May 2021 for the modifications on the agenda:" in text
     assert [a.command for a in reply.actions] == ["subscribe agenda"]
     assert render_reply(reply).blocks[0]["text"]["text"] == reply.title
 

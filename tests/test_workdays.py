@@ -9,6 +9,7 @@ from secbot.workdays import (
     deadline_working_days_between,
     end_of_previous_month,
     is_deadline_working_day,
+    report_average_wd,
     report_duration_wd,
 )
 
@@ -32,7 +33,19 @@ def test_report_rule_keeps_bank_holidays_and_counts_inclusively():
     # 31 May 2021 was the Spring Bank Holiday: the report rule still counts it.
     assert report_duration_wd(MAY_END, MAY_END) == 1
     assert report_duration_wd(dt.date(2021, 5, 29), dt.date(2021, 5, 30)) == 0  # a weekend
-    assert report_duration_wd(dt.date(2021, 6, 2), dt.date(2021, 6, 1)) == 0
+
+
+def test_a_report_duration_that_cannot_be_counted_is_unknown_not_zero():
+    assert report_duration_wd(dt.date(2021, 6, 2), dt.date(2021, 6, 1)) is None  # ends before it starts
+    assert report_duration_wd(None, MAY_END) is None  # no accepted date
+    assert report_duration_wd(MAY_END, None) is None
+
+
+def test_report_averages_leave_unknown_durations_out_and_count_them():
+    assert report_average_wd([130, 36, 16, 14]) == (49, 0)  # the June 2021 report's open IAs
+    assert report_average_wd([22, 23, None, None]) == (23, 2)  # 22.5 rounds half up, as the report does
+    assert report_average_wd([None, None]) == (None, 2)
+    assert report_average_wd([]) == (None, 0)
 
 
 def test_deadline_rule_skips_weekends_and_england_bank_holidays():

@@ -7,11 +7,15 @@ import datetime as dt
 from secbot.commands.common import more_action, page_window, range_heading, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
-from secbot.formatting import long_date
+from secbot.formatting import average_wd, long_date, wd
 from secbot.replies import Field, Reply, Section, Table
-from secbot.workdays import end_of_previous_month
+from secbot.vocabulary import ASSESSMENT_KINDS
+from secbot.workdays import end_of_previous_month, report_average_wd
 
-_RULE = "Working days counted Monday–Friday inclusive, bank holidays not removed, as SECAS's reports count them."
+_RULE = (
+    "Working days counted Monday–Friday inclusive, bank holidays not removed, as SECAS's reports count them. "
+    "A duration that cannot be counted shows as — and is left out of its average."
+)
 
 
 @command(
@@ -62,21 +66,20 @@ def dcc_command(ctx: Context, args: str) -> Reply:
     size = ctx.page_size * 3
     page, start, end = page_window(len(views), page, size)
     rows = [
-        [a.reference, a.kind, long_date(getattr(a, when)), _wd(a.target_wd), _wd(a.duration_wd)]
-        for a in views[start:end]
+        [a.reference, a.kind, long_date(getattr(a, when)), wd(a.target_wd), wd(a.duration_wd)] for a in views[start:end]
     ]
     reply.sections.append(Section(heading=range_heading(len(views), start, end), table=Table(columns, rows)))
     if more := more_action(len(views), page, size, command):
         reply.actions.append(more)
-    durations = [a.duration_wd for a in views if a.duration_wd is not None]
-    if durations:
-        # SECAS report averages as means rounded half up to a whole day.
-        average = int(sum(durations) / len(durations) + 0.5)
+    # Preliminary and Impact Assessments averaged apart, as SECAS's reports give them; a duration that
+    # cannot be counted is left out of its average, and the average says so.
+    for kind, name in ASSESSMENT_KINDS.items():
+        of_kind = [a.duration_wd for a in views if a.kind == kind]
+        average = report_average_wd(of_kind)
         reply.sections.append(
-            Section(fields=[Field("Total", str(len(views))), Field("Average duration", f"{average} WD")])
+            Section(
+                heading=f"{name}s ({kind})",
+                fields=[Field("Total", str(len(of_kind))), Field("Average duration", average_wd(*average))],
+            )
         )
     return reply
-
-
-def _wd(value: int | None) -> str:
-    return f"{value} WD" if value is not None else "—"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from secbot.commands.common import not_found
 from secbot.commands.context import Context
 from secbot.commands.registry import command
-from secbot.formatting import long_date
+from secbot.formatting import UNKNOWN, long_date, target_clause
 from secbot.replies import Action, Field, Item, Link, Reply, Section
 from secbot.store.views import ModSummary, Status
 from secbot.vocabulary import ASSESSMENT_KINDS
@@ -94,16 +94,16 @@ def _card(ctx: Context, status: Status) -> Reply:
 
 def _assessment_item(a) -> Item:
     kind = ASSESSMENT_KINDS[a.kind]
+    if a.is_open and not a.accepted:
+        return Item(f"{a.kind} ({kind})", "requested, not yet accepted")
+    # A duration that cannot be counted reads "duration —", never "0 WD".
+    duration = f"{a.duration_wd} WD" if a.duration_wd is not None else f"duration {UNKNOWN}"
     if a.is_open:
-        detail = (
-            f"open since {long_date(a.accepted)}: {a.duration_wd} WD to {long_date(a.counted_to)} "
-            f"against a {a.target_wd} WD target"
-            if a.accepted
-            else "requested, not yet accepted"
-        )
+        to = f" to {long_date(a.counted_to)}" if a.duration_wd is not None else ""
+        detail = f"open since {long_date(a.accepted)}: {duration}{to}"
     else:
-        detail = f"returned {long_date(a.returned)}: {a.duration_wd} WD against a {a.target_wd} WD target"
-    return Item(f"{a.kind} ({kind})", detail)
+        detail = f"returned {long_date(a.returned)}: {duration}"
+    return Item(f"{a.kind} ({kind})", detail + target_clause(a.target_wd))
 
 
 def _trim(text: str, limit: int) -> str:

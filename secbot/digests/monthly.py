@@ -12,16 +12,17 @@ from collections import defaultdict
 
 from secbot.digests.document import Chart, Document, Item, Period, Section, Table
 from secbot.digests.kind import MONTHLY, PANEL_RULE, DigestKind, Options
-from secbot.formatting import long_date, plural, quoted_title
+from secbot.formatting import average_wd, long_date, plural, quoted_title, wd
 from secbot.store.queries import Register
-from secbot.store.views import AssessmentView, ConsultationView, ModDetail, ReleaseView, VoteView
+from secbot.store.views import ConsultationView, ModDetail, ReleaseView, VoteView
 from secbot.vocabulary import ASSESSMENT_KINDS
-from secbot.workdays import end_of_previous_month
+from secbot.workdays import end_of_previous_month, report_average_wd
 
 DURATION_RULE = (
     "DCC assessment durations are working days (WD) counted Monday–Friday inclusive, bank holidays not "
     "removed, as SECAS's reports count them; open assessments are counted to the end of the reporting month "
-    "and averages are rounded half up to a whole day."
+    "and averages are rounded half up to a whole day. A duration that cannot be counted is shown as — and "
+    "left out of the averages, which say how many they left out."
 )
 
 
@@ -250,7 +251,8 @@ def _assessment_timescales(register: Register, period: Period) -> Section:
     for kind, name in ASSESSMENT_KINDS.items():
         for state, views in (("open", opened), ("completed in the last 12 months", completed)):
             of_kind = [a for a in views if a.kind == kind]
-            summary_rows.append([f"{name}s {state}", str(len(of_kind)), _wd(average_wd(of_kind))])
+            average = report_average_wd(a.duration_wd for a in of_kind)
+            summary_rows.append([f"{name}s {state}", str(len(of_kind)), average_wd(*average)])
     return Section(
         "DCC assessment timescales",
         paragraphs=[f"The timescales below cover the 12-month period up to the end of {period.label}."],
@@ -258,26 +260,16 @@ def _assessment_timescales(register: Register, period: Period) -> Section:
             Table(["Assessment", "Total", "Average duration"], summary_rows, "Summary"),
             Table(
                 ["Modification", "Type", "Accepted", "Target duration", "Current duration"],
-                [[a.reference, a.kind, long_date(a.accepted), _wd(a.target_wd), _wd(a.duration_wd)] for a in opened],
+                [[a.reference, a.kind, long_date(a.accepted), wd(a.target_wd), wd(a.duration_wd)] for a in opened],
                 "Open assessments",
             ),
             Table(
                 ["Modification", "Type", "Returned", "Target duration", "Actual duration"],
-                [[a.reference, a.kind, long_date(a.returned), _wd(a.target_wd), _wd(a.duration_wd)] for a in completed],
+                [[a.reference, a.kind, long_date(a.returned), wd(a.target_wd), wd(a.duration_wd)] for a in completed],
                 "Assessments completed in the last 12 months",
             ),
         ],
     )
-
-
-def average_wd(views: list[AssessmentView]) -> int:
-    """The mean duration rounded half up to a whole day, as the report averages; 0 when there are none."""
-    durations = [a.duration_wd for a in views if a.duration_wd is not None]
-    return int(sum(durations) / len(durations) + 0.5) if durations else 0
-
-
-def _wd(value: int | None) -> str:
-    return f"{value} WD" if value is not None else "—"
 
 
 # -- Opine --------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions (a test checks it): a database stamped with it needs no upgrade.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 _LOCK_KEY = 0x5EC_B07  # pg_advisory_lock key for start-up work
 
 
@@ -189,6 +190,7 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]
     index_cache: IndexCache = field(default_factory=IndexCache)
+    snapshots: Any = None  # the register as of earlier days (``secbot.store.asof.Snapshots``), made on first use
 
     def session(self) -> Session:
         return self.sessions()

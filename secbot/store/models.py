@@ -244,6 +244,29 @@ class ReleaseScope(Base):
     __table_args__ = (UniqueConstraint("release_id", "modification_id"),)
 
 
+class Statement(Base):
+    """One row of a register file as its source stated it, never overwritten by another source.
+
+    ``table`` is the import format's flat table (``importer.schema.FLAT_TABLES``), ``key`` the row's
+    natural key as canonical JSON (``secbot.store.statements.key_text``), ``fields`` the row as given
+    (``model_dump(mode="json", exclude_unset=True)`` without ``source``), ``position`` its order
+    within its meeting or release. A source re-imported restates its rows: its statement is replaced.
+    Statements order by the source's issue date, or ``recorded`` (the day first imported) for a
+    source without one, then by source key. The fact tables are the register resolved from every
+    statement (later wins field by field); ``secbot.store.asof`` resolves it as of any day.
+    """
+
+    __tablename__ = "statements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.key"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    fields: Mapped[dict] = mapped_column(JSON)
+    recorded: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("key", "table", "source"),)  # key first: rows are looked up by key
+
+
 class RegisterState(Base):
     """A single row whose revision grows with every import that changes something.
 

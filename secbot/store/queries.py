@@ -15,8 +15,10 @@ from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from secbot.clock import Clock
+from secbot.formatting import UNKNOWN, target_clause
 from secbot.formatting import long_date as _date
 from secbot.references import BareNumber, Ref, parse_reference, parse_url
+from secbot.store import asof
 from secbot.store.db import Store
 from secbot.store.index import RegisterIndex
 from secbot.store.models import (
@@ -135,21 +137,27 @@ class Register:
         self.clock = clock
 
     # -- plumbing ---------------------------------------------------------------------------
+    def view(self) -> Store:
+        """The store holding the register as it stood today (``secbot.store.asof``): ``store`` itself,
+        unless today is before the latest source's date (a fixed today, ``--today``)."""
+        return asof.view(self.store, self.today(), self.revision())
+
     def _session(self) -> Session:
-        return self.store.session()
+        return self.view().session()
 
     def today(self) -> dt.date:
         return self.clock.today()
 
     def index(self) -> RegisterIndex:
-        return self.store.index_cache.get(self.store.sessions)
+        view = self.view()
+        return view.index_cache.get(view.sessions)
 
     def revision(self) -> int:
         """The register's revision: it changes with every import that changes anything."""
         return self.store.index_cache.revision(self.store.sessions)
 
     def _connection(self) -> Connection:
-        return self.store.engine.connect()
+        return self.view().engine.connect()
 
     @staticmethod
     def _mod_row(connection: Connection, reference: str) -> Row | None:
@@ -493,7 +501,7 @@ def _assessment_view(a, reference: str, title: str | None, today: dt.date) -> As
     is_open = a.returned is None or a.returned > today
     start = a.clock_restart or a.accepted
     end = counted_to if is_open else a.returned
-    duration = report_duration_wd(start, end) if start else None
+    duration = report_duration_wd(start, end)  # None when it cannot be counted, never 0
     return AssessmentView(
         reference,
         title,
@@ -640,11 +648,8 @@ class _Facts:
                 )
         for a in assessments:
             if a.is_open and a.accepted:
-                return Milestone(
-                    None,
-                    f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {a.duration_wd} WD so far "
-                    f"against a {a.target_wd} WD target",
-                )
+                so_far = f"{a.duration_wd} WD so far" if a.duration_wd is not None else f"duration so far {UNKNOWN}"
+                return Milestone(None, f"DCC {ASSESSMENT_KINDS[a.kind]} awaited: {so_far}{target_clause(a.target_wd)}")
         for p in placements:
             if p.date is None and p.status != "Implemented":
                 return Milestone(None, f"{p.release} ({p.date_text or 'date to be confirmed'})")

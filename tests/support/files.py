@@ -6,6 +6,10 @@ import io
 import textwrap
 from pathlib import Path
 
+# What SECAS published on 19 May 2021 for the Working Group of 2 June 2021 (the bundled sample learns
+# of that meeting only from the report of 11 June 2021): a register as of late May 2021 needs it.
+MAY_2021_AGENDA = Path(__file__).parent / "registers" / "2021-05-wg-agenda.yaml"
+
 
 def write(path: Path, text: str) -> Path:
     """Write a test file, dedenting the triple-quoted text it is given."""

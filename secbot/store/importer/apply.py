@@ -3,8 +3,11 @@
 ``Applier`` checks what only the database knows (every source and every referenced modification
 exists; ``check``, which only reads and also runs for a plan that already has problems, so that one
 run reports them all), then upserts rows by their natural keys, parents first (``TABLE_ORDER``), loading stored
-rows in bulk. When two sources disagree, the later source wins: a value from a source issued on or
-after the source that last set the row replaces the stored one, an older source only fills gaps.
+rows in bulk. Every row is also kept as a statement of its source (``models.Statement``; a source
+re-imported restates its rows), and when sources disagree the later source wins field by field: a
+field takes the value of the latest statement that gives it (``statements.order``: by the source's
+issue date, then its key), whatever order the files came in. A row no statement speaks for yet (one
+written before statements were kept) falls back to the date of the source that last set the row.
 Earlier titles of a modification are kept as aliases.
 
 Around it: ``lock`` (one importer at a time per database), ``bump_revision`` (atomic, so importers
@@ -29,7 +32,7 @@ from secbot.store.db import insert_for
 from secbot.store.importer import readers
 from secbot.store.importer.results import TABLE_ORDER, TableCounts
 from secbot.store.importer.schema import ModificationIn
-from secbot.store.importer.validation import Item, Plan
+from secbot.store.importer.validation import Item, Plan, natural_key
 from secbot.store.models import (
     AgendaItem,
     Assessment,
@@ -44,8 +47,10 @@ from secbot.store.models import (
     Release,
     ReleaseScope,
     Source,
+    Statement,
     Vote,
 )
+from secbot.store.statements import key_text, order
 
 _CHUNK = 500  # keys per IN (...) when loading existing rows
 _WHOLE_TABLE = 1000  # more keys than this: read the table once instead (see _rows_where_in)
@@ -132,10 +137,29 @@ class _Mod:
     dirty: bool = False
 
 
+_Order = tuple[dt.date, str]
+_NOT_STATED = frozenset({"source", "items", "scope"})  # a meeting's items and a release's scope come as their own rows
+
+
+def stated_fields(row: BaseModel) -> dict:
+    """What a row states, as its statement keeps it (JSON values; ``source`` is the statement's own)."""
+    return row.model_dump(mode="json", exclude_unset=True, exclude=_NOT_STATED)
+
+
 class Applier:
-    def __init__(self, session: Session, plan: Plan):
+    """Applies a plan; ``record`` False applies it without keeping statements (an as-of view, built
+    from statements already kept, in their order). ``today`` is the day statements are recorded."""
+
+    def __init__(self, session: Session, plan: Plan, *, record: bool = True, today: dt.date | None = None):
         self.session = session
         self.plan = plan
+        self.record = record
+        self.today = today or dt.datetime.now(dt.UTC).date()
+        # For each row this import names, by (table, key text): what each source states of it (its
+        # statements kept and this import's), as the source's order and the fields it gives.
+        self.stated: dict[tuple[str, str], dict[str, tuple[_Order, dict]]] = {}
+        self.recorded: dict[str, dt.date] = {}  # each source's first import day, from its statements
+        self.statements_changed = False
         self.errors: list[str] = []
         self.status: dict[str, dict[tuple, str]] = {table: {} for table in TABLE_ORDER}
         self.source_dates: dict[str, dt.date | None] = {}
@@ -165,6 +189,32 @@ class Applier:
     def load(self, model, column, values: Iterable) -> list:
         return _rows_where_in(self.session, select(model), column, values, orm=True)
 
+    # -- later wins, field by field
+
+    def order_of(self, source: str) -> _Order:
+        return order(self.source_dates.get(source), self.recorded.get(source, self.today), source)
+
+    def wins(self, table: str, item: Item, name: str, holder: str) -> bool:
+        """Whether ``item``'s value of field ``name`` (``"*"``: the row as a whole, for its ``source``)
+        is the one to keep: no other source that states it comes later. ``holder``, the source that
+        last set the stored row, counts as stating all of it when no statement of it is kept (a row
+        written before statements were, or from chat)."""
+        mine = self.order_of(item.source)
+        stated = self.stated.get((table, key_text(natural_key(table, item.row))), {})
+        for source, (at, names) in stated.items():
+            if source != item.source and at > mine and (name == "*" or name in names):
+                return False
+        return holder == item.source or holder in stated or self.order_of(holder) <= mine
+
+    def title_source(self, reference: str, title: str, holder: str) -> str:
+        """The latest source that gave the modification ``title``: the source its earlier title keeps."""
+        folded = title.casefold()
+        stated = self.stated.get(("modifications", key_text((reference,))), {})
+        giving = [
+            (at, source) for source, (at, fields) in stated.items() if (fields.get("title") or "").casefold() == folded
+        ]
+        return max(giving)[1] if giving else holder
+
     def upsert(self, table: str, existing: dict, key: tuple, item: Item, model: type, values: dict, given: dict):
         """Add ``model(**values)`` under ``key``, or apply the ``given`` fields to the stored row."""
         obj = existing.get(key)
@@ -174,16 +224,16 @@ class Applier:
             existing[key] = obj
             self.mark(table, key, "added")
             return obj
-        wins = _wins(self.source_dates.get(item.source), self.source_dates.get(obj.source))
+        holder = obj.source
         changed = False
         for name, value in given.items():
             current = getattr(obj, name)
             if current == value:
                 continue
-            if wins or current is None:
+            if current is None or self.wins(table, item, name, holder):
                 setattr(obj, name, value)
                 changed = True
-        if wins and obj.source != item.source:
+        if self.wins(table, item, "*", holder) and obj.source != item.source:
             obj.source = item.source
             changed = True
         self.mark(table, key, "updated" if changed else "unchanged")
@@ -212,6 +262,8 @@ class Applier:
             return
         self.write_sources()
         self.session.flush()
+        if self.record:
+            self.record_statements()
         self.modifications()
         self.conversions()
         self.events()
@@ -263,6 +315,54 @@ class Applier:
                     setattr(current, name, value)
                     changed = True
             self.mark("sources", (key,), "updated" if changed else "unchanged")
+
+    def record_statements(self) -> None:
+        """Keep every row of the plan as its source's statement, and load what the other sources
+        stated about the same rows (``stated``), so that each field goes to the latest of them."""
+        incoming: dict[tuple[str, str, str], dict] = {}
+        for table, items in self.plan.items.items():
+            for item in items:
+                key = key_text(natural_key(table, item.row))
+                incoming[(table, key, item.source)] = {
+                    "table": table,
+                    "key": key,
+                    "source": item.source,
+                    "position": item.position,
+                    "fields": stated_fields(item.row),
+                    "recorded": self.today,
+                }
+        if not incoming:
+            return
+        wanted = {(table, key) for table, key, _source in incoming}
+        query = select(
+            Statement.table, Statement.key, Statement.source, Statement.position, Statement.fields, Statement.recorded
+        )
+        stored: dict[tuple[str, str, str], dict] = {}
+        for row in _rows_where_in(self.session, query, Statement.__table__.c.key, {key for _t, key in wanted}):
+            if (row["table"], row["key"]) in wanted:
+                stored[(row["table"], row["key"], row["source"])] = dict(row)
+                recorded = self.recorded.get(row["source"])
+                self.recorded[row["source"]] = min(recorded, row["recorded"]) if recorded else row["recorded"]
+        for (table, key, source), row in {**stored, **incoming}.items():  # a restated row: its new statement
+            self.stated.setdefault((table, key), {})[source] = (self.order_of(source), row["fields"])
+        changed = []
+        for triple, values in incoming.items():
+            before = stored.get(triple)
+            if before is not None:
+                values["recorded"] = before["recorded"]
+                if before["fields"] == values["fields"] and before["position"] == values["position"]:
+                    continue
+            changed.append(values)
+        if changed:
+            self.statements_changed = True
+            insert = insert_for(self.session.get_bind().dialect.name)(Statement)
+            self.session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["key", "table", "source"],
+                    set_={"fields": insert.excluded.fields, "position": insert.excluded.position},
+                ),
+                changed,
+            )
 
     def _child_references(self) -> Iterator[tuple[Item, str, str]]:
         for table, items in self.plan.items.items():
@@ -359,7 +459,6 @@ class Applier:
                 continue
 
             values = mod.values
-            wins = _wins(date, values["source_date"])
             old_source = values["source"]
             changed = False
             for name in _MOD_FIELDS:
@@ -369,7 +468,7 @@ class Applier:
                 current = values[name]
                 if current == value:
                     continue
-                if wins or current is None or current == []:
+                if current is None or current == [] or self.wins("modifications", item, name, old_source):
                     values[name] = value
                     changed = True
             title, current_title = row.title, values["title"]
@@ -377,17 +476,20 @@ class Applier:
                 if current_title is None:
                     values["title"] = title
                     changed = True
-                elif wins:
+                elif self.wins("modifications", item, "title", old_source):
                     values["title"] = title
                     changed = True
                     if current_title.casefold() != title.casefold():
-                        self.add_earlier_title(mod, current_title, old_source)
+                        self.add_earlier_title(
+                            mod, current_title, self.title_source(row.reference, current_title, old_source)
+                        )
                 elif current_title.casefold() != title.casefold():
                     changed |= self.add_earlier_title(mod, title, item.source)
             for earlier in row.earlier_titles:
                 changed |= self.add_earlier_title(mod, earlier, item.source)
             changed |= self.drop_current_title(mod)
-            if wins and (values["source"] != item.source or values["source_date"] != date):
+            row_wins = self.wins("modifications", item, "*", old_source)
+            if row_wins and (values["source"] != item.source or values["source_date"] != date):
                 values["source"] = item.source
                 values["source_date"] = date
                 changed = True

@@ -8,10 +8,9 @@ rolls everything back and raises ``ImportFailed`` whose lines each name the file
 and the value. Every pass runs even when an earlier one found problems (a syntax error in one file
 does not hide a bad value or an unknown reference in another), so one run reports them all.
 
-Rows are upserted by their natural keys. When two sources disagree, the later source wins: a
-value from a source issued on or after the source that last set the row replaces the stored one,
-an older source only fills gaps. So importing the same files in any order gives the same register
-(see ``docs/import-format.md`` for the exact rule and its one limitation).
+Rows are upserted by their natural keys and kept as statements of their sources. When sources
+disagree, the later source wins field by field (``apply``), so importing the same files in any order
+gives the same register (``docs/import-format.md`` has the exact rule).
 
 An import that changes something bumps ``RegisterState.revision`` (atomically, so importers in
 several processes never lose an increment) and leaves an ``ImportRecord``; an import that changes
@@ -102,7 +101,8 @@ def import_paths(
         if applier.errors:
             raise ImportFailed(applier.errors)
         result.counts = applier.counts()
-        result.changed = any(c.added or c.updated for c in result.counts.values())
+        # New statements alone are a change: the register as it stood on an earlier day is built from them.
+        result.changed = applier.statements_changed or any(c.added or c.updated for c in result.counts.values())
         if result.changed:
             now = dt.datetime.now(dt.UTC)
             result.revision = apply.bump_revision(session, now)

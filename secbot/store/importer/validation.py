@@ -193,7 +193,7 @@ def _string_limits() -> dict[str, dict[str, int]]:
 _LIMITS = _string_limits()
 
 
-def _natural_key(table: str, row: BaseModel) -> tuple:
+def natural_key(table: str, row: BaseModel) -> tuple:
     r = row
     if table == "sources":
         return (r.key,)
@@ -333,7 +333,7 @@ def validate(raws: list[readers.RawFile], caller_source: SourceIn | None, unread
     for table, items in plan.items.items():
         seen: dict[tuple, Item] = {}
         for item in items:
-            key = (*_natural_key(table, item.row), item.source)
+            key = (*natural_key(table, item.row), item.source)
             if key in seen:
                 plan.errors.append(
                     f"{item.where}: duplicate {_SINGULAR[table]} "

@@ -1,0 +1,159 @@
+"""The register as it stood on any day, built from the statements of the sources issued by then.
+
+``view(store, day)`` is the store to read the register from as of ``day``. It is ``store`` itself when
+no statement comes from a source dated after ``day``: the fact tables are then the register as it
+stood. Otherwise it is a snapshot: a SQLite database in a temporary file into which the importer's
+own ``Applier`` writes the statements of the sources dated on or before ``day``, oldest first
+(``statements.order``), so that each field holds what the latest of them said. A source is dated by
+its issue date, or by the day it was first imported when it has none.
+
+Every day between two sources' dates sees the same register, so snapshots are kept per (revision,
+sources included): "as of 7 February 2020" and "as of 10 February 2020" share one when no source is
+dated between them. At most ``KEEP`` are kept per store; the oldest is deleted when another is built.
+Facts changed from chat are in the fact tables but not yet kept as statements, so a snapshot holds
+only what imported sources said (docs/architecture.md, "Next steps").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from secbot.store.db import Store, make_engine
+from secbot.store.models import Base, Source, Statement
+from secbot.store.statements import order
+
+log = logging.getLogger(__name__)
+
+KEEP = 2  # each holds a register and its search index: tens of megabytes at 10,000 modifications
+
+
+@dataclass
+class _Dated:
+    """The sources that state something, each with the day it counts from, at one revision."""
+
+    revision: int
+    days: dict[str, dt.date]
+
+    def newest(self) -> dt.date | None:
+        return max(self.days.values(), default=None)
+
+    def by(self, day: dt.date) -> frozenset[str]:
+        return frozenset(source for source, dated in self.days.items() if dated <= day)
+
+
+@dataclass
+class Snapshots:
+    """A store's snapshots, newest use last (``Store.snapshots``)."""
+
+    dated: _Dated | None = None
+    kept: OrderedDict[tuple[int, frozenset[str]], Store] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def view(store: Store, day: dt.date, revision: int) -> Store:
+    """The store holding the register as it stood on ``day`` (``revision``: ``store``'s, as read)."""
+    snapshots = _snapshots(store)
+    dated = snapshots.dated
+    if dated is None or dated.revision != revision:
+        dated = snapshots.dated = _Dated(revision, _source_days(store))
+    newest = dated.newest()
+    if newest is None or day >= newest:
+        return store
+    included = dated.by(day)
+    key = (revision, included)
+    with snapshots.lock:
+        found = snapshots.kept.get(key)
+        if found is not None:
+            snapshots.kept.move_to_end(key)
+            return found
+        built = build(store, included, dated.days)
+        snapshots.kept[key] = built
+        while len(snapshots.kept) > KEEP:
+            _, old = snapshots.kept.popitem(last=False)
+            _discard(old)
+        return built
+
+
+def _snapshots(store: Store) -> Snapshots:
+    if store.snapshots is None:
+        store.snapshots = Snapshots()
+    return store.snapshots
+
+
+def _source_days(store: Store) -> dict[str, dt.date]:
+    """Each source that states something, with the day it counts from."""
+    query = (
+        select(Statement.source, Source.issued, func.min(Statement.recorded))
+        .join(Source, Source.key == Statement.source)
+        .group_by(Statement.source, Source.issued)
+    )
+    with store.sessions() as session:
+        return {source: order(issued, recorded, source)[0] for source, issued, recorded in session.execute(query)}
+
+
+def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> Store:
+    """A new store in a temporary SQLite file with the statements of ``sources`` applied, oldest first."""
+    from secbot.store.importer.apply import Applier  # only for a day before the latest source
+    from secbot.store.importer.schema import FLAT_TABLES, SourceIn
+    from secbot.store.importer.validation import Item, Plan
+
+    plan = Plan(raws=[])
+    with store.sessions() as session:
+        for row in session.scalars(select(Source).where(Source.key.in_(sources))) if sources else ():
+            plan.sources[row.key] = (
+                "statements",
+                SourceIn(
+                    key=row.key, title=row.title, paper_reference=row.paper_reference, issued=row.issued, url=row.url
+                ),
+            )
+        statements = (
+            session.execute(
+                select(Statement.table, Statement.key, Statement.source, Statement.position, Statement.fields)
+                .where(Statement.source.in_(sources))
+                .order_by(Statement.id)
+            ).all()
+            if sources
+            else []
+        )
+    statements.sort(key=lambda s: (days[s.source], s.source))  # stable: within a source, as recorded
+    for statement in statements:
+        row = FLAT_TABLES[statement.table].model_validate(statement.fields)
+        plan.items.setdefault(statement.table, []).append(
+            Item("statements", f"{statement.table} {statement.key}", row, statement.source, True, statement.position)
+        )
+    handle, path = tempfile.mkstemp(prefix="secbot-asof-", suffix=".db")
+    os.close(handle)
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    snapshot = Store(engine, sessionmaker(engine, expire_on_commit=False))
+    weakref.finalize(snapshot, _remove, path)  # a snapshot still kept when the process ends goes too
+    with snapshot.sessions.begin() as session:
+        applier = Applier(session, plan, record=False)
+        applier.recorded.update(days)  # an undated source counts from its first import day here too
+        applier.run()
+        if applier.errors:  # statements were valid when kept: a failure here is a bug, not bad input
+            raise RuntimeError("; ".join(applier.errors[:5]))
+    log.info("built the register as of %d sources (%d statements)", len(sources), len(statements))
+    return snapshot
+
+
+def _discard(snapshot: Store) -> None:
+    snapshot.engine.dispose()
+    _remove(snapshot.engine.url.database)
+
+
+def _remove(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")

@@ -1,0 +1,139 @@
+"""The register as it stood on any day: answers as of each bundled report's issue day equal the register
+that held only the reports issued by then, whatever order the files were imported in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from secbot.clock import Clock
+from secbot.commands import Context, dispatch
+from secbot.digests import commands  # noqa: F401  (registers the digest layer's commands, as secbot.app does)
+from secbot.platforms.shell.text import render_text
+from secbot.store.db import Store, make_engine
+from secbot.store.importer.loader import _issued, import_paths, sample_paths
+from secbot.store.models import Modification, Statement
+from secbot.store.opening import prepare_store
+from secbot.store.queries import Register
+from tests.support.databases import leased
+from tests.support.dates import LONDON
+from tests.support.files import write
+
+REPORTS = sample_paths()  # oldest first
+DAYS = [_issued(path) for path in REPORTS]
+QUESTIONS = ["stats", "dcc", "dcc completed", "wg", "wg last", "decisions", "consultations all", "phase refine"]
+
+
+def answers(store: Store, day: dt.date) -> dict[str, str]:
+    """Every question, and the card of every modification in ``store``, as a person would read them on ``day``."""
+    register = Register(store, Clock(LONDON, day))
+    with store.sessions() as session:
+        references = list(session.scalars(select(Modification.reference).order_by(Modification.reference)))
+    asked = [*QUESTIONS, f"release {day:%B %Y}", *references]
+    return {question: render_text(dispatch(question, Context(register))) for question in asked}
+
+
+@pytest.fixture(scope="module")
+def as_it_stood(tmp_path_factory) -> dict[dt.date, dict[str, str]]:
+    """For each report's issue day: the answers of a register that holds only the reports issued by then,
+    imported oldest first (each day is then on or after its latest source: the fact tables answer)."""
+    stood = {}
+    for count, day in enumerate(DAYS, 1):
+        with leased("migrated", tmp_path_factory.mktemp("stood")) as url:
+            store = prepare_store(make_engine(url), load_sample=False)
+            for path in REPORTS[:count]:
+                import_paths(store, [path])
+            stood[day] = answers(store, day)
+            store.engine.dispose()
+    return stood
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(REPORTS)))), ids=str)
+def test_as_of_each_report_the_answers_are_that_reports_whatever_the_import_order(order, as_it_stood, tmp_path):
+    with leased("migrated", tmp_path) as url:
+        store = prepare_store(make_engine(url), load_sample=False)
+        for index in order:
+            import_paths(store, [REPORTS[index]])
+        for day in DAYS:
+            got = answers(store, day)
+            expected = as_it_stood[day]
+            # A modification no report by then named is not in that register at all.
+            assert {q for q in got if q in expected} == set(expected)
+            for question, text in expected.items():
+                assert got[question] == text, f"as of {day}, {question!r}"
+            for question in set(got) - set(expected):
+                assert got[question].startswith(f"No modification {question} in the register"), question
+        store.engine.dispose()
+
+
+def test_secmp0007_as_each_report_said(sample_store):
+    def card(day: dt.date) -> str:
+        return render_text(dispatch("SECMP0007", Context(Register(sample_store, Clock(LONDON, day)))))
+
+    october_2017 = card(dt.date(2017, 10, 6))
+    assert october_2017.startswith("SECMP0007: Firmware updates to mandated HAN devices\n")
+    assert "Phase:          Refine" in october_2017 and "Status:         Refinement" in october_2017
+    assert october_2017.rstrip().endswith(
+        "As reported in Modification and Release Status Report – October 2017 (6 October 2017)."
+    )
+    assert "2021" not in october_2017  # nothing said after October 2017
+
+    june_2021 = card(dt.date(2021, 6, 11))
+    assert june_2021.startswith("SECMP0007: Firmware updates to IHDs and PPMIDs\n")
+    assert "Phase:          Implementation" in june_2021 and "Status:         Approved" in june_2021
+
+    # Before any report named it, the register did not know it.
+    assert card(dt.date(2017, 5, 9)).startswith("No modification SECMP0007 in the register")
+
+
+def test_every_day_between_two_reports_stands_on_the_earlier_one(sample_store):
+    def card(day: dt.date) -> str:
+        reply = dispatch("SECMP0007", Context(Register(sample_store, Clock(LONDON, day))))
+        return reply.footer or ""
+
+    assert "October 2017" in card(dt.date(2019, 1, 1))
+    assert "October 2017" in card(dt.date(2021, 6, 10))
+    assert "June 2021" in card(dt.date(2021, 6, 11))
+
+
+def test_an_older_report_imported_later_changes_the_past_not_the_present(sample_copy, tmp_path: Path):
+    register = Register(sample_copy, Clock(LONDON, dt.date(2017, 9, 1)))
+    assert dispatch("SECMP0007", Context(register)).title.startswith("SECMP0007: Firmware updates to mandated HAN")
+    write(
+        tmp_path / "august.yaml",
+        """
+        source: {key: UPDATE-2017-08, title: SEC Update – August 2017, issued: 2017-08-15}
+        modifications:
+          - {reference: SECMP0007, title: Firmware updates to HAN devices, phase: Refine, status: Working Group}
+        """,
+    )
+    import_paths(sample_copy, [tmp_path / "august.yaml"])
+    as_of_september = render_text(dispatch("SECMP0007", Context(register)))
+    assert as_of_september.startswith("SECMP0007: Firmware updates to HAN devices\n")
+    assert "Status:         Working Group" in as_of_september
+    october = render_text(dispatch("SECMP0007", Context(Register(sample_copy, Clock(LONDON, dt.date(2017, 10, 6))))))
+    assert october.startswith("SECMP0007: Firmware updates to mandated HAN devices\n")  # October's report is later
+    today = render_text(dispatch("SECMP0007", Context(Register(sample_copy, Clock(LONDON, dt.date(2021, 6, 11))))))
+    assert today.startswith("SECMP0007: Firmware updates to IHDs and PPMIDs\n")
+
+
+def test_every_source_keeps_its_statement_and_a_reimport_adds_none(sample_copy):
+    def kept() -> list[tuple[str, str]]:
+        with sample_copy.sessions() as session:
+            query = select(Statement.source, Statement.fields).where(
+                Statement.table == "modifications", Statement.key == '["SECMP0007"]'
+            )
+            return sorted((source, fields.get("title")) for source, fields in session.execute(query))
+
+    assert kept() == [
+        ("CSR-2021-06", "Firmware updates to IHDs and PPMIDs"),
+        ("MRSR-2017-10", "Firmware updates to mandated HAN devices"),
+        ("SECUPDATE-2017-05", "Firmware updates to mandated HAN devices"),
+    ]
+    again = import_paths(sample_copy, REPORTS)
+    assert not again.changed
+    assert len(kept()) == 3
