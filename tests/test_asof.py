@@ -137,3 +137,70 @@ def test_every_source_keeps_its_statement_and_a_reimport_adds_none(sample_copy):
     again = import_paths(sample_copy, REPORTS)
     assert not again.changed
     assert len(kept()) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "says", "stood"),
+    [
+        (
+            "SECMP0007 as of 6 Oct 2017",
+            "SECMP0007: Firmware updates to mandated HAN devices",
+            "Refine",
+            "6 October 2017",
+        ),
+        ("as of 2017, stats", "Modifications in each stage", "36 modifications in the register.", "31 December 2017"),
+        ("stats as of last March", "Modifications in each stage", "36 modifications in the register.", "31 March 2021"),
+        ("what's the status of MP161 as of 1 June 2021?", "No modification MP161 in the register", "", "1 June 2021"),
+        (
+            "SECMP0007 as at the end of May 2017",
+            "SECMP0007: Firmware updates to mandated HAN devices",
+            "",
+            "31 May 2017",
+        ),
+    ],
+)
+def test_a_question_asked_as_of_a_day_is_answered_as_the_register_stood(ask, question, title, says, stood):
+    reply = ask(question)  # today is the June 2021 report's day
+    assert reply.title == title
+    assert says in render_text(reply)
+    assert reply.footer.startswith(f"As the register stood on {stood}.")
+
+
+def test_as_of_a_day_that_cannot_be_read_or_has_not_come_is_a_polite_error(ask):
+    unreadable = ask("MP161 as of teatime")
+    assert (unreadable.kind, unreadable.title) == ("error", "“teatime” is not a day I can read")
+    assert "`MP161 as of 7 February 2020`" in unreadable.summary
+    future = ask("MP161 as of 1 July 2021")
+    assert (future.kind, future.title) == ("error", "The register cannot say what it will hold")
+    assert future.summary == "Ask as of 11 June 2021 or an earlier day."
+
+
+def test_as_of_is_never_taken_from_a_change(ask):
+    # An admin command reads all it was typed; a reader is refused it whatever its words.
+    reply = ask("set MP161 status Approved as of 1 June 2021")
+    assert "As the register stood" not in (reply.footer or "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("7 Feb 2020", dt.date(2020, 2, 7)),
+        ("2020-02-07", dt.date(2020, 2, 7)),
+        ("7 Feb", dt.date(2021, 2, 7)),
+        ("12 June", dt.date(2020, 6, 12)),  # 12 June 2021 has not come yet
+        ("yesterday", dt.date(2021, 6, 10)),
+        ("last month", dt.date(2021, 5, 31)),
+        ("last March", dt.date(2021, 3, 31)),
+        ("last June", dt.date(2020, 6, 30)),
+        ("June", dt.date(2021, 6, 11)),  # this month: up to today
+        ("May 2021", dt.date(2021, 5, 31)),
+        ("the end of May 2017", dt.date(2017, 5, 31)),
+        ("2017", dt.date(2017, 12, 31)),
+        ("last year", dt.date(2020, 12, 31)),
+        ("teatime", None),
+    ],
+)
+def test_the_days_members_type_after_as_of(typed, day):
+    from secbot.commands.dates import parse_as_of
+
+    assert parse_as_of(typed, dt.date(2021, 6, 11)) == day

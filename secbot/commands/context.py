@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +65,10 @@ class Context:
     platforms: Mapping[str, PlatformWords] = field(default_factory=dict)  # by name: those the App was told of
     # Told of each change an admin made (the action and what its applier returned), after it committed.
     notify: Callable[[str, dict[str, Any]], None] = lambda _action, _result: None
+
+    def as_of(self, day: dt.date) -> Context:
+        """This context asking about the register as it stood on ``day``."""
+        return dataclasses.replace(self, register=self.register.as_of(day))
 
     def words(self, platform: str | None = None) -> PlatformWords:
         """How to speak of ``platform`` (where the question was asked, by default)."""

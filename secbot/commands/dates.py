@@ -60,3 +60,61 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def month_name(year: int, month: int) -> str:
     return dt.date(year, month, 1).strftime("%B %Y")
+
+
+_MONTH_NAMES = {
+    name: number
+    for number in range(1, 13)
+    for name in (dt.date(2000, number, 1).strftime("%B").lower(), dt.date(2000, number, 1).strftime("%b").lower())
+}
+
+
+def parse_as_of(text: str, today: dt.date) -> dt.date | None:
+    """The day "as of <text>" means, relative to ``today``: a day ("7 Feb 2020", "2020-02-07", "yesterday"),
+    or the last day of a month ("June 2021", "the end of May 2017", "last March", "March", "last month")
+    or of a year ("2017"),
+    never later than ``today`` for the month or year ``today`` is in. None when it is not a date."""
+    cleaned = _clean(text).lower().removeprefix("the ").removeprefix("end of ").strip()
+    if cleaned == "yesterday":
+        return today - dt.timedelta(days=1)
+    day = parse_day(cleaned, today)
+    if day is not None:
+        return day
+    without_year = _day_without_year(cleaned.replace(" of ", " "), today)
+    if without_year is not None:
+        return without_year
+    if cleaned == "last month":
+        return today.replace(day=1) - dt.timedelta(days=1)
+    if cleaned == "last year":
+        return dt.date(today.year - 1, 12, 31)
+    month = _MONTH_NAMES.get(cleaned.removeprefix("last ").strip())
+    if month is not None:  # the latest such month, before this one when "last" is said
+        year = (
+            today.year
+            if month < today.month or (month == today.month and not cleaned.startswith("last"))
+            else today.year - 1
+        )
+        return min(month_bounds(year, month)[1], today)
+    parsed = parse_month(cleaned)
+    if parsed is not None:
+        return min(month_bounds(*parsed)[1], today)
+    if cleaned.isdigit() and len(cleaned) == 4:
+        return min(dt.date(int(cleaned), 12, 31), today)
+    return None
+
+
+def _day_without_year(text: str, today: dt.date) -> dt.date | None:
+    """ "7 Feb", "1 June": that day in the latest year that does not put it after ``today``."""
+    for fmt in ("%d %B", "%d %b"):
+        try:
+            parsed = dt.datetime.strptime(f"{text} 2000", f"{fmt} %Y").date()  # 2000: 29 February parses
+        except ValueError:
+            continue
+        for year in (today.year, today.year - 1, today.year - 2, today.year - 3, today.year - 4):
+            try:
+                day = parsed.replace(year=year)
+            except ValueError:  # 29 February in a year without it
+                continue
+            if day <= today:
+                return day
+    return None

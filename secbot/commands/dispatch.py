@@ -6,12 +6,18 @@ any reference inside a free question ("who raised DP113?"); otherwise help. No e
 database cannot be reached, "the register is unavailable" and one line without a trace; any other
 failure, a short apology and the trace.
 
+A question about the register may name the day it asks about: "MP161 as of 7 Feb 2020", "stats as of
+last March", "as of 2017, phase refine". It is then answered as the register stood at the end of that
+day (``secbot.store.asof``), with a footer saying so; only commands declared ``cached`` (questions,
+never changes) take it, and a day after today is politely refused.
+
 The admin gate is here, once for every door: a command registered with ``role=ADMIN`` is refused to
 a reader (``ctx.is_admin`` false) before its handler runs, and the attempt is audited.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -35,9 +41,10 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     upkeep,
 )
 from secbot.commands.context import Context
+from secbot.commands.dates import parse_as_of
 from secbot.commands.help import help_reply
 from secbot.commands.registry import ADMIN, REGISTRY
-from secbot.formatting import plural
+from secbot.formatting import long_date, plural
 from secbot.references import find_references, parse_reference
 from secbot.replies import Reply
 
@@ -96,9 +103,16 @@ def route(text: str) -> tuple[str, str]:
     return "", text
 
 
+_AS_OF_AFTER = re.compile(r"^(?P<rest>.+?)[\s,;]+as (?:of|at) (?P<when>[^,;?!]+?)[\s.?!]*$", re.I)
+_AS_OF_BEFORE = re.compile(r"^as (?:of|at) (?P<when>[^,;:]+?)\s*[,;:]\s*(?P<rest>.+)$", re.I)
+
+
 def dispatch(text: str, ctx: Context) -> Reply:
     name = ""
     try:
+        as_of = _as_of(text, ctx)
+        if as_of is not None:
+            return as_of
         name, args = route(text)
         if not name:
             return _not_understood(ctx, args)
@@ -108,6 +122,35 @@ def dispatch(text: str, ctx: Context) -> Reply:
         return command.handler(ctx, args)
     except Exception as error:  # a user must never see a stack trace
         return failed(f"command {name or '(none)'} ({(text or '')[:200]!r})", error)
+
+
+def _as_of(text: str, ctx: Context) -> Reply | None:
+    """The answer to a question asked "as of" a day, or None when ``text`` is not one."""
+    match = _AS_OF_AFTER.match(text.strip()) or _AS_OF_BEFORE.match(text.strip())
+    if match is None:
+        return None
+    question, when = match["rest"].strip(), match["when"].strip()
+    command = REGISTRY.commands.get(route(question)[0])
+    if command is None or not command.cached:  # a change, or not a question: the command reads it all
+        return None
+    today = ctx.register.today()
+    day = parse_as_of(when, today)
+    if day is None:
+        return Reply(
+            f"“{when[:60]}” is not a day I can read",
+            kind="error",
+            summary=f"Ask as of a day, a month or a year, e.g. `{question[:60]} as of 7 February 2020`, "
+            f"`… as of last March` or `… as of 2017`.",
+        )
+    if day > today:
+        return Reply(
+            "The register cannot say what it will hold",
+            kind="error",
+            summary=f"Ask as of {long_date(today)} or an earlier day.",
+        )
+    reply = dispatch(question, ctx.as_of(day))
+    stood = f"As the register stood on {long_date(day)}."
+    return dataclasses.replace(reply, footer=f"{stood}\n{reply.footer}" if reply.footer else stood)
 
 
 def failed(what: str, error: BaseException) -> Reply:

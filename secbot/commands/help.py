@@ -25,7 +25,8 @@ def help_reply(intro: str | None = None) -> Reply:
         Section(
             text="References can be written DP162, MP161, mp 161, MP-161, 161, MP122A, "
             "SECMP0007, SECMP7 or pasted as a SECAS web address. "
-            "Add `--today YYYY-MM-DD` in the shell to ask as the register stood then."
+            "Add `as of <day, month or year>` to a question to ask as the register stood then "
+            "(`MP161 as of 7 Feb 2020`, `stats as of 2017`)."
         )
     )
     reply.actions = [

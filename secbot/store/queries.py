@@ -7,6 +7,7 @@ register as it stood on that day.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from secbot.clock import Clock
 from secbot.formatting import UNKNOWN, target_clause
 from secbot.formatting import long_date as _date
 from secbot.references import BareNumber, Ref, parse_reference, parse_url
-from secbot.store import asof
+from secbot.store import asof, facts
 from secbot.store.db import Store
 from secbot.store.index import RegisterIndex
 from secbot.store.models import (
@@ -28,7 +29,6 @@ from secbot.store.models import (
     Conversion,
     Decision,
     EarlierTitle,
-    Event,
     Meeting,
     Modification,
     Release,
@@ -108,26 +108,6 @@ _CONVERTED_TO = (
     .where(_DRAFT.reference == bindparam("draft"))
 )
 _EARLIER_TITLES = select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
-_FACTS = {
-    "events": select(Event).where(Event.modification_id == _MOD_ID),
-    # The meeting's kind and date with the agenda item's note and source, in one row.
-    "agenda": select(Meeting.kind, Meeting.date, AgendaItem.note, AgendaItem.source)
-    .select_from(Meeting)
-    .join(AgendaItem)
-    .where(AgendaItem.modification_id == _MOD_ID),
-    "consultations": select(Consultation).where(Consultation.modification_id == _MOD_ID),
-    "assessments": select(Assessment).where(Assessment.modification_id == _MOD_ID).order_by(Assessment.accepted),
-    "votes": select(Vote).where(Vote.modification_id == _MOD_ID).order_by(Vote.date),
-    "decisions": select(Decision).where(Decision.modification_id == _MOD_ID).order_by(Decision.date),
-    # The scope entry's status, note and source with the release's name, date and date_text, in one row.
-    "scope": select(
-        ReleaseScope.status, ReleaseScope.note, ReleaseScope.source, Release.name, Release.date, Release.date_text
-    )
-    .select_from(ReleaseScope)
-    .join(Release)
-    .where(ReleaseScope.modification_id == _MOD_ID)
-    .order_by(Release.date.is_(None), Release.date),
-}
 _MOD_BY_REFERENCE = select(Modification).where(Modification.reference == bindparam("reference"))
 
 
@@ -137,6 +117,10 @@ class Register:
         self.clock = clock
 
     # -- plumbing ---------------------------------------------------------------------------
+    def as_of(self, day: dt.date) -> Register:
+        """This register as it stood on ``day`` (the same store, a clock fixed on that day)."""
+        return Register(self.store, dataclasses.replace(self.clock, fixed_today=day))
+
     def view(self) -> Store:
         """The store holding the register as it stood today (``secbot.store.asof``): ``store`` itself,
         unless today is before the latest source's date (a fixed today, ``--today``)."""
@@ -553,8 +537,9 @@ def _consultation_view(c: Consultation, reference: str, title: str | None, today
 class _Facts:
     """Everything dated about one modification, fetched once; timeline and milestone derive from it.
 
-    Rows, not entities (see ``_FACTS``): each reads as its model does (``event.date``, ``vote.outcome``);
-    an agenda row holds its meeting's ``kind`` and ``date`` with its own ``note`` and ``source``, and a
+    Rows, not entities (``secbot.store.facts``, in one query): each reads as its model does
+    (``event.date``, ``vote.outcome``); an agenda row holds its meeting's ``kind`` and ``date`` with its
+    own ``note`` and ``source``, and a
     scope row its release's ``name``, ``date`` and ``date_text`` with its own ``status``, ``note`` and
     ``source``.
     """
@@ -569,8 +554,7 @@ class _Facts:
 
     @classmethod
     def load(cls, connection: Connection, mod: Row) -> _Facts:
-        of = {"mod_id": mod.id}
-        return cls(**{name: connection.execute(statement, of).all() for name, statement in _FACTS.items()})
+        return cls(**facts.load(connection, mod.id))
 
     def timeline(self, mod: Row) -> list[TimelineEntry]:
         entries: list[TimelineEntry] = []
