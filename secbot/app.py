@@ -168,4 +168,5 @@ def build(
         settings.resolved_database_url, load_sample=settings.load_sample if load_sample is None else load_sample
     )
     clock = Clock(settings.zone, settings.today)
-    return App(settings, store, Register(store, clock), platforms=dict(platforms or {}))
+    register = Register(store, clock, settings.stale_after_months)
+    return App(settings, store, register, platforms=dict(platforms or {}))

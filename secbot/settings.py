@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     timezone: str = "Europe/London"
     today: dt.date | None = None
+    # A modification no source has restated in this many months before today is shown as last reported
+    # then, and left out of counts and lists unless asked for all ("stats all").
+    stale_after_months: int = Field(default=6, ge=1, le=600)
     load_sample: bool = True
     # The largest register file `secbot import` and `secbot sync` read (megabytes of 1,000,000 bytes);
     # a workbook's unpacked contents count against it too.

@@ -102,3 +102,10 @@ def add_deadline_working_days(start: dt.date, days: int) -> dt.date:
         if is_deadline_working_day(day):
             remaining -= 1
     return day
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` months before ``day`` (the month's last day when shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

@@ -148,8 +148,18 @@ def test_every_source_keeps_its_statement_and_a_reimport_adds_none(sample_copy):
             "Refine",
             "6 October 2017",
         ),
-        ("as of 2017, stats", "Modifications in each stage", "36 modifications in the register.", "31 December 2017"),
-        ("stats as of last March", "Modifications in each stage", "36 modifications in the register.", "31 March 2021"),
+        (
+            "as of 2017, stats",
+            "Modifications in each stage",
+            "35 current modifications in the register.",
+            "31 December 2017",
+        ),
+        (
+            "stats as of last March",
+            "Modifications in each stage",
+            "No report since 30 September 2020 has restated any modification.",
+            "31 March 2021",
+        ),
         ("what's the status of MP161 as of 1 June 2021?", "No modification MP161 in the register", "", "1 June 2021"),
         (
             "SECMP0007 as at the end of May 2017",
@@ -204,3 +214,37 @@ def test_the_days_members_type_after_as_of(typed, day):
     from secbot.commands.dates import parse_as_of
 
     assert parse_as_of(typed, dt.date(2021, 6, 11)) == day
+
+
+def test_a_modification_no_report_restated_for_6_months_is_shown_as_last_reported_then(ask):
+    reply = ask("SECMP0011")
+    text = render_text(reply)
+    assert reply.summary == "Decision · Awaiting Authority Decision · last reported 10 May 2017"
+    assert "Last reported:  Smart Energy Code (SEC) Update – paper to the DCUSA Panel, May 2017 (10 May 2017);" in text
+    assert "Next milestone: not known: nothing has been reported for over 6 months" in text
+    fresh = ask("MP161")  # restated by the June 2021 report
+    assert "last reported" not in fresh.summary and "Authority decision pending" in render_text(fresh)
+
+
+def test_the_monthly_digest_counts_only_what_was_restated_and_says_what_it_left_out(sample_store):
+    from secbot.digests.monthly import build_monthly
+    from secbot.digests.render import render
+
+    text = render(build_monthly(Register(sample_store, Clock(LONDON, dt.date(2021, 6, 11)))), "md")
+    assert "45 proposals in the register on 11 June 2021." in text
+    assert (
+        "Not counted: 32 proposals that no report has restated since 11 December 2020, whose stage may have moved on."
+        in text.replace("\n", " ")
+    )
+
+
+def test_how_long_a_modification_stays_current_is_a_setting(sample_db_url):
+    from secbot.app import build
+    from secbot.commands import Actor, Where
+    from secbot.settings import Settings
+
+    settings = Settings(database_url=sample_db_url, today=dt.date(2021, 6, 11), stale_after_months=60)
+    app = build(settings)
+    reply = app.answer("stats", Actor("shell", "tester"), Where("shell", "here"))
+    assert reply.summary == "77 modifications in the register." and reply.footer is None
+    app.store.engine.dispose()

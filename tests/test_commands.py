@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
 from secbot.commands.registry import REGISTRY
 from secbot.digests import commands  # noqa: F401  (registers the digest layer's commands, as secbot.app does)
 from secbot.platforms.shell.text import render_text
+from secbot.store.models import Modification
 from secbot.store.queries import Register
 from tests.support.dates import LONDON, REPORT_DAY
 from tests.support.files import write
@@ -143,8 +145,15 @@ def test_phase_and_list(ask):
     refs = [i.reference for s in reply.sections for i in s.items]
     assert {"DP162", "DP163", "DP164", "DP165", "DP166", "DP167"} <= set(refs)
     reply, _ = ask("list awaiting authority decision")
-    # SECMP0011 went to the Authority in April 2017 and no decision on it is recorded.
+    # SECMP0011 went to the Authority in April 2017, and no report since has said a word of it.
+    assert [i.reference for i in reply.sections[0].items] == ["MP161"]
+    assert reply.footer == (
+        "1 modification no report has restated since 11 December 2020 was left out as possibly out of date: "
+        "`list awaiting authority decision all` includes them."
+    )
+    reply, _ = ask("list awaiting authority decision all")
     assert [i.reference for i in reply.sections[0].items] == ["MP161", "SECMP0011"]
+    assert reply.footer is None
     reply, text = ask("phase nonsense")
     assert reply.kind == "error" and "Define" in text
 
@@ -242,12 +251,25 @@ def test_dcc_completed_matches_the_june_2021_report(ask):
     assert by_mod[("MP099", "IA")][2] == "21 December 2020"
 
 
-def test_stats_counts_every_modification(ask, sample_store):
+def test_stats_counts_the_current_modifications_and_all_of_them_when_asked(ask, sample_store):
     reply, _text = ask("stats")
     rows = reply.sections[0].table.rows
     total = sum(int(n) for _, n in rows)
-    assert f"{total} modifications in the register." == reply.summary
+    assert total == 45  # those the June 2021 report restates
+    assert reply.summary == "45 current modifications in the register."
     assert dict(rows)["Define"] == "9"  # DP158-DP160, DP162-DP167
+    assert dict(rows)["Refine"] == "12"
+    assert reply.footer == (
+        "32 modifications no report has restated since 11 December 2020 were left out as possibly out of date: "
+        "`stats all` includes them."
+    )
+    assert "With the Authority: MP161\n" in render_text(reply) + "\n"
+    everything, _ = ask("stats all")
+    with sample_store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Modification)) == 77
+    assert everything.summary == "77 modifications in the register."
+    assert dict(everything.sections[0].table.rows)["Refine"] == "29"
+    assert "With the Authority: SECMP0011, MP161" in render_text(everything)
 
 
 def test_help_is_generated_from_the_registry(ask):
@@ -271,8 +293,12 @@ def test_anything_else_gets_help_not_an_error(ask):
 def test_as_of_today_changes_what_is_next(ask):
     reply, _ = ask("wg", dt.date(2017, 10, 11))
     assert reply.title == "Working Group: 12 October 2017"
-    reply, text = ask("MP161", dt.date(2026, 11, 23))
+    reply, text = ask("MP161", dt.date(2021, 9, 1))
     assert "Authority decision pending" in text
+    reply, text = ask("MP161", dt.date(2026, 11, 23))  # five years on, nothing newer was reported
+    assert reply.summary == "Decision · Awaiting Authority Decision · last reported 11 June 2021"
+    assert "Next milestone: not known: nothing has been reported for over 6 months" in text
+    assert "Authority decision pending" not in text
 
 
 _WORDS = st.sampled_from(

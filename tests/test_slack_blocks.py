@@ -150,7 +150,7 @@ def test_help_keeps_its_code_marks_and_escapes_placeholders(ask):
     assert "• `search &lt;words&gt;` — Find modifications" in text
     assert "<words>" not in text
     # All the commands in one block, not one block a line.
-    assert sum(1 for b in message.blocks if b["type"] == "section" and "`stats`" in b["text"]["text"]) == 1
+    assert sum(1 for b in message.blocks if b["type"] == "section" and "`stats [all]`" in b["text"]["text"]) == 1
 
 
 def test_list_packs_items_and_offers_more(ask):

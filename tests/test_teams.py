@@ -146,7 +146,7 @@ def test_suggestion_button_runs_the_suggested_reference(teams):
 
 
 def test_more_pages_the_card_in_place(teams):
-    teams.send(teams.activity("personal_message", text="phase refinement"))
+    teams.send(teams.activity("personal_message", text="phase refinement all"))
     [first] = teams.fake.wait_for(1)
     more = next(action for title, action in card_actions(card_of(first.body)).items() if title.startswith("More"))
     assert submitted_command(more["data"]).endswith("page 2")

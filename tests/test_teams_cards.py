@@ -144,13 +144,13 @@ def test_list_items_lead_with_the_reference_in_bold(ask):
 
 
 def test_a_paged_list_offers_more_and_more_runs_the_next_page(ask):
-    reply = ask("list approved")
-    card = check_card(render_reply(reply, command="list approved"))
+    reply = ask("list approved all")
+    card = check_card(render_reply(reply, command="list approved all"))
     assert "1–10 of 15" in text_blocks(card)
     more = submits(card)["More (5 left)"]
     assert more in card["actions"]  # top level, not tucked away
     command = submitted_command(more["data"])
-    assert command == "list approved page 2"
+    assert command == "list approved all page 2"
     # As Teams sends it back: an Action.Submit's activity value, or an Action.Execute's data.
     assert submitted_command({SUBMIT_KEY: command}) == command
     assert submitted_command({"action": {"type": "Action.Execute", "data": more["data"]}}) == command

@@ -57,7 +57,8 @@ def revision(app: App) -> int:
 
 def test_a_phase_change_needs_confirm_then_shows_in_the_card_the_phase_list_and_the_monthly_digest(app):
     assert "Phase: Decision" in say(app, "MP161")
-    assert "Report Phase 2" in say(app, "digest monthly") and "Decision 2" in say(app, "digest monthly")
+    # SECMP0011 is in Decision too, but no report since May 2017 has restated it: not counted.
+    assert "Report Phase 2" in say(app, "digest monthly") and "Decision 1" in say(app, "digest monthly")
     preview = say(app, "set MP161 phase report")
     assert "Confirm: MP161's phase" in preview and "Phase: Decision → Report Phase" in preview
     assert "Nothing has changed yet" in preview
@@ -70,7 +71,7 @@ def test_a_phase_change_needs_confirm_then_shows_in_the_card_the_phase_list_and_
     assert "As reported in SECAS updates in chat (11 June 2021)." in card
     assert "MP161" in say(app, "phase report")
     monthly = say(app, "digest monthly")
-    assert "Report Phase 3" in monthly and "Decision 1" in monthly
+    assert "Report Phase 3" in monthly and "Decision 0" in monthly
 
     [entry] = audit_rows(app)
     assert (entry.actor, entry.action, entry.outcome, entry.reference) == (

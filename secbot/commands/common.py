@@ -5,11 +5,30 @@ from __future__ import annotations
 import re
 
 from secbot.commands.context import Context
-from secbot.formatting import plural
+from secbot.formatting import long_date, plural
 from secbot.replies import Action, Item, Reply, Section
 from secbot.store.views import ModSummary, Resolution
 
 _PAGE = re.compile(r"(?:^|\s+)(?:page|p)\s*(\d{1,4})\s*$", re.IGNORECASE)
+_ALL = re.compile(r"(?:^|\s+)all$", re.IGNORECASE)
+
+
+def split_all(words: str) -> tuple[str, bool]:
+    """``"refine all"`` -> ``("refine", True)``: "all" asks for stale modifications too."""
+    match = _ALL.search(words)
+    return (words[: match.start()].strip(), True) if match else (words, False)
+
+
+def left_out_note(ctx: Context, left_out: int, again: str) -> str | None:
+    """What a count or list left out as stale (``Register.stale``), and how to see it; None for nothing."""
+    if not left_out:
+        return None
+    since = long_date(ctx.register.stale_before())
+    were = "was" if left_out == 1 else "were"
+    return (
+        f"{plural(left_out, 'modification')} no report has restated since {since} {were} left out as "
+        f"possibly out of date: `{again}` includes them."
+    )
 
 
 def split_page(args: str) -> tuple[str, int]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from secbot.commands.common import mod_item, paged, split_page
+from secbot.commands.common import left_out_note, mod_item, paged, split_all, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
-from secbot.formatting import plural
+from secbot.formatting import long_date, plural
 from secbot.replies import Action, Field, Reply, Section, Table
 from secbot.vocabulary import PHASE_DESCRIPTIONS, PHASES, canonical_phase
 
@@ -52,22 +52,26 @@ def search_command(ctx: Context, args: str) -> Reply:
 )
 def phase_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
+    words, everything = split_all(words)
     phase = canonical_phase(words) if words else None
     if phase is None:
         reply = Reply("Which phase?" if not words else f"“{words}” is not a phase", kind="error")
         reply.summary = "Phases: " + ", ".join(PHASES) + "."
         reply.actions = [Action(p, f"phase {p}") for p in PHASES[:5]]
         return reply
-    mods = ctx.register.by_phase(phase)
-    return paged(
+    mods = ctx.register.by_phase(phase, include_stale=everything)
+    left_out = 0 if everything else len(ctx.register.by_phase(phase, include_stale=True)) - len(mods)
+    reply = paged(
         ctx,
         f"{phase}: {plural(len(mods), 'modification')}",
         [mod_item(m, m.status) for m in mods],
         page,
-        f"phase {phase}",
+        f"phase {phase}{' all' if everything else ''}",
         summary=PHASE_DESCRIPTIONS[phase].capitalize() + ".",
         empty=f"No modification is in {phase}.",
     )
+    reply.footer = left_out_note(ctx, left_out, f"phase {phase} all")
+    return reply
 
 
 @command(
@@ -79,10 +83,11 @@ def phase_command(ctx: Context, args: str) -> Reply:
 )
 def list_command(ctx: Context, args: str) -> Reply:
     words, page = split_page(args)
+    words, everything = split_all(words)
     statuses = ctx.register.statuses()
     if not words:
         return Reply("Which status?", kind="error", summary="Statuses in the register: " + ", ".join(statuses) + ".")
-    mods = ctx.register.by_status(words)
+    mods = ctx.register.by_status(words, include_stale=True)
     if not mods and canonical_phase(words):
         return phase_command(ctx, args)
     if not mods:
@@ -91,25 +96,41 @@ def list_command(ctx: Context, args: str) -> Reply:
             kind="error",
             summary="Statuses in the register: " + ", ".join(statuses) + ".",
         )
-    return paged(
+    status = mods[0].status
+    current = mods if everything else ctx.register.by_status(words)
+    reply = paged(
         ctx,
-        f"{mods[0].status}: {plural(len(mods), 'modification')}",
-        [mod_item(m, m.phase) for m in mods],
+        f"{status}: {plural(len(current), 'modification')}",
+        [mod_item(m, m.phase) for m in current],
         page,
-        f"list {words}",
+        f"list {words}{' all' if everything else ''}",
+        empty=f"No modification restated in the last {ctx.register.stale_months} months has the status “{status}”.",
     )
+    reply.footer = left_out_note(ctx, len(mods) - len(current), f"list {words} all")
+    return reply
 
 
-@command("stats", "stats", "How many modifications are in each stage", aliases=("summary",), cached=True)
+@command(
+    "stats",
+    "stats [all]",
+    "How many modifications are in each stage",
+    aliases=("summary",),
+    examples=("stats", "stats all"),
+    cached=True,
+)
 def stats_command(ctx: Context, args: str) -> Reply:
-    counts = ctx.register.stage_counts()
+    everything = split_all(args.strip())[1]
+    counts = ctx.register.stage_counts(include_stale=everything)
     total = sum(n for _, n in counts)
-    reply = Reply(
-        "Modifications in each stage", kind="list", summary=f"{plural(total, 'modification')} in the register."
-    )
+    left_out = 0 if everything else sum(n for _, n in ctx.register.stage_counts(include_stale=True)) - total
+    summary = f"{plural(total, 'current modification' if left_out else 'modification')} in the register."
+    if left_out and not total:
+        summary = f"No report since {long_date(ctx.register.stale_before())} has restated any modification."
+    reply = Reply("Modifications in each stage", kind="list", summary=summary)
     reply.sections.append(Section(table=Table(["Stage", "Modifications"], [[stage, str(n)] for stage, n in counts])))
-    pending = ctx.register.pending_authority()
+    pending = ctx.register.pending_authority(include_stale=everything)
     if pending:
         reply.sections.append(Section(fields=[Field("With the Authority", ", ".join(p.reference for p in pending))]))
     reply.actions = [Action(stage, f"phase {stage}") for stage, n in counts if n and stage in PHASES][:5]
+    reply.footer = left_out_note(ctx, left_out, "stats all")
     return reply

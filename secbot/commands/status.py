@@ -45,7 +45,16 @@ def _card(ctx: Context, status: Status) -> Reply:
     if d.lead_analyst:
         fields.append(Field("Lead analyst", d.lead_analyst))
     milestone = status.next_milestone
-    fields.append(Field("Next milestone", milestone.text if milestone else "no upcoming milestone in the register"))
+    stale = d.source is not None and d.source.issued is not None and d.source.issued < ctx.register.stale_before()
+    if stale:  # what it last said may long have passed: say when that was, not what it expected
+        last = f"{d.source.title} ({long_date(d.source.issued)})"
+        reply.summary = f"{reply.summary} · last reported {long_date(d.source.issued)}"
+        fields.append(Field("Last reported", f"{last}; no report since has restated it"))
+        fields.append(
+            Field("Next milestone", f"not known: nothing has been reported for over {ctx.register.stale_months} months")
+        )
+    else:
+        fields.append(Field("Next milestone", milestone.text if milestone else "no upcoming milestone in the register"))
     if d.implementation_date:
         fields.append(Field("Implementation", d.implementation_date))
     if d.converted_from:

@@ -45,7 +45,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
 from secbot.app import App
-from secbot.clock import Clock
 from secbot.delivery.announcements import Announcer
 from secbot.delivery.deliver import DEFAULT_POLICY, DeliveryReport, Policy, deliver, resume_stale, tell_admins
 from secbot.delivery.senders import DigestChart, Sender
@@ -59,7 +58,6 @@ from secbot.store import announcements
 from secbot.store.db import Store, as_utc, insert_or_nothing
 from secbot.store.models import ScheduleRun
 from secbot.store.outbox import utcnow
-from secbot.store.queries import Register
 from secbot.store.subscriptions import SubscriptionView
 from secbot.store.sync import SyncResult, sync_register
 
@@ -289,7 +287,7 @@ class DigestRenders:
     ) -> None:
         self.app, self.kind, self.issue, self.day = app, kind, issue, day
         self.renderers = renderers or {}
-        self.register = Register(app.store, Clock(app.settings.zone, day))
+        self.register = app.register.as_of(day)
         self._document: Document | None = None
         self._built = False
         self._chart: DigestChart | None = None

@@ -54,9 +54,16 @@ def build_monthly(register: Register) -> Document:
 def _summary(register: Register, today: dt.date, period: Period) -> Section:
     counts = register.stage_counts()
     total = sum(n for _, n in counts)
+    left_out = sum(n for _, n in register.stage_counts(include_stale=True)) - total
+    paragraphs = [f"{plural(total, 'proposal')} in the register on {long_date(today)}."]
+    if left_out:
+        paragraphs.append(
+            f"Not counted: {plural(left_out, 'proposal')} that no report has restated since "
+            f"{long_date(register.stale_before())}, whose stage may have moved on."
+        )
     stages = Section(
         "Proposals currently in each stage",
-        paragraphs=[f"{plural(total, 'proposal')} in the register on {long_date(today)}."],
+        paragraphs=paragraphs,
         chart=Chart("Proposals currently in each stage", [s for s, _ in counts], [n for _, n in counts]),
         tables=[Table(["Stage", "Proposals"], [[stage, str(n)] for stage, n in counts])],
     )

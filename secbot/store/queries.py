@@ -63,7 +63,7 @@ from secbot.vocabulary import (
     SCOPE_STATUSES,
     VOTE_OUTCOMES,
 )
-from secbot.workdays import deadline_working_days_between, end_of_previous_month, report_duration_wd
+from secbot.workdays import deadline_working_days_between, end_of_previous_month, months_before, report_duration_wd
 
 _PENDING_AUTHORITY = ("recommend_approval", "recommend_rejection")
 _ASSESSMENT_COLUMNS = (
@@ -109,17 +109,44 @@ _CONVERTED_TO = (
 )
 _EARLIER_TITLES = select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
 _MOD_BY_REFERENCE = select(Modification).where(Modification.reference == bindparam("reference"))
+STALE_MONTHS = 6  # SECBOT_STALE_AFTER_MONTHS
 
 
 class Register:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    """The register as it stands on its clock's today. A modification no source has restated in the
+    ``stale_months`` before today is stale: its card says when it was last reported, and lists and
+    counts leave it out unless asked for all (``include_stale``)."""
+
+    def __init__(self, store: Store, clock: Clock, stale_months: int = STALE_MONTHS) -> None:
         self.store = store
         self.clock = clock
+        self.stale_months = stale_months
 
     # -- plumbing ---------------------------------------------------------------------------
     def as_of(self, day: dt.date) -> Register:
         """This register as it stood on ``day`` (the same store, a clock fixed on that day)."""
-        return Register(self.store, dataclasses.replace(self.clock, fixed_today=day))
+        return Register(self.store, dataclasses.replace(self.clock, fixed_today=day), self.stale_months)
+
+    # -- staleness --------------------------------------------------------------------------
+    def stale_before(self) -> dt.date:
+        """A modification last restated by a source issued before this day is stale."""
+        return months_before(self.today(), self.stale_months)
+
+    def _current(self, query):
+        """``query`` over modifications without the stale ones (an undated source is never stale)."""
+        return query.join(Source, Source.key == Modification.source).where(
+            or_(Source.issued.is_(None), Source.issued >= self.stale_before())
+        )
+
+    def stale(self) -> dict[str, SourceView]:
+        """The stale modifications, each with the source that last reported it."""
+        query = (
+            select(Modification.reference, Source.key, Source.title, Source.issued)
+            .join(Source, Source.key == Modification.source)
+            .where(Source.issued < self.stale_before())
+        )
+        with self._session() as session:
+            return {row[0]: SourceView(row[1], row[2], row[3]) for row in session.execute(query)}
 
     def view(self) -> Store:
         """The store holding the register as it stood today (``secbot.store.asof``): ``store`` itself,
@@ -280,23 +307,18 @@ class Register:
         """How many modifications match, and the best ``limit`` of them."""
         return self.index().search(text, limit)
 
-    def by_phase(self, phase: str) -> list[ModSummary]:
-        with self._session() as session:
-            mods = session.scalars(
-                select(Modification)
-                .where(Modification.phase == phase)
-                .order_by(Modification.family, Modification.number, Modification.suffix)
-            )
-            return [_summary(m) for m in mods]
+    def by_phase(self, phase: str, *, include_stale: bool = False) -> list[ModSummary]:
+        return self._summaries(Modification.phase == phase, include_stale)
 
-    def by_status(self, status: str) -> list[ModSummary]:
-        pattern = status.strip().lower()
+    def by_status(self, status: str, *, include_stale: bool = False) -> list[ModSummary]:
+        return self._summaries(func.lower(Modification.status) == status.strip().lower(), include_stale)
+
+    def _summaries(self, where, include_stale: bool) -> list[ModSummary]:
+        query = select(Modification).where(where)
+        if not include_stale:
+            query = self._current(query)
         with self._session() as session:
-            mods = session.scalars(
-                select(Modification)
-                .where(func.lower(Modification.status) == pattern)
-                .order_by(Modification.family, Modification.number, Modification.suffix)
-            )
+            mods = session.scalars(query.order_by(Modification.family, Modification.number, Modification.suffix))
             return [_summary(m) for m in mods]
 
     def raised_between(self, start: dt.date, end: dt.date, *, family: str | None = None) -> list[ModDetail]:
@@ -314,11 +336,12 @@ class Register:
         with self._session() as session:
             return sorted(s for s in session.scalars(select(Modification.status).distinct()) if s)
 
-    def stage_counts(self) -> list[tuple[str, int]]:
+    def stage_counts(self, *, include_stale: bool = False) -> list[tuple[str, int]]:
+        query = select(Modification.phase, func.count()).group_by(Modification.phase)
+        if not include_stale:
+            query = self._current(query)
         with self._session() as session:
-            counts = Counter(
-                dict(session.execute(select(Modification.phase, func.count()).group_by(Modification.phase)).all())
-            )
+            counts = Counter(dict(session.execute(query).all()))
         ordered = [(phase, counts.get(phase, 0)) for phase in PHASES]
         if counts.get(None):
             ordered.append(("Not reported", counts[None]))
@@ -467,14 +490,15 @@ class Register:
                 )
             ]
 
-    def pending_authority(self) -> list[VoteView]:
+    def pending_authority(self, *, include_stale: bool = False) -> list[VoteView]:
         """Modifications whose latest Change Board vote went to the Authority with no decision since."""
         today = self.today()
+        stale = {} if include_stale else self.stale()
         latest: dict[str, VoteView] = {}  # votes come oldest first: the last one per modification wins
         for vote in self.votes(dt.date.min, today):
             latest[vote.reference] = vote
         decided = {d.reference: d.date for d in self.decisions(dt.date.min, today)}
-        pending = [v for v in latest.values() if v.outcome in _PENDING_AUTHORITY]
+        pending = [v for v in latest.values() if v.outcome in _PENDING_AUTHORITY and v.reference not in stale]
         pending = [p for p in pending if not (p.reference in decided and decided[p.reference] >= p.date)]
         return sorted(pending, key=lambda p: (p.date, p.reference))
 
