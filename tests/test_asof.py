@@ -248,3 +248,42 @@ def test_how_long_a_modification_stays_current_is_a_setting(sample_db_url):
     reply = app.answer("stats", Actor("shell", "tester"), Where("shell", "here"))
     assert reply.summary == "77 modifications in the register." and reply.footer is None
     app.store.engine.dispose()
+
+
+def test_changes_since_the_report_before_the_latest_compare_the_register_as_it_stood_on_each(ask):
+    reply = ask("changes", dt.date(2017, 10, 6))
+    assert reply.title == "What changed since the report of 10 May 2017"
+    assert reply.summary == "From the end of 10 May 2017 to the end of 6 October 2017."
+    sections = {section.heading.rsplit(" (", 1)[0]: section for section in reply.sections}
+    assert [section.heading for section in reply.sections][:4] == [
+        "New in the register (9)",
+        "Phase and status changes (6)",
+        "Change Board votes (3)",
+        "Authority decisions (3)",
+    ]
+    moved = {item.reference: item.detail for item in sections["Phase and status changes"].items}
+    assert moved["SECMP0004"] == "Decision · Awaiting Authority Decision → Closed · Rejected"
+    assert moved["SECMP0006"] == "Refine · Refinement → Implementation · Approved"
+    assert [i.reference for i in sections["Change Board votes"].items] == ["SECMP0004", "SECMP0006", "SECMP0008"]
+    decided = [i.detail for i in sections["Authority decisions"].items]
+    assert decided == [
+        "rejected on 29 September 2017",
+        "approved on 29 September 2017",
+        "approved on 29 September 2017",
+    ]
+    assert "SECMP0041" in [i.reference for i in sections["New in the register"].items]
+    scope = sections["Release scope"]
+    assert len(scope.items) == 26 and scope.items[-1].detail.startswith("and ")  # 25 shown, and how many more
+    scope = [i.detail for i in sections["Release scope"].items if i.reference == "SECMP0007"]
+    assert scope == ["June 2019 SEC Release: added (TBC)"]
+
+
+def test_changes_since_a_day_and_last_month(ask):
+    since = ask("changes since 1 May 2021")
+    assert since.title == "What changed since 1 May 2021"
+    drafts = next(s for s in since.sections if s.heading.startswith("New Draft Proposals"))
+    assert "DP162" in [i.reference for i in drafts.items]
+    quiet = ask("changes last month")  # no report was issued in May 2021
+    assert quiet.title == "What changed in May 2021"
+    assert quiet.summary == "From the end of 30 April 2021 to the end of 31 May 2021, the register records no change."
+    assert ask("changes since teatime").title == "“since teatime” is not a day I can read"

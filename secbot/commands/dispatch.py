@@ -39,6 +39,7 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     releases,
     status,
     upkeep,
+    what_changed,
 )
 from secbot.commands.context import Context
 from secbot.commands.dates import parse_as_of

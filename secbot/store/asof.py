@@ -61,12 +61,23 @@ class Snapshots:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def view(store: Store, day: dt.date, revision: int) -> Store:
-    """The store holding the register as it stood on ``day`` (``revision``: ``store``'s, as read)."""
+def source_days(store: Store, revision: int) -> dict[str, dt.date]:
+    """Each source that states something, with the day it counts from (``revision``: ``store``'s)."""
+    return _dated(store, revision).days
+
+
+def _dated(store: Store, revision: int) -> _Dated:
     snapshots = _snapshots(store)
     dated = snapshots.dated
     if dated is None or dated.revision != revision:
         dated = snapshots.dated = _Dated(revision, _source_days(store))
+    return dated
+
+
+def view(store: Store, day: dt.date, revision: int) -> Store:
+    """The store holding the register as it stood on ``day`` (``revision``: ``store``'s, as read)."""
+    snapshots = _snapshots(store)
+    dated = _dated(store, revision)
     newest = dated.newest()
     if newest is None or day >= newest:
         return store

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from secbot.clock import Clock
@@ -307,19 +307,30 @@ class Register:
         """How many modifications match, and the best ``limit`` of them."""
         return self.index().search(text, limit)
 
+    def everything(self, *, ordered: bool = True) -> list[ModSummary]:
+        """Every modification in the register, stale ones too, by family and number (``ordered``)."""
+        return self._summaries(true(), include_stale=True, ordered=ordered)
+
+    def report_days(self) -> list[dt.date]:
+        """The days the sources in the register count from (issue days), up to today, oldest first."""
+        today = self.today()
+        return sorted({day for day in asof.source_days(self.store, self.revision()).values() if day <= today})
+
     def by_phase(self, phase: str, *, include_stale: bool = False) -> list[ModSummary]:
         return self._summaries(Modification.phase == phase, include_stale)
 
     def by_status(self, status: str, *, include_stale: bool = False) -> list[ModSummary]:
         return self._summaries(func.lower(Modification.status) == status.strip().lower(), include_stale)
 
-    def _summaries(self, where, include_stale: bool) -> list[ModSummary]:
-        query = select(Modification).where(where)
+    def _summaries(self, where, include_stale: bool, ordered: bool = True) -> list[ModSummary]:
+        query = select(Modification.reference, Modification.title, Modification.phase, Modification.status)
+        query = query.where(where)
+        if ordered:
+            query = query.order_by(Modification.family, Modification.number, Modification.suffix)
         if not include_stale:
             query = self._current(query)
-        with self._session() as session:
-            mods = session.scalars(query.order_by(Modification.family, Modification.number, Modification.suffix))
-            return [_summary(m) for m in mods]
+        with self._connection() as connection:
+            return [ModSummary(*row) for row in connection.execute(query).all()]
 
     def raised_between(self, start: dt.date, end: dt.date, *, family: str | None = None) -> list[ModDetail]:
         """Modifications raised from ``start`` to ``end`` inclusive (``family="DP"``: Draft Proposals), oldest first."""
@@ -400,15 +411,20 @@ class Register:
         )
 
     # -- consultations ----------------------------------------------------------------------
-    def consultations(self, states: tuple[str, ...] = ("open", "upcoming", "expected")) -> list[ConsultationView]:
+    def consultations(
+        self,
+        states: tuple[str, ...] = ("open", "upcoming", "expected"),
+        *,
+        between: tuple[dt.date, dt.date] | None = None,
+    ) -> list[ConsultationView]:
+        """Consultations in ``states``; with ``between`` (first, last), only those opening or closing then."""
         today = self.today()
+        query = select(Consultation, Modification.reference, Modification.title).join(Modification)
+        if between:
+            first, last = between
+            query = query.where(or_(Consultation.opens.between(first, last), Consultation.closes.between(first, last)))
         with self._session() as session:
-            views = [
-                _consultation_view(c, reference, title, today)
-                for c, reference, title in session.execute(
-                    select(Consultation, Modification.reference, Modification.title).join(Modification)
-                )
-            ]
+            views = [_consultation_view(c, reference, title, today) for c, reference, title in session.execute(query)]
         chosen = [v for v in views if v.state in states]
         chosen.sort(key=lambda v: (v.closes or v.opens or v.expected_week or dt.date.max, v.reference))
         return chosen

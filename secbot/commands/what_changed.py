@@ -1,0 +1,120 @@
+"""``changes [since <date> | last month | last report]``: what changed in the register between two days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from secbot.commands.common import mod_item
+from secbot.commands.context import Context
+from secbot.commands.dates import parse_as_of
+from secbot.commands.registry import command
+from secbot.formatting import long_date, plural, quoted_title
+from secbot.replies import Item, Reply, Section
+from secbot.store.differences import Changes, between
+from secbot.store.views import ModSummary, ScopeEntry
+
+T = TypeVar("T")
+_USAGE = "`changes`, `changes since 1 May 2021`, `changes last month` or `changes last report`"
+
+
+@command(
+    "changes",
+    "changes [since <date> | last month | last report]",
+    "What changed in the register: new proposals, phase and status changes, votes, decisions, "
+    "consultations, release scope (default: since the report before the latest)",
+    aliases=("changed",),
+    examples=("changes", "changes since 1 May 2021", "changes last month"),
+    cached=True,
+)
+def changes_command(ctx: Context, args: str) -> Reply:
+    span = _span(ctx, args.strip().lower())
+    if isinstance(span, Reply):
+        return span
+    start, end, label = span
+    return _reply(between(ctx.register, start, end), label)
+
+
+def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
+    today = ctx.register.today()
+    if words in ("", "last report", "since last report", "since the last report"):
+        days = ctx.register.report_days()
+        if len(days) < 2:
+            return Reply(
+                "No earlier report to compare with",
+                kind="notice",
+                summary=f"The register holds {plural(len(days), 'report')} up to {long_date(today)}. Ask {_USAGE}.",
+            )
+        return days[-2], today, f"since the report of {long_date(days[-2])}"
+    if words in ("last month", "in the last month"):
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        start = end.replace(day=1) - dt.timedelta(days=1)
+        return start, end, f"in {end:%B %Y}"
+    when = words.removeprefix("since").strip()
+    start = parse_as_of(when, today) if when else None
+    if start is None:
+        return Reply(f"“{words[:60]}” is not a day I can read", kind="error", summary=f"Ask {_USAGE}.")
+    if start >= today:
+        return Reply(
+            "Nothing can have changed yet", kind="notice", summary=f"Ask about a day before {long_date(today)}."
+        )
+    return start, today, f"since {long_date(start)}"
+
+
+_SHOWN = 25  # things a section lists; its heading counts them all
+
+
+def _section(heading: str, things: list[T], item: Callable[[T], Item]) -> Section:
+    """The first ``_SHOWN`` of ``things`` as items (only those are made), and how many more there are."""
+    items = [item(thing) for thing in things[:_SHOWN]]
+    if len(things) > _SHOWN:
+        items.append(Item("…", f"and {len(things) - _SHOWN} more"))
+    return Section(heading=f"{heading} ({len(things)})", items=items)
+
+
+def _reply(changes: Changes, label: str) -> Reply:
+    title = f"What changed {label}"
+    span = f"From the end of {long_date(changes.start)} to the end of {long_date(changes.end)}"
+    if not changes:
+        return Reply(title, kind="list", summary=f"{span}, the register records no change.")
+    reply = Reply(title, kind="list", summary=f"{span}.")
+    drafts = [m for m in changes.new if m.reference.startswith("DP")]
+    proposals = [m for m in changes.new if not m.reference.startswith("DP")]
+    parts: list[tuple[str, list, Callable[[Any], Item]]] = [
+        ("New Draft Proposals", drafts, mod_item),
+        ("New in the register", proposals, mod_item),
+        (
+            "Phase and status changes",
+            changes.moved,
+            lambda m: mod_item(m.after, f"{_stage(m.before)} → {_stage(m.after)}"),
+        ),
+        ("Change Board votes", changes.votes, lambda v: _item(v, f"{v.outcome_label} on {long_date(v.date)}")),
+        ("Authority decisions", changes.decisions, lambda d: _item(d, f"{d.outcome} on {long_date(d.date)}")),
+        ("Consultations opened", changes.opened, lambda c: _item(c, f"{c.kind_label}, opened {long_date(c.opens)}")),
+        ("Consultations closed", changes.closed, lambda c: _item(c, f"{c.kind_label}, closed {long_date(c.closes)}")),
+        (
+            "Release scope",
+            changes.scope,
+            lambda s: _item(s.entry, f"{s.release}: {_scope_change(s.before, s.after)}"),
+        ),
+    ]
+    reply.sections += [_section(heading, things, item) for heading, things, item in parts if things]
+    return reply
+
+
+def _item(about: Any, detail: str) -> Item:
+    """An item about one modification (anything with its ``reference`` and ``title``)."""
+    return Item(quoted_title(about.reference, about.title), detail, about.reference)
+
+
+def _scope_change(before: ScopeEntry | None, after: ScopeEntry | None) -> str:
+    if before is None:
+        return f"added ({after.status})"
+    if after is None:
+        return f"no longer listed (was {before.status})"
+    return f"{before.status} → {after.status}"
+
+
+def _stage(mod: ModSummary) -> str:
+    return " · ".join(filter(None, [mod.phase, mod.status])) or "not reported"
