@@ -287,3 +287,19 @@ def test_changes_since_a_day_and_last_month(ask):
     assert quiet.title == "What changed in May 2021"
     assert quiet.summary == "From the end of 30 April 2021 to the end of 31 May 2021, the register records no change."
     assert ask("changes since teatime").title == "“since teatime” is not a day I can read"
+
+
+def test_the_monthly_digest_says_what_changed_since_the_reporting_month_began(sample_store):
+    from secbot.digests.monthly import build_monthly
+
+    document = build_monthly(Register(sample_store, Clock(LONDON, dt.date(2017, 10, 6))))
+    changed = document.section("What changed")
+    assert changed.paragraphs == ["From the end of 31 August 2017 to the end of 6 October 2017:"]
+    by_heading = {s.heading: s for s in changed.subsections}
+    decided = by_heading["Authority decisions (3)"]
+    assert [(i.reference, i.detail) for i in decided.items] == [
+        ("SECMP0004", "rejected on 29 September 2017"),
+        ("SECMP0006", "approved on 29 September 2017"),
+        ("SECMP0008", "approved on 29 September 2017"),
+    ]
+    assert "Change Board votes (3)" not in by_heading  # they were on 23 August, before the month began

@@ -49,13 +49,13 @@ def test_the_monthly_summary_then_one_reply_per_section(monthly, sample_store):
     counts = Register(sample_store, Clock(LONDON, REPORT_DAY)).stage_counts()
     stages = ", ".join(f"{stage} {n}" for stage, n in counts)
     assert f"Proposals currently in each stage\n{stages}." in flat(summary)
-    assert summary.footer == "Follows: Summary, Define, Refine, Opine, Releases."
-    assert [r.title for r in replies[1:]] == ["Summary", "Define", "Refine", "Opine", "Releases"]
-    refine = flat(replies[3])
+    assert summary.footer == "Follows: Summary, What changed, Define, Refine, Opine, Releases."
+    assert [r.title for r in replies[1:]] == ["Summary", "What changed", "Define", "Refine", "Opine", "Releases"]
+    refine = flat(replies[4])
     assert "Working Group meetings" in refine  # a subsection's heading, flattened
     assert "The last Working Group meeting was held on 2 June 2021" in refine
     assert "MP107 | IA | 1 December 2020 | 40 WD | 130 WD" in refine  # and its tables
-    assert replies[1].footer == "Monthly status digest – June 2021 · 1 of 5"
+    assert replies[1].footer == "Monthly status digest – June 2021 · 1 of 6"
     assert replies[-1].footer.startswith("DCC assessment durations are working days")
 
 
@@ -128,8 +128,15 @@ def test_preview_of_the_monthly_lists_what_follows(ask):
     assert reply.title == "Monthly status digest – June 2021"
     text = flat(reply)
     assert "Proposals currently in each stage\nDefine 9," in text
-    assert [i.text for i in reply.sections[-1].items] == ["Summary", "Define", "Refine", "Opine", "Releases"]
-    assert "followed by 5 messages" in reply.footer
+    assert [i.text for i in reply.sections[-1].items] == [
+        "Summary",
+        "What changed",
+        "Define",
+        "Refine",
+        "Opine",
+        "Releases",
+    ]
+    assert "followed by 6 messages" in reply.footer
 
 
 def test_preview_when_there_is_nothing_to_send(ask):

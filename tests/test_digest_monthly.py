@@ -46,7 +46,14 @@ def test_period_is_the_month_before_today(document):
     assert reporting_period(REPORT_DAY) == Period(dt.date(2021, 5, 1), dt.date(2021, 5, 31))
     assert document.as_of == REPORT_DAY
     assert document.period.label == "May 2021"
-    assert [s.heading for s in document.sections] == ["Summary", "Define", "Refine", "Opine", "Releases"]
+    assert [s.heading for s in document.sections] == [
+        "Summary",
+        "What changed",
+        "Define",
+        "Refine",
+        "Opine",
+        "Releases",
+    ]
 
 
 def test_summary_has_the_stage_counts_as_text_and_chart(register, document, markdown):
@@ -166,7 +173,7 @@ def test_change_board_votes_and_authority(markdown):
 def test_releases(markdown, name, sentence, references):
     release = _section(markdown, name)
     assert sentence in release
-    assert re.findall(r"^- ((?:SEC)?MP\d+) ", release, re.M) == references
+    assert re.findall(r"^- \[?((?:SEC)?MP\d+) ", release, re.M) == references
 
 
 def test_release_scope_notes(markdown):
@@ -251,3 +258,16 @@ def test_cli_digest_monthly(sample_db_url, tmp_path):
     assert written.stdout == ""
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
+
+
+def test_markdown_and_html_link_every_modification_to_its_secas_page_or_the_register(sample_store):
+    register_url = "https://register.example.org/modifications"
+    document = build_monthly(Register(sample_store, Clock(LONDON, REPORT_DAY)), register_url)
+    text = render(document, "md")
+    items = [line for line in text.splitlines() if re.match(r"^- \[?(DP|MP|SECMP)\d", line)]
+    assert items and all(line.startswith("- [") for line in items)
+    assert "[MP154 'CH Returns SLA Amendment'](https://register.example.org/modifications)" in text
+    seventh = next(line for line in items if line.startswith("- [SECMP0007 "))
+    assert "](https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-7)" in seventh
+    html = render(document, "html")
+    assert '<a href="https://register.example.org/modifications">MP154 &#39;CH Returns SLA Amendment&#39;</a>' in html

@@ -249,7 +249,14 @@ def test_the_june_2021_monthly_digest_in_slack_summary_chart_then_sections_in_it
     [sent] = fake.calls(UPLOAD_METHOD)
     assert fake.uploads[sent.body["file_id"]].startswith(b"\x89PNG")
     replies = [c for c in fake.calls("chat.postMessage") if c.arg("thread_ts")]
-    assert [c.arg("text").split("\n")[0] for c in replies] == ["Summary", "Define", "Refine", "Opine", "Releases"]
+    assert [c.arg("text").split("\n")[0] for c in replies] == [
+        "Summary",
+        "What changed",
+        "Define",
+        "Refine",
+        "Opine",
+        "Releases",
+    ]
     assert {c.arg("thread_ts") for c in replies} == {thread}
     text = digest_text(fake, "CDIGEST")
     assert all(ref in text for ref in ("DP162", "DP167", "MP099", "MP144", "MP161"))
@@ -343,9 +350,9 @@ def test_the_monthly_digest_in_teams_is_a_card_per_section_without_the_chart(tea
 
     cards = [c for c in connector.calls if c.conversation_id == TEAMS_FINE]
     bodies = [json.dumps(c.body) for c in cards]
-    assert len(cards) == 6  # the summary and Summary, Define, Refine, Opine, Releases: no chart upload
+    assert len(cards) == 7  # the summary and Summary, What changed, Define, Refine, Opine, Releases: no chart upload
     assert "Monthly status digest" in bodies[0] and "As of 11 June 2021" in bodies[0]
-    assert "DP162" in bodies[2] and "Releases" in bodies[5]
+    assert "DP162" in bodies[3] and "Releases" in bodies[6]
     assert all("adaptivecard" in body.lower() for body in bodies)
 
 

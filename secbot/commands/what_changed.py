@@ -65,20 +65,32 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
 _SHOWN = 25  # things a section lists; its heading counts them all
 
 
-def _section(heading: str, things: list[T], item: Callable[[T], Item]) -> Section:
+def shown_items(things: list[T], item: Callable[[T], Item]) -> list[Item]:
     """The first ``_SHOWN`` of ``things`` as items (only those are made), and how many more there are."""
     items = [item(thing) for thing in things[:_SHOWN]]
     if len(things) > _SHOWN:
         items.append(Item("…", f"and {len(things) - _SHOWN} more"))
-    return Section(heading=f"{heading} ({len(things)})", items=items)
+    return items
+
+
+def span(changes: Changes) -> str:
+    return f"From the end of {long_date(changes.start)} to the end of {long_date(changes.end)}"
 
 
 def _reply(changes: Changes, label: str) -> Reply:
     title = f"What changed {label}"
-    span = f"From the end of {long_date(changes.start)} to the end of {long_date(changes.end)}"
     if not changes:
-        return Reply(title, kind="list", summary=f"{span}, the register records no change.")
-    reply = Reply(title, kind="list", summary=f"{span}.")
+        return Reply(title, kind="list", summary=f"{span(changes)}, the register records no change.")
+    reply = Reply(title, kind="list", summary=f"{span(changes)}.")
+    reply.sections += [
+        Section(heading=f"{heading} ({len(things)})", items=shown_items(things, item))
+        for heading, things, item in parts(changes)
+    ]
+    return reply
+
+
+def parts(changes: Changes) -> list[tuple[str, list, Callable[[Any], Item]]]:
+    """Each kind of change there was: its heading, the changes, and how one reads as a list item."""
     drafts = [m for m in changes.new if m.reference.startswith("DP")]
     proposals = [m for m in changes.new if not m.reference.startswith("DP")]
     parts: list[tuple[str, list, Callable[[Any], Item]]] = [
@@ -99,8 +111,7 @@ def _reply(changes: Changes, label: str) -> Reply:
             lambda s: _item(s.entry, f"{s.release}: {_scope_change(s.before, s.after)}"),
         ),
     ]
-    reply.sections += [_section(heading, things, item) for heading, things, item in parts if things]
-    return reply
+    return [(heading, things, item) for heading, things, item in parts if things]
 
 
 def _item(about: Any, detail: str) -> Item:

@@ -34,8 +34,7 @@ CHANGES_HEADING = "What changed since the last agenda post"
 CHANGES_NOTE = (
     f"“What changed” covers the {CHANGES_DAYS} days before this digest: every dated entry in the register for the "
     "modifications on the agenda (events, votes, decisions, DCC assessment steps, consultations, meetings, releases), "
-    "and their phase and status where a report issued in those days stated them. The register keeps the latest "
-    "phase and status, not their history."
+    "and their phase and status where a report issued in those days stated them."
 )
 
 

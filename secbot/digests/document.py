@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from secbot.replies import Item, Table  # the same list items and tables as chat replies
 
@@ -61,6 +62,28 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     kind: str = "monthly"  # names the templates: ``<kind>.md.j2``, ``<kind>.html.j2``
     notes: list[str] = field(default_factory=list)  # footnotes: counting rules, sources
+    # Where the Markdown and HTML link each modification named in an item: its SECAS page, else the register.
+    links: dict[str, str] = field(default_factory=dict)
+    register_url: str | None = None
+
+    def link(self, reference: str | None) -> str | None:
+        """Where the item about ``reference`` links: an http(s) address with a host, or nothing."""
+        if not reference:
+            return None
+        for url in (self.links.get(reference), self.register_url):
+            if url and (parts := urlsplit(url)).scheme in ("http", "https") and parts.netloc:
+                return url
+        return None
+
+    def references(self) -> set[str]:
+        """Every modification an item of the document names."""
+        found: set[str] = set()
+        stack = list(self.sections)
+        while stack:
+            section = stack.pop()
+            found.update(item.reference for item in section.items if item.reference)
+            stack.extend(section.subsections)
+        return found
 
     def section(self, heading: str) -> Section | None:
         return next((s for s in self.sections if s.heading == heading), None)

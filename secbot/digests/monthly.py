@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from secbot.commands import what_changed
 from secbot.digests.document import Chart, Document, Item, Period, Section, Table
 from secbot.digests.kind import MONTHLY, PANEL_RULE, DigestKind, Options
 from secbot.formatting import average_wd, long_date, plural, quoted_title, wd
+from secbot.store.differences import between
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView, ModDetail, ReleaseView, VoteView
 from secbot.vocabulary import ASSESSMENT_KINDS
@@ -32,22 +34,28 @@ def reporting_period(today: dt.date) -> Period:
     return Period(end.replace(day=1), end)
 
 
-def build_monthly(register: Register) -> Document:
+def build_monthly(register: Register, register_url: str | None = None) -> Document:
+    """The monthly digest as the register stands today; its Markdown and HTML link every modification
+    to its SECAS page, or to ``register_url`` (the Modifications Register) when it has none."""
     today = register.today()
     period = reporting_period(today)
-    return Document(
+    document = Document(
         title=f"Monthly status digest – {today:%B %Y}",
         as_of=today,
         period=period,
         sections=[
             _summary(register, today, period),
+            _what_changed(register, today, period),
             _define(register, today, period),
             _refine(register, period),
             _opine(register, period),
             _releases(register),
         ],
         notes=[DURATION_RULE],
+        register_url=register_url,
     )
+    document.links = register.pages(document.references())
+    return document
 
 
 # -- Summary ------------------------------------------------------------------------------------
@@ -75,6 +83,21 @@ def _summary(register: Register, today: dt.date, period: Period) -> Section:
         ],
         subsections=[stages, *_next_panel(register), _decisions_summary(register, period)],
     )
+    return section
+
+
+def _what_changed(register: Register, today: dt.date, period: Period) -> Section:
+    """What changed from the start of the reporting month to today: the register as it stood on each."""
+    changes = between(register, period.start - dt.timedelta(days=1), today)
+    section = Section("What changed")
+    if not changes:
+        section.paragraphs.append(f"{what_changed.span(changes)}, the register records no change.")
+        return section
+    section.paragraphs.append(f"{what_changed.span(changes)}:")
+    section.subsections = [
+        Section(f"{heading} ({len(things)})", items=what_changed.shown_items(things, item))
+        for heading, things, item in what_changed.parts(changes)
+    ]
     return section
 
 
@@ -393,7 +416,7 @@ def _nothing_to_send(register: Register, _options: Options) -> str:
 KIND = DigestKind(
     name="monthly",
     about="the monthly status digest (SECAS's Change Status Report)",
-    build=lambda register, _options: build_monthly(register),
+    build=lambda register, options: build_monthly(register, options.register_url),
     nothing_to_send=_nothing_to_send,
     schedule={"rule": PANEL_RULE, "hour": 9, "minute": 0},
     issues=MONTHLY,

@@ -307,6 +307,12 @@ class Register:
         """How many modifications match, and the best ``limit`` of them."""
         return self.index().search(text, limit)
 
+    def pages(self, references: set[str]) -> dict[str, str]:
+        """The SECAS page of each of ``references`` that has one."""
+        query = select(Modification.reference, Modification.url).where(Modification.url.is_not(None))
+        with self._connection() as connection:
+            return {ref: url for ref, url in connection.execute(query) if ref in references and url}
+
     def everything(self, *, ordered: bool = True) -> list[ModSummary]:
         """Every modification in the register, stale ones too, by family and number (``ordered``)."""
         return self._summaries(true(), include_stale=True, ordered=ordered)
