@@ -100,6 +100,9 @@ def main() -> int:
     results["search (`search <words>`)"] = timed(lambda w: dispatch(f"search {w}", ctx), words)
     results["wg next"] = timed(lambda _: dispatch("wg next", ctx), range(args.runs))
     results["dcc open"] = timed(lambda _: dispatch("dcc open", ctx), range(max(50, args.runs // 4)))
+    start = time.perf_counter()
+    build_monthly(register)  # the first also builds the register as it stood when the reporting month began
+    monthly_first_s = time.perf_counter() - start
     results["monthly digest (build)"] = timed(lambda _: build_monthly(register), range(5))
 
     past = Context(Register(store, Clock(LONDON, PAST_DAY)))
@@ -125,6 +128,10 @@ def main() -> int:
         verdict = "" if target is None else (f"p99 ≤ {target:g} ms: {'PASS' if p99 <= target else 'FAIL'}")
         print(f"{name:30} {p50:8.2f} {p99:8.2f} {p50 / base:9.1f} {p99 / base:9.1f}  {verdict}")
     print(f"search index build (once per register revision): {index_build_ms:.0f} ms")
+    print(
+        f"monthly digest, first build of a revision (with the register as the month began): {monthly_first_s:.2f} s "
+        f"(target ≤ 1 s: {'PASS' if monthly_first_s <= 1 else 'FAIL'})"
+    )
     print(
         f"the register as of {PAST_DAY} built from its statements (once per revision and sources): {snapshot_s:.1f} s"
     )

@@ -160,6 +160,8 @@ class Applier:
         self.stated: dict[tuple[str, str], dict[str, tuple[_Order, dict]]] = {}
         self.recorded: dict[str, dt.date] = {}  # each source's first import day, from its statements
         self.statements_changed = False
+        self._last_item: Item | None = None
+        self._last_stated: dict[str, tuple[_Order, dict]] = {}
         self.errors: list[str] = []
         self.status: dict[str, dict[tuple, str]] = {table: {} for table in TABLE_ORDER}
         self.source_dates: dict[str, dt.date | None] = {}
@@ -200,11 +202,20 @@ class Applier:
         last set the stored row, counts as stating all of it when no statement of it is kept (a row
         written before statements were, or from chat)."""
         mine = self.order_of(item.source)
-        stated = self.stated.get((table, key_text(natural_key(table, item.row))), {})
+        stated = self._stated_about(table, item)
         for source, (at, names) in stated.items():
             if source != item.source and at > mine and (name == "*" or name in names):
                 return False
         return holder == item.source or holder in stated or self.order_of(holder) <= mine
+
+    def _stated_about(self, table: str, item: Item) -> dict[str, tuple[_Order, dict]]:
+        """What each source states of ``item``'s row (nothing when no statement is kept: an as-of view)."""
+        if not self.stated:
+            return {}
+        if self._last_item is not item:  # a row's fields are checked one after another: its key once
+            self._last_item = item
+            self._last_stated = self.stated.get((table, key_text(natural_key(table, item.row))), {})
+        return self._last_stated
 
     def title_source(self, reference: str, title: str, holder: str) -> str:
         """The latest source that gave the modification ``title``: the source its earlier title keeps."""

@@ -7,6 +7,7 @@ Every model validates one row; ``validation`` reports errors with file, row and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Literal
 
@@ -49,6 +50,11 @@ def _date(value: object) -> object:
         text = value.strip()
         if not text:
             return None
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO, as statements keep dates: no strptime
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
         for fmt in _DATE_FORMATS:
             try:
                 return dt.datetime.strptime(text, fmt).date()
@@ -61,10 +67,15 @@ def _date(value: object) -> object:
 def _reference(value: object) -> str:
     if not isinstance(value, str | int):
         raise ValueError("is not a modification reference")
-    parsed = parse_reference(str(value))
+    text = str(value)
+    parsed = _parsed_reference(text) if len(text) <= 32 else parse_reference(text)
     if not isinstance(parsed, Ref):
         raise ValueError("is not a modification reference (e.g. DP162, MP161, MP122A, SECMP0007)")
     return parsed.text
+
+
+# A register names each modification on many rows (and every statement again in an as-of view).
+_parsed_reference = functools.lru_cache(maxsize=65_536)(parse_reference)
 
 
 def _blank_to_none(value: object) -> object:
