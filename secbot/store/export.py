@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from secbot.store.importer.results import TABLE_ORDER
 from secbot.store.importer.schema import FLAT_TABLES
 from secbot.store.importer.validation import natural_key
 from secbot.store.models import (
@@ -60,22 +61,6 @@ from secbot.store.models import (
 )
 
 __all__ = ["ExportError", "ExportedRow", "export_rows", "merge_fields"]
-
-# The order rows are exported in: the importer's (parents first; see importer.results.TABLE_ORDER).
-TABLES = (
-    "sources",
-    "modifications",
-    "conversions",
-    "events",
-    "meetings",
-    "agenda_items",
-    "consultations",
-    "assessments",
-    "votes",
-    "decisions",
-    "releases",
-    "release_scope",
-)
 
 # Per model: the columns exported as fields of the same name (the model's key columns included).
 _MODIFICATION = (
@@ -294,5 +279,5 @@ def export_rows(session: Session | Connection) -> list[ExportedRow]:
 
     if out.problems:
         raise ExportError(out.problems)
-    order = {table: number for number, table in enumerate(TABLES)}
+    order = {table: number for number, table in enumerate(TABLE_ORDER)}  # the importer's: parents first
     return sorted(out.rows.values(), key=lambda row: order[row.table])  # stable: each table in the order added
