@@ -303,3 +303,17 @@ def test_the_monthly_digest_says_what_changed_since_the_reporting_month_began(sa
         ("SECMP0008", "approved on 29 September 2017"),
     ]
     assert "Change Board votes (3)" not in by_heading  # they were on 23 August, before the month began
+
+
+def test_at_most_two_snapshots_are_kept_and_a_let_go_one_leaves_no_file(sample_copy):
+    import gc
+    import os
+
+    register = Register(sample_copy, Clock(LONDON, dt.date(2021, 6, 11)))
+    views = [register.as_of(day).view() for day in (dt.date(2017, 5, 1), dt.date(2017, 6, 1), dt.date(2017, 11, 1))]
+    paths = [view.engine.url.database for view in views]
+    assert len(set(paths)) == 3 and all(os.path.exists(path) for path in paths)
+    assert list(sample_copy.snapshots.kept.values()) == views[1:]
+    del views
+    gc.collect()
+    assert not os.path.exists(paths[0]) and all(os.path.exists(path) for path in paths[1:])

@@ -9,7 +9,8 @@ its issue date, or by the day it was first imported when it has none.
 
 Every day between two sources' dates sees the same register, so snapshots are kept per (revision,
 sources included): "as of 7 February 2020" and "as of 10 February 2020" share one when no source is
-dated between them. At most ``KEEP`` are kept per store; the oldest is deleted when another is built.
+dated between them. At most ``KEEP`` are kept per store; the oldest is let go when another is built,
+and its file deleted once no request is reading it.
 Facts changed from chat are in the fact tables but not yet kept as statements, so a snapshot holds
 only what imported sources said (docs/architecture.md, "Next steps").
 """
@@ -148,7 +149,7 @@ def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> St
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     snapshot = Store(engine, sessionmaker(engine, expire_on_commit=False))
-    weakref.finalize(snapshot, _remove, path)  # a snapshot still kept when the process ends goes too
+    weakref.finalize(snapshot, _remove, path)  # its file goes when it is collected, or when the process ends
     with snapshot.sessions.begin() as session:
         applier = Applier(session, plan, record=False)
         applier.recorded.update(days)  # an undated source counts from its first import day here too
@@ -160,8 +161,9 @@ def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> St
 
 
 def _discard(snapshot: Store) -> None:
+    """Let a snapshot go: its idle connections now, its file when no thread holds it any more (a request
+    may still be reading it: ``weakref.finalize`` in ``build`` deletes the file once it is collected)."""
     snapshot.engine.dispose()
-    _remove(snapshot.engine.url.database)
 
 
 def _remove(path: str) -> None:
