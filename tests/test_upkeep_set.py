@@ -166,3 +166,32 @@ def test_only_the_admin_who_asked_may_confirm(app):
     assert "Only the admin who asked for this change can confirm or cancel it." in say(app, f"confirm {mine}", LEE)
     assert row(app, "MP161").phase == "Decision"
     assert "Done: MP161's phase" in say(app, f"confirm {mine}")
+
+
+def test_a_change_from_chat_is_kept_as_a_statement_and_stands_in_the_register_of_later_days(app, tmp_path):
+    from secbot.commands import Context, dispatch
+    from secbot.store.importer.loader import import_paths
+    from secbot.store.models import Statement
+    from tests.support.files import write
+
+    say(app, f"confirm {token(app, 'set MP161 phase report')}")
+    with app.store.sessions() as session:
+        kept = session.scalars(
+            select(Statement).where(Statement.key == '["MP161"]', Statement.source == "chat:2021-06-11")
+        ).one()
+    assert (kept.table, kept.fields["phase"], kept.recorded) == ("modifications", "Report Phase", REPORT_DAY)
+    # A report dated after the change: a day between the two is then read from statements alone.
+    write(
+        tmp_path / "july.yaml",
+        """
+        source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
+        modifications:
+          - {reference: MP162, phase: Refine, status: Refinement}
+        """,
+    )
+    import_paths(app.store, [tmp_path / "july.yaml"])
+    late_june = dispatch("MP161", Context(Register(app.store, Clock(LONDON, dt.date(2021, 6, 30)))))
+    assert late_june.summary.startswith("Report Phase")
+    assert late_june.footer == "As reported in SECAS updates in chat (11 June 2021)."
+    before = dispatch("MP161", Context(Register(app.store, Clock(LONDON, dt.date(2021, 6, 10)))))
+    assert before.title == "No modification MP161 in the register"  # the June report came on the 11th

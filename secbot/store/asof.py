@@ -11,8 +11,9 @@ Every day between two sources' dates sees the same register, so snapshots are ke
 sources included): "as of 7 February 2020" and "as of 10 February 2020" share one when no source is
 dated between them. At most ``KEEP`` are kept per store; the oldest is let go when another is built,
 and its file deleted once no request is reading it.
-Facts changed from chat are in the fact tables but not yet kept as statements, so a snapshot holds
-only what imported sources said (docs/architecture.md, "Next steps").
+A change made from chat is kept as statements of its ``chat:<day>`` source (``statements.keep_chat_changes``)
+and stands in the register of later days too; a row removed from chat leaves no statement, so what
+earlier sources said of it still stands there (docs/architecture.md, "Next steps").
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secbot.store import audit
+from secbot.store import audit, statements
 from secbot.store.db import Store, as_utc, insert_for
 from secbot.store.models import Modification, PendingAction, Source
 
@@ -92,9 +92,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def chat_source_key(day: dt.date) -> str:
+    return f"chat:{day.isoformat()}"
+
+
 def chat_source(session: Session, day: dt.date) -> str:
     """The ``sources`` key for facts written from chat on ``day``, created the first time."""
-    key = f"chat:{day.isoformat()}"
+    key = chat_source_key(day)
     if session.get(Source, key) is None:
         insert = insert_for(session.get_bind().dialect.name)
         session.execute(insert(Source).values(key=key, title=CHAT_SOURCE_TITLE, issued=day).on_conflict_do_nothing())
@@ -242,6 +246,8 @@ def _apply(
     today: dt.date,
 ) -> Outcome:
     outcome = APPLIERS[action](session, payload, today)
+    session.flush()
+    statements.keep_chat_changes(session, chat_source_key(today), today)
     audit.record(session, who, command, action, audit.DONE, reference=reference, before=before, after=outcome.after)
     from secbot.store.importer.apply import bump_revision  # not at the top: see _importers_lock
 

@@ -140,11 +140,14 @@ def _stated(row: BaseModel) -> dict[str, Any]:
 class _Rows:
     """The exported rows, checked as they are made, one per (table, key, source)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: set[str] | None = None) -> None:
         self.rows: dict[tuple[str, tuple, str], ExportedRow] = {}
         self.problems: list[str] = []
+        self.sources = sources  # None: every source's rows
 
     def add(self, table: str, source: str, values: dict[str, Any], position: int = 0) -> None:
+        if self.sources is not None and source not in self.sources:
+            return
         model = FLAT_TABLES[table]
         given = {name: value for name, value in values.items() if value is not None and value != [] and value != ""}
         try:
@@ -170,12 +173,15 @@ def _shown(values: dict[str, Any]) -> str:
     return shown if len(shown) <= 160 else shown[:157] + "..."
 
 
-def export_rows(session: Session | Connection) -> list[ExportedRow]:
+def export_rows(
+    session: Session | Connection, sources: set[str] | None = None, *, refused: list[str] | None = None
+) -> list[ExportedRow]:
     """The flat import rows that give the fact tables back: ``sources`` first, then table by table in the
     importer's order (a modification's earlier-title rows before every modification's own row; agenda
-    items and scope rows by meeting or release, then position). Raises ``ExportError`` naming every stored
-    row the import format would refuse."""
-    out = _Rows()
+    items and scope rows by meeting or release, then position); only the rows of ``sources`` when given.
+    Raises ``ExportError`` naming every stored row the import format would refuse, or, given a
+    ``refused`` list, leaves those rows out and names them there."""
+    out = _Rows(sources)
 
     for key, title, paper_reference, issued, url in session.execute(
         select(*_columns(Source, ("key", "title", "paper_reference", "issued", "url"))).order_by(Source.__table__.c.key)
@@ -278,6 +284,8 @@ def export_rows(session: Session | Connection) -> list[ExportedRow]:
         out.add("release_scope", source, values, position)
 
     if out.problems:
-        raise ExportError(out.problems)
+        if refused is None:
+            raise ExportError(out.problems)
+        refused.extend(out.problems)
     order = {table: number for number, table in enumerate(TABLE_ORDER)}  # the importer's: parents first
     return sorted(out.rows.values(), key=lambda row: order[row.table])  # stable: each table in the order added

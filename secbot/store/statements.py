@@ -1,13 +1,23 @@
 """Statements: every row of every register file kept with its source (``models.Statement``).
 
 ``key_text`` is the one canonical form of a natural key (``importer.validation.natural_key``) as
-stored in ``statements.key``; ``order`` is the order statements are resolved in (later wins).
+stored in ``statements.key``; ``order`` is the order statements are resolved in (later wins);
+``keep`` writes statements, a source's own replacing what it said before; ``keep_chat_changes`` keeps
+what a change made from chat wrote, as the statements of its ``chat:<day>`` source.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+
+from sqlalchemy.orm import Session
+
+from secbot.store.db import insert_for
+from secbot.store.models import Statement
+
+log = logging.getLogger(__name__)
 
 
 def key_text(key: tuple) -> str:
@@ -24,3 +34,48 @@ def order(issued: dt.date | None, recorded: dt.date, source: str) -> tuple[dt.da
     it was first imported when the source has none), then by source key, so that the result never
     depends on the order files were imported in."""
     return (issued or recorded, source)
+
+
+def keep(session: Session, statements: list[dict]) -> None:
+    """Write ``statements`` (dicts of ``Statement``'s columns but ``id``); one a source already made about
+    the same row is replaced, keeping the day it was first recorded."""
+    insert = insert_for(session.get_bind().dialect.name)(Statement)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["key", "table", "source"],
+            set_={"fields": insert.excluded.fields, "position": insert.excluded.position},
+        ),
+        statements,
+    )
+
+
+def keep_chat_changes(session: Session, source: str, today: dt.date) -> int:
+    """Keep the rows a change from chat wrote under ``source`` (``chat:<day>``) as that source's
+    statements, so that the register as it stood on a later day holds them too. How many were kept.
+
+    A row removed from chat (an agenda item, a scope entry) leaves no statement: what earlier sources
+    said of it stays, so the register as of a later day still shows it. A row the import format refuses
+    (chat may record a DCC step out of order, with a warning) stays in the register without one.
+    """
+    from secbot.store.export import export_rows  # the export builds on the importer, which builds on this
+
+    refused: list[str] = []
+    rows = [row for row in export_rows(session, {source}, refused=refused) if row.table != "sources"]
+    for problem in refused:
+        log.info("a change from chat kept without a statement: %s", problem)
+    if rows:
+        keep(
+            session,
+            [
+                {
+                    "table": row.table,
+                    "key": key_text(row.key),
+                    "source": row.source,
+                    "position": row.position,
+                    "fields": row.fields,
+                    "recorded": today,
+                }
+                for row in rows
+            ],
+        )
+    return len(rows)

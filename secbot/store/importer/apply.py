@@ -50,7 +50,7 @@ from secbot.store.models import (
     Statement,
     Vote,
 )
-from secbot.store.statements import key_text, order
+from secbot.store.statements import keep, key_text, order
 
 _CHUNK = 500  # keys per IN (...) when loading existing rows
 _WHOLE_TABLE = 1000  # more keys than this: read the table once instead (see _rows_where_in)
@@ -366,14 +366,7 @@ class Applier:
             changed.append(values)
         if changed:
             self.statements_changed = True
-            insert = insert_for(self.session.get_bind().dialect.name)(Statement)
-            self.session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["key", "table", "source"],
-                    set_={"fields": insert.excluded.fields, "position": insert.excluded.position},
-                ),
-                changed,
-            )
+            keep(self.session, changed)
 
     def _child_references(self) -> Iterator[tuple[Item, str, str]]:
         for table, items in self.plan.items.items():
