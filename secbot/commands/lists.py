@@ -59,8 +59,8 @@ def phase_command(ctx: Context, args: str) -> Reply:
         reply.summary = "Phases: " + ", ".join(PHASES) + "."
         reply.actions = [Action(p, f"phase {p}") for p in PHASES[:5]]
         return reply
-    mods = ctx.register.by_phase(phase, include_stale=everything)
-    left_out = 0 if everything else len(ctx.register.by_phase(phase, include_stale=True)) - len(mods)
+    listed = ctx.register.by_phase(phase, include_stale=everything)
+    mods = listed.mods
     reply = paged(
         ctx,
         f"{phase}: {plural(len(mods), 'modification')}",
@@ -70,7 +70,7 @@ def phase_command(ctx: Context, args: str) -> Reply:
         summary=PHASE_DESCRIPTIONS[phase].capitalize() + ".",
         empty=f"No modification is in {phase}.",
     )
-    reply.footer = left_out_note(ctx, left_out, f"phase {phase} all")
+    reply.footer = left_out_note(ctx, len(listed.stale), f"phase {phase} all")
     return reply
 
 
@@ -87,17 +87,17 @@ def list_command(ctx: Context, args: str) -> Reply:
     statuses = ctx.register.statuses()
     if not words:
         return Reply("Which status?", kind="error", summary="Statuses in the register: " + ", ".join(statuses) + ".")
-    mods = ctx.register.by_status(words, include_stale=True)
-    if not mods and canonical_phase(words):
+    listed = ctx.register.by_status(words, include_stale=everything)
+    if not listed.mods and not listed.stale and canonical_phase(words):
         return phase_command(ctx, args)
-    if not mods:
+    if not listed.mods and not listed.stale:
         return Reply(
             f"No modification has the status “{words}”",
             kind="error",
             summary="Statuses in the register: " + ", ".join(statuses) + ".",
         )
-    status = mods[0].status
-    current = mods if everything else ctx.register.by_status(words)
+    status = (listed.mods or listed.stale)[0].status
+    current = listed.mods
     reply = paged(
         ctx,
         f"{status}: {plural(len(current), 'modification')}",
@@ -106,7 +106,7 @@ def list_command(ctx: Context, args: str) -> Reply:
         f"list {words}{' all' if everything else ''}",
         empty=f"No modification restated in the last {ctx.register.stale_months} months has the status “{status}”.",
     )
-    reply.footer = left_out_note(ctx, len(mods) - len(current), f"list {words} all")
+    reply.footer = left_out_note(ctx, len(listed.stale), f"list {words} all")
     return reply
 
 
@@ -120,9 +120,8 @@ def list_command(ctx: Context, args: str) -> Reply:
 )
 def stats_command(ctx: Context, args: str) -> Reply:
     everything = split_all(args.strip())[1]
-    counts = ctx.register.stage_counts(include_stale=everything)
+    counts, left_out = ctx.register.counted_stages(include_stale=everything)
     total = sum(n for _, n in counts)
-    left_out = 0 if everything else sum(n for _, n in ctx.register.stage_counts(include_stale=True)) - total
     summary = f"{plural(total, 'current modification' if left_out else 'modification')} in the register."
     if left_out and not total:
         summary = f"No report since {long_date(ctx.register.stale_before())} has restated any modification."

@@ -45,8 +45,8 @@ def _card(ctx: Context, status: Status) -> Reply:
     if d.lead_analyst:
         fields.append(Field("Lead analyst", d.lead_analyst))
     milestone = status.next_milestone
-    stale = d.source is not None and d.source.issued is not None and d.source.issued < ctx.register.stale_before()
-    if stale:  # what it last said may long have passed: say when that was, not what it expected
+    # Stale: what it last said may long have passed. Say when that was, not what it expected next.
+    if d.source is not None and ctx.register.is_stale(d.source.issued):
         last = f"{d.source.title} ({long_date(d.source.issued)})"
         reply.summary = f"{reply.summary} · last reported {long_date(d.source.issued)}"
         fields.append(Field("Last reported", f"{last}; no report since has restated it"))

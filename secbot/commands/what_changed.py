@@ -14,6 +14,7 @@ from secbot.formatting import long_date, plural, quoted_title
 from secbot.replies import Item, Reply, Section
 from secbot.store.differences import Changes, between
 from secbot.store.views import ModSummary, ScopeEntry
+from secbot.workdays import end_of_previous_month
 
 T = TypeVar("T")
 _USAGE = "`changes`, `changes since 1 May 2021`, `changes last month` or `changes last report`"
@@ -48,9 +49,8 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
             )
         return days[-2], today, f"since the report of {long_date(days[-2])}"
     if words in ("last month", "in the last month"):
-        end = today.replace(day=1) - dt.timedelta(days=1)
-        start = end.replace(day=1) - dt.timedelta(days=1)
-        return start, end, f"in {end:%B %Y}"
+        end = end_of_previous_month(today)
+        return end_of_previous_month(end), end, f"in {end:%B %Y}"
     when = words.removeprefix("since").strip()
     start = parse_as_of(when, today) if when else None
     if start is None:

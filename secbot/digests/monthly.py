@@ -60,9 +60,8 @@ def build_monthly(register: Register, register_url: str | None = None) -> Docume
 
 # -- Summary ------------------------------------------------------------------------------------
 def _summary(register: Register, today: dt.date, period: Period) -> Section:
-    counts = register.stage_counts()
+    counts, left_out = register.counted_stages()
     total = sum(n for _, n in counts)
-    left_out = sum(n for _, n in register.stage_counts(include_stale=True)) - total
     paragraphs = [f"{plural(total, 'proposal')} in the register on {long_date(today)}."]
     if left_out:
         paragraphs.append(

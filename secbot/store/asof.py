@@ -46,9 +46,10 @@ class _Dated:
 
     revision: int
     days: dict[str, dt.date]
+    newest: dt.date | None = field(init=False)  # asked on every read of the register
 
-    def newest(self) -> dt.date | None:
-        return max(self.days.values(), default=None)
+    def __post_init__(self) -> None:
+        self.newest = max(self.days.values(), default=None)
 
     def by(self, day: dt.date) -> frozenset[str]:
         return frozenset(source for source, dated in self.days.items() if dated <= day)
@@ -80,7 +81,7 @@ def view(store: Store, day: dt.date, revision: int) -> Store:
     """The store holding the register as it stood on ``day`` (``revision``: ``store``'s, as read)."""
     snapshots = _snapshots(store)
     dated = _dated(store, revision)
-    newest = dated.newest()
+    newest = dated.newest
     if newest is None or day >= newest:
         return store
     included = dated.by(day)

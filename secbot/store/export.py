@@ -183,6 +183,11 @@ def export_rows(
     ``refused`` list, leaves those rows out and names them there."""
     out = _Rows(sources)
 
+    def of_sources(query, model):
+        """``query`` over ``model``'s rows of ``sources`` only, when given: the child tables are the large
+        ones (modifications, meetings and releases are read whole, for the names their children use)."""
+        return query if sources is None else query.where(model.__table__.c.source.in_(sorted(sources)))
+
     for key, title, paper_reference, issued, url in session.execute(
         select(*_columns(Source, ("key", "title", "paper_reference", "issued", "url"))).order_by(Source.__table__.c.key)
     ):
@@ -206,7 +211,9 @@ def export_rows(
     titles = EarlierTitle.__table__
     earlier: dict[int, dict[str, list[str]]] = {}  # modification -> source -> titles, in the order stored
     for mod_id, title, source in session.execute(
-        select(titles.c.modification_id, titles.c.title, titles.c.source).order_by(titles.c.id)
+        of_sources(select(titles.c.modification_id, titles.c.title, titles.c.source), EarlierTitle).order_by(
+            titles.c.id
+        )
     ):
         earlier.setdefault(mod_id, {}).setdefault(source, []).append(title)
     for mod_id, source, values in own:
@@ -227,16 +234,16 @@ def export_rows(
 
     conversions = Conversion.__table__
     for draft_id, proposal_id, date, next_phase, source in session.execute(
-        select(*_columns(Conversion, ("draft_id", "proposal_id", "date", "next_phase", "source"))).order_by(
-            conversions.c.draft_id
-        )
+        of_sources(
+            select(*_columns(Conversion, ("draft_id", "proposal_id", "date", "next_phase", "source"))), Conversion
+        ).order_by(conversions.c.draft_id)
     ):
         values = {"draft": references[draft_id], "proposal": references[proposal_id], "date": date}
         out.add("conversions", source, {**values, "next_phase": next_phase})
 
     def per_modification(table: str) -> None:
         model, names = _PER_MODIFICATION[table]
-        rows = session.execute(select(*_columns(model, ("modification_id", "source", *names))))
+        rows = session.execute(of_sources(select(*_columns(model, ("modification_id", "source", *names))), model))
         found = [(references[row[0]], row[1], dict(zip(names, row[2:], strict=True))) for row in rows]
         for reference, source, values in sorted(found, key=lambda f: (f[0], repr(f[2]), f[1])):
             out.add(table, source, {"reference": reference, **values})
@@ -253,7 +260,12 @@ def export_rows(
         values = {"kind": kind, "date": date, "title": title, "agenda_published": published, "url": url}
         out.add("meetings", source, values)
     agenda = sorted(
-        session.execute(select(*_columns(AgendaItem, ("meeting_id", "modification_id", "position", "note", "source")))),
+        session.execute(
+            of_sources(
+                select(*_columns(AgendaItem, ("meeting_id", "modification_id", "position", "note", "source"))),
+                AgendaItem,
+            )
+        ),
         key=lambda a: (meetings[a[0]][1], meetings[a[0]][0], a[2], references[a[1]]),
     )
     for meeting_id, mod_id, position, note, source in agenda:
@@ -275,7 +287,12 @@ def export_rows(
         out.add("releases", source, values)
     scope = sorted(
         session.execute(
-            select(*_columns(ReleaseScope, ("release_id", "modification_id", "position", "status", "note", "source")))
+            of_sources(
+                select(
+                    *_columns(ReleaseScope, ("release_id", "modification_id", "position", "status", "note", "source"))
+                ),
+                ReleaseScope,
+            )
         ),
         key=lambda s: (releases[s[0]], s[2], references[s[1]]),
     )

@@ -41,6 +41,7 @@ from secbot.store.views import (
     AssessmentView,
     ConsultationView,
     DecisionView,
+    Listed,
     MeetingView,
     Milestone,
     ModDetail,
@@ -132,18 +133,21 @@ class Register:
         """A modification last restated by a source issued before this day is stale."""
         return months_before(self.today(), self.stale_months)
 
-    def _current(self, query):
-        """``query`` over modifications without the stale ones (an undated source is never stale)."""
-        return query.join(Source, Source.key == Modification.source).where(
-            or_(Source.issued.is_(None), Source.issued >= self.stale_before())
-        )
+    def is_stale(self, issued: dt.date | None) -> bool:
+        """Whether a modification last restated by a source issued on ``issued`` is stale (an undated
+        source never is); ``_stale_column`` is the same rule in SQL."""
+        return issued is not None and issued < self.stale_before()
+
+    def _stale_column(self):
+        """Whether each modification of a query joined to its ``Source`` is stale (``is_stale``)."""
+        return and_(Source.issued.is_not(None), Source.issued < self.stale_before())
 
     def stale(self) -> dict[str, SourceView]:
         """The stale modifications, each with the source that last reported it."""
         query = (
             select(Modification.reference, Source.key, Source.title, Source.issued)
             .join(Source, Source.key == Modification.source)
-            .where(Source.issued < self.stale_before())
+            .where(self._stale_column())
         )
         with self._session() as session:
             return {row[0]: SourceView(row[1], row[2], row[3]) for row in session.execute(query)}
@@ -309,34 +313,44 @@ class Register:
 
     def pages(self, references: set[str]) -> dict[str, str]:
         """The SECAS page of each of ``references`` that has one."""
-        query = select(Modification.reference, Modification.url).where(Modification.url.is_not(None))
+        query = select(Modification.reference, Modification.url).where(
+            Modification.reference.in_(sorted(references)), Modification.url.is_not(None)
+        )
         with self._connection() as connection:
-            return {ref: url for ref, url in connection.execute(query) if ref in references and url}
+            return {ref: url for ref, url in connection.execute(query) if url}
 
     def everything(self, *, ordered: bool = True) -> list[ModSummary]:
         """Every modification in the register, stale ones too, by family and number (``ordered``)."""
-        return self._summaries(true(), include_stale=True, ordered=ordered)
+        return [ModSummary(*row) for row in self._summary_rows(true(), ordered=ordered)]
 
     def report_days(self) -> list[dt.date]:
         """The days the sources in the register count from (issue days), up to today, oldest first."""
         today = self.today()
         return sorted({day for day in asof.source_days(self.store, self.revision()).values() if day <= today})
 
-    def by_phase(self, phase: str, *, include_stale: bool = False) -> list[ModSummary]:
-        return self._summaries(Modification.phase == phase, include_stale)
+    def by_phase(self, phase: str, *, include_stale: bool = False) -> Listed:
+        return self._listed(Modification.phase == phase, include_stale)
 
-    def by_status(self, status: str, *, include_stale: bool = False) -> list[ModSummary]:
-        return self._summaries(func.lower(Modification.status) == status.strip().lower(), include_stale)
+    def by_status(self, status: str, *, include_stale: bool = False) -> Listed:
+        return self._listed(func.lower(Modification.status) == status.strip().lower(), include_stale)
 
-    def _summaries(self, where, include_stale: bool, ordered: bool = True) -> list[ModSummary]:
-        query = select(Modification.reference, Modification.title, Modification.phase, Modification.status)
+    def _listed(self, where, include_stale: bool) -> Listed:
+        """The modifications ``where`` holds, without the stale ones unless ``include_stale``: one query."""
+        current: list[ModSummary] = []
+        stale: list[ModSummary] = []
+        for *summary, is_stale in self._summary_rows(where, self._stale_column()):
+            (stale if is_stale and not include_stale else current).append(ModSummary(*summary))
+        return Listed(current, stale)
+
+    def _summary_rows(self, where, *extra, ordered: bool = True) -> list[Row]:
+        query = select(Modification.reference, Modification.title, Modification.phase, Modification.status, *extra)
         query = query.where(where)
+        if extra:
+            query = query.join(Source, Source.key == Modification.source)
         if ordered:
             query = query.order_by(Modification.family, Modification.number, Modification.suffix)
-        if not include_stale:
-            query = self._current(query)
         with self._connection() as connection:
-            return [ModSummary(*row) for row in connection.execute(query).all()]
+            return connection.execute(query).all()
 
     def raised_between(self, start: dt.date, end: dt.date, *, family: str | None = None) -> list[ModDetail]:
         """Modifications raised from ``start`` to ``end`` inclusive (``family="DP"``: Draft Proposals), oldest first."""
@@ -354,15 +368,29 @@ class Register:
             return sorted(s for s in session.scalars(select(Modification.status).distinct()) if s)
 
     def stage_counts(self, *, include_stale: bool = False) -> list[tuple[str, int]]:
-        query = select(Modification.phase, func.count()).group_by(Modification.phase)
-        if not include_stale:
-            query = self._current(query)
+        return self.counted_stages(include_stale=include_stale)[0]
+
+    def counted_stages(self, *, include_stale: bool = False) -> tuple[list[tuple[str, int]], int]:
+        """Modifications per stage, without the stale ones unless ``include_stale``, and how many stale
+        ones were left out: one query."""
+        stale = self._stale_column()
+        query = (
+            select(Modification.phase, stale, func.count())
+            .join(Source, Source.key == Modification.source)
+            .group_by(Modification.phase, stale)
+        )
+        counts: Counter = Counter()
+        left_out = 0
         with self._session() as session:
-            counts = Counter(dict(session.execute(query).all()))
+            for phase, is_stale, n in session.execute(query):
+                if is_stale and not include_stale:
+                    left_out += n
+                else:
+                    counts[phase] += n
         ordered = [(phase, counts.get(phase, 0)) for phase in PHASES]
         if counts.get(None):
             ordered.append(("Not reported", counts[None]))
-        return ordered
+        return ordered, left_out
 
     # -- meetings ---------------------------------------------------------------------------
     def meetings(self, kind: str, *, on: dt.date | None = None, which: str | None = None) -> list[MeetingView]:

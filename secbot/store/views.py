@@ -26,6 +26,14 @@ class ModSummary:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """The modifications a list holds, and the stale ones it left out (``Register.stale``)."""
+
+    mods: list[ModSummary]
+    stale: list[ModSummary]
+
+
+@dataclass(frozen=True)
 class ModDetail:
     summary: ModSummary
     proposer: str | None
