@@ -317,3 +317,62 @@ def test_at_most_two_snapshots_are_kept_and_a_let_go_one_leaves_no_file(sample_c
     del views
     gc.collect()
     assert not os.path.exists(paths[0]) and all(os.path.exists(path) for path in paths[1:])
+
+
+TITLE_HISTORY = {
+    "january.yaml": """
+        source: {key: WG-2020-01, title: Working Group papers – January 2020, issued: 2020-01-10}
+        modifications:
+          - {reference: MP900, title: Alpha meters, proposer: Pat Doe, organisation: Npower, phase: Refinement}
+        meetings:
+          - {kind: WG, date: 2020-01-20, items: [MP900]}
+        releases:
+          - {name: June 2020, date: 2020-06-25, scope: [{reference: MP900, status: targeted}]}
+        """,
+    "march.yaml": """
+        source: {key: WG-2020-03, title: Working Group papers – March 2020, issued: 2020-03-10}
+        modifications:
+          - {reference: MP900, title: Beta meters, earlier_titles: [Gamma meters], status: Working Group}
+        """,
+    "may.yaml": """
+        source: {key: WG-2020-05, title: Working Group papers – May 2020, issued: 2020-05-10}
+        modifications:
+          - {reference: MP900, title: ALPHA meters, phase: Report Phase}
+        releases:
+          - {name: June 2020, scope: [{reference: MP900, status: approved, note: approved at Change Board}]}
+        """,
+}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(sorted(TITLE_HISTORY))), ids=str)
+def test_the_register_built_from_every_statement_is_the_register_itself(order, tmp_path):
+    """A snapshot resolves each row once from its statements; the register applied them one import at a
+    time. Both must hold the same rows, earlier titles (with the source that last gave each) included."""
+    from secbot.store import asof
+    from secbot.store.export import export_rows
+
+    def rows(store: Store) -> list:
+        """Each row as exported; of a modification, the titles its source gave as one set (which of them
+        the export calls ``title`` follows the order they were stored in, which import order decides)."""
+        out = []
+        with store.sessions() as session:
+            for row in export_rows(session):
+                fields = dict(row.fields)
+                if row.table == "modifications":
+                    fields["titles"] = sorted({fields.pop("title", None), *fields.pop("earlier_titles", [])} - {None})
+                out.append((row.table, str(row.key), row.source, row.position, sorted(fields.items(), key=str)))
+        return sorted(out)
+
+    with leased("migrated", tmp_path) as url:
+        store = prepare_store(make_engine(url), load_sample=False)
+        for name in order:
+            import_paths(store, [write(tmp_path / name, TITLE_HISTORY[name])])
+        register = Register(store, Clock(LONDON, dt.date(2020, 6, 1)))
+        days = asof.source_days(store, register.revision())
+        snapshot = asof.build(store, frozenset(days), days)
+        assert rows(snapshot) == rows(store)
+        card = render_text(dispatch("MP900", Context(Register(snapshot, Clock(LONDON, dt.date(2020, 6, 1))))))
+        assert card == render_text(dispatch("MP900", Context(register)))
+        assert card.startswith("MP900: ALPHA meters\n")
+        snapshot.engine.dispose()
+        store.engine.dispose()

@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from secbot.store.db import Store, make_engine
-from secbot.store.models import Base, Source, Statement
-from secbot.store.statements import order
+from secbot.store.models import Base, EarlierTitle, Source, Statement
+from secbot.store.statements import order, resolve
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _source_days(store: Store) -> dict[str, dt.date]:
 def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> Store:
     """A new store in a temporary SQLite file with the statements of ``sources`` applied, oldest first."""
     from secbot.store.importer.apply import Applier  # only for a day before the latest source
-    from secbot.store.importer.schema import FLAT_TABLES, SourceIn
+    from secbot.store.importer.schema import SourceIn, restore
     from secbot.store.importer.validation import Item, Plan
 
     plan = Plan(raws=[])
@@ -141,10 +141,10 @@ def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> St
             else []
         )
     statements.sort(key=lambda s: (days[s.source], s.source))  # stable: within a source, as recorded
-    for statement in statements:
-        row = FLAT_TABLES[statement.table].model_validate(statement.fields)
-        plan.items.setdefault(statement.table, []).append(
-            Item("statements", f"{statement.table} {statement.key}", row, statement.source, True, statement.position)
+    resolved = resolve(statements)
+    for row in resolved:
+        plan.items.setdefault(row.table, []).append(
+            Item("statements", f"{row.table} {row.key}", restore(row.table, row.fields), row.source, True, row.position)
         )
     handle, path = tempfile.mkstemp(prefix="secbot-asof-", suffix=".db")
     os.close(handle)
@@ -158,6 +158,13 @@ def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> St
         applier.run()
         if applier.errors:  # statements were valid when kept: a failure here is a bug, not bad input
             raise RuntimeError("; ".join(applier.errors[:5]))
+        earlier = [
+            {"modification_id": applier.mod_id(row.fields["reference"]), "title": title, "source": source}
+            for row in resolved
+            for title, source in row.earlier_titles
+        ]
+        if earlier:
+            session.execute(EarlierTitle.__table__.insert(), earlier)
     log.info("built the register as of %d sources (%d statements)", len(sources), len(statements))
     return snapshot
 

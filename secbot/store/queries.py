@@ -108,7 +108,13 @@ _CONVERTED_TO = (
     .join(_DRAFT, Conversion.draft_id == _DRAFT.id)
     .where(_DRAFT.reference == bindparam("draft"))
 )
-_EARLIER_TITLES = select(EarlierTitle.title).where(EarlierTitle.modification_id == _MOD_ID).order_by(EarlierTitle.id)
+# Latest source first; not by id, which is the order imports happened to store them in.
+_EARLIER_TITLES = (
+    select(EarlierTitle.title)
+    .join(Source, Source.key == EarlierTitle.source)
+    .where(EarlierTitle.modification_id == _MOD_ID)
+    .order_by(Source.issued.desc().nulls_last(), EarlierTitle.title)
+)
 _MOD_BY_REFERENCE = select(Modification).where(Modification.reference == bindparam("reference"))
 STALE_MONTHS = 6  # SECBOT_STALE_AFTER_MONTHS
 

@@ -3,7 +3,8 @@
 ``key_text`` is the one canonical form of a natural key (``importer.validation.natural_key``) as
 stored in ``statements.key``; ``order`` is the order statements are resolved in (later wins);
 ``keep`` writes statements, a source's own replacing what it said before; ``keep_chat_changes`` keeps
-what a change made from chat wrote, as the statements of its ``chat:<day>`` source.
+what a change made from chat wrote, as the statements of its ``chat:<day>`` source; ``resolve`` folds
+statements taken in that order into one row each, as the register holds them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -79,3 +82,45 @@ def keep_chat_changes(session: Session, source: str, today: dt.date) -> int:
             ],
         )
     return len(rows)
+
+
+@dataclass(slots=True)
+class Resolved:
+    """One row as the statements about it resolve: what a fact table holds."""
+
+    table: str
+    key: str
+    source: str  # the latest source that states the row
+    position: int  # as the latest statement gives it
+    fields: dict  # each field as the latest statement that gives it (not empty) says
+    # A modification's titles but its current one, oldest first, each with the latest source giving it.
+    earlier_titles: list[tuple[str, str]] = field(default_factory=list)
+
+
+def resolve(ordered: Iterable[tuple[str, str, str, int, dict]]) -> list[Resolved]:
+    """Fold statements, given as (table, key, source, position, fields) in ``order``, into one row each:
+    later wins field by field, and a field a statement leaves empty keeps the earlier value. This is
+    what the importer's ``Applier`` makes of the same statements, written once per row."""
+    rows: dict[tuple[str, str], Resolved] = {}
+    titles: dict[str, dict[str, tuple[str, str]]] = {}  # modification key -> folded title -> (text, source)
+    for table, key, source, position, fields in ordered:
+        row = rows.get((table, key))
+        if row is None:
+            rows[(table, key)] = row = Resolved(table, key, source, position, dict(fields))
+        else:
+            row.source, row.position = source, position
+            held = row.fields
+            for name, value in fields.items():
+                if value is not None and value != []:
+                    held[name] = value
+        if table == "modifications":
+            seen = titles.setdefault(key, {})
+            for title in [*fields.get("earlier_titles", ()), fields.get("title")]:
+                if title:
+                    seen[title.casefold()] = (title, source)
+    for key, seen in titles.items():
+        row = rows[("modifications", key)]
+        current = (row.fields.get("title") or "").casefold()
+        row.fields.pop("earlier_titles", None)
+        row.earlier_titles = [said for folded, said in seen.items() if folded != current]
+    return list(rows.values())

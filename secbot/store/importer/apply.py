@@ -509,13 +509,14 @@ class Applier:
         table = Modification.__table__
         titles = EarlierTitle.__table__
         new = [mod for mod in self.mods.values() if mod.id is None]
+        # A row new to this import is inserted as its last item left it: only stored rows need updating.
+        changed = [mod for mod in self.mods.values() if mod.dirty and mod.id is not None]
         if new:
             self.session.execute(table.insert(), [mod.values for mod in new])
             by_reference = {mod.values["reference"]: mod for mod in new}
             query = select(table.c.reference, table.c.id)
             for row in _rows_where_in(self.session, query, table.c.reference, by_reference):
                 by_reference[row["reference"]].id = row["id"]
-        changed = [mod for mod in self.mods.values() if mod.dirty]
         if changed:
             columns = [c.name for c in table.columns if c.name not in ("id", "reference", "family", "number", "suffix")]
             statement = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -345,3 +346,44 @@ FLAT_TABLES: dict[str, type[BaseModel]] = {
     "agenda_items": AgendaItemRow,
     "release_scope": ReleaseScopeRow,
 }
+
+
+def _date_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(meta, BeforeValidator) and meta.func is _date for meta in info.metadata)
+    )
+
+
+@dataclass(frozen=True)
+class _Restorer:
+    model: type[BaseModel]
+    dates: tuple[str, ...]
+    defaults: dict  # every optional field's default but the empty lists, which each row gets afresh
+    lists: tuple[str, ...]
+
+
+def _restorer(model: type[BaseModel]) -> _Restorer:
+    defaults = {name: info.get_default() for name, info in model.model_fields.items() if not info.is_required()}
+    lists = tuple(name for name, value in defaults.items() if value == [])
+    return _Restorer(model, _date_fields(model), {n: v for n, v in defaults.items() if n not in lists}, lists)
+
+
+_RESTORERS = {table: _restorer(model) for table, model in FLAT_TABLES.items()}
+
+
+def restore(table: str, fields: dict) -> BaseModel:
+    """A row of ``table`` from the fields a statement kept, without validating them again: they were
+    valid when kept (``apply.stated_fields``), so only their ISO dates need to become dates. (Every
+    default is passed to ``model_construct``: it is four times slower when it fills them itself.)"""
+    restorer = _RESTORERS[table]
+    values = {**restorer.defaults, **fields}
+    for name in restorer.lists:
+        if name not in values:
+            values[name] = []
+    for name in restorer.dates:
+        value = values.get(name)
+        if value is not None:
+            values[name] = dt.date.fromisoformat(value)
+    return restorer.model.model_construct(set(fields), **values)
