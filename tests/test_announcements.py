@@ -24,7 +24,7 @@ from secbot.platforms.slack.sender import SlackSender
 from secbot.platforms.teams.cards import SUBMIT_KEY
 from secbot.server import digest_senders
 from secbot.store import audit, subscriptions
-from secbot.store.models import Announcement, AuditEntry, Consultation, OutboxPost, PendingAction
+from secbot.store.models import Announcement, AuditEntry, Consultation, OutboxPost, PendingAction, Statement
 from secbot.store.subscriptions import Filters
 from tests.fakes import slack_requests as slack
 from tests.fakes.workspace import SIGNING_SECRET, TEAM_ID
@@ -213,6 +213,9 @@ def test_announce_confirm_post_once_correct_everywhere_then_withdraw(doors: Door
     assert "Withdrawn" in json.dumps(teams_calls(doors, teams_channel, "PUT")[-1].body)
     assert all(c.id != announcement.consultation_id for c in stored(doors, Consultation))
     assert "MP161" not in shell(doors, RAE_READER, "consultations upcoming")
+    # ... and stays out of the register as it stood on later days: its removal is kept as a statement
+    said = {s.source: s.fields for s in stored(doors, Statement) if s.table == "consultations" and "MP161" in s.key}
+    assert said == {"chat:2021-06-11": {"removed": True}}
 
     # every step is in the audit log, with who did it where
     done_rows = [(r.action, r.platform) for r in stored(doors, AuditEntry) if r.outcome == audit.DONE]

@@ -268,3 +268,60 @@ def test_agenda_input_that_does_not_parse_is_explained_and_changes_nothing(app, 
     reply = ask(app, text)
     assert (reply.kind, reply.title) == ("error", title)
     assert register_rows(app) == before and audit_rows(app) == []
+
+
+# --- removals kept as statements -----------------------------------------------------------------------
+
+JULY_REPORT = """
+    source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
+    modifications:
+      - {reference: MP162, phase: Refine, status: Refinement}
+    """
+
+
+def confirmed(app: App, text: str) -> Reply:
+    preview = ask(app, text)
+    return ask(app, f"confirm {token(preview)}")
+
+
+def reimport(app: App, tmp_path, *texts: str) -> None:
+    """Import the June 2021 report again, then each of ``texts`` (YAML), as ``secbot import`` would."""
+    from secbot.store.importer.loader import import_paths, sample_paths
+    from tests.support.files import write
+
+    import_paths(app.store, [sample_paths()[-1]])
+    for number, text in enumerate(texts):
+        import_paths(app.store, [write(tmp_path / f"later-{number}.yaml", text)])
+
+
+def test_an_agenda_item_removed_from_chat_stays_removed_as_of_later_days_and_after_reimports(make_app, tmp_path):
+    june_20 = make_app(dt.date(2021, 6, 20))
+    assert confirmed(june_20, "wg agenda 2 June 2021 remove MP154").title.startswith("Done: Removing MP154")
+    reimport(june_20, tmp_path, JULY_REPORT)
+    later = make_app(dt.date(2021, 7, 20))
+    assert agenda_lines(ask(later, "wg 2 June 2021")) == JUNE_2_AGENDA[:-1]  # the June report again did not undo it
+    assert agenda_lines(ask(later, "wg 2 June 2021 as of 30 June 2021")) == JUNE_2_AGENDA[:-1]
+    assert agenda_lines(ask(later, "wg 2 June 2021 as of 15 June 2021")) == JUNE_2_AGENDA  # before the removal
+
+    august = """
+        source: {key: CSR-2021-08, title: Change Status Report – August 2021, issued: 2021-08-06}
+        meetings:
+          - {kind: WG, date: 2021-06-02, items: [MP154]}
+        """
+    reimport(later, tmp_path, august)  # a report after the removal states it again
+    assert "MP154" in agenda_lines(ask(make_app(dt.date(2021, 8, 9)), "wg 2 June 2021"))
+    assert agenda_lines(ask(make_app(dt.date(2021, 8, 9)), "wg 2 June 2021 as of 30 June 2021")) == JUNE_2_AGENDA[:-1]
+
+
+def test_a_meeting_moved_from_chat_is_on_its_new_day_as_of_later_days_and_after_reimports(make_app, tmp_path):
+    app = make_app(dt.date(2021, 7, 1))
+    agenda = agenda_lines(ask(app, "wg"))
+    assert confirmed(app, "wg move 7 July 2021 to 16 July 2021").title.startswith("Done: Date of the Working Group")
+    reimport(app, tmp_path, JULY_REPORT)
+    later = make_app(dt.date(2021, 7, 20))
+    for question in ("wg 16 July 2021", "wg 16 July 2021 as of 5 July 2021"):
+        reply = ask(later, question)
+        assert reply.title == "Working Group: 16 July 2021" and agenda_lines(reply) == agenda, question
+    for question in ("wg 7 July 2021", "wg 7 July 2021 as of 5 July 2021"):
+        assert ask(later, question).title == "No Working Group meeting on 7 July 2021", question
+    assert ask(later, "wg 7 July 2021 as of 30 June 2021").title == "Working Group: 7 July 2021"  # before the move

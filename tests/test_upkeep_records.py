@@ -457,6 +457,25 @@ def test_taking_a_modification_out_of_scope_waits_for_confirm(app):
     )
 
 
+def test_a_scope_entry_removed_from_chat_stays_removed_as_of_later_days_and_after_reimports(sample_copy, tmp_path):
+    from secbot.store.importer.loader import import_paths, sample_paths
+    from tests.support.files import write
+
+    june_20 = sample_app(sample_copy, dt.date(2021, 6, 20))
+    preview = ask(june_20, "record scope June 2021 remove MP153")
+    assert ask(june_20, f"confirm {token(preview)}").title.startswith("Done: Taking MP153 out")
+    july = """
+        source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
+        modifications:
+          - {reference: MP162, phase: Refine, status: Refinement}
+        """
+    import_paths(sample_copy, [sample_paths()[-1], write(tmp_path / "july.yaml", july)])
+    later = sample_app(sample_copy, dt.date(2021, 7, 20))
+    assert "MP153" not in seen(later, "release June 2021")  # the June report imported again did not undo it
+    assert "MP153" not in seen(later, "release June 2021 as of 30 June 2021")
+    assert "MP153" in seen(later, "release June 2021 as of 15 June 2021")  # before it was taken out
+
+
 # --- what does not parse -------------------------------------------------------------------------------
 
 

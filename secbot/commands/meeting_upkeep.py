@@ -262,9 +262,15 @@ def apply_wg_move(session: Session, payload: dict[str, Any], today: dt.date) -> 
         raise Conflict(f"There is no longer a Working Group meeting on {long_date(old)}.")
     if _stored_meeting(session, new) is not None:
         raise Conflict(f"A Working Group meeting on {long_date(new)} is now in the register.")
+    # The meeting and its agenda are now stated under the new day; under the old one they are removed.
+    removed = [("meetings", (meeting.kind, old))]
+    source = chat_source(session, today)
+    for item in meeting.items:
+        removed.append(("agenda_items", (meeting.kind, old, session.get(Modification, item.modification_id).reference)))
+        item.source = source
     meeting.date = new
-    meeting.source = chat_source(session, today)
-    return Outcome({"date": long_date(new)}, {"meeting_id": meeting.id, "date": new.isoformat()})
+    meeting.source = source
+    return Outcome({"date": long_date(new)}, {"meeting_id": meeting.id, "date": new.isoformat()}, removed=removed)
 
 
 # -- wg agenda ----------------------------------------------------------------------------------------
@@ -371,7 +377,11 @@ def apply_wg_agenda_remove(session: Session, payload: dict[str, Any], today: dt.
     if item is None:
         raise Conflict(f"{reference} is no longer on that meeting's agenda.")
     meeting.items.remove(item)
-    return Outcome({"agenda": _agenda_of(session, meeting)}, {"meeting_id": meeting.id})
+    return Outcome(
+        {"agenda": _agenda_of(session, meeting)},
+        {"meeting_id": meeting.id},
+        removed=[("agenda_items", (meeting.kind, day, reference))],
+    )
 
 
 def _meeting_views(plan: Plan) -> list[Action]:

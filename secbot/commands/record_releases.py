@@ -287,10 +287,14 @@ def apply_record_scope_add(session: Session, payload: dict[str, Any], today: dt.
 
 @applier("record-scope-remove")
 def apply_record_scope_remove(session: Session, payload: dict[str, Any], today: dt.date) -> Outcome:
-    release, _mod, row = _scope_target(session, payload)
+    release, mod, row = _scope_target(session, payload)
     assert row is not None  # _scope_target checked it is still there
     session.delete(row)
-    return Outcome({"release": release.name, "status": None}, {"release": release.name})
+    return Outcome(
+        {"release": release.name, "status": None},
+        {"release": release.name},
+        removed=[("release_scope", (release.name, mod.reference))],
+    )
 
 
 def _release_views(plan: Plan) -> list[Action]:

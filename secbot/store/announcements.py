@@ -290,9 +290,12 @@ def apply_correct(session: Session, payload: dict[str, Any], today: dt.date) -> 
 def apply_withdraw(session: Session, payload: dict[str, Any], today: dt.date) -> Outcome:
     announcement = _active(session, payload["id"])
     consultation = session.get(Consultation, announcement.consultation_id) if announcement.consultation_id else None
+    removed = []
     if consultation is not None:
         if announcement.restore is None:
             announcement.consultation_id = None
+            reference = session.get(Modification, consultation.modification_id).reference
+            removed.append(("consultations", (reference, consultation.kind, consultation.round)))
             session.delete(consultation)
         else:
             for key, value in announcement.restore.items():
@@ -301,4 +304,4 @@ def apply_withdraw(session: Session, payload: dict[str, Any], today: dt.date) ->
     announcement.version += 1
     announcement.updated_at = dt.datetime.now(dt.UTC)
     reason = {"reason": payload["reason"]} if payload.get("reason") else {}
-    return Outcome({"status": WITHDRAWN, **reason}, {"announcement": announcement.id})
+    return Outcome({"status": WITHDRAWN, **reason}, {"announcement": announcement.id}, removed=removed)

@@ -12,8 +12,10 @@ sources included): "as of 7 February 2020" and "as of 10 February 2020" share on
 dated between them. At most ``KEEP`` are kept per store; the oldest is let go when another is built,
 and its file deleted once no request is reading it.
 A change made from chat is kept as statements of its ``chat:<day>`` source (``statements.keep_chat_changes``)
-and stands in the register of later days too; a row removed from chat leaves no statement, so what
-earlier sources said of it still stands there (docs/architecture.md, "Next steps").
+and stands in the register of later days too, and so does a row removed from chat (``keep_removals``).
+
+A snapshot resolves each row once (``statements.resolve``) and restores it without validating it again
+(``schema.restore``), then lets the ``Applier`` write the rows and their keys' links.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def _source_days(store: Store) -> dict[str, dt.date]:
 
 
 def build(store: Store, sources: frozenset[str], days: dict[str, dt.date]) -> Store:
-    """A new store in a temporary SQLite file with the statements of ``sources`` applied, oldest first."""
+    """A new store in a temporary SQLite file holding the register the statements of ``sources`` resolve to."""
     from secbot.store.importer.apply import Applier  # only for a day before the latest source
     from secbot.store.importer.schema import SourceIn, restore
     from secbot.store.importer.validation import Item, Plan

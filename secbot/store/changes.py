@@ -63,6 +63,8 @@ class Outcome:
 
     after: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)
+    # Rows the change took out of the register, as (import table, natural key): kept as removals.
+    removed: list[tuple[str, tuple]] = field(default_factory=list)
 
 
 Applier = Callable[[Session, dict[str, Any], dt.date], Outcome]
@@ -247,6 +249,8 @@ def _apply(
 ) -> Outcome:
     outcome = APPLIERS[action](session, payload, today)
     session.flush()
+    if outcome.removed:
+        statements.keep_removals(session, chat_source(session, today), today, outcome.removed)
     statements.keep_chat_changes(session, chat_source_key(today), today)
     audit.record(session, who, command, action, audit.DONE, reference=reference, before=before, after=outcome.after)
     from secbot.store.importer.apply import bump_revision  # not at the top: see _importers_lock

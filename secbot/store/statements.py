@@ -3,8 +3,10 @@
 ``key_text`` is the one canonical form of a natural key (``importer.validation.natural_key``) as
 stored in ``statements.key``; ``order`` is the order statements are resolved in (later wins);
 ``keep`` writes statements, a source's own replacing what it said before; ``keep_chat_changes`` keeps
-what a change made from chat wrote, as the statements of its ``chat:<day>`` source; ``resolve`` folds
-statements taken in that order into one row each, as the register holds them.
+what a change made from chat wrote, as the statements of its ``chat:<day>`` source, and
+``keep_removals`` what it took out (a statement whose fields are ``REMOVED``: the row is not in the
+register from that source's day until a later source states it again); ``resolve`` folds statements
+taken in that order into one row each, as the register holds them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from secbot.store.db import insert_for
 from secbot.store.models import Statement
 
 log = logging.getLogger(__name__)
+
+REMOVED = {"removed": True}  # no import row has a field of that name: the import format forbids extras
 
 
 def key_text(key: tuple) -> str:
@@ -52,13 +56,28 @@ def keep(session: Session, statements: list[dict]) -> None:
     )
 
 
+def removes(fields: dict) -> bool:
+    """Whether a statement's ``fields`` take its row out of the register (``keep_removals``)."""
+    return fields == REMOVED
+
+
+def keep_removals(session: Session, source: str, today: dt.date, rows: Iterable[tuple[str, tuple]]) -> None:
+    """Keep that ``source`` took each of ``rows`` ((table, natural key)) out of the register, so that
+    neither the register as of a later day nor a later import of an earlier report brings it back."""
+    kept = [
+        {"table": table, "key": key_text(key), "source": source, "position": 0, "fields": REMOVED, "recorded": today}
+        for table, key in rows
+    ]
+    if kept:
+        keep(session, kept)
+
+
 def keep_chat_changes(session: Session, source: str, today: dt.date) -> int:
     """Keep the rows a change from chat wrote under ``source`` (``chat:<day>``) as that source's
     statements, so that the register as it stood on a later day holds them too. How many were kept.
 
-    A row removed from chat (an agenda item, a scope entry) leaves no statement: what earlier sources
-    said of it stays, so the register as of a later day still shows it. A row the import format refuses
-    (chat may record a DCC step out of order, with a warning) stays in the register without one.
+    A row the import format refuses (chat may record a DCC step out of order, with a warning) stays in
+    the register without one.
     """
     from secbot.store.export import export_rows  # the export builds on the importer, which builds on this
 
@@ -100,10 +119,16 @@ class Resolved:
 def resolve(ordered: Iterable[tuple[str, str, str, int, dict]]) -> list[Resolved]:
     """Fold statements, given as (table, key, source, position, fields) in ``order``, into one row each:
     later wins field by field, and a field a statement leaves empty keeps the earlier value. This is
-    what the importer's ``Applier`` makes of the same statements, written once per row."""
+    what the importer's ``Applier`` makes of the same statements, written once per row. A removal drops
+    the row and everything said of it before; a later statement starts it afresh."""
     rows: dict[tuple[str, str], Resolved] = {}
     titles: dict[str, dict[str, tuple[str, str]]] = {}  # modification key -> folded title -> (text, source)
     for table, key, source, position, fields in ordered:
+        if removes(fields):
+            rows.pop((table, key), None)
+            if table == "modifications":
+                titles.pop(key, None)
+            continue
         row = rows.get((table, key))
         if row is None:
             rows[(table, key)] = row = Resolved(table, key, source, position, dict(fields))

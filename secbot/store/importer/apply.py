@@ -50,7 +50,7 @@ from secbot.store.models import (
     Statement,
     Vote,
 )
-from secbot.store.statements import keep, key_text, order
+from secbot.store.statements import keep, key_text, order, removes
 
 _CHUNK = 500  # keys per IN (...) when loading existing rows
 _WHOLE_TABLE = 1000  # more keys than this: read the table once instead (see _rows_where_in)
@@ -275,6 +275,7 @@ class Applier:
         self.session.flush()
         if self.record:
             self.record_statements()
+            self.leave_out_removed()
         self.modifications()
         self.conversions()
         self.events()
@@ -367,6 +368,21 @@ class Applier:
         if changed:
             self.statements_changed = True
             keep(self.session, changed)
+
+    def leave_out_removed(self) -> None:
+        """Leave out each row this import states that a later source took out of the register (from
+        chat): its statement is kept, so the register as of an earlier day still holds it."""
+        if not any(removes(fields) for stated in self.stated.values() for _at, fields in stated.values()):
+            return
+        for table, items in self.plan.items.items():
+            kept = []
+            for item in items:
+                mine = self.order_of(item.source)
+                if any(at > mine and removes(fields) for at, fields in self._stated_about(table, item).values()):
+                    self.mark(table, natural_key(table, item.row), "unchanged")
+                else:
+                    kept.append(item)
+            items[:] = kept
 
     def _child_references(self) -> Iterator[tuple[Item, str, str]]:
         for table, items in self.plan.items.items():
