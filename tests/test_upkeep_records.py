@@ -347,9 +347,22 @@ def test_overwriting_a_recorded_date_waits_for_confirm(app):
     assert (done.before["accepted"], done.after["accepted"]) == ("10 May 2021", "11 May 2021")
 
 
-def test_a_step_out_of_order_is_recorded_with_a_warning(app):
+def test_a_step_out_of_order_is_recorded_with_a_warning_and_stands_as_of_later_days(app, sample_copy, tmp_path):
+    from secbot.store.importer.loader import import_paths
+    from tests.support.files import write
+
     done = flat(ask(app, "record dcc MP104 IA returned 1 May 2021"))
     assert "It would be returned (1 May 2021) before it was accepted (12 May 2021)." in done
+    july = """
+        source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
+        modifications:
+          - {reference: MP162, phase: Refine, status: Refinement}
+        """
+    import_paths(sample_copy, [write(tmp_path / "july.yaml", july)])  # 30 June is then read from statements
+    later = sample_app(sample_copy, dt.date(2021, 7, 20))
+    returned = "IA (Impact Assessment) — returned 1 May 2021: duration — against a 40 WD target"
+    assert returned in seen(later, "MP104 as of 30 June 2021")
+    assert "MP104 | IA | 1 May 2021 | 40 WD | —" in seen(later, "dcc completed as of 30 June 2021")
 
 
 # --- record release and record scope -------------------------------------------------------------------

@@ -140,10 +140,11 @@ def _stated(row: BaseModel) -> dict[str, Any]:
 class _Rows:
     """The exported rows, checked as they are made, one per (table, key, source)."""
 
-    def __init__(self, sources: set[str] | None = None) -> None:
+    def __init__(self, sources: set[str] | None = None, keep_refused: bool = False) -> None:
         self.rows: dict[tuple[str, tuple, str], ExportedRow] = {}
         self.problems: list[str] = []
         self.sources = sources  # None: every source's rows
+        self.keep_refused = keep_refused
 
     def add(self, table: str, source: str, values: dict[str, Any], position: int = 0) -> None:
         if self.sources is not None and source not in self.sources:
@@ -155,17 +156,31 @@ class _Rows:
         except ValidationError as error:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in error.errors())
             self.problems.append(f"{table} {_shown(given)} from {source}: {problems}")
+            if self.keep_refused:
+                self._keep(table, source, position, model.model_construct(**given), _as_json(given))
             return
         fields = _stated(row)
         again = model.model_validate(fields).model_dump(mode="json", exclude_unset=True)
         if again != fields:  # a value the import format does not give back as it takes it
             self.problems.append(f"{table} {_shown(given)} from {source}: its fields do not read back as given")
             return
+        self._keep(table, source, position, row, fields)
+
+    def _keep(self, table: str, source: str, position: int, row: BaseModel, fields: dict[str, Any]) -> None:
         key = natural_key(table, row)
         found = self.rows.get((table, key, source))
         if found is not None:  # the same row twice (stored values that read as one key): one row
             fields, position = merge_fields(found.fields, fields), found.position
         self.rows[(table, key, source)] = ExportedRow(table, key, source, position, fields)
+
+
+def _as_json(values: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's values as a statement keeps them: dates in ISO form, without ``source``."""
+    return {
+        name: value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in values.items()
+        if name != "source"
+    }
 
 
 def _shown(values: dict[str, Any]) -> str:
@@ -174,14 +189,19 @@ def _shown(values: dict[str, Any]) -> str:
 
 
 def export_rows(
-    session: Session | Connection, sources: set[str] | None = None, *, refused: list[str] | None = None
+    session: Session | Connection,
+    sources: set[str] | None = None,
+    *,
+    refused: list[str] | None = None,
+    keep_refused: bool = False,
 ) -> list[ExportedRow]:
     """The flat import rows that give the fact tables back: ``sources`` first, then table by table in the
     importer's order (a modification's earlier-title rows before every modification's own row; agenda
     items and scope rows by meeting or release, then position); only the rows of ``sources`` when given.
     Raises ``ExportError`` naming every stored row the import format would refuse, or, given a
-    ``refused`` list, leaves those rows out and names them there."""
-    out = _Rows(sources)
+    ``refused`` list, names them there and leaves them out, or, with ``keep_refused``, keeps them with
+    their fields as stored (a change from chat may record a DCC step out of order; its statement keeps it)."""
+    out = _Rows(sources, keep_refused)
 
     def of_sources(query, model):
         """``query`` over ``model``'s rows of ``sources`` only, when given: the child tables are the large

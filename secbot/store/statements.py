@@ -76,15 +76,15 @@ def keep_chat_changes(session: Session, source: str, today: dt.date) -> int:
     """Keep the rows a change from chat wrote under ``source`` (``chat:<day>``) as that source's
     statements, so that the register as it stood on a later day holds them too. How many were kept.
 
-    A row the import format refuses (chat may record a DCC step out of order, with a warning) stays in
-    the register without one.
+    A row the import format refuses (chat may record a DCC step out of order, with a warning) is kept as
+    it is stored: a snapshot restores statements without validating them.
     """
     from secbot.store.export import export_rows  # the export builds on the importer, which builds on this
 
     refused: list[str] = []
-    rows = [row for row in export_rows(session, {source}, refused=refused) if row.table != "sources"]
+    rows = [row for row in export_rows(session, {source}, refused=refused, keep_refused=True) if row.table != "sources"]
     for problem in refused:
-        log.info("a change from chat kept without a statement: %s", problem)
+        log.info("a change from chat that an import would refuse, kept as stored: %s", problem)
     if rows:
         keep(
             session,
