@@ -69,7 +69,7 @@ def _digits(raw: str) -> int | None:
 
 
 def _family(prefix: str) -> str:
-    prefix = re.sub(r"\s+", "", prefix.upper())
+    prefix = "".join(prefix.upper().split())
     if prefix in ("SECMP",):
         return "SECMP"
     if prefix in ("DP", "[D", "D"):
