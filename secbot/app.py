@@ -18,8 +18,9 @@ from secbot import inputs, outages
 from secbot.clock import Clock
 from secbot.commands import Actor, Context, Where, dispatch
 from secbot.commands.context import PlatformWords
-from secbot.commands.dispatch import normalise, route, unavailable
+from secbot.commands.dispatch import route, unavailable
 from secbot.commands.registry import REGISTRY
+from secbot.commands.understanding import normalise
 from secbot.digests import commands as _digest_commands  # noqa: F401  (registers them)
 from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of

@@ -237,10 +237,15 @@ def test_the_role_is_part_of_the_answer_cache_key(doors, cacheable_admin_command
     assert refused.title == "Only SECAS admins can use secret-stats"
 
 
-def test_help_lists_admin_commands_apart_and_marks_them(doors):
-    seen = doors.ask("shell", RAE_READER, "help")
-    admin_part = seen.split("For SECAS admins only")[1]
+def test_a_reader_sees_reader_commands_and_an_admin_sees_admin_commands_apart(doors):
+    reader = doors.ask("shell", RAE_READER, "help")
+    assert "• subscribe" in reader and "For SECAS admins only" not in reader
+    assert "audit [" not in reader and "• set <reference>" not in reader and "• record" not in reader
+    assert "audit is for SECAS admins only" in doors.ask("shell", RAE_READER, "help audit")
+
+    admin = doors.ask("shell", SAM_ADMIN, "help")
+    admin_part = admin.split("For SECAS admins only")[1]
     assert "audit [<reference> | user <identity> | since <date>]" in admin_part
-    assert "• subscribe" not in admin_part and "• subscribe" in seen.split("For SECAS admins only")[0]
+    assert "• subscribe" not in admin_part and "• subscribe" in admin.split("For SECAS admins only")[0]
     assert "• announce consultation" in admin_part and "• set <reference>" in admin_part
-    assert re.search(r"Who:\s+SECAS admins only", doors.ask("shell", RAE_READER, "help audit"))
+    assert re.search(r"Who:\s+SECAS admins only", doors.ask("shell", SAM_ADMIN, "help audit"))

@@ -1,4 +1,5 @@
-"""Dates and months as users type them: "7 July 2021", "2021-07-07", "7/7/21", "June 2021", "jun 21"."""
+"""Dates and months as users type them: "7 July 2021", "2021-07-07", "7/7/21", "June 2021", "jun 21",
+"18 June", "last month", "November"."""
 
 from __future__ import annotations
 
@@ -101,6 +102,48 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
     if cleaned.isdigit() and len(cleaned) == 4:
         return min(dt.date(int(cleaned), 12, 31), today)
     return None
+
+
+def parse_day_without_year(text: str, today: dt.date) -> dt.date | None:
+    """ "18 June", "2 jun": that day in the year nearest ``today`` (a meeting is asked about just before
+    or after it)."""
+    cleaned = _clean(text).lower().replace(" of ", " ")
+    for fmt in ("%d %B", "%d %b"):
+        try:
+            parsed = dt.datetime.strptime(f"{cleaned} 2000", f"{fmt} %Y").date()
+        except ValueError:
+            continue
+        days = []
+        for year in (today.year - 1, today.year, today.year + 1):
+            try:
+                days.append(parsed.replace(year=year))
+            except ValueError:  # 29 February in a year without it
+                continue
+        return min(days, key=lambda day: abs((day - today).days)) if days else None
+    return None
+
+
+def parse_month_phrase(text: str, today: dt.date, *, ahead: bool | None = False) -> tuple[int, int] | None:
+    """A month as (year, month): "June 2021", "jun 21", "last month", "this month", "next month", or a
+    month's name alone: the latest such month up to this one, with ``ahead`` the next from this one
+    (a release is asked about before it happens, a decision after), with ``ahead=None`` the nearest
+    (a meeting is asked about just before or after it)."""
+    cleaned = _clean(text).lower().removeprefix("in ").removeprefix("the ").strip()
+    if cleaned in ("this month", "last month", "next month", "previous month"):
+        shift = {"this month": 0, "last month": -1, "previous month": -1, "next month": 1}[cleaned]
+        index = today.year * 12 + today.month - 1 + shift
+        return index // 12, index % 12 + 1
+    number = _MONTH_NAMES.get(cleaned)
+    if number is not None:
+        if ahead is None:
+            years = (today.year - 1, today.year, today.year + 1)
+            return min(
+                ((year, number) for year in years), key=lambda m: abs((m[0] - today.year) * 12 + m[1] - today.month)
+            )
+        if ahead:
+            return (today.year if number >= today.month else today.year + 1), number
+        return (today.year if number <= today.month else today.year - 1), number
+    return parse_month(cleaned)
 
 
 def _day_without_year(text: str, today: dt.date) -> dt.date | None:

@@ -20,20 +20,23 @@ _RULE = (
 
 @command(
     "dcc",
-    "dcc [open|completed]",
-    "DCC assessments: open ones with their current duration, or those completed in the last 12 months",
+    "dcc [open|late|completed] [PA|IA]",
+    "DCC assessments: open ones with their current duration, those over their target, or those "
+    "completed in the last 12 months; PA or IA for one kind",
     aliases=("assessments", "ia", "pa"),
-    examples=("dcc", "dcc completed"),
+    examples=("dcc", "dcc late", "dcc completed IA"),
     cached=True,
 )
 def dcc_command(ctx: Context, args: str) -> Reply:
     register = ctx.register
     words, page = split_page(args)
-    word = words.lower()
+    tokens = [token for token in words.lower().split() if token not in ("dcc", "assessment", "assessments", "the")]
+    kind = next((token.upper() for token in tokens if token.upper() in ASSESSMENT_KINDS), None)
+    word = " ".join(token for token in tokens if token.upper() not in ASSESSMENT_KINDS)
     today = register.today()
+    counted_to = end_of_previous_month(today)
     if word in ("", "open"):
         views = register.assessments(open=True)
-        counted_to = end_of_previous_month(today)
         reply = Reply(
             "Open DCC assessments",
             kind="list",
@@ -42,8 +45,23 @@ def dcc_command(ctx: Context, args: str) -> Reply:
         )
         columns, when = ["Modification", "Type", "Accepted", "Target", "Current duration"], "accepted"
         empty, command = f"No DCC assessment is open on {long_date(today)}.", "dcc open"
-    elif word in ("completed", "done", "returned", "closed"):
-        period_end = end_of_previous_month(today)
+    elif word in ("late", "overdue", "over target", "behind"):
+        views = [
+            a
+            for a in register.assessments(open=True)
+            if a.duration_wd is not None and a.target_wd is not None and a.duration_wd > a.target_wd
+        ]
+        reply = Reply(
+            "Open DCC assessments over their target",
+            kind="list",
+            footer=_RULE,
+            summary=f"Current durations to {long_date(counted_to)}, the end of the last reporting month, "
+            "longer than the target.",
+        )
+        columns, when = ["Modification", "Type", "Accepted", "Target", "Current duration"], "accepted"
+        empty, command = f"No open DCC assessment is over its target on {long_date(today)}.", "dcc late"
+    elif word in ("completed", "done", "returned", "closed", "average", "averages"):
+        period_end = counted_to
         since = (period_end + dt.timedelta(days=1)).replace(year=period_end.year - 1)
         views = [a for a in register.assessments(open=False, completed_since=since) if a.returned <= period_end]
         reply = Reply(
@@ -57,8 +75,14 @@ def dcc_command(ctx: Context, args: str) -> Reply:
         empty, command = "None returned in the last 12 months.", "dcc completed"
     else:
         return Reply(
-            f"“{args.strip()}” is not a DCC filter", kind="error", summary="Try `dcc`, `dcc open` or `dcc completed`."
+            f"“{args.strip()[:60]}” is not a DCC filter",
+            kind="error",
+            summary="Try `dcc`, `dcc late`, `dcc completed` or `dcc completed IA`.",
         )
+    if kind:
+        views = [a for a in views if a.kind == kind]
+        reply.title = f"{reply.title}: {ASSESSMENT_KINDS[kind]}s ({kind})"
+        command = f"{command} {kind}"
     if not views:
         reply.sections.append(Section(text=empty))
         return reply
@@ -73,12 +97,14 @@ def dcc_command(ctx: Context, args: str) -> Reply:
         reply.actions.append(more)
     # Preliminary and Impact Assessments averaged apart, as SECAS's reports give them; a duration that
     # cannot be counted is left out of its average, and the average says so.
-    for kind, name in ASSESSMENT_KINDS.items():
-        of_kind = [a.duration_wd for a in views if a.kind == kind]
+    for each, name in ASSESSMENT_KINDS.items():
+        if kind and each != kind:
+            continue
+        of_kind = [a.duration_wd for a in views if a.kind == each]
         average = report_average_wd(of_kind)
         reply.sections.append(
             Section(
-                heading=f"{name}s ({kind})",
+                heading=f"{name}s ({each})",
                 fields=[Field("Total", str(len(of_kind))), Field("Average duration", average_wd(*average))],
             )
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secbot.commands.context import Context
-from secbot.commands.dates import month_bounds, month_name, parse_month
+from secbot.commands.dates import month_bounds, month_name, parse_month_phrase
 from secbot.commands.registry import command
 from secbot.formatting import long_date, quoted_title
 from secbot.replies import Item, Reply, Section
@@ -12,19 +12,23 @@ from secbot.workdays import end_of_previous_month
 
 @command(
     "decisions",
-    "decisions [<Month YYYY>]",
+    "decisions [<Month YYYY>|last month|this month]",
     "Change Board votes and Authority decisions in a month (default: the last month)",
     aliases=("decision", "votes"),
-    examples=("decisions", "decisions May 2021", "decisions September 2017"),
+    examples=("decisions May 2021", "decisions", "decisions last month"),
     cached=True,
 )
 def decisions_command(ctx: Context, args: str) -> Reply:
     register = ctx.register
     text = args.strip()
     if text:
-        month = parse_month(text)
+        month = parse_month_phrase(text, register.today())
         if month is None:
-            return Reply(f"I can't read “{text}” as a month", kind="error", summary="Try `decisions May 2021`.")
+            return Reply(
+                f"I can't read “{text[:60]}” as a month",
+                kind="error",
+                summary="Try `decisions May 2021` or `decisions last month`.",
+            )
     else:
         last = end_of_previous_month(register.today())
         month = (last.year, last.month)

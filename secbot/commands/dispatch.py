@@ -1,7 +1,8 @@
 """Parse what a user typed and route it to one command; every door calls ``dispatch``.
 
-Order: a command word; a reference alone or with "timeline"; a known phrase ("next working group");
-any reference inside a free question ("who raised DP113?"); otherwise help. No exception leaves
+What the text asks for is read by ``understanding.understand`` (a command word, a reference, a question
+in members' words, a command word with a slip); what is not understood gets the closest commands. No
+exception leaves
 ``dispatch``: a failure becomes a reply and is logged through ``secbot.outages.report``: when the
 database cannot be reached, "the register is unavailable" and one line without a trace; any other
 failure, a short apology and the trace.
@@ -43,65 +44,19 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
 )
 from secbot.commands.context import Context
 from secbot.commands.dates import parse_as_of
-from secbot.commands.help import help_reply
+from secbot.commands.help import closest_reply, did_you_mean
 from secbot.commands.registry import ADMIN, REGISTRY
-from secbot.formatting import long_date, plural
-from secbot.references import find_references, parse_reference
+from secbot.commands.understanding import Understood, understand
+from secbot.formatting import long_date
 from secbot.replies import Reply
 
 log = logging.getLogger(__name__)
 
-_PREFIX = re.compile(r"^\s*(?:/sec\b|@?secbot\b[:,]?|sec\s+(?=\S))\s*", re.IGNORECASE)
-_TIMELINE = re.compile(r"^(?P<ref>.+?)\s+(?:timeline|history|events)\s*$", re.IGNORECASE)
-_PHRASES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(next|upcoming)\s+(working\s*group|wg)\b", re.I), "wg next"),
-    (re.compile(r"\b(last|previous|latest)\s+(working\s*group|wg)\b", re.I), "wg last"),
-    (re.compile(r"\bwhen\b.*\b(working\s*group|wg)\b", re.I), "wg next"),
-    (re.compile(r"\b(open|current|live)\s+consultations?\b", re.I), "consultations open"),
-    (re.compile(r"\b(upcoming|expected|future)\s+consultations?\b", re.I), "consultations upcoming"),
-    (
-        re.compile(r"\bconsultations?\b.*\bclos(e|es|ing)\b|\bclosing\b.*\bconsultations?\b", re.I),
-        "consultations closing",
-    ),
-    (re.compile(r"\bconsultations?\b", re.I), "consultations"),
-    (re.compile(r"\b(next|upcoming)\s+(sec\s+)?release\b", re.I), "release next"),
-    (re.compile(r"\b(open|outstanding|pending)\s+(dcc\s+)?(assessments?|ias?|pas?)\b", re.I), "dcc open"),
-    (re.compile(r"\b(recent\s+)?decisions?\b", re.I), "decisions"),
-    (re.compile(r"\bhow many\b|\bstatistics\b|\bcounts?\b", re.I), "stats"),
-    (re.compile(r"^\s*who\s*am\s*i\b", re.I), "whoami"),
-    (re.compile(r"^\s*(hi|hello|hey|thanks|thank you)\b", re.I), "help"),
-]
-
-
-def normalise(text: str) -> str:
-    text = (text or "").replace("\u00a0", " ").strip()
-    return _PREFIX.sub("", text, count=1).strip()
-
 
 def route(text: str) -> tuple[str, str]:
-    """(command name, its arguments) for what the user typed."""
-    text = normalise(text)
-    if not text:
-        return "help", ""
-    found = REGISTRY.match(text)
-    if found:
-        return found[0].name, found[1]
-    if parse_reference(text) is not None:
-        return "status", text
-    if text.lower().startswith(("http://", "https://")):
-        return "status", text
-    timeline = _TIMELINE.match(text)
-    if timeline and parse_reference(timeline.group("ref")) is not None:
-        return "timeline", timeline.group("ref")
-    references = find_references(text)
-    if references:
-        wants_timeline = re.search(r"\b(timeline|history)\b", text, re.I)
-        return ("timeline" if wants_timeline else "status"), references[0].text
-    for pattern, target in _PHRASES:
-        if pattern.search(text):
-            name, _, args = target.partition(" ")
-            return name, args
-    return "", text
+    """(command name, its arguments) for what the user typed (``understanding.understand``)."""
+    understood = understand(text)
+    return understood.name, understood.args
 
 
 _AS_OF_AFTER = re.compile(r"^(?P<rest>.+?)[\s,;]+as (?:of|at) (?P<when>[^,;?!]+?)[\s.?!]*$", re.I)
@@ -114,9 +69,10 @@ def dispatch(text: str, ctx: Context) -> Reply:
         as_of = _as_of(text, ctx)
         if as_of is not None:
             return as_of
-        name, args = route(text)
+        understood = understand(text)
+        name, args = understood.name, understood.args
         if not name:
-            return _not_understood(ctx, args)
+            return _not_understood(ctx, understood)
         command = REGISTRY.commands[name]
         if command.role == ADMIN and not ctx.is_admin:
             return admin.refuse(ctx, command, text)
@@ -178,13 +134,9 @@ def apology() -> Reply:
     )
 
 
-def _not_understood(ctx: Context, text: str) -> Reply:
+def _not_understood(ctx: Context, understood: Understood) -> Reply:
+    text = understood.args
+    if understood.suggestions:
+        return did_you_mean(text, understood.suggestions)
     total, _hits = ctx.register.search(text, limit=1) if len(text) <= 200 else (0, [])
-    if total:
-        intro = (
-            f"I didn't recognise a command in “{text}”, but {plural(total, 'modification')} "
-            f"match those words: try `search {text}`. Commands I know:"
-        )
-    else:
-        intro = f"I didn't understand “{text[:100]}”. Here's what I can do:"
-    return help_reply(intro)
+    return closest_reply(ctx, f"I didn't understand “{text[:100]}”.", text, total)

@@ -1,6 +1,8 @@
-"""Finding modifications: ``search <words>``, ``phase <name>``, ``list <status>``, ``stats``."""
+"""Finding modifications: ``search <words>``, ``phase <name>``, ``list <status>``, ``stats``, ``raised by <who>``."""
 
 from __future__ import annotations
+
+from rapidfuzz import fuzz, process
 
 from secbot.commands.common import left_out_note, mod_item, paged, split_all, split_page
 from secbot.commands.context import Context
@@ -133,3 +135,43 @@ def stats_command(ctx: Context, args: str) -> Reply:
     reply.actions = [Action(stage, f"phase {stage}") for stage, n in counts if n and stage in PHASES][:5]
     reply.footer = left_out_note(ctx, left_out, "stats all")
     return reply
+
+
+@command(
+    "raised by",
+    "raised by <organisation or person>",
+    "Modifications raised by an organisation or a person",
+    aliases=("raised", "proposed by"),
+    examples=("raised by DCC", "raised by Npower"),
+    cached=True,
+)
+def raised_by_command(ctx: Context, args: str) -> Reply:
+    words, page = split_page(args)
+    named = words.strip().removeprefix("by ").strip()
+    known = ctx.register.proposers()
+    if not named:
+        return Reply("Raised by whom?", kind="error", summary="Name an organisation or a person, e.g. `raised by DCC`.")
+    exact = next((name for name in known if name.lower() == named.lower()), None)
+    found = exact or _one_close_name(named, known)
+    if found is None:
+        reply = Reply(f"No modification raised by “{named[:60]}”", kind="error")
+        close = [name for name, _score, _index in process.extract(named, known, scorer=fuzz.WRatio, limit=3)]
+        reply.summary = "Did you mean " + " or ".join(close) + "?" if close else "The register names no proposers."
+        reply.actions = [Action(name, f"raised by {name}") for name in close]
+        return reply
+    mods = ctx.register.raised_by(found)
+    return paged(
+        ctx,
+        f"Raised by {found}: {plural(len(mods), 'modification')}",
+        [mod_item(m, " · ".join(filter(None, [m.phase, m.status])) or None) for m in mods],
+        page,
+        f"raised by {found}",
+    )
+
+
+def _one_close_name(typed: str, known: list[str]) -> str | None:
+    """The one known name ``typed`` clearly means ("npowr", "northern powergrid", "Vernon"), if any."""
+    found = process.extract(typed, known, scorer=fuzz.WRatio, score_cutoff=86, limit=2)
+    if len(found) == 1 or (len(found) == 2 and found[0][1] - found[1][1] >= 8):
+        return found[0][0]
+    return None

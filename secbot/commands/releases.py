@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from secbot.commands.common import mod_item
 from secbot.commands.context import Context
-from secbot.commands.dates import month_name, parse_month
+from secbot.commands.dates import month_name, parse_month_phrase
 from secbot.commands.registry import command
 from secbot.formatting import long_date, plural
 from secbot.replies import Action, Item, Reply, Section
@@ -52,7 +52,7 @@ def release_command(ctx: Context, args: str) -> Reply:
         reply = release_reply(upcoming[0])
         reply.actions = [Action(r.name, f"release {r.name}") for r in upcoming[1:4]]
         return reply
-    month = parse_month(text)
+    month = parse_month_phrase(text, register.today(), ahead=True)
     if month:
         found = register.releases(month=month)
         if not found:

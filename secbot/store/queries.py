@@ -369,6 +369,20 @@ class Register:
             )
             return [self._detail(session, m) for m in mods]
 
+    def raised_by(self, name: str) -> list[ModSummary]:
+        """Every modification whose organisation or proposer is ``name`` (any case), stale ones too: who
+        raised a modification does not go out of date."""
+        folded = name.strip().lower()
+        where = or_(func.lower(Modification.organisation) == folded, func.lower(Modification.proposer) == folded)
+        return [ModSummary(*row) for row in self._summary_rows(where)]
+
+    def proposers(self) -> list[str]:
+        """The organisations and people the register names as raising modifications."""
+        query = select(Modification.organisation, Modification.proposer).distinct()
+        with self._connection() as connection:
+            names = {name for row in connection.execute(query) for name in row if name}
+        return sorted(names, key=str.lower)
+
     def statuses(self) -> list[str]:
         with self._session() as session:
             return sorted(s for s in session.scalars(select(Modification.status).distinct()) if s)

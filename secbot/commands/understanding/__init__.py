@@ -1,0 +1,147 @@
+"""The one understander: what a member typed, read as the command that answers it.
+
+Every door's text goes through ``understand`` (via ``dispatch.route``). In order:
+
+1. ``text.normalise``: the bot's name, typography and a closing question mark go.
+2. A command word as typed ("wg last", "record vote …") is that command, with its words as typed but
+   for a leading "of", "for", "in" … of a question ("release in November"); a change command's words
+   are never touched.
+3. The words around a question go (``text.without_filler``: "what's the status of", "tell me about").
+4. A modification named alone or in a question is its card, or its timeline when that is asked.
+5. ``intents``: rules for each kind of question, from the words and entities it holds.
+6. ``typos``: a command word typed with a slip ("statsu", "serach") is that command when only one
+   fits; when several do, they come back as ``suggestions`` to offer.
+
+All of it is deterministic, reads no database and takes well under a millisecond
+(``bench/understanding.py``); ``why`` names the step that decided, for explaining a route.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from secbot.commands.common import split_page
+from secbot.commands.registry import REGISTRY, Command
+from secbot.commands.understanding import entities, intents, typos
+from secbot.commands.understanding.text import normalise, without_filler
+from secbot.references import find_references, parse_reference
+
+__all__ = ["Understood", "normalise", "understand"]
+
+_TIMELINE = re.compile(
+    r"\b(?:timeline|history|events|chronology|happened|key\s+dates|dates|milestones\s+so\s+far)\b", re.IGNORECASE
+)
+_CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
+# Words a command's own arguments never hold: "wg meetings in October 2017" is a question to read.
+_QUESTION_WORDS = re.compile(
+    r"\b(?:meetings?|agenda|scheduled|schedule|going|goes|live|happening|due|mods|modifications|proposals|what|which"
+    r"|when|show|were|was|are|is|ones|incl|including|assessments?|dates|soon|durations?|contents|this|year)\b",
+    re.IGNORECASE,
+)
+# "release in November", "wg on 2 June", "search for firmware"; not "with", which starts statuses
+# ("With the Authority since May").
+_LEADING_PREPOSITION = re.compile(r"^(?:of|for|on|in|about)\s+", re.IGNORECASE)
+_NEEDS_REFERENCE = ("status", "timeline")
+_KNOWN = (
+    intents.KEYWORDS
+    | entities.MONTH_WORDS
+    | {word for command in REGISTRY for word in (command.name, *command.aliases)}
+)
+
+
+@dataclass(frozen=True)
+class Understood:
+    name: str  # the command's; "" when nothing fits
+    args: str
+    why: str  # the step that decided
+    suggestions: tuple[str, ...] = ()  # command lines a slip could have meant, closest first
+
+    @property
+    def line(self) -> str:
+        return f"{self.name} {self.args}".strip()
+
+
+def understand(text: str) -> Understood:
+    """The command ``text`` asks for, and its arguments."""
+    typed = normalise(text)
+    if not typed:
+        return Understood("help", "", "nothing was asked")
+    found = REGISTRY.match(typed)
+    if found:
+        return _by_command_word(typed, *found)
+    plain = without_filler(typed)
+    if plain != typed and (found := REGISTRY.match(plain)):
+        return _by_command_word(plain, *found)
+    words, page = split_page(plain)
+    right = typos.correct_words(words, _KNOWN)
+    about = _about_a_modification(right)
+    if about:
+        return about
+    fitting = intents.intent(right, words)
+    if fitting:
+        return _from_line(_paged(fitting.line, page), f"a question about {fitting.name}")
+    if right != words and (found := REGISTRY.match(right)):
+        return _by_command_word(right, *found)
+    return _slip(plain) or Understood("", typed, "not understood")
+
+
+def _by_command_word(typed: str, command: Command, args: str) -> Understood:
+    if not command.cached:  # a change: its words are the admin's, exactly
+        return Understood(command.name, args, "the command word")
+    if command.name in _NEEDS_REFERENCE:
+        references = find_references(args)
+        if references and parse_reference(args) is None:  # "status of MP161": the reference alone
+            return Understood(command.name, references[0].text, "the command word")
+    elif _QUESTION_WORDS.search(typos.correct_words(args, _KNOWN)):  # "wg meetings in October 2017"
+        words, page = split_page(typed)
+        fitting = intents.intent(typos.correct_words(words, _KNOWN), words)
+        if fitting and fitting.line.split(" ", 1)[0] == command.name.split(" ", 1)[0]:
+            return _from_line(_paged(fitting.line, page), "the command word and a question")
+    if command.name == "help" and args.lower() in ("me", "please", "pls", "us"):  # "help me"
+        return Understood("help", "", "the command word")
+    return Understood(command.name, _LEADING_PREPOSITION.sub("", args), "the command word")
+
+
+def _about_a_modification(text: str) -> Understood | None:
+    if parse_reference(text) is not None or text.lower().startswith(("http://", "https://")):
+        return Understood("status", text, "a reference")
+    references = find_references(text)
+    if not references:
+        return None
+    if _CONSULTATION.search(text):
+        return Understood("consultations", "all", "a reference and the word consultation")
+    if _TIMELINE.search(text):
+        return Understood("timeline", references[0].text, "a reference and the word timeline")
+    return Understood("status", references[0].text, "a reference in a question")
+
+
+def _slip(text: str) -> Understood | None:
+    """A command word typed with a slip: the command when one fits, else the ones that might."""
+    first, _, rest = text.partition(" ")
+    words = [word for command in REGISTRY for word in (command.name, *command.aliases) if " " not in word]
+    candidates = [word for word, _edits in typos.closest(first, words)]
+    if not find_references(rest):  # "statsu": not "status", which needs a reference
+        candidates = [word for word in candidates if REGISTRY.find(word).name not in _NEEDS_REFERENCE]
+    if not candidates:
+        return None
+    commands = list(dict.fromkeys(REGISTRY.find(word).name for word in candidates))
+    if len(commands) == 1 or typos.corrected(first, candidates) is not None:
+        corrected = understand(f"{REGISTRY.find(candidates[0]).name} {rest}".strip())
+        return Understood(corrected.name, corrected.args, f"“{first}” read as “{candidates[0]}”")
+    return Understood("", text, "a slip that could be several commands", tuple(f"{c} {rest}".strip() for c in commands))
+
+
+def _paged(line: str, page: int) -> str:
+    return f"{line} page {page}" if page > 1 else line
+
+
+def _from_line(line: str, why: str) -> Understood:
+    name, args = _split(line)
+    return Understood(name, args, why)
+
+
+def _split(line: str) -> tuple[str, str]:
+    found = REGISTRY.match(line)
+    assert found is not None, line  # the rules build lines of registered commands
+    return found[0].name, found[1]

@@ -1,0 +1,173 @@
+"""The things a question names, found in its words: months and days, meeting and assessment kinds,
+phases, statuses and who raised a modification.
+
+Each finder takes the question as ``normalise`` left it and returns the phrase a command takes as its
+argument ("June 2022", "last month", "2 June 2021", "IA", "Refine"), or None. They read words only;
+whether the register holds such a release, meeting or organisation is the command's to say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from secbot.vocabulary import canonical_phase
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_YEAR = r"(?:19|20)\d\d|'?\d\d"
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTHS})\.?,?\s+(?P<year>{_YEAR})\b", re.I)
+_MONTH_ALONE = re.compile(rf"\b(?:in\s+|for\s+|of\s+|during\s+)?(?P<month>{_MONTHS})\b(?!\s*\d)", re.I)
+_RELATIVE_MONTH = re.compile(r"\b(?P<which>last|this|next|previous|past)\s+month\b", re.I)
+_DAY = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTHS})\.?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    r"|\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b"
+    r"|\b(?P<slash>\d{1,2}/\d{1,2}/(?:19|20)?\d\d)\b",
+    re.I,
+)
+_MEETING_KINDS = (
+    ("panel", re.compile(r"\b(?:sec\s+)?panel\b", re.I)),
+    ("csc", re.compile(r"\b(?:csc|change\s+sub[\s-]*committee)\b", re.I)),
+    ("cb", re.compile(r"\b(?:cb|change\s*board)\b", re.I)),
+    ("wg", re.compile(r"\b(?:wg|working\s*gr(?:ou)?p|work\s*group|workgroup)s?\b", re.I)),
+)
+_ASSESSMENT_KINDS = (
+    ("PA", re.compile(r"\b(?:pas?|prelim(?:inary)?(?:\s+assessments?)?)\b", re.I)),
+    ("IA", re.compile(r"\b(?:ias?|impact(?:\s+assessments?)?)\b", re.I)),
+)
+# Natural words for a phase, beyond the vocabulary's own aliases ("refinement", "report phase").
+_PHASE_WORDS = (
+    (
+        re.compile(
+            r"\b(?:with|at|awaiting|waiting\s+(?:for|on)|sitting\s+with|before|sent\s+to)\s+(?:the\s+)?"
+            r"(?:ofgem|authority)\b",
+            re.I,
+        ),
+        "Decision",
+    ),
+    (re.compile(r"\bawaiting\s+(?:a\s+|the\s+)?decision\b", re.I), "Decision"),
+    (re.compile(r"\b(?:awaiting|waiting\s+for|before|at|with)\s+(?:the\s+)?change\s*board\b", re.I), "Change Board"),
+    (re.compile(r"\b(?:in|being|under|going\s+through)\s+refine(?:ment)?\b|\bbeing\s+refined\b", re.I), "Refine"),
+    (re.compile(r"\b(?:in\s+)?(?:the\s+)?report(?:ing)?\s+phase\b|\bmodification\s+report\b", re.I), "Report Phase"),
+    (
+        re.compile(
+            r"\b(?:in\s+)?(?:the\s+)?(?:development\s+stage|define\s+phase|drafts?|draft\s+proposals?|being\s+developed)\b",
+            re.I,
+        ),
+        "Define",
+    ),
+    (re.compile(r"\b(?:awaiting|pending|due\s+for|in)\s+implementation\b", re.I), "Implementation"),
+    (re.compile(r"\binitial\s+consideration\b", re.I), "Initial Consideration"),
+)
+_PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)(?:\s+phase|\s+stage)?\s*$", re.I)
+_STATUSES = re.compile(
+    r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
+    r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted|awaiting\s+authority\s+decision"
+    r"|needs?\s+further\s+development|sent\s+back|draft\s+proposal)s?\b",
+    re.I,
+)
+_RAISE = r"(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)"
+_WHO = re.compile(
+    rf"\b{_RAISE}\s+by\s+(?:the\s+)?(?P<who>.+)$"
+    r"|\b(?:from|by)\s+(?:the\s+)?(?P<org>(?-i:[A-Z])[\w&'.-]*(?:\s+(?-i:[A-Z])[\w&'.-]*)*)\s*$"
+    r"|^(?:any(?:thing)?|mods?|modifications?|proposals?)\s+(?:from|by)\s+(?:the\s+)?(?P<named>[a-z][a-z&'. -]+)$"
+    rf"|\b(?:has|have|did)\s+(?:the\s+)?(?P<subject>.+?)\s+{_RAISE}\b"
+    r"|^(?P<owner>[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*){0,3})'s\s+(?:mods?|modifications?|proposals?)\b",
+    re.I,
+)
+
+
+_FULL_MONTH = {
+    dt.date(2000, number, 1).strftime("%B").lower()[:3]: dt.date(2000, number, 1).strftime("%B")
+    for number in range(1, 13)
+}
+
+
+# Month names and their short forms, which a slip must never be taken for another word ("sept" is not "set").
+MONTH_WORDS = frozenset({*(name.lower() for name in _FULL_MONTH.values()), *_FULL_MONTH, "sept"})
+
+
+def _month_name(typed: str) -> str:
+    return _FULL_MONTH[typed[:3].lower()]
+
+
+def month(text: str) -> str | None:
+    """The month asked about: "June 2022", "last month", "this month", or a month name alone."""
+    found = _MONTH_YEAR.search(text)
+    if found:
+        year = found["year"].lstrip("'")
+        return f"{_month_name(found['month'])} {year if len(year) == 4 else '20' + year}"
+    found = _RELATIVE_MONTH.search(text)
+    if found:
+        which = found["which"].lower()
+        return f"{'last' if which in ('previous', 'past') else which} month"
+    found = _MONTH_ALONE.search(text)
+    if found and not (
+        found["month"].lower() == "may" and not found.group(0).lower().startswith(("in", "for", "of", "during"))
+    ):
+        return _month_name(found["month"])  # "may" alone is too often the verb
+    return None
+
+
+def month_of_day(text: str) -> str | None:
+    """The month of a day named in part or in full ("24 June" -> "June")."""
+    found = _DAY.search(text)
+    if not found or not found["month"]:
+        return None
+    return f"{_month_name(found['month'])} {found['year']}" if found["year"] else _month_name(found["month"])
+
+
+def day(text: str) -> str | None:
+    """A day named in full or in part: "2 June 2021", "18 june", "2021-06-02", "2/6/21"."""
+    found = _DAY.search(text)
+    if not found:
+        return None
+    if found["iso"] or found["slash"]:
+        return found["iso"] or found["slash"]
+    return " ".join(part for part in (found["day"], _month_name(found["month"]), found["year"]) if part)
+
+
+def meeting_kind(text: str) -> str | None:
+    """The command of the meeting kind named: ``panel``, ``csc``, ``cb`` or ``wg``."""
+    for name, pattern in _MEETING_KINDS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def assessment_kind(text: str) -> str | None:
+    for kind, pattern in _ASSESSMENT_KINDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def phase(text: str) -> str | None:
+    """A phase named in natural words ("with Ofgem", "in refinement") or the vocabulary's own."""
+    for pattern, name in _PHASE_WORDS:
+        if pattern.search(text):
+            return name
+    after = _PHASE_AFTER_IN.search(text)
+    if after:
+        return canonical_phase(after["phase"])
+    return None
+
+
+def status(text: str) -> str | None:
+    """A status named ("approved", "awaiting authority decision", "status refinement")."""
+    found = _STATUSES.search(text)
+    if not found:
+        return None
+    named = " ".join((found["named"] or found["status"]).split()).title()
+    return named.removesuffix("s") if named.startswith("Draft Proposal") else named
+
+
+def who(text: str) -> str | None:
+    """Who raised what is asked about: "proposed by Npower" -> "Npower"."""
+    found = _WHO.search(text)
+    if not found:
+        return None
+    named = found["who"] or found["org"] or found["named"] or found["subject"] or found["owner"]
+    return named.strip(" ?.!'\"") or None

@@ -1,0 +1,317 @@
+"""Questions in members' words mapped to the command that answers them, rule by rule.
+
+Each rule looks for the words of one kind of question ("release", "go live", "agenda", "late") and
+builds the command line from the entities the question names (``entities``). The first rule that
+fits answers; its name says why, so that a surprising route can be explained. A question that names
+a modification is not seen here: ``understand`` sends it to that modification's card first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from secbot.commands.understanding import entities
+
+Rule = Callable[[str, str], "str | None"]  # (the words with slips put right, the words as typed)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str  # the rule's, for explaining
+    line: str  # the command line it stands for, e.g. "release June 2022"
+
+
+def _has(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_PHASE_NAMED = _has(r"\b(?:phase|stage)\b|\bawaiting\s+authority\s+decision\b")
+_WHOAMI = _has(r"^\s*who\s*am\s*i\b|\bmy\s+role\b|\bam\s+i\s+(?:an?\s+)?admin\b")
+_HELP = _has(
+    r"^(?:help|commands|usage|hi|hello|hey|thanks|thank\s+you)\b|\bwhat\s+can\s+(?:you|i)\s+(?:do|ask)\b"
+    r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
+)
+_CHANGES = _has(
+    r"\b(?:what(?:'s|\s+has|\s+have)?\s+changed|what(?:'s|\s+is)\s+new|changes|anything\s+new|what\s+moved)\b"
+)
+_SINCE_REPORT = _has(r"\b(?:last|latest|previous)\s+report\b")
+_SINCE = _has(r"\bsince\s+(?P<when>.+)$")
+_CONSULTATION = _has(r"\bconsult(?:ation)?s?\b|\bconsulting\b|\bresponses?\s+due\b")
+_CLOSING_SOON = _has(
+    r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week)\b"
+)
+_CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b|\bending\b")
+_UPCOMING = _has(r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b")
+_OPEN = _has(r"\b(?:open|current|live|now|running)\b")
+_EVERY = _has(r"\b(?:all|every)\b")
+_DCC = _has(r"\b(?:dcc|assessments?|ias?|pas?|impact\s+assessments?|preliminary\s+assessments?)\b")
+_INCLUDING_OLD = _has(
+    r"\b(?:incl(?:uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date)(?:\s+ones)?\b"
+    r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
+)
+_LATE = _has(r"\b(?:late|overdue|over\s+(?:the\s+)?target|behind|past\s+(?:the\s+|their\s+)?target|delayed|slow)\b")
+_AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
+_COMPLETED = _has(r"\b(?:completed?|returned|done|finished|closed|delivered|came\s+back|come\s+back|back)\b")
+_DECISION = _has(
+    r"\b(?:decisions?|decided|decide|votes?|voted|determinations?|determined)\b"
+    r"|\b(?:change\s*board|cb|authority|ofgem|panel)\b.*\b(?:approve[ds]?|reject(?:ed|s)?|agree[ds]?)\b"
+    r"|\b(?:approve[ds]?|reject(?:ed|s)?)\b.*\b(?:last|this)\s+month\b"
+)
+_RELEASE = _has(
+    r"\breleases?\b|\bgo(?:es|ing)?\s+(?:live|out)\b|\bgo-live\b|\bimplemented\s+(?:in|on)\b|\bscheduled\s+for\b"
+    r"|\bdelivered\s+in\b|\bin\s+scope\b"
+)
+_NEXT = _has(r"\b(?:next|nxt|upcoming|coming|soon)\b")
+_LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent)\b")
+_MEETING = _has(
+    r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
+    r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
+)
+_RAISED = _has(r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b")
+_MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
+_APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
+_STATS = _has(
+    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b|\bsummary\b"
+)
+_LIST_WORDS = _has(r"\b(?:mods?|modifications?|proposals?|ones|which|what|list|show|any|anything|all|every)\b")
+_SEARCH = _has(
+    r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+on|mods?\s+on)\s+(?P<words>.+)$"
+)
+_SEARCH_LEAD = _has(r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding)\s+)+")
+
+
+def _changes(text: str, _typed: str) -> str | None:
+    if not _CHANGES.search(text):
+        return None
+    if _SINCE_REPORT.search(text):
+        return "changes last report"
+    since = _SINCE.search(text)
+    if since:
+        return f"changes since {entities.day(since['when']) or entities.month(since['when']) or since['when'].strip()}"
+    if entities.month(text) == "last month":
+        return "changes last month"
+    return "changes"
+
+
+def _consultations(text: str, _typed: str) -> str | None:
+    if _CLOSING_SOON.search(text):
+        return "consultations closing"
+    if not _CONSULTATION.search(text):
+        return None
+    if _CLOSING.search(text):
+        return "consultations closing"
+    if _UPCOMING.search(text):
+        return "consultations upcoming"
+    if _EVERY.search(text):
+        return "consultations all"
+    if _OPEN.search(text):
+        return "consultations open"
+    return "consultations"
+
+
+def _raised_by(text: str, typed: str) -> str | None:
+    if not _RAISED.search(text) and (_STATS.search(text) or not re.search(r"\b(?:by|from)\b", text, re.I)):
+        return None
+    named = entities.who(typed) or entities.who(text)  # a name as typed; "propsed by" once put right
+    return f"raised by {named}" if named else None
+
+
+def _dcc(text: str, _typed: str) -> str | None:
+    if not _DCC.search(text):
+        return None
+    kind = entities.assessment_kind(text)
+    if _LATE.search(text):
+        return "dcc late"
+    if _COMPLETED.search(text) or (_AVERAGE.search(text) and not _OPEN.search(text)):
+        return f"dcc completed {kind}" if kind else "dcc completed"
+    if kind:
+        return f"dcc open {kind}"
+    return (
+        "dcc open"
+        if _OPEN.search(text)
+        or re.search(r"\b(?:outstanding|pending|in\s+progress|with\s+(?:the\s+)?dcc)\b", text, re.I)
+        else "dcc"
+    )
+
+
+def _meetings(text: str, _typed: str) -> str | None:
+    kind = entities.meeting_kind(text)
+    if kind is None:
+        return None
+    day, month = entities.day(text), entities.month(text)
+    if not (_MEETING.search(text) or _NEXT.search(text) or _LAST.search(text) or day or month):
+        return None
+    if day:
+        return f"{kind} {day}"
+    if month and month not in ("this month", "next month", "last month"):
+        return f"{kind} {month}"
+    if _LAST.search(text):
+        return f"{kind} last"
+    return f"{kind} next" if kind != "wg" else "wg"
+
+
+def _decisions(text: str, _typed: str) -> str | None:
+    in_a_month = _APPROVED_IN_A_MONTH.search(text) and entities.month(text)
+    if not (_DECISION.search(text) or in_a_month) or _PHASE_NAMED.search(text):
+        return None
+    month = entities.month(text)
+    return f"decisions {month}" if month else "decisions"
+
+
+def _release(text: str, _typed: str) -> str | None:
+    if not _RELEASE.search(text):
+        return None
+    month = entities.month(text) or entities.month_of_day(text)
+    if month and month not in ("this month", "last month", "next month"):
+        return f"release {month}"
+    if _NEXT.search(text) or month == "next month":
+        return "release next"
+    return "release"
+
+
+def _phase_or_status(text: str, _typed: str) -> str | None:
+    everything = " all" if _INCLUDING_OLD.search(text) else ""
+    status = entities.status(text)
+    if status and status.lower() in ("approved", "rejected") and entities.month(text):
+        return None  # "approved in April 2017": a decision, not a status
+    if status and _LIST_WORDS.search(text) and " " in status:  # the register's own words, in full
+        return f"list {status}{everything}"
+    phase = entities.phase(text)
+    if phase:
+        return f"phase {phase}{everything}"
+    if status and _LIST_WORDS.search(text):
+        return f"list {status}{everything}"
+    return None
+
+
+def _stats(text: str, _typed: str) -> str | None:
+    if not _STATS.search(text):
+        return None
+    return "stats all" if _EVERY.search(text) or _INCLUDING_OLD.search(text) else "stats"
+
+
+def _search(_text: str, typed: str) -> str | None:
+    found = _SEARCH.search(typed)
+    words = _SEARCH_LEAD.sub("", found["words"].strip()) if found else ""
+    return f"search {words}" if words else None
+
+
+def _simple(pattern: re.Pattern[str], line: str) -> Rule:
+    return lambda text, _typed: line if pattern.search(text) else None
+
+
+# In order: the more specific kind of question first ("decisions of the Change Board" before "the
+# Change Board's next meeting"; "late assessments" before a phase named in passing).
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("who am I", _simple(_WHOAMI, "whoami")),
+    ("what changed", _changes),
+    ("consultations", _consultations),
+    (
+        "raised by",
+        lambda text, typed: _raised_by(text, typed) if _RAISED.search(text) or _MODS_BY.search(text) else None,
+    ),
+    ("DCC assessments", _dcc),
+    ("a SEC Release", _release),
+    ("decisions and votes", _decisions),
+    ("a meeting and its agenda", _meetings),
+    ("a phase or status", _phase_or_status),
+    ("how many", _stats),
+    ("raised by", _raised_by),
+    ("words to search for", _search),
+    ("help", _simple(_HELP, "help")),
+    ("a meeting named", lambda text, _typed: f"{kind} next" if (kind := entities.meeting_kind(text)) else None),
+)
+
+# The words the rules look for, for putting slips right before they look (``typos.correct_words``).
+KEYWORDS = frozenset(
+    {
+        "agenda",
+        "proposed",
+        "submitted",
+        "waiting",
+        "numbers",
+        "assessment",
+        "assessments",
+        "approved",
+        "authority",
+        "average",
+        "awaiting",
+        "board",
+        "change",
+        "changed",
+        "changes",
+        "closing",
+        "committee",
+        "completed",
+        "consultation",
+        "consultations",
+        "decided",
+        "decision",
+        "decisions",
+        "define",
+        "development",
+        "discussed",
+        "draft",
+        "group",
+        "history",
+        "impact",
+        "implemented",
+        "implementation",
+        "initial",
+        "late",
+        "meeting",
+        "meetings",
+        "modification",
+        "modifications",
+        "next",
+        "open",
+        "overdue",
+        "panel",
+        "phase",
+        "preliminary",
+        "proposals",
+        "raised",
+        "recently",
+        "refine",
+        "refinement",
+        "rejected",
+        "release",
+        "releases",
+        "report",
+        "returned",
+        "scheduled",
+        "search",
+        "since",
+        "status",
+        "stats",
+        "timeline",
+        "upcoming",
+        "vote",
+        "votes",
+        "withdrawn",
+        "working",
+        "when",
+        "what",
+        "which",
+        "where",
+        "last",
+        "list",
+        "mods",
+        "show",
+        "stage",
+        "target",
+    }
+)
+
+
+def intent(text: str, typed: str | None = None) -> Intent | None:
+    """The first rule that fits ``text`` (normalised, without filler, slips put right; ``typed``: as
+    typed, which names and search words are taken from), and the command line it builds."""
+    for name, rule in RULES:
+        line = rule(text, typed or text)
+        if line:
+            return Intent(name, line)
+    return None

@@ -1,0 +1,152 @@
+"""Words typed with a slip: "statsu", "serach", "consultatons", "relase".
+
+A word is taken for a known one when it is within a few edits of it (a swap of two neighbouring
+letters counts as one edit: optimal string alignment) and no other known word is as close. Short words
+must be exact: "pa" and "ia" are one edit apart, as are "cb" and "wg".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+
+def allowed_edits(word: str) -> int:
+    """How many slips a word of this length may hold and still be read as the word meant."""
+    length = len(word)
+    return 0 if length < 4 else 1 if length < 7 else 2
+
+
+def closest(word: str, known: Iterable[str], limit: int = 3) -> list[tuple[str, int]]:
+    """The known words within ``word``'s allowed edits, closest first, as (word, edits)."""
+    edits = allowed_edits(word)
+    if edits == 0:
+        return []
+    found = process.extract(word.lower(), known, scorer=OSA.distance, score_cutoff=edits, limit=limit)
+    return [(choice, int(distance)) for choice, distance, _index in found]
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+# Everyday words a slip is never taken for another word in: "many" is not "may", "there" not "where".
+EVERYDAY = frozenset(
+    {
+        "about",
+        "above",
+        "after",
+        "again",
+        "also",
+        "anything",
+        "been",
+        "before",
+        "being",
+        "both",
+        "came",
+        "come",
+        "could",
+        "does",
+        "doing",
+        "done",
+        "down",
+        "each",
+        "even",
+        "ever",
+        "every",
+        "from",
+        "give",
+        "going",
+        "gone",
+        "good",
+        "have",
+        "having",
+        "here",
+        "into",
+        "just",
+        "know",
+        "like",
+        "look",
+        "made",
+        "make",
+        "many",
+        "more",
+        "most",
+        "much",
+        "must",
+        "need",
+        "never",
+        "none",
+        "only",
+        "other",
+        "over",
+        "please",
+        "said",
+        "same",
+        "says",
+        "seen",
+        "should",
+        "show",
+        "some",
+        "something",
+        "such",
+        "take",
+        "tell",
+        "than",
+        "thanks",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "thing",
+        "think",
+        "this",
+        "those",
+        "through",
+        "under",
+        "until",
+        "very",
+        "want",
+        "week",
+        "well",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "whom",
+        "whose",
+        "will",
+        "with",
+        "would",
+        "year",
+        "your",
+    }
+)
+
+
+def correct_words(text: str, known: frozenset[str]) -> str:
+    """``text`` with each word that is not a known one, but is a slip of exactly one, put right
+    ("whats chnaged recently" -> "whats changed recently"); references, numbers and names are left
+    as they are unless one is a slip of a known word."""
+
+    def put_right(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.lower() in known or word.lower() in EVERYDAY:
+            return word
+        return corrected(word, known) or word
+
+    return _WORD.sub(put_right, text)
+
+
+def corrected(word: str, known: Iterable[str]) -> str | None:
+    """The one known word ``word`` was meant to be, or None when none is close or two are as close."""
+    found = closest(word, known)
+    if not found or (len(found) > 1 and found[1][1] == found[0][1]):
+        return None
+    return found[0][0]

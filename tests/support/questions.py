@@ -1,0 +1,46 @@
+"""The golden questions (``tests/questions/golden.yaml``) and how an answer to one is scored: the
+command it reached is the one the entry names, and the reply holds every fact the entry ``says`` and
+none it must ``not_say``. Shared by ``tests/test_questions.py`` and ``bench/understanding.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tests.support.replies import flat
+
+GOLDEN = Path(__file__).resolve().parent.parent / "questions" / "golden.yaml"
+COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
+
+
+@dataclass(frozen=True)
+class Question:
+    ask: str
+    intent: str
+    says: tuple[str, ...]
+    not_says: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        return COMMANDS.get(self.intent, self.intent)
+
+
+def golden() -> list[Question]:
+    entries = yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))
+    return [
+        Question(e["ask"], e["intent"], tuple(e.get("says", ())), tuple(e.get("not_says", ()))) for e in entries
+    ]
+
+
+def miss(question: Question, routed_to: str, reply) -> str | None:
+    """Why the answer to ``question`` is wrong, or None when it is right."""
+    if routed_to != question.command:
+        return f"{question.ask!r}: reached {routed_to or 'nothing'!r}, not {question.command!r}"
+    text = flat(reply)
+    missing = [fact for fact in question.says if fact not in text]
+    wrong = [fact for fact in question.not_says if fact in text]
+    if missing or wrong:
+        return f"{question.ask!r}: missing {missing}, wrongly saying {wrong}"
+    return None
