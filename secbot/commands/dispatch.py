@@ -45,7 +45,7 @@ from secbot.commands.context import Context
 from secbot.commands.dates import parse_as_of
 from secbot.commands.help import help_reply
 from secbot.commands.registry import ADMIN, REGISTRY
-from secbot.formatting import long_date, plural
+from secbot.formatting import agreeing, long_date, plural
 from secbot.references import find_references, parse_reference
 from secbot.replies import Reply
 
@@ -183,7 +183,7 @@ def _not_understood(ctx: Context, text: str) -> Reply:
     if total:
         intro = (
             f"I didn't recognise a command in “{text}”, but {plural(total, 'modification')} "
-            f"match those words: try `search {text}`. Commands I know:"
+            f"{agreeing(total, 'matches', 'match')} those words: try `search {text}`. Commands I know:"
         )
     else:
         intro = f"I didn't understand “{text[:100]}”. Here's what I can do:"

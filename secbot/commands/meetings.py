@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from secbot.commands.common import mod_item
 from secbot.commands.context import Context
 from secbot.commands.dates import month_bounds, parse_day, parse_month
 from secbot.commands.registry import command
-from secbot.formatting import long_date
+from secbot.formatting import long_date, on_day
 from secbot.replies import Action, Item, Link, Reply, Section
 from secbot.store.views import MeetingView, ModSummary
 
 
-def meeting_reply(meeting: MeetingView, label: str) -> Reply:
+def meeting_reply(meeting: MeetingView, label: str, today: dt.date) -> Reply:
     reply = Reply(f"{meeting.kind_label}: {long_date(meeting.date)}", kind="list", summary=label)
     if meeting.title:
         reply.sections.append(Section(text=meeting.title))
     if meeting.agenda_published:
-        reply.sections.append(Section(text=f"Provisional agenda announced on {long_date(meeting.agenda_published)}."))
+        when = on_day(meeting.agenda_published, today, "announced", "to be announced")
+        reply.sections.append(Section(text=f"Provisional agenda {when}."))
     if meeting.items:
         reply.sections.append(
             Section(
@@ -63,7 +66,7 @@ def wg_command(ctx: Context, args: str) -> Reply:
             if last:
                 reply.actions.append(Action(f"Last: {long_date(last[0].date)}", "wg last"))
             return reply
-        return meeting_reply(found[0], "Next Working Group meeting.")
+        return meeting_reply(found[0], "Next Working Group meeting.", today)
     if word in ("last", "previous", "latest"):
         found = register.meetings("working_group", which="last")
         if not found:
@@ -72,12 +75,12 @@ def wg_command(ctx: Context, args: str) -> Reply:
                 kind="notice",
                 summary=f"The register has no Working Group meeting before {long_date(today)}.",
             )
-        return meeting_reply(found[0], "Last Working Group meeting.")
+        return meeting_reply(found[0], "Last Working Group meeting.", today)
     day = parse_day(args, today)
     if day:
         found = register.meetings("working_group", on=day)
         if found:
-            return meeting_reply(found[0], "Working Group meeting.")
+            return meeting_reply(found[0], "Working Group meeting.", today)
         near = register.meetings_near("working_group", day)
         reply = Reply(f"No Working Group meeting on {long_date(day)}", kind="error")
         if near:
@@ -89,7 +92,7 @@ def wg_command(ctx: Context, args: str) -> Reply:
         start, end = month_bounds(*month)
         found = [m for m in register.meetings("working_group") if start <= m.date <= end]
         if len(found) == 1:
-            return meeting_reply(found[0], "Working Group meeting.")
+            return meeting_reply(found[0], "Working Group meeting.", today)
         if found:
             reply = Reply(f"Working Group meetings in {start:%B %Y}", kind="list")
             reply.sections.append(
