@@ -1,4 +1,5 @@
-"""How dates and counts read in answers: "7 May 2021", "1 modification", "3 working days", "23 WD"."""
+"""How dates and counts read in answers: "7 May 2021", "1 modification", "3 working days", "23 WD", and
+whether a dated thing is told as done or to come ("announced on …" / "to be announced on …")."""
 
 from __future__ import annotations
 
@@ -15,7 +16,20 @@ def long_date(day: dt.date | None, missing: str = "date to be confirmed") -> str
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural_form or word + 's')}"
+    """A count and its noun: "1 modification", "2 modifications", "0 entries" (``plural_form``)."""
+    return f"{count} {agreeing(count, word, plural_form or word + 's')}"
+
+
+def agreeing(count: int, one: str, many: str) -> str:
+    """The word that agrees with ``count`` without the count: a verb or pronoun after ``plural``
+    ("1 modification matches", "2 were left out: … includes them")."""
+    return one if count == 1 else many
+
+
+def on_day(day: dt.date, today: dt.date, done: str, to_come: str) -> str:
+    """``done`` or ``to_come`` (as ``day`` is today or before it, or after it) "on 23 June 2021":
+    "announced on …" / "to be announced on …", counted from the register's today, not the wall clock."""
+    return f"{done if day <= today else to_come} on {long_date(day)}"
 
 
 def quoted_title(reference: str, title: str | None) -> str:

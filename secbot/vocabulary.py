@@ -133,6 +133,17 @@ def canonical_phase(text: str) -> str | None:
     return _lookup(text, _PHASE_ALIASES, PHASES)
 
 
+# Aliases that name one outcome within a phase, not the whole phase: a withdrawn modification is Closed,
+# but so are the implemented and rejected ones.
+_OUTCOME_ALIASES = frozenset({"implemented", "rejected", "withdrawn", "referred"})
+
+
+def phase_named(text: str) -> str | None:
+    """The phase ``text`` names as a whole ("refine", "awaiting implementation"); None for a word naming
+    only one outcome within a phase ("withdrawn" is one of Closed's), or no phase."""
+    return None if _key(text) in _OUTCOME_ALIASES else canonical_phase(text)
+
+
 def canonical_meeting_kind(text: str) -> str | None:
     return _lookup(text, _MEETING_ALIASES, tuple(MEETING_KINDS))
 

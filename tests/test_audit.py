@@ -176,6 +176,10 @@ def test_the_log_is_paged_like_other_lists(app):
     last = as_admin(app, "audit MP161 page 3")
     assert last.sections[0].heading == "21–25 of 25" and last.actions == []
     assert "step 0" in last.sections[0].items[-1].detail
+    beyond = as_admin(app, "audit MP161 page 4")
+    assert beyond.title == "No more results"
+    assert beyond.summary == "There is no page 4: `audit MP161` gave 25 results, on 3 pages; page 3 is the last."
+    assert [(a.label, a.command) for a in beyond.actions] == [("Page 3", "audit MP161 page 3")]
 
 
 @pytest.mark.parametrize("text", ["audit since whenever", "audit nonsense words"])

@@ -149,7 +149,7 @@ def test_phase_and_list(ask):
     assert [i.reference for i in reply.sections[0].items] == ["MP161"]
     assert reply.footer == (
         "1 modification no report has restated since 11 December 2020 was left out as possibly out of date: "
-        "`list awaiting authority decision all` includes them."
+        "`list awaiting authority decision all` includes it."
     )
     reply, _ = ask("list awaiting authority decision all")
     assert [i.reference for i in reply.sections[0].items] == ["MP161", "SECMP0011"]
@@ -161,7 +161,13 @@ def test_phase_and_list(ask):
 def test_wg_next_last_and_by_date(ask):
     reply, text = ask("wg")
     assert reply.title == "Working Group: 7 July 2021"
-    assert "Provisional agenda announced on 23 June 2021" in text
+    # The agenda of 7 July is published on 23 June: still to come on 11 June, done by 25 June.
+    assert "Provisional agenda to be announced on 23 June 2021." in text
+    assert "announced on 23 June 2021" not in text.replace("to be announced on", "")
+    _, text = ask("wg", dt.date(2021, 6, 25))
+    assert "Provisional agenda announced on 23 June 2021." in text
+    _, text = ask("wg", dt.date(2021, 6, 23))  # the day itself: published today, so no longer to come
+    assert "Provisional agenda announced on 23 June 2021." in text
     reply, text = ask("wg last")
     assert reply.title == "Working Group: 2 June 2021"
     assert [i.reference for i in reply.sections[-1].items] == ["MP096", "MP117", "MP121", "MP128", "MP149", "MP154"]
@@ -199,11 +205,116 @@ consultations: [{reference: MP200, kind: refinement, opens: 2021-05-20, closes: 
     assert "closes 2 June 2021 — 2 working days left" in text
     reply, text = ask_on(empty_store, "MP200", dt.date(2021, 5, 28))
     assert "Refinement Consultation closes on 2 June 2021 (2 working days left)" in text
+    _, text = ask_on(empty_store, "consultations open", dt.date(2021, 6, 1))
+    assert "closes 2 June 2021 — 1 working day left" in text
+    _, text = ask_on(empty_store, "MP200", dt.date(2021, 6, 1))
+    assert "Refinement Consultation closes on 2 June 2021 (1 working day left)" in text
     reply, _ = ask_on(empty_store, "which consultations are closing?", dt.date(2021, 5, 28))
     assert reply.title == "Consultations closing soon"
     assert [i.reference for i in reply.sections[0].items] == ["MP200"]
     reply, text = ask_on(empty_store, "consultations closing", dt.date(2021, 5, 20))  # 8 working days left
     assert "No consultation closes within 5 working days of 20 May 2021." in text
+
+
+def test_a_status_no_modification_has_lists_none_and_says_which_there_are(ask):
+    for typed in ("list Withdrawn", "list withdrawn all"):
+        reply, _ = ask(typed)
+        assert reply.title == f"No modification has the status “{typed.split()[1]}”"
+        assert not [i for s in reply.sections for i in s.items]  # never the Closed phase's implemented ones
+        assert reply.summary == (
+            f"“{typed.split()[1]}” is one case of the Closed phase (implemented, rejected or withdrawn): "
+            "`phase Closed` lists every modification in it. Statuses in the register: Approved, Awaiting Authority "
+            "Decision, Draft Proposal, Implemented, Refinement, Rejected, Report Phase."
+        )
+        assert [(a.label, a.command) for a in reply.actions] == [("Phase Closed", "phase Closed")]
+    reply, _ = ask("list aproved")
+    assert reply.summary.startswith("Did you mean Approved? Statuses in the register: Approved, ")
+    assert [a.command for a in reply.actions] == ["list Approved"]
+    reply, _ = ask("list foo")
+    assert reply.summary.startswith("Statuses in the register: ") and not reply.actions
+    reply, _ = ask("list refine")  # a phase's own name still lists the phase
+    assert reply.title == "Refine: 12 modifications"
+
+
+def test_an_unknown_release_offers_the_closest_names_then_every_release_upcoming_first(ask):
+    reply, _ = ask("release foo")
+    assert reply.title == "No release called “foo”"
+    assert reply.summary == "The register has 12 releases: upcoming ones first, then earlier ones, newest first."
+    listed = {s.heading: [(i.text, i.detail) for i in s.items] for s in reply.sections}
+    assert listed == {
+        "Upcoming": [
+            ("June 2021 SEC Release", "24 June 2021"),
+            ("November 2021 SEC Release", "4 November 2021"),
+            ("June 2022 SEC Release", "30 June 2022"),
+            ("November 2022 SEC Release", "3 November 2022"),
+        ],
+        "Earlier": [
+            ("June 2018 SEC Release", "28 June 2018"),
+            ("Stand-alone Release 14 August 2017", None),
+            ("Stand-alone Release 12 July 2017", None),
+            ("Stand-alone Release 11 May 2017", None),
+            ("Stand-alone Release 10 May 2017", None),
+            ("Stand-alone Release 1 April 2017", None),
+            ("Stand-alone Release 15 March 2017", None),
+        ],
+        "Date not recorded": [("June 2019 SEC Release", "No earlier than 27 June 2019")],
+    }
+    assert [a.command for a in reply.actions] == [
+        "release June 2021 SEC Release",
+        "release November 2021 SEC Release",
+        "release June 2022 SEC Release",
+        "release November 2022 SEC Release",
+    ]
+    reply, _ = ask("release nov 2022 release")
+    assert reply.summary.startswith("Did you mean November 2022 SEC Release? The register has 12 releases")
+    assert reply.actions[0].command == "release November 2022 SEC Release"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "back"),
+    [
+        (
+            "search firmware page 9",
+            "There is no page 9: `search firmware` gave 4 results, all on page 1.",
+            "search firmware",
+        ),
+        (
+            "list approved page 3",
+            "There is no page 3: `list approved` gave 13 results, on 2 pages; page 2 is the last.",
+            "list approved page 2",
+        ),
+        (
+            "phase define page 2",
+            "There is no page 2: `phase Define` gave 9 results, all on page 1.",
+            "phase Define",
+        ),
+        (
+            "consultations page 4",
+            "There is no page 4: `consultations` gave 5 results, all on page 1.",
+            "consultations",
+        ),
+        (
+            "dcc completed page 5",
+            "There is no page 5: `dcc completed` gave 22 results, all on page 1.",
+            "dcc completed",
+        ),
+    ],
+)
+def test_a_page_past_the_last_says_there_are_no_more_results(ask, typed, said, back):
+    reply, _ = ask(typed)
+    assert reply.title == "No more results"
+    assert reply.summary == said
+    assert not reply.sections
+    assert reply.actions[0].command == back  # the last page (consultations also offer to subscribe)
+
+
+def test_counts_of_one_read_in_the_singular(ask):
+    reply, _ = ask("search Northern PowerGrid")
+    assert reply.summary == "1 modification matches."
+    reply, _ = ask("list awaiting authority decision")
+    assert reply.title == "Awaiting Authority Decision: 1 modification"
+    reply, _ = ask("release March 2017")
+    assert reply.sections[0].heading == "1 modification"
 
 
 def test_release(ask):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 
-from secbot.commands.common import more_action, page_window, range_heading, split_page
+from secbot.commands.common import more_action, page_window, past_the_end, range_heading, split_page
 from secbot.commands.context import Context
 from secbot.commands.dates import parse_day
 from secbot.commands.registry import ADMIN, REGISTRY, Command, command
@@ -143,10 +143,12 @@ def audit_command(ctx: Context, args: str) -> Reply:
         return wanted
     zone = ctx.register.clock.zone
     total = _count(ctx, wanted, zone)
+    if beyond := past_the_end(total, page, ctx.page_size, f"audit {asked}".strip()):
+        beyond.cacheable = False  # like every audit answer: the log changes without the revision moving
     page, start, end = page_window(total, page, ctx.page_size)
-    items = _lines(ctx, wanted, zone, start, end - start)
+    items = [] if beyond else _lines(ctx, wanted, zone, start, end - start)
     audit.record_alone(ctx.register.store, who(ctx), f"audit {args}".strip(), "audit", audit.DONE)
-    return _audit_reply(ctx, wanted, asked, total, (page, start), items)
+    return beyond or _audit_reply(ctx, wanted, asked, total, (page, start), items)
 
 
 def _audit_filter(ctx: Context, asked: str) -> AuditFilter | Reply:

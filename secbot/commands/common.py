@@ -1,11 +1,12 @@
-"""Pieces that several commands share: paging, "did you mean", and list items for modifications."""
+"""Pieces that several commands share: paging (and "No more results" past the last page), "did you
+mean", and list items for modifications."""
 
 from __future__ import annotations
 
 import re
 
 from secbot.commands.context import Context
-from secbot.formatting import long_date, plural
+from secbot.formatting import agreeing, long_date, plural
 from secbot.replies import Action, Item, Reply, Section
 from secbot.store.views import ModSummary, Resolution
 
@@ -24,10 +25,10 @@ def left_out_note(ctx: Context, left_out: int, again: str) -> str | None:
     if not left_out:
         return None
     since = long_date(ctx.register.stale_before())
-    were = "was" if left_out == 1 else "were"
     return (
-        f"{plural(left_out, 'modification')} no report has restated since {since} {were} left out as "
-        f"possibly out of date: `{again}` includes them."
+        f"{plural(left_out, 'modification')} no report has restated since {since} "
+        f"{agreeing(left_out, 'was', 'were')} left out as possibly out of date: "
+        f"`{again}` includes {agreeing(left_out, 'it', 'them')}."
     )
 
 
@@ -55,16 +56,45 @@ def mod_item(summary: ModSummary, detail: str | None = None) -> Item:
     return Item(summary.label, detail if detail is not None else phase, summary.reference)
 
 
+def page_count(total: int, size: int) -> int:
+    """How many pages ``total`` things fill, ``size`` a page (at least one, even for nothing)."""
+    return max(1, -(-total // size))
+
+
 def page_window(total: int, page: int, size: int) -> tuple[int, int, int]:
-    """(the page actually shown, its first index, its end index) for ``total`` things ``size`` a page."""
-    pages = max(1, -(-total // size))
-    page = min(page, pages)
+    """(the page actually shown, its first index, its end index) for ``total`` things ``size`` a page.
+
+    A page past the last is the last: callers answer it with ``past_the_end`` before asking.
+    """
+    page = min(page, page_count(total, size))
     return page, (page - 1) * size, min(total, page * size)
+
+
+def page_command(command: str, page: int) -> str:
+    """The text that asks for ``page`` of ``command``'s list: the command alone for the first page."""
+    return f"{command} page {page}" if page > 1 else command
 
 
 def more_action(total: int, page: int, size: int, command: str) -> Action | None:
     left = total - page * size
-    return Action(f"More ({left} left)", f"{command} page {page + 1}") if left > 0 else None
+    return Action(f"More ({left} left)", page_command(command, page + 1)) if left > 0 else None
+
+
+def past_the_end(total: int, page: int, size: int, command: str) -> Reply | None:
+    """ "No more results" for a page past the last of ``total`` things (how many, and which page is
+    the last, with a button back to it); None for a page that has something on it, or when there is
+    nothing at all (the list's own "nothing" says it better)."""
+    pages = page_count(total, size)
+    if not total or page <= pages:
+        return None
+    where = "all on page 1" if pages == 1 else f"on {plural(pages, 'page')}; page {pages} is the last"
+    reply = Reply(
+        "No more results",
+        kind="notice",
+        summary=f"There is no page {page}: `{command}` gave {plural(total, 'result')}, {where}.",
+    )
+    reply.actions.append(Action(f"Page {pages}" if pages > 1 else "Back to the list", page_command(command, pages)))
+    return reply
 
 
 def range_heading(total: int, start: int, end: int, heading: str | None = None) -> str | None:
@@ -92,6 +122,8 @@ def paged(
     """
     size = ctx.page_size
     total = len(items) if total is None else total
+    if beyond := past_the_end(total, page, size, command):
+        return beyond
     reply = Reply(title, kind="list", summary=summary)
     if not items:
         reply.sections.append(Section(text=empty))
@@ -107,7 +139,7 @@ def not_found(resolution: Resolution, what: str = "modification") -> Reply:
     asked = resolution.asked
     reply = Reply(f"No {what} {asked} in the register", kind="error")
     if resolution.suggestions:
-        reply.summary = f"I couldn't find {asked}. Did you mean {_or_list(resolution.suggestions)}?"
+        reply.summary = f"I couldn't find {asked}. Did you mean {or_list(resolution.suggestions)}?"
         reply.suggestions = list(resolution.suggestions)
         reply.actions = [Action(ref, ref) for ref in resolution.suggestions]
     else:
@@ -116,7 +148,25 @@ def not_found(resolution: Resolution, what: str = "modification") -> Reply:
     return reply
 
 
-def _or_list(values: list[str]) -> str:
+def closest(text: str, choices: list[str], *, limit: int = 3, ignore: tuple[str, ...] = ()) -> list[str]:
+    """The ``choices`` closest to ``text`` as people mistype them (rapidfuzz), best first; none below a
+    close match. Words in ``ignore`` (those every choice shares, "SEC Release") are left out of both."""
+    from rapidfuzz import fuzz, process, utils  # here: only answers to a near miss need it
+
+    ignored = {word.lower() for word in ignore}
+
+    def words(value: str) -> str:
+        return " ".join(w for w in utils.default_process(value).split() if w not in ignored)
+
+    wanted = words(text)
+    if not wanted:
+        return []
+    found = process.extract(wanted, choices, scorer=fuzz.WRatio, processor=words, limit=limit, score_cutoff=75)
+    return [choice for choice, _score, _index in found]
+
+
+def or_list(values: list[str]) -> str:
+    """ "A", "A or B", "A, B or C"."""
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from secbot.commands.common import more_action, page_window, range_heading, split_page
+from secbot.commands.common import more_action, page_window, past_the_end, range_heading, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import average_wd, long_date, wd
@@ -88,6 +88,8 @@ def dcc_command(ctx: Context, args: str) -> Reply:
         return reply
     # Three list pages' worth of rows per page: table rows are short.
     size = ctx.page_size * 3
+    if beyond := past_the_end(len(views), page, size, command):
+        return beyond
     page, start, end = page_window(len(views), page, size)
     rows = [
         [a.reference, a.kind, long_date(getattr(a, when)), wd(a.target_wd), wd(a.duration_wd)] for a in views[start:end]

@@ -8,11 +8,9 @@ one example each, never the whole list; a slip that could mean several commands 
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
 from secbot.commands.context import Context
 from secbot.commands.registry import ADMIN, READER, REGISTRY, Command, command
-from secbot.formatting import plural
+from secbot.formatting import agreeing, plural
 from secbot.replies import Action, Field, Item, Reply, Section
 
 
@@ -80,6 +78,7 @@ def help_command(ctx: Context, args: str) -> Reply:
 def closest_commands(text: str, commands: list[Command], limit: int = 3) -> list[Command]:
     """The commands whose words are closest to ``text``: its name and aliases, then its summary and
     examples, by fuzzy token matching (``rapidfuzz``)."""
+    from rapidfuzz import fuzz  # here: only what is not understood needs it
 
     def score(cmd: Command) -> float:
         names = max(fuzz.ratio(text.lower(), word) for word in (cmd.name, *cmd.aliases))
@@ -97,7 +96,9 @@ def closest_reply(ctx: Context, intro: str, text: str, matches: int = 0) -> Repl
     items, actions = [], []
     if matches:
         searched = f"search {text[:80]}"
-        items.append(Item(f"`{searched}`", f"{plural(matches, 'modification')} hold those words"))
+        items.append(
+            Item(f"`{searched}`", f"{plural(matches, 'modification')} {agreeing(matches, 'holds', 'hold')} those words")
+        )
         actions.append(Action(searched, searched))
     for cmd in closest_commands(text, readable, 3 - len(items)):
         example = cmd.examples[0] if cmd.examples else cmd.usage

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process
-
-from secbot.commands.common import left_out_note, mod_item, paged, split_all, split_page
+from secbot.commands.common import closest, left_out_note, mod_item, or_list, paged, split_all, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
-from secbot.formatting import long_date, plural
+from secbot.formatting import agreeing, long_date, plural
 from secbot.replies import Action, Field, Reply, Section, Table
-from secbot.vocabulary import PHASE_DESCRIPTIONS, PHASES, canonical_phase
+from secbot.vocabulary import PHASE_DESCRIPTIONS, PHASES, canonical_phase, phase_named
 
 
 @command(
@@ -41,7 +39,7 @@ def search_command(ctx: Context, args: str) -> Reply:
         page,
         f"search {words}",
         total=total,
-        summary=f"{plural(total, 'modification')} match.",
+        summary=f"{plural(total, 'modification')} {agreeing(total, 'matches', 'match')}.",
     )
 
 
@@ -90,25 +88,43 @@ def list_command(ctx: Context, args: str) -> Reply:
     if not words:
         return Reply("Which status?", kind="error", summary="Statuses in the register: " + ", ".join(statuses) + ".")
     listed = ctx.register.by_status(words, include_stale=everything)
-    if not listed.mods and not listed.stale and canonical_phase(words):
+    if not listed.mods and not listed.stale and phase_named(words):
         return phase_command(ctx, args)
     if not listed.mods and not listed.stale:
-        return Reply(
-            f"No modification has the status “{words}”",
-            kind="error",
-            summary="Statuses in the register: " + ", ".join(statuses) + ".",
-        )
+        return _no_such_status(words, statuses)
     status = (listed.mods or listed.stale)[0].status
     current = listed.mods
+    months = plural(ctx.register.stale_months, "month")
     reply = paged(
         ctx,
         f"{status}: {plural(len(current), 'modification')}",
         [mod_item(m, m.phase) for m in current],
         page,
         f"list {words}{' all' if everything else ''}",
-        empty=f"No modification restated in the last {ctx.register.stale_months} months has the status “{status}”.",
+        empty=f"No modification restated in the last {months} has the status “{status}”.",
     )
     reply.footer = left_out_note(ctx, len(listed.stale), f"list {words} all")
+    return reply
+
+
+def _no_such_status(words: str, statuses: list[str]) -> Reply:
+    """No modification has the status asked for: never another status's list, but the closest statuses,
+    the phase a word like "withdrawn" belongs to, and every status there is."""
+    close = closest(words, statuses)
+    phase = canonical_phase(words)
+    said = [f"Did you mean {or_list(close)}?"] if close else []
+    if phase:
+        said.append(
+            f"“{words}” is one case of the {phase} phase ({PHASE_DESCRIPTIONS[phase]}): "
+            f"`phase {phase}` lists every modification in it."
+        )
+    said.append(
+        "Statuses in the register: " + ", ".join(statuses) + "." if statuses else "No modification has a status yet."
+    )
+    reply = Reply(f"No modification has the status “{words}”", kind="notice", summary=" ".join(said))
+    reply.actions = [Action(s, f"list {s}") for s in close]
+    if phase:
+        reply.actions.append(Action(f"Phase {phase}", f"phase {phase}"))
     return reply
 
 
@@ -152,12 +168,12 @@ def raised_by_command(ctx: Context, args: str) -> Reply:
     if not named:
         return Reply("Raised by whom?", kind="error", summary="Name an organisation or a person, e.g. `raised by DCC`.")
     exact = next((name for name in known if name.lower() == named.lower()), None)
-    found = exact or _one_close_name(named, known)
+    near = [] if exact else closest(named, known)
+    found = exact or (near[0] if len(near) == 1 else None)
     if found is None:
         reply = Reply(f"No modification raised by “{named[:60]}”", kind="error")
-        close = [name for name, _score, _index in process.extract(named, known, scorer=fuzz.WRatio, limit=3)]
-        reply.summary = "Did you mean " + " or ".join(close) + "?" if close else "The register names no proposers."
-        reply.actions = [Action(name, f"raised by {name}") for name in close]
+        reply.summary = f"Did you mean {or_list(near)}?" if near else "Raised by: " + ", ".join(known) + "."
+        reply.actions = [Action(name, f"raised by {name}") for name in near]
         return reply
     mods = ctx.register.raised_by(found)
     return paged(
@@ -167,11 +183,3 @@ def raised_by_command(ctx: Context, args: str) -> Reply:
         page,
         f"raised by {found}",
     )
-
-
-def _one_close_name(typed: str, known: list[str]) -> str | None:
-    """The one known name ``typed`` clearly means ("npowr", "northern powergrid", "Vernon"), if any."""
-    found = process.extract(typed, known, scorer=fuzz.WRatio, score_cutoff=86, limit=2)
-    if len(found) == 1 or (len(found) == 2 and found[0][1] - found[1][1] >= 8):
-        return found[0][0]
-    return None

@@ -3,22 +3,25 @@ Sub-Committee), each ``next``, ``last``, on a day or in a month."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from secbot.commands.common import mod_item
 from secbot.commands.context import Context
 from secbot.commands.dates import month_bounds, parse_day, parse_day_without_year, parse_month_phrase
 from secbot.commands.registry import command
-from secbot.formatting import long_date
+from secbot.formatting import long_date, on_day
 from secbot.replies import Action, Item, Link, Reply, Section
 from secbot.store.views import MeetingView, ModSummary
 from secbot.vocabulary import MEETING_KINDS
 
 
-def meeting_reply(meeting: MeetingView, label: str) -> Reply:
+def meeting_reply(meeting: MeetingView, label: str, today: dt.date) -> Reply:
     reply = Reply(f"{meeting.kind_label}: {long_date(meeting.date)}", kind="list", summary=label)
     if meeting.title:
         reply.sections.append(Section(text=meeting.title))
     if meeting.agenda_published:
-        reply.sections.append(Section(text=f"Provisional agenda announced on {long_date(meeting.agenda_published)}."))
+        when = on_day(meeting.agenda_published, today, "announced", "to be announced")
+        reply.sections.append(Section(text=f"Provisional agenda {when}."))
     if meeting.items:
         reply.sections.append(
             Section(
@@ -114,7 +117,7 @@ def _meetings_reply(ctx: Context, args: str, kind: str, word_command: str) -> Re
             if last:
                 reply.actions.append(Action(f"Last: {long_date(last[0].date)}", f"{word_command} last"))
             return reply
-        return meeting_reply(found[0], f"Next {label} meeting.")
+        return meeting_reply(found[0], f"Next {label} meeting.", today)
     if word in ("last", "previous", "latest"):
         found = register.meetings(kind, which="last")
         if not found:
@@ -123,12 +126,12 @@ def _meetings_reply(ctx: Context, args: str, kind: str, word_command: str) -> Re
                 kind="notice",
                 summary=f"The register has no {label} meeting before {long_date(today)}.",
             )
-        return meeting_reply(found[0], f"Last {label} meeting.")
+        return meeting_reply(found[0], f"Last {label} meeting.", today)
     day = parse_day(args, today) or parse_day_without_year(args, today)
     if day:
         found = register.meetings(kind, on=day)
         if found:
-            return meeting_reply(found[0], f"{label} meeting.")
+            return meeting_reply(found[0], f"{label} meeting.", today)
         near = register.meetings_near(kind, day)
         reply = Reply(f"No {label} meeting on {long_date(day)}", kind="error")
         if near:
@@ -140,7 +143,7 @@ def _meetings_reply(ctx: Context, args: str, kind: str, word_command: str) -> Re
         start, end = month_bounds(*month)
         found = [m for m in register.meetings(kind) if start <= m.date <= end]
         if len(found) == 1:
-            return meeting_reply(found[0], f"{label} meeting.")
+            return meeting_reply(found[0], f"{label} meeting.", today)
         if found:
             reply = Reply(f"{label} meetings in {start:%B %Y}", kind="list")
             reply.sections.append(

@@ -1,8 +1,9 @@
-"""SEC Releases: ``release``, ``release next``, ``release June 2021``, ``release <name>``."""
+"""SEC Releases: ``release``, ``release next``, ``release June 2021``, ``release <name>``; a name not in
+the register is answered with the closest names and every release, upcoming ones first."""
 
 from __future__ import annotations
 
-from secbot.commands.common import mod_item
+from secbot.commands.common import closest, mod_item, or_list
 from secbot.commands.context import Context
 from secbot.commands.dates import month_name, parse_month_phrase
 from secbot.commands.registry import command
@@ -70,9 +71,30 @@ def release_command(ctx: Context, args: str) -> Reply:
 
 
 def _unknown(ctx: Context, text: str) -> Reply:
-    names = [r.name for r in ctx.register.releases() if r.date]
+    releases = ctx.register.releases()
     reply = Reply(f"No release called “{text}”", kind="error")
+    if not releases:
+        reply.summary = "The register has no releases."
+        return reply
+    today = ctx.register.today()
+    close = closest(text, [r.name for r in releases], ignore=("SEC", "release"))
+    upcoming = [r for r in releases if r.date and r.date >= today]
+    earlier = [r for r in reversed(releases) if r.date and r.date < today]
+    undated = [r for r in releases if not r.date]
+    said = f"Did you mean {or_list(close)}? " if close else ""
     reply.summary = (
-        "Releases in the register: " + ", ".join(names[-6:]) + "." if names else "The register has no releases."
+        said
+        + f"The register has {plural(len(releases), 'release')}: "
+        + ("upcoming ones first, then earlier ones, newest first." if upcoming and earlier else "all listed below.")
     )
+    for heading, group in (("Upcoming", upcoming), ("Earlier", earlier), ("Date not recorded", undated)):
+        if group:
+            reply.sections.append(Section(heading=heading, items=[_listed(r) for r in group]))
+    offered = list(dict.fromkeys([*close, *(r.name for r in upcoming)]))[:5]
+    reply.actions = [Action(name, f"release {name}") for name in offered]
     return reply
+
+
+def _listed(release: ReleaseView) -> Item:
+    when = long_date(release.date, release.date_text or "date to be confirmed")
+    return Item(release.name, None if when in release.name else when)  # "Stand-alone Release 14 August 2017"

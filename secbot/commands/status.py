@@ -5,7 +5,7 @@ from __future__ import annotations
 from secbot.commands.common import not_found
 from secbot.commands.context import Context
 from secbot.commands.registry import command
-from secbot.formatting import UNKNOWN, long_date, target_clause
+from secbot.formatting import UNKNOWN, long_date, plural, target_clause
 from secbot.replies import Action, Field, Item, Link, Reply, Section
 from secbot.store.views import ModSummary, Status
 from secbot.vocabulary import ASSESSMENT_KINDS
@@ -51,7 +51,10 @@ def _card(ctx: Context, status: Status) -> Reply:
         reply.summary = f"{reply.summary} · last reported {long_date(d.source.issued)}"
         fields.append(Field("Last reported", f"{last}; no report since has restated it"))
         fields.append(
-            Field("Next milestone", f"not known: nothing has been reported for over {ctx.register.stale_months} months")
+            Field(
+                "Next milestone",
+                f"not known: nothing has been reported for over {plural(ctx.register.stale_months, 'month')}",
+            )
         )
     else:
         fields.append(Field("Next milestone", milestone.text if milestone else "no upcoming milestone in the register"))

@@ -57,6 +57,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from secbot.delivery import notices
 from secbot.delivery.errors import ConversationGone, DeliveryFailed, PostRejected, RateLimited
 from secbot.delivery.senders import Sender
+from secbot.formatting import plural
 from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store import outbox, subscriptions
@@ -440,7 +441,7 @@ class _Run:
         if attempts is None:
             raise LeaseLost
         if attempts >= self.policy.max_attempts:
-            await self._fail(destination, claim, f"{reason} (after {attempts} attempts)")
+            await self._fail(destination, claim, f"{reason} (after {plural(attempts, 'attempt')})")
             return None
         return at
 

@@ -53,7 +53,7 @@ from secbot.digests.document import Document
 from secbot.digests.filters import apply_filters
 from secbot.digests.messages import chart_png, document_replies
 from secbot.digests.schedule import Schedule, due_times, load_schedules, period, period_start
-from secbot.formatting import long_date
+from secbot.formatting import long_date, plural
 from secbot.store import announcements
 from secbot.store.db import Store, as_utc, insert_or_nothing
 from secbot.store.models import ScheduleRun
@@ -184,7 +184,7 @@ class DigestScheduler:
         if not result.ok:
             # Only the schedule tries again, so only its log line and notice say so (`secbot sync` does not).
             every = self.settings.sync_every_minutes
-            when = f"the next scheduled sync (every {every} minutes)" if every else "the next scheduled sync"
+            when = f"the next scheduled sync (every {plural(every, 'minute')})" if every else "the next scheduled sync"
             first, *problems = result.message.split("\n")
             text = "\n".join([f"{first} secbot will try again at {when}.", *problems])
             log.warning("%s", text)

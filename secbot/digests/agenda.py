@@ -23,7 +23,7 @@ import datetime as dt
 from secbot.commands.common import mod_item
 from secbot.digests.document import Document, Item, Period, Section
 from secbot.digests.kind import WEEKLY, DigestKind, Options
-from secbot.formatting import long_date, plural, quoted_title
+from secbot.formatting import long_date, on_day, plural, quoted_title
 from secbot.replies import Action
 from secbot.store.queries import Register
 from secbot.store.views import AgendaEntry, MeetingView, ModSummary
@@ -57,7 +57,7 @@ def build_agenda(register: Register) -> Document | None:
     if len(meetings) == 1:
         title = f"Working Group agenda – {long_date(meetings[0].date)}"
     else:
-        title = f"Working Group agendas – {len(meetings)} meetings from {long_date(meetings[0].date)}"
+        title = f"Working Group agendas – {plural(len(meetings), 'meeting')} from {long_date(meetings[0].date)}"
     return Document(
         title=title,
         as_of=today,
@@ -75,8 +75,8 @@ def _meeting(meeting: MeetingView, today: dt.date) -> Section:
     if meeting.title:
         paragraphs.append(meeting.title)
     if meeting.agenda_published:
-        tense = "was" if meeting.agenda_published <= today else "will be"
-        paragraphs.append(f"The provisional agenda {tense} announced on {long_date(meeting.agenda_published)}.")
+        when = on_day(meeting.agenda_published, today, "was announced", "will be announced")
+        paragraphs.append(f"The provisional agenda {when}.")
     if meeting.url:
         paragraphs.append(f"Meeting page: {meeting.url}")
     section = Section(f"{meeting.kind_label} – {long_date(meeting.date)}", paragraphs=paragraphs)

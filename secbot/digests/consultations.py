@@ -95,7 +95,7 @@ def _nothing_to_send(register: Register, options: Options) -> str:
     if not is_deadline_working_day(register.today()):
         return f"{today} is not a working day: no consultations digest."
     return (
-        f"No consultation opens, closes today or closes in {options.reminder_days} working days on {today}: "
+        f"No consultation opens, closes today or closes in {plural(options.reminder_days, 'working day')} on {today}: "
         "no consultations digest."
     )
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from secbot.commands import what_changed
 from secbot.digests.document import Chart, Document, Item, Period, Section, Table
 from secbot.digests.kind import MONTHLY, PANEL_RULE, DigestKind, Options
-from secbot.formatting import average_wd, long_date, plural, quoted_title, wd
+from secbot.formatting import agreeing, average_wd, long_date, on_day, plural, quoted_title, wd
 from secbot.store.differences import between
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView, ModDetail, ReleaseView, VoteView
@@ -114,7 +114,7 @@ def _next_panel(register: Register) -> list[Section]:
         Section(
             heading,
             paragraphs=[
-                f"{plural(len(items), 'modification')} {'is' if len(items) == 1 else 'are'} being presented "
+                f"{plural(len(items), 'modification')} {agreeing(len(items), 'is', 'are')} being presented "
                 f"to the Panel on {long_date(panel.date)}:"
             ],
             items=items,
@@ -206,9 +206,11 @@ def _working_group(register: Register) -> Section:
     nxt = register.meetings("working_group", which="next")
     if nxt:
         meeting = nxt[0]
+        published = meeting.agenda_published
         agenda = (
-            f", and the provisional agenda for this session will be announced on {long_date(meeting.agenda_published)}"
-            if meeting.agenda_published
+            f", and the provisional agenda for this session "
+            f"{on_day(published, register.today(), 'was announced', 'will be announced')}"
+            if published
             else ""
         )
         section.subsections.append(

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from secbot.clock import Clock
-from secbot.formatting import UNKNOWN, target_clause
+from secbot.formatting import UNKNOWN, plural, target_clause
 from secbot.formatting import long_date as _date
 from secbot.references import BareNumber, Ref, parse_reference, parse_url
 from secbot.store import asof, facts
@@ -704,7 +704,7 @@ class _Facts:
         for c in self.consultations:
             view = _consultation_view(c, mod.reference, mod.title, today)
             if view.state == "open":
-                left = f" ({view.closes_in_wd} working days left)" if view.closes_in_wd is not None else ""
+                left = f" ({plural(view.closes_in_wd, 'working day')} left)" if view.closes_in_wd is not None else ""
                 dated.append(Milestone(c.closes or today, f"{view.kind_label} closes on {_date(c.closes)}{left}"))
             elif view.state == "upcoming":
                 dated.append(Milestone(c.opens, f"{view.kind_label} opens on {_date(c.opens)}"))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from secbot.formatting import agreeing
 from secbot.store import audit
 from secbot.store.db import Store, insert_for
 from secbot.store.models import Subscription
@@ -37,7 +38,7 @@ class Filters:
         if self.references:
             parts.append(", ".join(self.references))
         if self.phases:
-            parts.append(("phase " if len(self.phases) == 1 else "phases ") + ", ".join(self.phases))
+            parts.append(agreeing(len(self.phases), "phase ", "phases ") + ", ".join(self.phases))
         if self.release:
             parts.append(f"in {self.release}")
         return "only " + "; ".join(parts) if parts else "everything"

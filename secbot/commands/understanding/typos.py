@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 
 def allowed_edits(word: str) -> int:
     """How many slips a word of this length may hold and still be read as the word meant."""
@@ -25,6 +22,9 @@ def closest(word: str, known: Iterable[str], limit: int = 3) -> list[tuple[str, 
     edits = allowed_edits(word)
     if edits == 0:
         return []
+    from rapidfuzz import process  # here: a reference or a command word typed right never needs it
+    from rapidfuzz.distance import OSA
+
     found = process.extract(word.lower(), known, scorer=OSA.distance, score_cutoff=edits, limit=limit)
     return [(choice, int(distance)) for choice, distance, _index in found]
 

@@ -13,6 +13,7 @@ from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.digests.kinds import KINDS, build, nothing_to_send
 from secbot.digests.messages import section_replies, summary_reply
+from secbot.formatting import plural
 from secbot.replies import Action, Item, Reply, Section
 
 PREVIEW_UNITS = 40  # items and table rows beyond which the preview lists the sections instead
@@ -55,7 +56,8 @@ def digest_command(ctx: Context, args: str) -> Reply:
         preview.footer = "\n".join(document.notes) or None
     else:
         preview.sections.append(Section(heading="Followed by", items=[Item(r.title) for r in sections]))
-        preview.footer = f"In a channel, this summary is followed by {len(sections)} messages, one per section."
+        followed = plural(len(sections), "message")
+        preview.footer = f"In a channel, this summary is followed by {followed}, one per section."
     preview.summary = f"Preview of {KINDS[kind].about}. {preview.summary}"
     preview.actions = [Action("Subscribe this channel", f"subscribe {kind}")]
     return preview

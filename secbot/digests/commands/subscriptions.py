@@ -255,7 +255,7 @@ def workspace_reply(store, platform: str, workspace: str) -> Reply:
         for channel_id, subs in sorted(by_channel.items())
     ]
     return Reply(
-        f"Digest subscriptions ({len(by_channel)} channel{'s' if len(by_channel) != 1 else ''})",
+        f"Digest subscriptions ({plural(len(by_channel), 'channel')})",
         kind="list",
         summary="Type `subscriptions` in a channel to change its own.",
         sections=[Section(items=items)],

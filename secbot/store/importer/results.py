@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from secbot.formatting import agreeing
+
 MAX_ERRORS = 20
 
 # Each problem is shown as one line: what a file's name or a YAML parser's message might carry that
@@ -100,7 +102,7 @@ class ImportResult:
     def summary_text(self) -> str:
         names = ", ".join(self.names) or "nothing"
         if not self.changed:
-            verb = "matches" if len(self.names) == 1 else "match"
+            verb = agreeing(len(self.names), "matches", "match")
             lines = [f"No changes: {names} {verb} the register (revision {self.revision})."]
         else:
             tables = "; ".join(
