@@ -131,6 +131,21 @@ _SCOPE = (
     .join(Modification)
     .order_by(ReleaseScope.release_id, ReleaseScope.position, ReleaseScope.id)
 )
+_VOTES = (
+    select(
+        Modification.reference,
+        Modification.title,
+        Vote.date,
+        Vote.outcome,
+        Vote.governance,
+        Vote.majority,
+        Vote.objective,
+        Vote.note,
+    )
+    .join(Modification)
+    .where(Vote.date >= bindparam("start"), Vote.date <= bindparam("end"))
+    .order_by(Vote.date, Modification.reference)
+)
 _DECISIONS = (
     select(
         Modification.reference,
@@ -535,33 +550,11 @@ class Register:
 
     # -- decisions --------------------------------------------------------------------------
     def votes(self, start: dt.date, end: dt.date) -> list[VoteView]:
-        with self._session() as session:
+        with self._connection() as connection:
             return [
-                VoteView(
-                    v.reference,
-                    v.title,
-                    v.date,
-                    v.outcome,
-                    VOTE_OUTCOMES[v.outcome],
-                    v.governance,
-                    v.majority,
-                    v.objective,
-                    v.note,
-                )
-                for v in session.execute(
-                    select(
-                        Modification.reference,
-                        Modification.title,
-                        Vote.date,
-                        Vote.outcome,
-                        Vote.governance,
-                        Vote.majority,
-                        Vote.objective,
-                        Vote.note,
-                    )
-                    .join(Modification)
-                    .where(Vote.date >= start, Vote.date <= end)
-                    .order_by(Vote.date, Modification.reference)
+                VoteView(reference, title, date, outcome, VOTE_OUTCOMES[outcome], governance, majority, objective, note)
+                for reference, title, date, outcome, governance, majority, objective, note in connection.execute(
+                    _VOTES, {"start": start, "end": end}
                 )
             ]
 
