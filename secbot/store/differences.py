@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView, DecisionView, ModSummary, ScopeEntry, VoteView
@@ -18,8 +19,9 @@ from secbot.store.views import ConsultationView, DecisionView, ModSummary, Scope
 _EVERY_STATE = ("open", "upcoming", "expected", "closed")
 
 
-@dataclass(frozen=True)
-class Moved:
+class Moved(NamedTuple):
+    """A modification whose phase or status changed (a tuple: a register-wide comparison makes thousands)."""
+
     before: ModSummary
     after: ModSummary
 
@@ -56,12 +58,13 @@ def between(register: Register, start: dt.date, end: dt.date) -> Changes:
     before, after = register.as_of(start), register.as_of(end)
     changes = Changes(start, end)
     was = {m.reference: m for m in before.everything(ordered=False)}
+    new, moved = changes.new, changes.moved
     for mod in after.everything():
         old = was.get(mod.reference)
         if old is None:
-            changes.new.append(mod)
-        elif (old.phase, old.status) != (mod.phase, mod.status):
-            changes.moved.append(Moved(old, mod))
+            new.append(mod)
+        elif old.phase != mod.phase or old.status != mod.status:
+            moved.append(Moved(old, mod))
     first = start + dt.timedelta(days=1)
     changes.votes = after.votes(first, end)
     changes.decisions = after.decisions(first, end)

@@ -12,11 +12,11 @@ import gc
 import heapq
 import logging
 import re
+import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,32 +70,45 @@ _WEIGHTS = {
     "issue": 1.0,
     "solution": 1.0,
 }
+# A posting is (weight, field): one tuple per field, shared by every posting of that field. The index
+# holds hundreds of thousands of postings at 10,000 modifications, and a tuple each was half its memory.
+_POSTING = {name: (weight, name) for name, weight in _WEIGHTS.items()}
 
 
 def words(text: str | None) -> list[str]:
     return _WORD.findall(text.lower()) if text else []
 
 
+def _shared(word: str | None) -> str | None:
+    """One string object per phase or status: a few values on thousands of summaries (less memory, and
+    comparing two registers' summaries compares the same objects)."""
+    return sys.intern(word) if word else word
+
+
 def revision(session: Session) -> int:
     return session.scalar(select(RegisterState.revision).where(RegisterState.id == 1)) or 0
 
 
-@dataclass
-class _Entry:
-    summary: ModSummary
-    number: int
-
-
 class RegisterIndex:
+    """Every modification's summary by family and number (``summaries``), the word postings, and the
+    titles (current and earlier) that "did you mean" matches against, each with its position."""
+
     def __init__(
-        self, entries: list[_Entry], postings: dict[str, dict[int, tuple[float, str]]], titles: list[tuple[str, int]]
+        self,
+        summaries: list[ModSummary],
+        numbers: list[int],
+        postings: dict[str, dict[int, tuple[float, str]]],
+        titles: list[str],
+        title_positions: list[int],
     ) -> None:
-        self._entries = entries
+        self.summaries = summaries
+        self._numbers = numbers
         self._postings = postings
         self._vocabulary = sorted(postings)
         self._titles = titles
-        self.by_reference = {entry.summary.reference: i for i, entry in enumerate(entries)}
-        self.references = [entry.summary.reference for entry in entries]
+        self._title_positions = title_positions
+        self.references = [summary.reference for summary in summaries]
+        self.by_reference = {reference: i for i, reference in enumerate(self.references)}
 
     @classmethod
     def build(cls, session: Session) -> RegisterIndex:
@@ -116,12 +129,15 @@ class RegisterIndex:
         earlier: dict[int, list[str]] = defaultdict(list)
         for mod_id, title in session.execute(select(EarlierTitle.modification_id, EarlierTitle.title)):
             earlier[mod_id].append(title)
-        entries: list[_Entry] = []
+        summaries: list[ModSummary] = []
+        numbers: list[int] = []
         postings: dict[str, dict[int, tuple[float, str]]] = defaultdict(dict)
-        titles: list[tuple[str, int]] = []
+        titles: list[str] = []
+        title_positions: list[int] = []
         for row in rows:
-            position = len(entries)
-            entries.append(_Entry(ModSummary(row.reference, row.title, row.phase, row.status), row.number))
+            position = len(summaries)
+            summaries.append(ModSummary(row.reference, row.title, _shared(row.phase), _shared(row.status)))
+            numbers.append(row.number)
             fields = [
                 ("reference", row.reference),
                 ("title", row.title),
@@ -132,15 +148,16 @@ class RegisterIndex:
             ]
             fields += [("earlier title", title) for title in earlier.get(row.id, [])]
             for name, value in fields:
-                weight = _WEIGHTS[name]
+                posting = _POSTING[name]
                 for word in set(words(value)):
                     best = postings[word].get(position)
-                    if best is None or best[0] < weight:
-                        postings[word][position] = (weight, name)
+                    if best is None or best[0] < posting[0]:
+                        postings[word][position] = posting
             for title in [row.title, *earlier.get(row.id, [])]:
                 if title:
-                    titles.append((title, position))
-        return cls(entries, dict(postings), titles)
+                    titles.append(title)
+                    title_positions.append(position)
+        return cls(summaries, numbers, dict(postings), titles, title_positions)
 
     def _matches(self, word: str) -> dict[int, tuple[float, str]]:
         """Postings for ``word`` and, for words of 3+ letters, every indexed word it begins."""
@@ -175,14 +192,14 @@ class RegisterIndex:
                 scores = {p: s + postings[p][0] for p, s in scores.items() if p in postings}
             if not scores:
                 return 0, []
-        entries = self._entries
-        rank = lambda p: (-scores[p], -entries[p].number)  # noqa: E731 - best score, then newest
+        numbers, summaries = self._numbers, self.summaries
+        rank = lambda p: (-scores[p], -numbers[p])  # noqa: E731 - best score, then newest
         best = heapq.nsmallest(limit, scores, key=rank) if limit is not None else sorted(scores, key=rank)
-        return len(scores), [SearchHit(entries[p].summary, scores[p], matched.get(p, "")) for p in best]
+        return len(scores), [SearchHit(summaries[p], scores[p], matched.get(p, "")) for p in best]
 
     def summary(self, reference: str) -> ModSummary | None:
         position = self.by_reference.get(reference)
-        return self._entries[position].summary if position is not None else None
+        return self.summaries[position] if position is not None else None
 
     def close_references(self, text: str, limit: int = 3) -> list[str]:
         from rapidfuzz import fuzz, process  # here: only "did you mean" needs it, and most answers never ask
@@ -195,12 +212,10 @@ class RegisterIndex:
             return []
         from rapidfuzz import fuzz, process
 
-        found = process.extract(
-            text, [t for t, _ in self._titles], scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
-        )
+        found = process.extract(text, self._titles, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70)
         result: list[ModSummary] = []
         for _title, _score, i in found:
-            summary = self._entries[self._titles[i][1]].summary
+            summary = self.summaries[self._title_positions[i]]
             if summary not in result:
                 result.append(summary)
         return result[:limit]
@@ -243,6 +258,13 @@ class IndexCache:
         """The register revision the current index was built at (rechecked as ``get`` does)."""
         self.get(sessions)
         return self._revision or 0
+
+    def built(self, sessions: Callable[[], Session]) -> RegisterIndex | None:
+        """The index as ``get`` gives it if one has been built, else None (not building one): for a
+        reader that can do without it, such as a snapshot's, whose index only its questions build."""
+        if self._index is None:
+            return None
+        return self.get(sessions)
 
     def get(self, sessions: Callable[[], Session]) -> RegisterIndex:
         if self._index is not None and time.monotonic() - self._checked < self.recheck_seconds:

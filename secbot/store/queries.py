@@ -116,6 +116,55 @@ _EARLIER_TITLES = (
     .order_by(Source.issued.desc().nulls_last(), EarlierTitle.title)
 )
 _MOD_BY_REFERENCE = select(Modification).where(Modification.reference == bindparam("reference"))
+# Register-wide lists read columns, not entities: views need no identity map, and rows are several times
+# cheaper to make than ORM instances.
+_CONSULTATIONS = select(
+    Consultation.kind,
+    Consultation.opens,
+    Consultation.closes,
+    Consultation.expected_week,
+    Consultation.expected_text,
+    Consultation.url,
+    Consultation.note,
+    Modification.reference,
+    Modification.title,
+).join(Modification)
+_RELEASES = select(Release.id, Release.name, Release.date, Release.date_text, Release.standalone).order_by(
+    Release.date.is_(None), Release.date, Release.name
+)
+_SCOPE = (
+    select(ReleaseScope.release_id, Modification.reference, Modification.title, ReleaseScope.status, ReleaseScope.note)
+    .join(Modification)
+    .order_by(ReleaseScope.release_id, ReleaseScope.position, ReleaseScope.id)
+)
+_VOTES = (
+    select(
+        Modification.reference,
+        Modification.title,
+        Vote.date,
+        Vote.outcome,
+        Vote.governance,
+        Vote.majority,
+        Vote.objective,
+        Vote.note,
+    )
+    .join(Modification)
+    .where(Vote.date >= bindparam("start"), Vote.date <= bindparam("end"))
+    .order_by(Vote.date, Modification.reference)
+)
+_DECISIONS = (
+    select(
+        Modification.reference,
+        Modification.title,
+        Decision.date,
+        Decision.outcome,
+        Decision.authority,
+        Decision.conditions,
+    )
+    .join(Modification)
+    .where(Decision.date >= bindparam("start"), Decision.date <= bindparam("end"))
+    .order_by(Decision.date, Modification.reference)
+)
 STALE_MONTHS = 6  # SECBOT_STALE_AFTER_MONTHS
 
 
@@ -326,7 +375,15 @@ class Register:
             return {ref: url for ref, url in connection.execute(query) if url}
 
     def everything(self, *, ordered: bool = True) -> list[ModSummary]:
-        """Every modification in the register, stale ones too, by family and number (``ordered``)."""
+        """Every modification in the register, stale ones too, by family and number (``ordered``).
+
+        From the search index when its store has one (the register's always, at the revision answers are
+        keyed on; a snapshot's once a question has needed it): its summaries are these, in this order.
+        """
+        view = self.view()
+        index = view.index_cache.built(view.sessions)
+        if index is not None:
+            return list(index.summaries)
         return [ModSummary(*row) for row in self._summary_rows(true(), ordered=ordered)]
 
     def report_days(self) -> list[dt.date]:
@@ -473,12 +530,12 @@ class Register:
     ) -> list[ConsultationView]:
         """Consultations in ``states``; with ``between`` (first, last), only those opening or closing then."""
         today = self.today()
-        query = select(Consultation, Modification.reference, Modification.title).join(Modification)
+        query = _CONSULTATIONS
         if between:
             first, last = between
             query = query.where(or_(Consultation.opens.between(first, last), Consultation.closes.between(first, last)))
-        with self._session() as session:
-            views = [_consultation_view(c, reference, title, today) for c, reference, title in session.execute(query)]
+        with self._connection() as connection:
+            views = [_consultation_view(c, c.reference, c.title, today) for c in connection.execute(query)]
         chosen = [v for v in views if v.state in states]
         chosen.sort(key=lambda v: (v.closes or v.opens or v.expected_week or dt.date.max, v.reference))
         return chosen
@@ -491,74 +548,39 @@ class Register:
     def releases(
         self, *, name: str | None = None, month: tuple[int, int] | None = None, upcoming: bool = False
     ) -> list[ReleaseView]:
+        """Releases by date (undated last), each with its scope: two queries, however many releases."""
         today = self.today()
-        with self._session() as session:
-            query = select(Release).order_by(Release.date.is_(None), Release.date, Release.name)
-            if name:
-                query = query.where(func.lower(Release.name) == name.lower())
-            rows = list(session.scalars(query))
+        query = _RELEASES
+        if name:
+            query = query.where(func.lower(Release.name) == name.lower())
+        with self._connection() as connection:
+            rows = connection.execute(query).all()
             if month:
                 year, number = month
                 rows = [r for r in rows if r.date and (r.date.year, r.date.month) == (year, number)]
             if upcoming:
                 rows = [r for r in rows if r.date and r.date >= today]
-            return [self._release_view(session, r) for r in rows]
-
-    def _release_view(self, session: Session, release: Release) -> ReleaseView:
-        scope = [
-            ScopeEntry(ref, title, SCOPE_STATUSES.get(s.status, s.status), s.note)
-            for s, ref, title in session.execute(
-                select(ReleaseScope, Modification.reference, Modification.title)
-                .join(Modification)
-                .where(ReleaseScope.release_id == release.id)
-                .order_by(ReleaseScope.position)
-            )
-        ]
-        return ReleaseView(release.name, release.date, release.date_text, release.standalone, scope)
+            if not rows:
+                return []
+            scope: dict[int, list[ScopeEntry]] = {r.id: [] for r in rows}
+            chosen = _SCOPE.where(ReleaseScope.release_id.in_(list(scope))) if name or month or upcoming else _SCOPE
+            for release_id, reference, title, status, note in connection.execute(chosen):
+                scope[release_id].append(ScopeEntry(reference, title, SCOPE_STATUSES.get(status, status), note))
+        return [ReleaseView(r.name, r.date, r.date_text, r.standalone, scope[r.id]) for r in rows]
 
     # -- decisions --------------------------------------------------------------------------
     def votes(self, start: dt.date, end: dt.date) -> list[VoteView]:
-        with self._session() as session:
+        with self._connection() as connection:
             return [
-                VoteView(
-                    v.reference,
-                    v.title,
-                    v.date,
-                    v.outcome,
-                    VOTE_OUTCOMES[v.outcome],
-                    v.governance,
-                    v.majority,
-                    v.objective,
-                    v.note,
-                )
-                for v in session.execute(
-                    select(
-                        Modification.reference,
-                        Modification.title,
-                        Vote.date,
-                        Vote.outcome,
-                        Vote.governance,
-                        Vote.majority,
-                        Vote.objective,
-                        Vote.note,
-                    )
-                    .join(Modification)
-                    .where(Vote.date >= start, Vote.date <= end)
-                    .order_by(Vote.date, Modification.reference)
+                VoteView(reference, title, date, outcome, VOTE_OUTCOMES[outcome], governance, majority, objective, note)
+                for reference, title, date, outcome, governance, majority, objective, note in connection.execute(
+                    _VOTES, {"start": start, "end": end}
                 )
             ]
 
     def decisions(self, start: dt.date, end: dt.date) -> list[DecisionView]:
-        with self._session() as session:
-            return [
-                DecisionView(ref, title, d.date, d.outcome, d.authority, d.conditions)
-                for d, ref, title in session.execute(
-                    select(Decision, Modification.reference, Modification.title)
-                    .join(Modification)
-                    .where(Decision.date >= start, Decision.date <= end)
-                    .order_by(Decision.date, Modification.reference)
-                )
-            ]
+        with self._connection() as connection:
+            return [DecisionView(*row) for row in connection.execute(_DECISIONS, {"start": start, "end": end})]
 
     def pending_authority(self, *, include_stale: bool = False) -> list[VoteView]:
         """Modifications whose latest Change Board vote went to the Authority with no decision since."""
