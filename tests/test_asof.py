@@ -376,3 +376,34 @@ def test_the_register_built_from_every_statement_is_the_register_itself(order, t
         assert card.startswith("MP900: ALPHA meters\n")
         snapshot.engine.dispose()
         store.engine.dispose()
+
+
+def test_what_stood_before_a_day_read_from_statements_is_what_its_snapshot_holds(sample_copy, tmp_path):
+    """``changes`` reads the earlier day's modifications and scopes from statements in memory; the
+    snapshot of that day (built afterwards) must hold exactly the same, chat changes and removals too."""
+    from secbot.store import asof
+    from secbot.store.differences import stood_before
+    from tests.support.upkeep import ask, sample_app, token
+
+    app = sample_app(sample_copy, dt.date(2021, 6, 20))
+    for change in ("record scope June 2021 remove MP153", "set MP161 phase report", "record scope June 2022 add MP162"):
+        reply = ask(app, change)
+        if reply.title.startswith("Confirm"):
+            ask(app, f"confirm {token(reply)}")
+    july = """
+        source: {key: CSR-2021-07, title: Change Status Report – July 2021, issued: 2021-07-09}
+        modifications:
+          - {reference: MP162, phase: Refine, status: Refinement}
+          - {reference: MP161, phase: Decision, status: Awaiting Authority Decision}
+        """
+    import_paths(sample_copy, [write(tmp_path / "july.yaml", july)])
+    register = Register(sample_copy, Clock(LONDON, dt.date(2021, 7, 20)))
+    days, revision = [*DAYS, dt.date(2021, 6, 10), dt.date(2021, 6, 25)], register.revision()
+    assert not any(asof.is_kept(sample_copy, day, revision) for day in days)
+    from_statements = {day: stood_before(register, day) for day in days}
+    for day in days:
+        asof.view(sample_copy, day, revision)  # now kept: the same question reads the snapshot
+        assert asof.is_kept(sample_copy, day, revision)
+        assert stood_before(register, day) == from_statements[day], day
+    june_25 = stood_before(register, dt.date(2021, 6, 25))
+    assert ("June 2021 SEC Release", "MP153") not in june_25[1] and june_25[0]["MP161"].phase == "Report Phase"

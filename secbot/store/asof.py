@@ -15,7 +15,10 @@ A change made from chat is kept as statements of its ``chat:<day>`` source (``st
 and stands in the register of later days too, and so does a row removed from chat (``keep_removals``).
 
 A snapshot resolves each row once (``statements.resolve``) and restores it without validating it again
-(``schema.restore``), then lets the ``Applier`` write the rows and their keys' links.
+(``schema.restore``), then lets the ``Applier`` write the rows and their keys' links. A question that
+reads only a few tables of a past day can have them resolved in memory instead (``resolved``): "what
+changed since" compares modifications and release scopes, and writing the whole register first would
+cost it most of its time.
 """
 
 from __future__ import annotations
@@ -28,17 +31,20 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from secbot.store.db import Store, make_engine
 from secbot.store.models import Base, EarlierTitle, Source, Statement
-from secbot.store.statements import order, resolve
+from secbot.store.statements import Resolved, order, resolve
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 KEEP = 2  # each holds a register and its search index: tens of megabytes at 10,000 modifications
 
 
@@ -64,6 +70,8 @@ class Snapshots:
     dated: _Dated | None = None
     kept: OrderedDict[tuple[int, frozenset[str]], Store] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What a question worked out from statements resolved in memory, by (name, revision, sources).
+    worked_out: OrderedDict[tuple[str, int, frozenset[str]], object] = field(default_factory=OrderedDict)
 
 
 def source_days(store: Store, revision: int) -> dict[str, dt.date]:
@@ -99,6 +107,53 @@ def view(store: Store, day: dt.date, revision: int) -> Store:
             _, old = snapshots.kept.popitem(last=False)
             _discard(old)
         return built
+
+
+def resolved(store: Store, day: dt.date, revision: int, tables: tuple[str, ...]) -> list[Resolved] | None:
+    """The rows of ``tables`` as they stood on ``day``, resolved in memory from the statements of the
+    sources dated by then: no snapshot is written. None when the register itself stood so on ``day``
+    (no source is dated after it). For a question that reads a few tables of a past day only."""
+    dated = _dated(store, revision)
+    if dated.newest is None or day >= dated.newest:
+        return None
+    included = dated.by(day)
+    if not included:
+        return []
+    query = (
+        select(Statement.table, Statement.key, Statement.source, Statement.position, Statement.fields)
+        .where(Statement.source.in_(included), Statement.table.in_(tables))
+        .order_by(Statement.id)
+    )
+    with store.sessions() as session:
+        statements = session.execute(query).all()
+    statements.sort(key=lambda s: (dated.days[s.source], s.source))  # stable: within a source, as recorded
+    return resolve(statements)
+
+
+def worked_out(store: Store, day: dt.date, revision: int, name: str, work: Callable[[], T]) -> T:
+    """``work()``'s result for the register as of ``day``, worked out once per revision and sources
+    included (like a snapshot, and every day between two sources' dates shares it); ``KEEP`` per store."""
+    snapshots = _snapshots(store)
+    key = (name, revision, _dated(store, revision).by(day))
+    with snapshots.lock:
+        if key in snapshots.worked_out:
+            snapshots.worked_out.move_to_end(key)
+            return snapshots.worked_out[key]  # type: ignore[return-value]
+    result = work()
+    with snapshots.lock:
+        snapshots.worked_out[key] = result
+        while len(snapshots.worked_out) > KEEP:
+            snapshots.worked_out.popitem(last=False)
+    return result
+
+
+def is_kept(store: Store, day: dt.date, revision: int) -> bool:
+    """Whether the register as of ``day`` is at hand without building anything: the register itself,
+    or a snapshot already kept."""
+    dated = _dated(store, revision)
+    if dated.newest is None or day >= dated.newest:
+        return True
+    return (revision, dated.by(day)) in _snapshots(store).kept
 
 
 def _snapshots(store: Store) -> Snapshots:

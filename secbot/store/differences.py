@@ -1,5 +1,6 @@
 """What changed in the register between two days, from the register as it stood on each
-(``Register.as_of``: a snapshot of the statements by then, or the register itself).
+(``Register.as_of``: a snapshot of the statements by then, or the register itself; for the earlier day,
+only its modifications and release scopes, resolved from statements in memory: ``stood_before``).
 
 ``between(start, end)`` compares the two: modifications new by the end (Draft and Modification
 Proposals apart), phase and status changes, Change Board votes and Authority decisions dated after the
@@ -13,10 +14,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from secbot.store import asof
+from secbot.store.db import Store
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView, DecisionView, ModSummary, ScopeEntry, VoteView
+from secbot.vocabulary import SCOPE_STATUSES
 
 _EVERY_STATE = ("open", "upcoming", "expected", "closed")
+_TABLES = ("modifications", "release_scope")
 
 
 class Moved(NamedTuple):
@@ -55,9 +60,9 @@ class Changes:
 
 def between(register: Register, start: dt.date, end: dt.date) -> Changes:
     """What changed after ``start`` and by ``end`` (both days as the register stood at their end)."""
-    before, after = register.as_of(start), register.as_of(end)
+    after = register.as_of(end)
     changes = Changes(start, end)
-    was = {m.reference: m for m in before.everything(ordered=False)}
+    was, scope_before = stood_before(register, start)
     new, moved = changes.new, changes.moved
     for mod in after.everything():
         old = was.get(mod.reference)
@@ -73,13 +78,47 @@ def between(register: Register, start: dt.date, end: dt.date) -> Changes:
             changes.opened.append(consultation)
         if consultation.closes and start < consultation.closes <= end:
             changes.closed.append(consultation)
-    scope_before = _scope(before)
     scope_after = _scope(after)
     for key in sorted(scope_before.keys() | scope_after.keys()):
         old, new = scope_before.get(key), scope_after.get(key)
         if old is None or new is None or (old.status, old.note) != (new.status, new.note):
             changes.scope.append(ScopeChange(key[0], old, new))
     return changes
+
+
+Stood = tuple[dict[str, ModSummary], dict[tuple[str, str], ScopeEntry]]  # by reference; by (release, reference)
+
+
+def stood_before(register: Register, day: dt.date) -> Stood:
+    """Each modification's summary and each release scope entry as the register stood on ``day``: from
+    the register, or a snapshot of it already built, or else the statements of those two tables
+    resolved in memory (``asof.resolved``), which costs a fraction of building a snapshot."""
+    store, revision = register.store, register.revision()
+    if asof.is_kept(store, day, revision):
+        before = register.as_of(day)
+        return {m.reference: m for m in before.everything(ordered=False)}, _scope(before)
+    return asof.worked_out(store, day, revision, "stood before", lambda: _from_statements(store, day, revision))
+
+
+def _from_statements(store: Store, day: dt.date, revision: int) -> Stood:
+    rows = asof.resolved(store, day, revision, _TABLES) or []
+    mods = {
+        row.fields["reference"]: ModSummary(
+            row.fields["reference"], row.fields.get("title"), row.fields.get("phase"), row.fields.get("status")
+        )
+        for row in rows
+        if row.table == "modifications"
+    }
+    scope = {}
+    for row in rows:
+        if row.table == "release_scope":
+            fields = row.fields
+            mod = mods.get(fields["reference"])
+            status = SCOPE_STATUSES.get(fields["status"], fields["status"])
+            scope[(fields["release"], fields["reference"])] = ScopeEntry(
+                fields["reference"], mod.title if mod else None, status, fields.get("note")
+            )
+    return mods, scope
 
 
 def _scope(register: Register) -> dict[tuple[str, str], ScopeEntry]:

@@ -18,6 +18,7 @@ All of it is deterministic, reads no database and takes well under a millisecond
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,11 +44,18 @@ _QUESTION_WORDS = re.compile(
 # ("With the Authority since May").
 _LEADING_PREPOSITION = re.compile(r"^(?:of|for|on|in|about)\s+", re.IGNORECASE)
 _NEEDS_REFERENCE = ("status", "timeline")
-_KNOWN = (
-    intents.KEYWORDS
-    | entities.MONTH_WORDS
-    | {word for command in REGISTRY for word in (command.name, *command.aliases)}
-)
+
+
+@functools.cache
+def _known(commands: int) -> frozenset[str]:
+    """The words a slip may be put right to: the rules' keywords, months, and every command word (of
+    the ``commands`` registered: the digest layer registers its own after this module is imported)."""
+    words = {word for command in REGISTRY for word in (command.name, *command.aliases)}
+    return intents.KEYWORDS | entities.MONTH_WORDS | frozenset(words)
+
+
+def _put_right(text: str) -> str:
+    return typos.correct_words(text, _known(len(REGISTRY.commands)))
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def understand(text: str) -> Understood:
     if plain != typed and (found := REGISTRY.match(plain)):
         return _by_command_word(plain, *found)
     words, page = split_page(plain)
-    right = typos.correct_words(words, _KNOWN)
+    right = _put_right(words)
     about = _about_a_modification(right)
     if about:
         return about
@@ -93,9 +101,9 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
         references = find_references(args)
         if references and parse_reference(args) is None:  # "status of MP161": the reference alone
             return Understood(command.name, references[0].text, "the command word")
-    elif _QUESTION_WORDS.search(typos.correct_words(args, _KNOWN)):  # "wg meetings in October 2017"
+    elif _QUESTION_WORDS.search(_put_right(args)):  # "wg meetings in October 2017"
         words, page = split_page(typed)
-        fitting = intents.intent(typos.correct_words(words, _KNOWN), words)
+        fitting = intents.intent(_put_right(words), words)
         if fitting and fitting.line.split(" ", 1)[0] == command.name.split(" ", 1)[0]:
             return _from_line(_paged(fitting.line, page), "the command word and a question")
     if command.name == "help" and args.lower() in ("me", "please", "pls", "us"):  # "help me"

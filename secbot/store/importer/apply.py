@@ -528,12 +528,12 @@ class Applier:
         # A row new to this import is inserted as its last item left it: only stored rows need updating.
         changed = [mod for mod in self.mods.values() if mod.dirty and mod.id is not None]
         if new:
+            # Then their ids in one look-up: INSERT … RETURNING took PostgreSQL twice as long.
+            self.session.execute(table.insert(), [mod.values for mod in new])
             by_reference = {mod.values["reference"]: mod for mod in new}
-            inserted = self.session.execute(
-                table.insert().returning(table.c.reference, table.c.id), [mod.values for mod in new]
-            )
-            for reference, mod_id in inserted:
-                by_reference[reference].id = mod_id
+            query = select(table.c.reference, table.c.id)
+            for row in _rows_where_in(self.session, query, table.c.reference, by_reference):
+                by_reference[row["reference"]].id = row["id"]
         if changed:
             columns = [c.name for c in table.columns if c.name not in ("id", "reference", "family", "number", "suffix")]
             statement = (
