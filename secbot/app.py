@@ -16,16 +16,18 @@ from typing import Any
 
 from secbot import inputs, outages
 from secbot.clock import Clock
-from secbot.commands import Actor, Context, Where, dispatch
+from secbot.commands import Actor, Context, Where, dispatch, followups
 from secbot.commands.context import PlatformWords
-from secbot.commands.dispatch import route, unavailable
+from secbot.commands.dispatch import follows_nothing, route, unavailable
 from secbot.commands.registry import REGISTRY
-from secbot.commands.understanding import normalise
+from secbot.commands.understanding import FOLLOW_UP, normalise, understand
 from secbot.digests import commands as _digest_commands  # noqa: F401  (registers them)
+from secbot.references import find_references
 from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of
 from secbot.settings import Settings
 from secbot.store.db import Store
+from secbot.store.memory import Memory, place_of
 from secbot.store.opening import open_store
 from secbot.store.queries import Register
 
@@ -65,6 +67,7 @@ class App:
     platforms: dict[str, PlatformWords] = field(default_factory=dict)
     workers: ThreadPoolExecutor = field(init=False, repr=False)
     memberships: MembershipCache = field(init=False, repr=False)  # admin groups and teams, for the doors
+    memory: Memory = field(init=False, repr=False)  # what was last asked in each place, for follow-ups
     # Told of each change an admin makes, after it committed (the service posts announcements at once).
     listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
@@ -75,6 +78,7 @@ class App:
             max_workers=self.settings.resolved_answer_threads, thread_name_prefix="secbot-worker"
         )
         self.memberships = MembershipCache(self.settings.admin_membership_cache_seconds)
+        self.memory = Memory(self.store)
 
     async def in_worker(self, fn, *args):
         """Run blocking work (the store is synchronous) on the shared pool, off the event loop."""
@@ -115,10 +119,35 @@ class App:
         was cut. So do the ids the door passes in, which end up in the audit log and subscriptions.
         """
         question = inputs.gate(text)
-        reply = self._answer(question.text, _printable_actor(actor), _printable_where(where))
+        actor, where = _printable_actor(actor), _printable_where(where)
+        reply = self._conversing(question.text, actor, where)
         note = question.note()
         if note:  # on a copy: the cached reply, keyed by the text read, stays as it is
             reply = dataclasses.replace(reply, footer=f"{note}\n{reply.footer}" if reply.footer else note)
+        return reply
+
+    def _conversing(self, text: str, actor: Actor, where: Where) -> Reply:
+        """The answer, with what was asked before in the same place: a follow-up ("more", "who raised
+        it?") is answered as the command line it stands for, and every question answered is remembered
+        there for 30 minutes (``secbot.store.memory``; the database, so any replica follows up)."""
+        place = place_of(where.platform, where.channel_id, where.thread_id)
+        now = self.register.clock.now()
+        understood = understand(text)
+        if understood.why == FOLLOW_UP:
+            try:
+                recalled = self.memory.recall(place, now)
+            except Exception as error:  # an outage: the follow-up is answered as if nothing came before
+                outages.report("recalling the question before", error, log)
+                recalled = None
+            line = followups.line_for(understood.args, recalled and recalled.line, recalled and recalled.reference)
+            if line is None:
+                return follows_nothing(understood.args)
+            text, understood = line, understand(line)
+        reply = self._answer(text, actor, where)
+        command = REGISTRY.commands.get(understood.name)
+        if command is not None and command.cached and reply.kind != "error":
+            about = find_references(understood.args) if understood.name in ("status", "timeline") else []
+            self.memory.remember(place, understood.line, about[0].text if about else None, now)
         return reply
 
     def _answer(self, text: str, actor: Actor, where: Where) -> Reply:

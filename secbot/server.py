@@ -148,6 +148,7 @@ async def serve(app: App, *, started: threading.Event | None = None) -> None:
         for platform in served.values():
             await platform.close()
         await runner.cleanup()
+        await app.in_worker(app.memory.close)  # what was last asked where, for follow-ups on any replica
 
 
 @contextmanager

@@ -165,6 +165,7 @@ def secbot(sample_db_url, monkeypatch, recwarn, caplog) -> Iterator[SocketModeSe
             yield running
         finally:
             leftovers = running.close()
+            app.memory.close()  # as `secbot serve` stops it: the follow-ups' writer, then the database
             app.store.engine.dispose()
     errors = loop.errors
     del running, handler, web_app, loop

@@ -29,6 +29,7 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     consultations,
     dcc,
     decisions,
+    followups,
     help,
     lists,
     meeting_upkeep,
@@ -46,7 +47,7 @@ from secbot.commands.context import Context
 from secbot.commands.dates import parse_as_of
 from secbot.commands.help import closest_reply, did_you_mean
 from secbot.commands.registry import ADMIN, REGISTRY
-from secbot.commands.understanding import Understood, understand
+from secbot.commands.understanding import FOLLOW_UP, Understood, understand
 from secbot.formatting import long_date
 from secbot.replies import Reply
 
@@ -71,6 +72,9 @@ def dispatch(text: str, ctx: Context) -> Reply:
             return as_of
         understood = understand(text)
         name, args = understood.name, understood.args
+        if understood.why == FOLLOW_UP:  # the App puts a follow-up's line in its place; here none is known
+            line = followups.line_for(understood.args, None, None)
+            return dispatch(line, ctx) if line else follows_nothing(understood.args)
         if not name:
             return _not_understood(ctx, understood)
         command = REGISTRY.commands[name]
@@ -131,6 +135,17 @@ def apology() -> Reply:
         cacheable=False,
         kind="error",
         summary="I couldn't answer that just now. The problem has been logged; please try again shortly.",
+    )
+
+
+def follows_nothing(text: str) -> Reply:
+    """A follow-up with nothing before it to follow (or only more than 30 minutes ago)."""
+    return Reply(
+        f"What should “{text[:60]}” follow?",
+        kind="help",
+        summary="I don't have an earlier question from here in the last 30 minutes. Ask about a modification "
+        "or a list first, e.g. `MP161` or `search firmware`, then `more`, `and its timeline?` or `who raised it?`.",
+        cacheable=False,
     )
 
 

@@ -485,3 +485,16 @@ class RegisterSync(Base):
     imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))  # imported | unchanged | failed
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RememberedQuestion(Base):
+    """The question last answered in one place (a channel, a thread, a personal chat), for follow-ups
+    ("more", "and its timeline?", "who raised it?"): ``line`` the command line it was read as,
+    ``reference`` the modification last asked about there, ``at`` when (UTC). One row per place;
+    ``secbot.store.memory`` writes it behind the answers and forgets it after 30 minutes."""
+
+    __tablename__ = "remembered_questions"
+    place: Mapped[str] = mapped_column(String(700), primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

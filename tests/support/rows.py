@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from secbot.store.models import Base
 
-# What a door itself writes while answering anyone: not a change made by the command.
-DOOR_BOOKKEEPING = {"audit_log", "inbound_deliveries", "teams_conversations"}
+# What a door itself writes while answering anyone: not a change made by the command (what was last
+# asked in each place, for follow-ups, is written behind the answers).
+DOOR_BOOKKEEPING = {"audit_log", "inbound_deliveries", "teams_conversations", "remembered_questions"}
 
 
 def everything_else(store) -> dict[str, list]:

@@ -24,7 +24,7 @@ ADMIN_IDENTITY = "slack:T0001:UADMIN"
 WHERE = Where("slack", "T0001:CADMIN")
 CHAT_SOURCE = f"chat:{REPORT_DAY.isoformat()}"
 # What a preview writes (the change kept for Confirm) and what every change writes besides the change.
-NOT_THE_REGISTER = {"audit_log", "pending_actions"}
+NOT_THE_REGISTER = {"audit_log", "pending_actions", "remembered_questions"}  # the last, for follow-ups
 
 
 def sample_app(store, today: dt.date = REPORT_DAY) -> App:

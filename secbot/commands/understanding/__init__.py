@@ -3,13 +3,15 @@
 Every door's text goes through ``understand`` (via ``dispatch.route``). In order:
 
 1. ``text.normalise``: the bot's name, typography and a closing question mark go.
-2. A command word as typed ("wg last", "record vote …") is that command, with its words as typed but
+2. A follow-up ("more", "and its timeline?", "what about MP162?") is left to whoever knows what was
+   asked before in that place (``followups``; the App remembers it).
+3. A command word as typed ("wg last", "record vote …") is that command, with its words as typed but
    for a leading "of", "for", "in" … of a question ("release in November"); a change command's words
    are never touched.
-3. The words around a question go (``text.without_filler``: "what's the status of", "tell me about").
-4. A modification named alone or in a question is its card, or its timeline when that is asked.
-5. ``intents``: rules for each kind of question, from the words and entities it holds.
-6. ``typos``: a command word typed with a slip ("statsu", "serach") is that command when only one
+4. The words around a question go (``text.without_filler``: "what's the status of", "tell me about").
+5. A modification named alone or in a question is its card, or its timeline when that is asked.
+6. ``intents``: rules for each kind of question, from the words and entities it holds.
+7. ``typos``: a command word typed with a slip ("statsu", "serach") is that command when only one
    fits; when several do, they come back as ``suggestions`` to offer.
 
 All of it is deterministic, reads no database and takes well under a millisecond
@@ -23,12 +25,15 @@ import re
 from dataclasses import dataclass
 
 from secbot.commands.common import split_page
+from secbot.commands.followups import is_follow_up
 from secbot.commands.registry import REGISTRY, Command
 from secbot.commands.understanding import entities, intents, typos
 from secbot.commands.understanding.text import normalise, without_filler
 from secbot.references import find_references, parse_reference
 
-__all__ = ["Understood", "normalise", "understand"]
+__all__ = ["FOLLOW_UP", "Understood", "normalise", "understand"]
+
+FOLLOW_UP = "a follow-up"  # ``why``: the question before it in the same place says what it asks
 
 _TIMELINE = re.compile(
     r"\b(?:timeline|history|events|chronology|happened|key\s+dates|dates|milestones\s+so\s+far)\b", re.IGNORECASE
@@ -78,7 +83,11 @@ def understand(text: str) -> Understood:
     found = REGISTRY.match(typed)
     if found:
         return _by_command_word(typed, *found)
+    if is_follow_up(typed):
+        return Understood("", typed, FOLLOW_UP)
     plain = without_filler(typed)
+    if plain and plain != typed and is_follow_up(plain):  # "please, more"
+        return Understood("", plain, FOLLOW_UP)
     if plain != typed and (found := REGISTRY.match(plain)):
         return _by_command_word(plain, *found)
     words, page = split_page(plain)

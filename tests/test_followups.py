@@ -1,0 +1,59 @@
+"""Follow-ups: "more", "and its timeline?", "who raised it?", "what about DP162?" answered from what was
+last asked in the same place, in any replica (the database remembers it), for 30 minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from secbot.commands import Actor, Where
+from secbot.store.models import RememberedQuestion
+from tests.support.replies import flat
+from tests.support.upkeep import sample_app
+
+RAE = Actor("slack", "T0001:URAE")
+CHANNEL, OTHER = Where("slack", "T0001:CWG"), Where("slack", "T0001:COTHER")
+THREAD = Where("slack", "T0001:CWG", "1700000000.000100")
+
+
+def test_more_goes_on_to_the_next_page_of_the_list_asked_for_last(sample_copy):
+    app = sample_app(sample_copy)
+    first = app.answer("mods in refinement", RAE, CHANNEL)
+    assert first.title.startswith("Refine: ") and "1–10 of" in flat(first)
+    assert "11–12 of 12" in flat(app.answer("more", RAE, CHANNEL))
+    assert app.answer("more please", RAE, CHANNEL).title == "No more results"
+
+
+def test_it_and_its_are_the_modification_last_asked_about_here(sample_copy):
+    app = sample_app(sample_copy)
+    app.answer("what's the status of MP161?", RAE, CHANNEL)
+    assert app.answer("who raised it?", RAE, CHANNEL).title.startswith("MP161: ")
+    timeline = app.answer("and its timeline?", RAE, CHANNEL)
+    assert timeline.title.startswith("MP161") and "timeline" in timeline.title.lower()
+    assert "timeline" in app.answer("what about DP162?", RAE, CHANNEL).title.lower()  # the same question, of DP162
+    app.answer("wg", RAE, CHANNEL)  # a question about no modification keeps the one asked about before
+    assert app.answer("who raised it?", RAE, CHANNEL).title.startswith("DP162: ")
+
+
+def test_another_place_has_nothing_to_follow_and_the_same_words_differ_by_place(sample_copy):
+    app = sample_app(sample_copy)
+    app.answer("MP161 timeline", RAE, CHANNEL)
+    app.answer("MP161", RAE, THREAD)
+    nothing = app.answer("who raised it?", RAE, OTHER)
+    assert nothing.title == "What should “who raised it” follow?"
+    assert "timeline" in app.answer("what about DP162?", RAE, CHANNEL).title.lower()
+    card = app.answer("what about DP162?", RAE, THREAD)  # not the channel's answer from the cache
+    assert card.title.startswith("DP162: ") and "timeline" not in card.title.lower()
+    assert app.answer("what about DP162?", RAE, OTHER).title.startswith("DP162: ")  # nothing before: its card
+
+
+def test_another_replica_follows_up_and_half_an_hour_later_nothing_is_remembered(sample_copy):
+    one, two = sample_app(sample_copy), sample_app(sample_copy)  # two processes on one database
+    one.answer("MP161", RAE, CHANNEL)
+    assert one.memory.flush() == 1
+    with sample_copy.sessions() as session:
+        stored = session.get(RememberedQuestion, "slack:T0001:CWG:")
+        assert (stored.line, stored.reference) == ("status MP161", "MP161")
+    assert two.answer("and its timeline?", RAE, CHANNEL).title.startswith("MP161")
+
+    next_day = sample_app(sample_copy, dt.date(2021, 6, 12))  # a clock a day on: far past 30 minutes
+    assert next_day.answer("who raised it?", RAE, CHANNEL).title == "What should “who raised it” follow?"
