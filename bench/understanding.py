@@ -1,6 +1,7 @@
 """Understanding benchmark: how many golden questions (tests/questions/golden.yaml) reach the right
-command with the right facts, how many held-out ones do (tests/questions/holdout.yaml: written
-without seeing the rules, and never tuned on), and what reading a message costs.
+command with the right facts (with tests/questions/holdout.yaml, tuned on since it was first scored),
+how many held-out ones do (tests/questions/holdout2.yaml: written without seeing the rules or the other
+files, never tuned on), and what reading a message costs.
 
 Every question is asked through ``dispatch`` on the bundled sample register as of its latest report
 (11 June 2021), scored as ``tests/test_questions.py`` scores it. The cost of reading a message is
@@ -31,7 +32,7 @@ from secbot.digests import commands  # noqa: F401  (registers the digest command
 from secbot.store.db import make_engine
 from secbot.store.opening import prepare_store
 from secbot.store.queries import Register
-from tests.support.questions import HOLDOUT, golden, miss
+from tests.support.questions import HOLDOUT, HOLDOUT_2, golden, miss
 
 TODAY = dt.date(2021, 6, 11)
 TARGET_RIGHT, TARGET_P99_MS = 0.95, 2.0
@@ -57,8 +58,11 @@ def main() -> int:
     questions = golden()
     misses = [found for q in questions if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
     right = 1 - len(misses) / len(questions)
-    held_out = golden(HOLDOUT)
+    held_out = golden(HOLDOUT_2) if HOLDOUT_2.exists() else []
     held_misses = [found for q in held_out if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
+    questions = questions + golden(HOLDOUT)  # tuned on since it was first scored (86.7%): golden now
+    misses += [found for q in golden(HOLDOUT) if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
+    right = 1 - len(misses) / len(questions)
 
     asked = [q.ask for q in questions]
     for text in asked:  # warm: compiled patterns, caches
@@ -76,10 +80,11 @@ def main() -> int:
     )
     for line in misses:
         print(f"  missed {line}")
-    print(
-        f"held-out questions (written without seeing the rules; never tuned on): "
-        f"{len(held_out) - len(held_misses)} of {len(held_out)} = {1 - len(held_misses) / len(held_out):.1%}"
-    )
+    if held_out:
+        print(
+            f"held-out questions (written without seeing the rules; never tuned on): "
+            f"{len(held_out) - len(held_misses)} of {len(held_out)} = {1 - len(held_misses) / len(held_out):.1%}"
+        )
     for line in held_misses:
         print(f"  missed {line}")
     print(f"{'what':34} {'p50 ms':>8} {'p99 ms':>8} {'p50/base':>9}")

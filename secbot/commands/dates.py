@@ -78,6 +78,8 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
     cleaned = _clean(text).lower().removeprefix("the ").removeprefix("end of ").strip()
     if cleaned == "yesterday":
         return today - dt.timedelta(days=1)
+    if cleaned in ("new year", "new year's day", "the new year", "the start of the year", "start of the year"):
+        return dt.date(today.year, 1, 1)
     day = parse_day(cleaned, today)
     if day is not None:
         return day

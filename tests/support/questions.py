@@ -13,7 +13,10 @@ from tests.support.replies import flat
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
 GOLDEN = QUESTIONS / "golden.yaml"
-HOLDOUT = QUESTIONS / "holdout.yaml"  # written without seeing the rules or the golden file; not tuned on
+# Written without seeing the rules or the golden file: the first scored 86.7% (52 of 60) before the rules
+# were fixed for its misses, so it is now a golden file too; the second has never been tuned on.
+HOLDOUT = QUESTIONS / "holdout.yaml"
+HOLDOUT_2 = QUESTIONS / "holdout2.yaml"
 COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
 
 

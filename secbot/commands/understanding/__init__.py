@@ -117,6 +117,10 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
             return _from_line(_paged(fitting.line, page), "the command word and a question")
     if command.name == "help" and args.lower() in ("me", "please", "pls", "us"):  # "help me"
         return Understood("help", "", "the command word")
+    if command.name == "help" and (line := intents.help_with(without_filler(typed))):  # "help with the X command"
+        return _from_line(line, "the command word and a question")
+    if command.name == "list" and args.lower().startswith("of "):  # "list of impact assessments …": a question
+        return understand(args[3:])
     return Understood(command.name, _LEADING_PREPOSITION.sub("", args), "the command word")
 
 

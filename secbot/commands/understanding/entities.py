@@ -48,6 +48,7 @@ _PHASE_WORDS = (
         "Decision",
     ),
     (re.compile(r"\bawaiting\s+(?:a\s+|the\s+)?decision\b", re.I), "Decision"),
+    (re.compile(r"\bdecision\s+(?:phase|stage)\b", re.I), "Decision"),
     (re.compile(r"\b(?:awaiting|waiting\s+for|before|at|with)\s+(?:the\s+)?change\s*board\b", re.I), "Change Board"),
     (re.compile(r"\b(?:in|being|under|going\s+through)\s+refine(?:ment)?\b|\bbeing\s+refined\b", re.I), "Refine"),
     (re.compile(r"\b(?:in\s+)?(?:the\s+)?report(?:ing)?\s+phase\b|\bmodification\s+report\b", re.I), "Report Phase"),
@@ -62,6 +63,7 @@ _PHASE_WORDS = (
     (re.compile(r"\binitial\s+consideration\b", re.I), "Initial Consideration"),
 )
 _PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)(?:\s+phase|\s+stage)?\s*$", re.I)
+_PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s+(?:phase|stage)\b", re.I)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
     r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted|awaiting\s+authority\s+decision"
@@ -149,7 +151,7 @@ def phase(text: str) -> str | None:
     for pattern, name in _PHASE_WORDS:
         if pattern.search(text):
             return name
-    after = _PHASE_AFTER_IN.search(text)
+    after = _PHASE_AFTER_IN.search(text) or _PHASE_NAMED.search(text)
     if after:
         return canonical_phase(after["phase"])
     return None

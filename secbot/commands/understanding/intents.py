@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from secbot.commands.registry import REGISTRY
 from secbot.commands.understanding import entities
 
 Rule = Callable[[str, str], "str | None"]  # (the words with slips put right, the words as typed)
@@ -28,19 +29,28 @@ def _has(pattern: str) -> re.Pattern[str]:
 
 
 _PHASE_NAMED = _has(r"\b(?:phase|stage)\b|\bawaiting\s+authority\s+decision\b")
-_WHOAMI = _has(r"^\s*who\s*am\s*i\b|\bmy\s+role\b|\bam\s+i\s+(?:an?\s+)?admin\b")
+_WHOAMI = _has(
+    r"^\s*who\s*am\s*i\b|\bmy\s+role\b|\bam\s+i\s+(?:an?\s+)?admin\b"
+    r"|\bwho\s+(?:does|do)\s+(?:the\s+bot|you|secbot|it)\s+think\s+i\s+am\b"
+)
+_HELP_WITH = _has(
+    r"^(?:how\s+do\s+i\s+use|help\s+(?:with|on|for)|what\s+does|explain|usage\s+of)\s+(?:the\s+)?"
+    r"(?P<word>[a-z][a-z ]*?)(?:\s+command)?(?:\s+do)?$"
+)
 _HELP = _has(
     r"^(?:help|commands|usage|hi|hello|hey|thanks|thank\s+you)\b|\bwhat\s+can\s+(?:you|i)\s+(?:do|ask)\b"
     r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
 )
 _CHANGES = _has(
     r"\b(?:what(?:'s|\s+has|\s+have)?\s+changed|what(?:'s|\s+is)\s+new|changes|anything\s+new|what\s+moved)\b"
+    r"|\bupdates?\b.*\bsince\b"
 )
 _SINCE_REPORT = _has(r"\b(?:last|latest|previous)\s+report\b")
 _SINCE = _has(r"\bsince\s+(?P<when>.+)$")
 _CONSULTATION = _has(r"\bconsult(?:ation)?s?\b|\bconsulting\b|\bresponses?\s+due\b")
 _CLOSING_SOON = _has(
-    r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week)\b"
+    r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week"
+    r"|(?:in\s+)?the\s+next\s+(?:few|couple\s+of|\d+)\s+(?:working\s+)?days)\b"
 )
 _CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b|\bending\b")
 _UPCOMING = _has(r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b")
@@ -205,7 +215,17 @@ def _simple(pattern: re.Pattern[str], line: str) -> Rule:
 
 # In order: the more specific kind of question first ("decisions of the Change Board" before "the
 # Change Board's next meeting"; "late assessments" before a phase named in passing).
+def help_with(text: str, _typed: str = "") -> str | None:
+    """ "how do I use the dcc command", "help with the release command": ``help`` of that command."""
+    found = _HELP_WITH.search(text)
+    if not found:
+        return None
+    command = REGISTRY.match(found["word"])
+    return f"help {command[0].name}" if command else None
+
+
 RULES: tuple[tuple[str, Rule], ...] = (
+    ("help with a command", help_with),
     ("who am I", _simple(_WHOAMI, "whoami")),
     ("what changed", _changes),
     ("consultations", _consultations),

@@ -44,7 +44,7 @@ _LEADING_FILLER = re.compile(
     r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|show|give|list|find|get)\s+(?:me\s+)?(?:about\s+)?"
     r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?"
     r"|(?:i\s+(?:would|'d)\s+like\s+(?:to\s+(?:know|see)\s+)?|i\s+want\s+(?:to\s+(?:know|see)\s+)?)"
-    r"|(?:please\s+)?(?:tell|show|give|list|find|get)\s+(?:me\s+)?(?:about\s+)?"
+    r"|(?:please\s+)?(?:tell|show|give|find|get)\s+(?:me\s+)?(?:about\s+)?|(?:a\s+)?list\s+of\s+(?:the\s+)?"
     r"|(?:what(?:'s|s|\s+is|\s+are|\s+was|\s+were)|whats|wot'?s|how(?:'s|s|\s+is))\s+(?:the\s+)?(?:current\s+|latest\s+)?"
     r"(?:status|state|progress|position|update|news)\s+(?:of|on|for|with)\s+"
     r"|(?:status|state|progress|update|news)\s+(?:of|on|for)\s+"
@@ -53,7 +53,11 @@ _LEADING_FILLER = re.compile(
     r")",
     re.IGNORECASE,
 )
-_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|ta|cheers))+$", re.IGNORECASE)
+_TRAILING_FILLER = re.compile(
+    r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|ta|cheers|atm|at\s+the\s+moment|currently|right\s+now|"
+    r"these\s+days|in\s+the\s+pipeline|so\s+far))+$",
+    re.IGNORECASE,
+)
 
 
 def normalise(text: str) -> str:
