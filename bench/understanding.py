@@ -1,7 +1,7 @@
 """Understanding benchmark: how many golden questions (tests/questions/golden.yaml) reach the right
-command with the right facts (with tests/questions/holdout.yaml, tuned on since it was first scored),
-how many held-out ones do (tests/questions/holdout2.yaml: written without seeing the rules or the other
-files, never tuned on), and what reading a message costs.
+command with the right facts (with holdout.yaml and holdout2.yaml, tuned on since they were first
+scored), how many held-out ones do (tests/questions/holdout3.yaml: written without seeing the rules or
+the other files, never tuned on), and what reading a message costs.
 
 Every question is asked through ``dispatch`` on the bundled sample register as of its latest report
 (11 June 2021), scored as ``tests/test_questions.py`` scores it. The cost of reading a message is
@@ -32,7 +32,7 @@ from secbot.digests import commands  # noqa: F401  (registers the digest command
 from secbot.store.db import make_engine
 from secbot.store.opening import prepare_store
 from secbot.store.queries import Register
-from tests.support.questions import HOLDOUT, HOLDOUT_2, golden, miss
+from tests.support.questions import HELD_OUT, golden, miss
 
 TODAY = dt.date(2021, 6, 11)
 TARGET_RIGHT, TARGET_P99_MS = 0.95, 2.0
@@ -55,14 +55,11 @@ def main() -> int:
 
     store = prepare_store(make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='secbot-bench-')}/sample.db"))
     ctx = Context(Register(store, Clock(ZoneInfo("Europe/London"), TODAY)))
-    questions = golden()
+    questions = golden()  # golden.yaml and the held-out sets tuned on since they were first scored
     misses = [found for q in questions if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
     right = 1 - len(misses) / len(questions)
-    held_out = golden(HOLDOUT_2) if HOLDOUT_2.exists() else []
+    held_out = golden(HELD_OUT) if HELD_OUT.exists() else []
     held_misses = [found for q in held_out if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
-    questions = questions + golden(HOLDOUT)  # tuned on since it was first scored (86.7%): golden now
-    misses += [found for q in golden(HOLDOUT) if (found := miss(q, understand(q.ask).name, dispatch(q.ask, ctx)))]
-    right = 1 - len(misses) / len(questions)
 
     asked = [q.ask for q in questions]
     for text in asked:  # warm: compiled patterns, caches

@@ -13,10 +13,11 @@ from tests.support.replies import flat
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
 GOLDEN = QUESTIONS / "golden.yaml"
-# Written without seeing the rules or the golden file: the first scored 86.7% (52 of 60) before the rules
-# were fixed for its misses, so it is now a golden file too; the second has never been tuned on.
-HOLDOUT = QUESTIONS / "holdout.yaml"
-HOLDOUT_2 = QUESTIONS / "holdout2.yaml"
+# Each written without seeing the rules or the other files. The first scored 86.7% (52 of 60) and the
+# second 90% (45 of 50) before the rules were fixed for their misses, so they are golden files now
+# (TUNED); the last has never been tuned on (HELD_OUT).
+TUNED = (GOLDEN, QUESTIONS / "holdout.yaml", QUESTIONS / "holdout2.yaml")
+HELD_OUT = QUESTIONS / "holdout3.yaml"
 COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
 
 
@@ -32,8 +33,9 @@ class Question:
         return COMMANDS.get(self.intent, self.intent)
 
 
-def golden(path: Path = GOLDEN) -> list[Question]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+def golden(*paths: Path) -> list[Question]:
+    """The questions of ``paths`` (by default every file the rules were tuned on)."""
+    entries = [e for path in paths or TUNED for e in yaml.safe_load(path.read_text(encoding="utf-8"))]
     return [Question(e["ask"], e["intent"], tuple(e.get("says", ())), tuple(e.get("not_says", ()))) for e in entries]
 
 

@@ -42,7 +42,8 @@ _CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
 # Words a command's own arguments never hold: "wg meetings in October 2017" is a question to read.
 _QUESTION_WORDS = re.compile(
     r"\b(?:meetings?|agenda|scheduled|schedule|going|goes|live|happening|due|mods|modifications|proposals|what|which"
-    r"|when|show|were|was|are|is|ones|incl|including|assessments?|dates|soon|durations?|contents|this|year)\b",
+    r"|when|show|were|was|are|is|ones|incl|including|assessments?|dates|soon|durations?|contents|this|year|mod"
+    r"|every|status)\b",
     re.IGNORECASE,
 )
 # "release in November", "wg on 2 June", "search for firmware"; not "with", which starts statuses

@@ -151,10 +151,13 @@ def phase(text: str) -> str | None:
     for pattern, name in _PHASE_WORDS:
         if pattern.search(text):
             return name
+    return phase_named(text)
+
+
+def phase_named(text: str) -> str | None:
+    """A phase said outright after "in" or "at" ("still in define", "in the report phase")."""
     after = _PHASE_AFTER_IN.search(text) or _PHASE_NAMED.search(text)
-    if after:
-        return canonical_phase(after["phase"])
-    return None
+    return canonical_phase(after["phase"]) if after else None
 
 
 def status(text: str) -> str | None:

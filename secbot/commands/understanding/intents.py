@@ -80,15 +80,18 @@ _MEETING = _has(
     r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
 )
 _RAISED = _has(r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b")
+_ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
 _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
 _STATS = _has(
-    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b|\bsummary\b"
+    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
+    r"|\bsummary\b|\b(?:overall|the|total)\s+(?:numbers|figures|totals?)\b|\btotals\b"
 )
 _LIST_WORDS = _has(r"\b(?:mods?|modifications?|proposals?|ones|which|what|list|show|any|anything|all|every)\b")
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+on|mods?\s+on)\s+(?P<words>.+)$"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+on|mods?\s+on"
+    r"|touch(?:es)?|affect(?:s|ing)?|involv(?:e|es|ing)|cover(?:s|ing)?|mention(?:s)?)\s+(?P<words>.+)$"
 )
 _SEARCH_LEAD = _has(r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding)\s+)+")
 
@@ -187,6 +190,9 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
     status = entities.status(text)
     if status and status.lower() in ("approved", "rejected") and entities.month(text):
         return None  # "approved in April 2017": a decision, not a status
+    named = entities.phase_named(text)  # "still in Define", "in the report phase": said outright
+    if named:
+        return f"phase {named}{everything}"
     if status and _LIST_WORDS.search(text) and " " in status:  # the register's own words, in full
         return f"list {status}{everything}"
     phase = entities.phase(text)
@@ -243,6 +249,10 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("words to search for", _search),
     ("help", _simple(_HELP, "help")),
     ("a meeting named", lambda text, _typed: f"{kind} next" if (kind := entities.meeting_kind(text)) else None),
+    (
+        "what is on a day",
+        lambda text, _typed: f"wg {day}" if _ON_A_DAY.search(text) and (day := entities.day(text)) else None,
+    ),
 )
 
 # The words the rules look for, for putting slips right before they look (``typos.correct_words``).
