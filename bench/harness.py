@@ -61,6 +61,17 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+def timed(fn, inputs: list, rounds: int = 1) -> list[float]:
+    """Milliseconds ``fn`` took on each of ``inputs``, ``rounds`` times over."""
+    samples = []
+    for _ in range(rounds):
+        for item in inputs:
+            start = time.perf_counter()
+            fn(item)
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 @contextlib.contextmanager
 def work_dir(prefix: str) -> Iterator[Path]:
     """A temporary directory for the register and the children's logs, kept (for the logs) if the run fails."""

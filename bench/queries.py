@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import percentile, synthetic_store
+from bench.harness import percentile, synthetic_store, timed
 from bench.synthetic import WORDS, add_history, write_modifications_csv
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
@@ -41,15 +41,6 @@ from secbot.store.queries import Register
 TARGETS_MS = {"status": 10.0, "status as of": 30.0, "search": 30.0, "changes": 100.0}
 LONDON = ZoneInfo("Europe/London")
 TODAY, PAST_DAY = dt.date(2024, 6, 11), dt.date(2023, 6, 1)  # PAST_DAY: only the January 2023 restatement
-
-
-def timed(fn, inputs: list) -> list[float]:
-    samples = []
-    for item in inputs:
-        start = time.perf_counter()
-        fn(item)
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def main() -> int:

@@ -17,13 +17,12 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import percentile
+from bench.harness import percentile, timed
 from secbot.clock import Clock
 from secbot.commands import Context, dispatch
 from secbot.commands.registry import REGISTRY
@@ -36,16 +35,6 @@ from tests.support.questions import HELD_OUT, golden, miss
 
 TODAY = dt.date(2021, 6, 11)
 TARGET_RIGHT, TARGET_P99_MS = 0.95, 2.0
-
-
-def timed(fn, inputs: list[str], rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        for text in inputs:
-            start = time.perf_counter()
-            fn(text)
-            samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def main() -> int:

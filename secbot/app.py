@@ -143,14 +143,14 @@ class App:
             if line is None:
                 return follows_nothing(understood.args)
             text, understood = line, understand(line)
-        reply = self._answer(text, actor, where)
+        reply = self._answer(text, understood.name, actor, where)
         command = REGISTRY.commands.get(understood.name)
         if command is not None and command.cached and reply.kind != "error":
             about = find_references(understood.args) if understood.name in ("status", "timeline") else []
             self.memory.remember(place, understood.line, about[0].text if about else None, now)
         return reply
 
-    def _answer(self, text: str, actor: Actor, where: Where) -> Reply:
+    def _answer(self, text: str, name: str, actor: Actor, where: Where) -> Reply:
         """Answers of commands declared ``cached`` (``secbot.commands.registry``) are the same for everyone
         with the same role until the register changes, so they are kept per (question, register
         revision, today, role); a new import anywhere changes the revision. The role is in the key so
@@ -167,7 +167,7 @@ class App:
         cached = self.answers.get(key)  # only replies of commands declared cached are ever kept
         if cached is not None:
             return cached
-        command = REGISTRY.commands.get(route(text)[0])
+        command = REGISTRY.commands.get(name)  # the command ``text`` was understood as
         reply = dispatch(text, self.context(actor, where, role))
         if command is not None and command.cached and reply.cacheable:
             self.answers.put(key, reply)

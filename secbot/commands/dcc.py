@@ -35,31 +35,17 @@ def dcc_command(ctx: Context, args: str) -> Reply:
     word = " ".join(token for token in tokens if token.upper() not in ASSESSMENT_KINDS)
     today = register.today()
     counted_to = end_of_previous_month(today)
-    if word in ("", "open"):
+    late = word in ("late", "overdue", "over target", "behind")
+    if word in ("", "open") or late:
         views = register.assessments(open=True)
-        reply = Reply(
-            "Open DCC assessments",
-            kind="list",
-            footer=_RULE,
-            summary=f"Current durations to {long_date(counted_to)}, the end of the last reporting month.",
-        )
+        counted = f"Current durations to {long_date(counted_to)}, the end of the last reporting month"
         columns, when = ["Modification", "Type", "Accepted", "Target", "Current duration"], "accepted"
+        reply = Reply("Open DCC assessments", kind="list", footer=_RULE, summary=f"{counted}.")
         empty, command = f"No DCC assessment is open on {long_date(today)}.", "dcc open"
-    elif word in ("late", "overdue", "over target", "behind"):
-        views = [
-            a
-            for a in register.assessments(open=True)
-            if a.duration_wd is not None and a.target_wd is not None and a.duration_wd > a.target_wd
-        ]
-        reply = Reply(
-            "Open DCC assessments over their target",
-            kind="list",
-            footer=_RULE,
-            summary=f"Current durations to {long_date(counted_to)}, the end of the last reporting month, "
-            "longer than the target.",
-        )
-        columns, when = ["Modification", "Type", "Accepted", "Target", "Current duration"], "accepted"
-        empty, command = f"No open DCC assessment is over its target on {long_date(today)}.", "dcc late"
+        if late:
+            views = [a for a in views if None not in (a.duration_wd, a.target_wd) and a.duration_wd > a.target_wd]
+            reply.title, reply.summary = "Open DCC assessments over their target", f"{counted}, longer than the target."
+            empty, command = f"No open DCC assessment is over its target on {long_date(today)}.", "dcc late"
     elif word in ("completed", "done", "returned", "closed", "average", "averages"):
         period_end = counted_to
         since = (period_end + dt.timedelta(days=1)).replace(year=period_end.year - 1)

@@ -40,7 +40,8 @@ def meeting_reply(meeting: MeetingView, label: str, today: dt.date) -> Reply:
     if meeting.url:
         reply.links.append(Link("Meeting page", meeting.url))
     reply.actions = [Action(i.reference, i.reference) for i in meeting.items[:5]]
-    reply.actions.append(Action("Subscribe", "subscribe agenda"))
+    if meeting.kind == "working_group":  # the agenda digest is the Working Group's
+        reply.actions.append(Action("Subscribe", "subscribe agenda"))
     return reply
 
 
@@ -94,13 +95,6 @@ def sub_committee_command(ctx: Context, args: str) -> Reply:
 
 def meetings_reply(ctx: Context, args: str, kind: str, word_command: str) -> Reply:
     """A meeting of ``kind`` (``MEETING_KINDS``) as ``args`` names it: next, last, on a day or in a month."""
-    reply = _meetings_reply(ctx, args, kind, word_command)
-    if kind != "working_group":  # the agenda digest is the Working Group's
-        reply.actions = [action for action in reply.actions if action.command != "subscribe agenda"]
-    return reply
-
-
-def _meetings_reply(ctx: Context, args: str, kind: str, word_command: str) -> Reply:
     register = ctx.register
     today = register.today()
     label = MEETING_KINDS[kind]
