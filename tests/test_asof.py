@@ -176,6 +176,41 @@ def test_a_question_asked_as_of_a_day_is_answered_as_the_register_stood(ask, que
     assert reply.footer.startswith(f"As the register stood on {stood}.")
 
 
+@pytest.mark.parametrize(
+    ("question", "title", "stood"),
+    [
+        ("firmware mods as they stood in 2017?", "Search: firmware", "31 December 2017"),
+        (
+            "where was mod 6 back in may 2017",
+            "SECMP0006: Specifying the number of digits for device displays",
+            "31 May 2017",
+        ),
+        ("which mods were in the decision phase on 25 may 2017", "Decision: 4 modifications", "25 May 2017"),
+        ("how many mods were in each stage at the end of oct 2017", "Modifications in each stage", "31 October 2017"),
+        ("as of 6 Oct 2017 when was the next WG", "Working Group: 10 October 2017", "6 October 2017"),
+    ],
+)
+def test_the_day_asked_about_said_in_other_words(ask, question, title, stood):
+    reply = ask(question)
+    assert reply.title == title
+    assert reply.footer.startswith(f"As the register stood on {stood}.")
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("what was decided on 26 May 2021", "Decisions in May 2021"),  # the day of the decisions asked for
+        ("which mods were approved in april 2017", "Decisions in April 2017"),
+        ("which PAs came back in the last year", "DCC assessments completed in the last 12 months"),
+        ("is MP161 back in refinement", "MP161: Significant Code Review – Retail Code Consolidation"),
+    ],
+)
+def test_a_day_that_is_the_questions_own_is_not_taken_as_the_day_to_answer_as_of(ask, question, title):
+    reply = ask(question)
+    assert reply.title.startswith(title)
+    assert "As the register stood" not in (reply.footer or "")
+
+
 def test_as_of_a_day_that_cannot_be_read_or_has_not_come_is_a_polite_error(ask):
     unreadable = ask("MP161 as of teatime")
     assert (unreadable.kind, unreadable.title) == ("error", "“teatime” is not a day I can read")

@@ -188,6 +188,22 @@ def test_consultations_expected(ask):
     assert "No consultation is open on 11 June 2021." in text
 
 
+def test_a_consultation_expected_in_a_month_without_a_week_is_upcoming_until_that_month_is_over(ask):
+    # October 2017: "expected late October 2017" and "late November 2017", with no week named
+    reply, text = ask("consultations upcoming", dt.date(2017, 10, 6))
+    assert [i.reference for s in reply.sections for i in s.items] == ["SECMP0002", "SECMP0007", "SECMP0023"]
+    assert "Working Group consultation: expected late October 2017" in text
+    reply, _ = ask("consultations upcoming", dt.date(2017, 11, 6))
+    assert [i.reference for s in reply.sections for i in s.items] == ["SECMP0023"]
+    reply, text = ask("SECMP0023", dt.date(2017, 11, 6))
+    assert "Next milestone: Working Group consultation expected late November 2017" in text
+    # by June 2021 they are long past: listed with all, with what was expected, never as upcoming
+    reply, text = ask("consultations all")
+    assert "SECMP0002 'Add New Command to Reset Debt Registers' — Working Group consultation: expected late" in text
+    _, text = ask("consultations upcoming")
+    assert "SECMP0002" not in text
+
+
 def test_consultation_open_counts_deadline_working_days(empty_store, tmp_path):
     from secbot.store.importer.loader import import_paths
 

@@ -27,7 +27,7 @@ def consultation_item(c: ConsultationView) -> Item:
         detail = f"{c.kind_label}: open, closes {long_date(c.closes)}{left}"
     elif c.state == "upcoming":
         detail = f"{c.kind_label}: opens {long_date(c.opens)}, closes {long_date(c.closes)}"
-    elif c.state in ("expected", "expected-undated"):
+    elif c.state in ("expected", "expected-undated") or (c.opens is None and c.expected_text):
         detail = f"{c.kind_label}: expected {c.expected_text or 'w/c ' + long_date(c.expected_week)}"
     else:
         detail = f"{c.kind_label}: {long_date(c.opens, 'dates not recorded')} – {long_date(c.closes, '')}".rstrip(" –")

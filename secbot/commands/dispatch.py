@@ -8,9 +8,10 @@ database cannot be reached, "the register is unavailable" and one line without a
 failure, a short apology and the trace.
 
 A question about the register may name the day it asks about: "MP161 as of 7 Feb 2020", "stats as of
-last March", "as of 2017, phase refine". It is then answered as the register stood at the end of that
-day (``secbot.store.asof``), with a footer saying so; only commands declared ``cached`` (questions,
-never changes) take it, and a day after today is politely refused.
+last March", "as of 2017, phase refine", "firmware mods as they stood in 2017", "where was mod 6 back in
+may 2017", "which mods were in the decision phase on 25 May 2017". It is then answered as the register
+stood at the end of that day (``secbot.store.asof``), with a footer saying so; only commands declared
+``cached`` (questions, never changes) take it, and a day after today is politely refused.
 
 The admin gate is here, once for every door: a command registered with ``role=ADMIN`` is refused to
 a reader (``ctx.is_admin`` false) before its handler runs, and the attempt is audited.
@@ -19,6 +20,7 @@ a reader (``ctx.is_admin`` false) before its handler runs, and the attempt is au
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import re
 
@@ -54,14 +56,24 @@ from secbot.replies import Reply
 log = logging.getLogger(__name__)
 
 
-def route(text: str) -> tuple[str, str]:
-    """(command name, its arguments) for what the user typed (``understanding.understand``)."""
-    understood = understand(text)
+def route(text: str, today: dt.date | None = None) -> tuple[str, str]:
+    """(command name, its arguments) for what the user typed (``understanding.understand``); with
+    ``today``, those of the question beneath a day said ("firmware mods as they stood in 2017")."""
+    said = _asked_as_of(text, today) if today else None
+    understood = understand(said.question if said and said.day else text)
     return understood.name, understood.args
 
 
-_AS_OF_AFTER = re.compile(r"^(?P<rest>.+?)[\s,;]+as (?:of|at) (?P<when>[^,;?!]+?)[\s.?!]*$", re.I)
-_AS_OF_BEFORE = re.compile(r"^as (?:of|at) (?P<when>[^,;:]+?)\s*[,;:]\s*(?P<rest>.+)$", re.I)
+# "as of" / "as at": a day must follow; "as they stood in": taken only when a day follows. A day after
+# "back in", "at the end of" or a past-tense question ("which mods were … on 25 May 2017"): only for
+# what the register held then, never a meeting's or a decision's own day ("decided back in April").
+_AS_OF = re.compile(r"\bas\s+(?:of|at)\s+", re.I)
+_STOOD = re.compile(r"\bas\s+(?:it|they|things|the\s+register)\s+stood(?:\s+(?:on|in|at))?\s+", re.I)
+_END_OF = re.compile(r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)\bback\s+(?:in|on|at)\s+", re.I)
+_PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
+_PAST = re.compile(r"\b(?:were|was|did|had|stood)\b", re.I)
+_STATE_COMMANDS = frozenset({"status", "timeline", "phase", "list", "stats", "search", "raised by"})
+_LONGEST_DAY_WORDS = 6
 
 
 def dispatch(text: str, ctx: Context) -> Reply:
@@ -85,32 +97,72 @@ def dispatch(text: str, ctx: Context) -> Reply:
         return failed(f"command {name or '(none)'} ({(text or '')[:200]!r})", error)
 
 
-def _as_of(text: str, ctx: Context) -> Reply | None:
-    """The answer to a question asked "as of" a day, or None when ``text`` is not one."""
-    match = _AS_OF_AFTER.match(text.strip()) or _AS_OF_BEFORE.match(text.strip())
-    if match is None:
+@dataclasses.dataclass(frozen=True)
+class _SaidDay:
+    question: str  # the text without the day's words
+    when: str  # the day's words
+    day: dt.date | None  # None: "as of" something that is not a day
+    plainly: bool  # "as of", "as they stood": said as the day to answer as of
+
+
+def _said_day(text: str, today: dt.date) -> _SaidDay | None:
+    """The day ``text`` asks about the register as of, or None when it names none."""
+    said = [(found, True) for pattern in (_AS_OF, _STOOD) for found in pattern.finditer(text)]
+    said += [(found, False) for found in _END_OF.finditer(text)]
+    said += [(found, False) for found in _PREPOSITION.finditer(text) if _PAST.search(text[: found.start()])]
+    for found, plainly in said:
+        rest = text[found.end() :]
+        words = rest.split()
+        for count in range(min(_LONGEST_DAY_WORDS, len(words)), 0, -1):  # "as of 6 Oct 2017 when was …"
+            when = " ".join(words[:count]).strip(",;:.?!")
+            day = parse_as_of(when, today) if when else None
+            if day is not None:
+                question = f"{text[: found.start()]} {' '.join(words[count:])}".strip(" ,;:.?!")
+                return _SaidDay(question, when, day, plainly)
+        if found.re is _AS_OF:
+            when = re.split(r"[,;:?!]", rest)[0].strip()
+            question = text[: found.start()].strip(" ,;:.?!") or rest[len(when) :].strip(" ,;:.?!")
+            return _SaidDay(question, when, None, True)
+    return None
+
+
+def _asked_as_of(text: str, today: dt.date) -> _SaidDay | None:
+    """The day ``text`` is to be answered as of, when it is a question about the register that names one."""
+    said = _said_day(text.strip(), today)
+    if said is None or not said.question:
         return None
-    question, when = match["rest"].strip(), match["when"].strip()
-    command = REGISTRY.commands.get(route(question)[0])
+    name = route(said.question)[0]
+    command = REGISTRY.commands.get(name)
     if command is None or not command.cached:  # a change, or not a question: the command reads it all
         return None
+    if not said.plainly and not (name in _STATE_COMMANDS and route(text)[0] in _STATE_COMMANDS):
+        return None  # "what was decided on 26 May 2021", "approved in April 2017": the day is the question's own
+    if said.day and said.day > today and not (said.plainly and _AS_OF.search(text)):
+        return None  # "as they stood in June", of a day to come: not an "as of"
+    return said
+
+
+def _as_of(text: str, ctx: Context) -> Reply | None:
+    """The answer to a question asked "as of" a day, or None when ``text`` is not one."""
     today = ctx.register.today()
-    day = parse_as_of(when, today)
-    if day is None:
+    said = _asked_as_of(text, today)
+    if said is None:
+        return None
+    if said.day is None:
         return Reply(
-            f"“{when[:60]}” is not a day I can read",
+            f"“{said.when[:60]}” is not a day I can read",
             kind="error",
-            summary=f"Ask as of a day, a month or a year, e.g. `{question[:60]} as of 7 February 2020`, "
+            summary=f"Ask as of a day, a month or a year, e.g. `{said.question[:60]} as of 7 February 2020`, "
             f"`… as of last March` or `… as of 2017`.",
         )
-    if day > today:
+    if said.day > today:
         return Reply(
             "The register cannot say what it will hold",
             kind="error",
             summary=f"Ask as of {long_date(today)} or an earlier day.",
         )
-    reply = dispatch(question, ctx.as_of(day))
-    stood = f"As the register stood on {long_date(day)}."
+    reply = dispatch(said.question, ctx.as_of(said.day))
+    stood = f"As the register stood on {long_date(said.day)}."
     return dataclasses.replace(reply, footer=f"{stood}\n{reply.footer}" if reply.footer else stood)
 
 

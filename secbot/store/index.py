@@ -58,6 +58,11 @@ STOPWORDS = frozenset(
         "did",
         "do",
         "about",
+        # words that say a modification is meant, not what it is about ("communication hub mods")
+        "mod",
+        "mods",
+        "modifications",
+        "proposals",
     ]
 )
 # Field weights: a word in the title counts more than one in a summary.

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from secbot.clock import Clock
 from secbot.formatting import UNKNOWN, plural, target_clause
 from secbot.formatting import long_date as _date
+from secbot.months import month_in
 from secbot.references import BareNumber, Ref, parse_reference, parse_url
 from secbot.store import asof, facts
 from secbot.store.db import Store
@@ -64,7 +65,13 @@ from secbot.vocabulary import (
     SCOPE_STATUSES,
     VOTE_OUTCOMES,
 )
-from secbot.workdays import deadline_working_days_between, end_of_previous_month, months_before, report_duration_wd
+from secbot.workdays import (
+    deadline_working_days_between,
+    end_of_month,
+    end_of_previous_month,
+    months_before,
+    report_duration_wd,
+)
 
 _PENDING_AUTHORITY = ("recommend_approval", "recommend_rejection")
 _ASSESSMENT_COLUMNS = (
@@ -627,7 +634,11 @@ def consultation_state(c: Consultation, today: dt.date) -> tuple[str, int | None
     if c.opens is None and c.expected_week and c.expected_week + dt.timedelta(days=6) >= today:
         return "expected", None
     if c.opens is None and not c.expected_week and c.expected_text:
-        return "expected-undated", None
+        # "expected late October 2017": expected until that month is over; undated when no month is said
+        month = month_in(c.expected_text)
+        if month is None:
+            return "expected-undated", None
+        return ("expected", None) if month >= (today.year, today.month) else ("closed", None)
     return "closed", None
 
 
@@ -732,7 +743,9 @@ class _Facts:
                 dated.append(Milestone(c.opens, f"{view.kind_label} opens on {_date(c.opens)}"))
             elif view.state == "expected":
                 when = c.expected_text or f"w/c {_date(c.expected_week)}"
-                dated.append(Milestone(c.expected_week, f"{view.kind_label} expected {when}"))
+                # only a month said ("late October 2017"): after anything dated within that month
+                by = c.expected_week or end_of_month(dt.date(*month_in(c.expected_text), 1))
+                dated.append(Milestone(by, f"{view.kind_label} expected {when}"))
         for p in placements:
             if p.date and p.date >= today and p.status != "Implemented":
                 dated.append(Milestone(p.date, f"{p.release} on {_date(p.date)} ({p.status.lower()})"))

@@ -28,7 +28,7 @@ from secbot.commands.common import split_page
 from secbot.commands.followups import is_follow_up
 from secbot.commands.registry import REGISTRY, Command
 from secbot.commands.understanding import entities, intents, typos
-from secbot.commands.understanding.text import normalise, without_filler
+from secbot.commands.understanding.text import normalise, without_filler, without_trailing_filler
 from secbot.references import find_references, parse_reference
 
 __all__ = ["FOLLOW_UP", "Understood", "normalise", "understand"]
@@ -114,7 +114,8 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
     elif _QUESTION_WORDS.search(_put_right(args)):  # "wg meetings in October 2017"
         words, page = split_page(typed)
         fitting = intents.intent(_put_right(words), words)
-        if fitting and fitting.line.split(" ", 1)[0] == command.name.split(" ", 1)[0]:
+        # "list all consultations incl the expected ones": "list" is also a plain verb
+        if fitting and (command.name == "list" or fitting.line.split(" ", 1)[0] == command.name.split(" ", 1)[0]):
             return _from_line(_paged(fitting.line, page), "the command word and a question")
     if command.name == "help" and args.lower() in ("me", "please", "pls", "us"):  # "help me"
         return Understood("help", "", "the command word")
@@ -122,20 +123,24 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
         return _from_line(line, "the command word and a question")
     if command.name == "list" and args.lower().startswith("of "):  # "list of impact assessments …": a question
         return understand(args[3:])
-    return Understood(command.name, _LEADING_PREPOSITION.sub("", args), "the command word")
+    return Understood(command.name, without_trailing_filler(_LEADING_PREPOSITION.sub("", args)), "the command word")
 
 
 def _about_a_modification(text: str) -> Understood | None:
     if parse_reference(text) is not None or text.lower().startswith(("http://", "https://")):
         return Understood("status", text, "a reference")
     references = find_references(text)
-    if not references:
+    if references:
+        named, why = references[0].text, "a reference"
+    elif number := entities.bare_number(text):
+        named, why = number, "a modification's number"
+    else:
         return None
     if _CONSULTATION.search(text):
-        return Understood("consultations", "all", "a reference and the word consultation")
+        return Understood("consultations", "all", f"{why} and the word consultation")
     if _TIMELINE.search(text):
-        return Understood("timeline", references[0].text, "a reference and the word timeline")
-    return Understood("status", references[0].text, "a reference in a question")
+        return Understood("timeline", named, f"{why} and the word timeline")
+    return Understood("status", named, f"{why} in a question")
 
 
 def _slip(text: str) -> Understood | None:

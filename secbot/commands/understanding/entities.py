@@ -19,10 +19,16 @@ _MONTHS = (
 )
 _YEAR = r"(?:19|20)\d\d|'?\d\d"
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTHS})\.?,?\s+(?P<year>{_YEAR})\b", re.I)
-_MONTH_ALONE = re.compile(rf"\b(?:in\s+|for\s+|of\s+|during\s+)?(?P<month>{_MONTHS})\b(?!\s*\d)", re.I)
+_MONTH_ALONE = re.compile(
+    rf"\b(?:in\s+|for\s+|of\s+|during\s+|since\s+(?:the\s+)?)?(?P<month>{_MONTHS})\b(?!\s*\d)", re.I
+)
 _RELATIVE_MONTH = re.compile(r"\b(?P<which>last|this|next|previous|past)\s+month\b", re.I)
 _DAY = re.compile(
     rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTHS})\.?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    # "jan 1st", "June 18, 2021", "may 3": never "nov 21", which is November 2021
+    rf"|\b(?P<month_first>{_MONTHS})\.?\s+"
+    r"(?P<day_after>\d{1,2}(?=st|nd|rd|th)|\d(?!\d)|\d{1,2}(?=,?\s+(?:19|20)\d\d\b))"
+    r"(?:st|nd|rd|th)?(?:,?\s+(?P<year_after>(?:19|20)\d\d))?\b(?!\s*(?::|am\b|pm\b))"
     r"|\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b"
     r"|\b(?P<slash>\d{1,2}/\d{1,2}/(?:19|20)?\d\d)\b",
     re.I,
@@ -63,14 +69,22 @@ _PHASE_WORDS = (
     (re.compile(r"\binitial\s+consideration\b", re.I), "Initial Consideration"),
 )
 _PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)(?:\s+phase|\s+stage)?\s*$", re.I)
+# "which mods are closed": a phase said as what they are, unless it is a status ("are approved")
+_PHASE_AFTER_BE = re.compile(r"\b(?:are|is|were|was)\s+(?:now\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s*$", re.I)
 _PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s+(?:phase|stage)\b", re.I)
+# "just the implementation phase lot": a phase word before "phase", taken only when it is one.
+_PHASE_BEFORE_WORD = re.compile(r"\b(?P<phase>[a-z]+(?:\s+[a-z]+)?)\s+(?:phase|stage)\b", re.I)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
-    r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted|awaiting\s+authority\s+decision"
+    r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted"
+    r"|awaiting\s+(?:an?\s+|the\s+)?(?:authority|ofgem)\s+decision"
     r"|needs?\s+further\s+development|sent\s+back|draft\s+proposal)s?\b",
     re.I,
 )
-_RAISE = r"(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)"
+_RAISE = (
+    r"(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought"
+    r"|put\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
+)
 _WHO = re.compile(
     rf"\b{_RAISE}\s+by\s+(?:the\s+)?(?P<who>.+)$"
     r"|\b(?:from|by)\s+(?:the\s+)?(?P<org>(?-i:[A-Z])[\w&'.-]*(?:\s+(?-i:[A-Z])[\w&'.-]*)*)\s*$"
@@ -97,7 +111,8 @@ def _month_name(typed: str) -> str:
 
 def month(text: str) -> str | None:
     """The month asked about: "June 2022", "last month", "this month", or a month name alone."""
-    found = _MONTH_YEAR.search(text)
+    days = {day.start() for day in _DAY.finditer(text) if day["month_first"]}  # "June 18, 2021" is no June 2018
+    found = next((found for found in _MONTH_YEAR.finditer(text) if found.start() not in days), None)
     if found:
         year = found["year"].lstrip("'")
         return f"{_month_name(found['month'])} {year if len(year) == 4 else '20' + year}"
@@ -107,7 +122,8 @@ def month(text: str) -> str | None:
         return f"{'last' if which in ('previous', 'past') else which} month"
     found = _MONTH_ALONE.search(text)
     if found and not (
-        found["month"].lower() == "may" and not found.group(0).lower().startswith(("in", "for", "of", "during"))
+        found["month"].lower() == "may"
+        and not found.group(0).lower().startswith(("in", "for", "of", "during", "since"))
     ):
         return _month_name(found["month"])  # "may" alone is too often the verb
     return None
@@ -116,9 +132,10 @@ def month(text: str) -> str | None:
 def month_of_day(text: str) -> str | None:
     """The month of a day named in part or in full ("24 June" -> "June")."""
     found = _DAY.search(text)
-    if not found or not found["month"]:
+    if not found or not (found["month"] or found["month_first"]):
         return None
-    return f"{_month_name(found['month'])} {found['year']}" if found["year"] else _month_name(found["month"])
+    name, year = _month_name(found["month"] or found["month_first"]), found["year"] or found["year_after"]
+    return f"{name} {year}" if year else name
 
 
 def day(text: str) -> str | None:
@@ -128,7 +145,41 @@ def day(text: str) -> str | None:
         return None
     if found["iso"] or found["slash"]:
         return found["iso"] or found["slash"]
-    return " ".join(part for part in (found["day"], _month_name(found["month"]), found["year"]) if part)
+    if found["month_first"]:  # "jan 1st", "June 18, 2021": said the other way round
+        parts = (found["day_after"], _month_name(found["month_first"]), found["year_after"])
+    else:
+        parts = (found["day"], _month_name(found["month"]), found["year"])
+    return " ".join(part for part in parts if part)
+
+
+# A number said alone where a reference goes ("is 107 still stuck", "the credit cover DP at, 159"): two to
+# four digits, not a count, a page, a year, a duration or part of a date.
+_BARE_NUMBER = re.compile(
+    r"(?<![\w/.,£$%-])(?<!page\s)(?<!top\s)(?<!last\s)(?<!next\s)(?<!past\s)(?<!first\s)(?<!over\s)(?<!under\s)"
+    r"(?P<number>\d{2,4}[a-z]?)(?![\w/%-]|\.\d|,\d)"
+    rf"(?!\s*(?:st|nd|rd|th|days?|weeks?|months?|years?|wd|working|mins?|hours?|mods?|modifications?|proposals?"
+    rf"|assessments?|ias?|pas?|results?|times?|of|more|\+|{_MONTHS})\b)",
+    re.I,
+)
+
+
+_MOD_NUMBER = re.compile(r"\bmod(?:ification)?\s*(?:no\.?\s*|number\s+|#\s*)?(?P<number>\d{1,4}[a-z]?)\b", re.I)
+
+
+def bare_number(text: str) -> str | None:
+    """A modification's number said without its family ("107", "0026", "mod 4"), or None."""
+    said = _MOD_NUMBER.search(text)
+    if said:
+        return said["number"].upper()
+    dated = [found.span() for pattern in (_DAY, _MONTH_YEAR) for found in pattern.finditer(text)]
+    for found in _BARE_NUMBER.finditer(text):
+        number = found["number"]
+        if any(start <= found.start() < end for start, end in dated):
+            continue
+        if len(number) == 4 and number[:2] in ("19", "20"):  # a year
+            continue
+        return number.upper()
+    return None
 
 
 def meeting_kind(text: str) -> str | None:
@@ -155,9 +206,20 @@ def phase(text: str) -> str | None:
 
 
 def phase_named(text: str) -> str | None:
-    """A phase said outright after "in" or "at" ("still in define", "in the report phase")."""
+    """A phase said outright: after "in" or "at" ("still in define", "in the report phase"), or before
+    the word phase ("the implementation phase lot")."""
     after = _PHASE_AFTER_IN.search(text) or _PHASE_NAMED.search(text)
-    return canonical_phase(after["phase"]) if after else None
+    if after and (named := canonical_phase(after["phase"])):
+        return named
+    after = _PHASE_AFTER_BE.search(text)
+    if after and not status(text) and (named := canonical_phase(after["phase"])):
+        return named
+    for before in _PHASE_BEFORE_WORD.finditer(text):
+        words = before["phase"].split()
+        for start in range(len(words)):  # "the implementation phase": "implementation", not "the implementation"
+            if named := canonical_phase(" ".join(words[start:])):
+                return named
+    return None
 
 
 def status(text: str) -> str | None:
@@ -165,6 +227,8 @@ def status(text: str) -> str | None:
     found = _STATUSES.search(text)
     if not found:
         return None
+    if (found["status"] or "").lower().startswith("awaiting"):  # "awaiting an ofgem decision"
+        return "Awaiting Authority Decision"
     named = " ".join((found["named"] or found["status"]).split()).title()
     return named.removesuffix("s") if named.startswith("Draft Proposal") else named
 

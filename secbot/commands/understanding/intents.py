@@ -28,9 +28,10 @@ def _has(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_PHASE_NAMED = _has(r"\b(?:phase|stage)\b|\bawaiting\s+authority\s+decision\b")
+_PHASE_NAMED = _has(r"\b(?:phase|stage)\b|\bawaiting\s+(?:an?\s+|the\s+)?(?:authority|ofgem)\s+decision\b")
 _WHOAMI = _has(
-    r"^\s*who\s*am\s*i\b|\bmy\s+role\b|\bam\s+i\s+(?:an?\s+)?admin\b"
+    r"^\s*who\s*am\s*i\b|\bmy\s+(?:role|rights|permissions|access)\b"
+    r"|\bam\s+i\s+(?:[\w-]+\s+){0,3}?(?:an?\s+)?(?:admin|administrator|reader|allowed|authori[sz]ed|secas)\b"
     r"|\bwho\s+(?:does|do)\s+(?:the\s+bot|you|secbot|it)\s+think\s+i\s+am\b"
 )
 _HELP_WITH = _has(
@@ -38,12 +39,14 @@ _HELP_WITH = _has(
     r"(?P<word>[a-z][a-z ]*?)(?:\s+command)?(?:\s+do)?$"
 )
 _HELP = _has(
-    r"^(?:help|commands|usage|hi|hello|hey|thanks|thank\s+you)\b|\bwhat\s+can\s+(?:you|i)\s+(?:do|ask)\b"
+    r"^(?:help|commands|usage|hi|hello|hey|thanks|thank\s+you)\b"
+    r"|\bwhat\s+(?:can|does|do)\s+(?:you|i|it|secbot|(?:this|the)\s+(?:bot|thing))\s+(?:\w+\s+)?(?:do|ask|answer)\b"
     r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
 )
 _CHANGES = _has(
     r"\b(?:what(?:'s|\s+has|\s+have)?\s+changed|what(?:'s|\s+is)\s+new|changes|anything\s+new|what\s+moved)\b"
     r"|\bupdates?\b.*\bsince\b"
+    r"|\b(?:anything|something|much|what)\s+(?:has\s+|have\s+)?(?:\w+\s+)?change[ds]?\b(?!\s*(?:board|sub))"
 )
 _SINCE_REPORT = _has(r"\b(?:last|latest|previous)\s+report\b")
 _SINCE = _has(r"\bsince\s+(?P<when>.+)$")
@@ -52,14 +55,19 @@ _CLOSING_SOON = _has(
     r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week"
     r"|(?:in\s+)?the\s+next\s+(?:few|couple\s+of|\d+)\s+(?:working\s+)?days)\b"
 )
-_CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b|\bending\b")
-_UPCOMING = _has(r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b")
+_CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b(?!\s+to\s+(?!close|end))|\bending\b")
+_UPCOMING = _has(
+    r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b"
+    r"|\b(?:kick(?:s|ing)?\s+off|start(?:s|ing)?|begin(?:s|ning)?|launch(?:es|ing)?|go(?:es|ing)?\s+out|be\s+issued)\b"
+)
 _OPEN = _has(r"\b(?:open|current|live|now|running)\b")
+_AS_WELL = _has(r"\b(?:incl(?:uding|\.)?|plus|as\s+well\s+as|and\s+also|along\s+with)\b")
 _EVERY = _has(r"\b(?:all|every)\b")
 _DCC = _has(r"\b(?:dcc|assessments?|ias?|pas?|impact\s+assessments?|preliminary\s+assessments?)\b")
 _INCLUDING_OLD = _has(
     r"\b(?:incl(?:uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date)(?:\s+ones)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
+    r"|\b(?:old|stale|older|out[\s-]of[\s-]date)\s+ones\s+(?:included|too|as\s+well)\b"
 )
 _LATE = _has(r"\b(?:late|overdue|over\s+(?:the\s+)?target|behind|past\s+(?:the\s+|their\s+)?target|delayed|slow)\b")
 _AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
@@ -79,21 +87,44 @@ _MEETING = _has(
     r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
     r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
 )
-_RAISED = _has(r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b")
+_RAISED = _has(
+    r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b"
+    r"|\bput\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
+)
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
 _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
 _STATS = _has(
-    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
+    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers?\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
+    r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b"
     r"|\bsummary\b|\b(?:overall|the|total)\s+(?:numbers|figures|totals?)\b|\btotals\b"
 )
-_LIST_WORDS = _has(r"\b(?:mods?|modifications?|proposals?|ones|which|what|list|show|any|anything|all|every)\b")
+_LIST_WORDS = _has(
+    r"\b(?:mods?|modifications?|proposals?|ones|those|which|whose|what|list|show|any|anything|everything|all|every)\b"
+)
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+on|mods?\s+on"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es)?|affect(?:s|ing)?|involv(?:e|es|ing)|cover(?:s|ing)?|mention(?:s)?)\s+(?P<words>.+)$"
 )
-_SEARCH_LEAD = _has(r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding)\s+)+")
+# Asking which modification is about something: "is there a mod about X", "what number is the X draft".
+_WHICH_ONE = _has(
+    r"^(?:is|are)\s+there\s+(?:a|an|any)\s+(?:(?:mods?|modifications?|proposals?|changes?|drafts?|dps?|mps?|one|ones)\s+)?"
+    r"(?:about|on|for|regarding|concerning|covering|to\s+do\s+with|that\s+(?:covers?|touch(?:es)?|mentions?))\s+"
+    r"(?P<words>.+)$"
+    r"|^what(?:'s|s|\s+is)?\s+(?:the\s+)?(?:number|ref(?:erence)?)\s+(?:of|for)\s+(?P<of>.+)$"
+    r"|^(?:what|which)\s+(?:number|ref(?:erence)?|mod|one)\s+is\s+(?P<is>.+)$"
+)
+# Words that say a modification is meant, not what it is about: searched for, they would match nothing.
+_NOT_A_SUBJECT = _has(
+    r"\b(?:the|a|an|mods?|modifications?|proposals?|drafts?|dps?|mps?|one|again|number|ref(?:erence)?|called)\b"
+)
+_TOPIC_MODS = _has(r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)\s+(?:mods?|modifications?|proposals?)$")
+_SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$")
+_SEARCH_LEAD = _has(
+    r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which"
+    r"|mention(?:s|ing)?|cover(?:s|ing)?|touch(?:es|ing)?|involv(?:e|es|ing))\s+)+"
+)
 
 
 def _changes(text: str, _typed: str) -> str | None:
@@ -103,7 +134,8 @@ def _changes(text: str, _typed: str) -> str | None:
         return "changes last report"
     since = _SINCE.search(text)
     if since:
-        return f"changes since {entities.day(since['when']) or entities.month(since['when']) or since['when'].strip()}"
+        said = since.group(0)  # "since the may update": the month is said after "since"
+        return f"changes since {entities.day(said) or entities.month(said) or since['when'].strip()}"
     if entities.month(text) == "last month":
         return "changes last month"
     return "changes"
@@ -116,6 +148,8 @@ def _consultations(text: str, _typed: str) -> str | None:
         return None
     if _CLOSING.search(text):
         return "consultations closing"
+    if _UPCOMING.search(text) and _AS_WELL.search(text):  # "all consultations incl the expected ones"
+        return "consultations all"
     if _UPCOMING.search(text):
         return "consultations upcoming"
     if _EVERY.search(text):
@@ -170,6 +204,8 @@ def _decisions(text: str, _typed: str) -> str | None:
     in_a_month = _APPROVED_IN_A_MONTH.search(text) and entities.month(text)
     if not (_DECISION.search(text) or in_a_month) or _PHASE_NAMED.search(text):
         return None
+    if entities.meeting_kind(text) in ("csc", "panel"):  # their decisions are their meetings' business
+        return None
     month = entities.month(text)
     return f"decisions {month}" if month else "decisions"
 
@@ -209,9 +245,24 @@ def _stats(text: str, _typed: str) -> str | None:
     return "stats all" if _EVERY.search(text) or _INCLUDING_OLD.search(text) else "stats"
 
 
-def _search(_text: str, typed: str) -> str | None:
-    found = _SEARCH.search(typed)
-    words = _SEARCH_LEAD.sub("", found["words"].strip()) if found else ""
+def _search(text: str, typed: str) -> str | None:
+    found = _SEARCH.search(text) or _TOPIC_MODS.search(text)  # "serach for …" once put right
+    if not found:
+        return None
+    # the words searched for as typed: slips are put right word for word, so they stand at the same place
+    first, count = len(text[: found.start("words")].split()), len(found["words"].split())
+    same_words = len(typed.split()) == len(text.split())
+    words = " ".join(typed.split()[first : first + count]) if same_words else found["words"]
+    words = _SEARCH_LEAD.sub("", _SENTENCE_END.sub("", words).strip())
+    return f"search {words}" if words else None
+
+
+def _which_one(_text: str, typed: str) -> str | None:
+    found = _WHICH_ONE.search(typed)
+    if not found:
+        return None
+    about = _SENTENCE_END.sub("", found["words"] or found["of"] or found["is"])
+    words = " ".join(_NOT_A_SUBJECT.sub(" ", about).split())
     return f"search {words}" if words else None
 
 
@@ -233,6 +284,7 @@ def help_with(text: str, _typed: str = "") -> str | None:
 RULES: tuple[tuple[str, Rule], ...] = (
     ("help with a command", help_with),
     ("who am I", _simple(_WHOAMI, "whoami")),
+    ("which modification is about something", _which_one),
     ("what changed", _changes),
     ("consultations", _consultations),
     (

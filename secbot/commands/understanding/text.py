@@ -67,10 +67,15 @@ def normalise(text: str) -> str:
     return _CLOSING.sub("", " ".join(text.split()))
 
 
+def without_trailing_filler(text: str) -> str:
+    """``text`` without the words after a question ("please", "thanks", "at the moment")."""
+    return _TRAILING_FILLER.sub("", text).strip()
+
+
 def without_filler(text: str) -> str:
     """``text`` (normalised) without the words around the question: "what's the status of MP161" -> "MP161"."""
     previous = None
     while previous != text:  # "hi, can you tell me about …": one filler after another
         previous = text
         text = _LEADING_FILLER.sub("", text, count=1).strip()
-    return _TRAILING_FILLER.sub("", text).strip()
+    return without_trailing_filler(text)

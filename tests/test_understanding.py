@@ -1,0 +1,47 @@
+"""Numbers in questions: a modification's number said alone is its card; a count, a duration, a year,
+a page or a day is not (issue 16). Asked as members type, on the sample register's day."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.replies import flat
+
+
+@pytest.mark.parametrize(
+    ("question", "card"),
+    [
+        ("is 107 still stuck waiting on the dcc?", "MP107"),
+        ("what stage is the credit cover DP at, 159?", "DP159"),
+        ("whats going on with 122a", "MP122A"),
+        ("any news on 0007", "SECMP0007"),
+    ],
+)
+def test_a_number_said_alone_is_that_modifications_card(ask, question, card):
+    text = flat(ask(question))
+    assert text.startswith(card), text[:200]
+    assert "Next milestone" in text or "Phase" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("which IAs have taken over 100 days", "DCC"),
+        ("what's on 18 June", "18 June 2021"),
+        ("stats for 2021", "modifications"),
+        ("mods completed in the last 12 months", ""),
+        ("phase refine page 2", "Refine"),
+    ],
+)
+def test_a_count_a_day_a_year_or_a_page_is_not_taken_for_a_modification(ask, question, answer):
+    text = flat(ask(question))
+    assert not text.startswith(("MP1", "DP1", "SECMP0", "I couldn't find")), text[:200]
+    assert answer in text
+
+
+def test_a_search_asked_as_which_one_leaves_out_the_words_that_only_say_a_modification_is_meant(ask):
+    text = flat(ask("what number is the mhhs draft again"))
+    assert "DP162 'SEC changes required to deliver MHHS'" in text
+    assert "Nothing in the register matches" not in text
+    text = flat(ask("is there a mod about zigbee attributes on the HAN? can't remember the number"))
+    assert "SECMP0056 'IHD / PPMID Zigbee Attributes Available on the HAN'" in text
