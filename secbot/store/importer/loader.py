@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -79,19 +80,9 @@ def import_paths(
     it is under it, else by its absolute path (``readers.shown_path``), and so do the summary's
     warnings; the summary's first line and the import record name files by their bare names.
     """
-    if not paths:
-        raise ImportFailed(["nothing to import: no files were given"])
-    reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb), relative_to)
-    raws = reading.raws
-    names = [raw.name for raw in raws]
-    shown = [raw.shown for raw in raws]
-    warnings = [warning for raw in raws for warning in raw.warnings]
-    plan = validation.validate(raws, source, reading.missing)
-    plan.errors[:0] = reading.errors
-    if plan.errors:
-        raise ImportFailed(plan.errors + _database_problems(store, plan, shown))
-
-    result = ImportResult(names, warnings=warnings)
+    read = validated(store, paths, source=source, max_mb=max_mb, relative_to=relative_to)
+    raws, plan, names, shown = read.raws, read.plan, read.names, read.shown
+    result = ImportResult(names, warnings=read.warnings)
     session = store.sessions()
     try:
         session.begin()
@@ -128,6 +119,39 @@ def import_paths(
         session.close()
     log.info("%s", result.summary_text())
     return result
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Files read and every row validated, nothing written yet."""
+
+    raws: list
+    plan: validation.Plan
+    names: list[str]  # the files' bare names
+    shown: list[str]  # the files as problem lines name them
+    warnings: list[str]
+
+
+def validated(
+    store: Store,
+    paths: list[Path],
+    *,
+    source: SourceIn | None = None,
+    max_mb: float = limits.DEFAULT_MAX_MB,
+    relative_to: Path | None = None,
+) -> Validated:
+    """``paths`` read and validated as ``import_paths`` does first; ``ImportFailed`` naming every problem."""
+    if not paths:
+        raise ImportFailed(["nothing to import: no files were given"])
+    reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb), relative_to)
+    raws = reading.raws
+    shown = [raw.shown for raw in raws]
+    plan = validation.validate(raws, source, reading.missing)
+    plan.errors[:0] = reading.errors
+    if plan.errors:
+        raise ImportFailed(plan.errors + _database_problems(store, plan, shown))
+    warnings = [warning for raw in raws for warning in raw.warnings]
+    return Validated(raws, plan, [raw.name for raw in raws], shown, warnings)
 
 
 def _database_problems(store: Store, plan: validation.Plan, names: list[str]) -> list[str]:
