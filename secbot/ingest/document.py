@@ -38,6 +38,7 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _BULLET = re.compile(r"^(?:[-*•▪●◦]|\d+\.)\s+")
 _RULE = re.compile(r"^\|?[\s|:-]*-{3,}[\s|:-]*\|?$")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+.!'\"-])")  # Markdown's backslash escapes: \( → (
 
 
 def clean(line: str) -> str:
@@ -47,6 +48,7 @@ def clean(line: str) -> str:
     text = _TAGS.sub(lambda m: m.group(1) or "", line.replace("\u00a0", " "))
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\2", text)
+    text = _ESCAPED.sub(r"\1", text)
     text = _HEADING.sub("", text.strip())
     if "\t" in text or text.startswith("|"):
         cells = [c.strip() for c in re.split(r"\t|\|", text.strip().strip("|"))]
