@@ -50,7 +50,7 @@ class Para:
             and len(self.text.split()) <= 10
             and not re.search(r"[.:;,!?]$", self.text)
             and bool(re.match(r"[A-Z0-9]", self.text))
-            and bool(re.search(r"[A-Za-z]{3}", self.text))
+            and bool(re.search(r"[A-Za-z]{2}", self.text))
             and not self.text.lower().startswith("http")
         )
 
