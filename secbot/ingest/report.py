@@ -205,6 +205,9 @@ def _dumper():
         def increase_indent(self, flow: bool = False, indentless: bool = False):
             return super().increase_indent(flow, False)
 
+        def ignore_aliases(self, data) -> bool:
+            return True  # register files refuse anchors: every value is written out in full
+
     def text(dumper, value: str):
         style = ">" if len(value) > 90 and "\n" not in value else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
