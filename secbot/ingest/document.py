@@ -143,16 +143,16 @@ def read(path: Path) -> Document:
 
 
 def _issued(lines: tuple[Line, ...]) -> dt.date | None:
-    """The day the report was signed: a date alone on a line after "SECAS Team" near its top (the
-    signature block), else the first date alone on a line in its first lines."""
-    head = lines[:80]
-    for i, line in enumerate(head):
+    """The day the report was signed: a date alone on a line after "SECAS Team" (the signature block,
+    near the top of a status report, at the end of a paper to another panel), else the first date alone
+    on a line in its first lines."""
+    for i, line in enumerate(lines):
         if re.fullmatch(r"SECAS Team", line.text, re.IGNORECASE):
-            for after in head[i + 1 : i + 4]:
+            for after in lines[i + 1 : i + 4]:
                 days = find_days(after.text)
                 if days and days[0].span == (0, len(after.text)):
                     return days[0].day
-    for line in head:
+    for line in lines[:80]:
         days = find_days(line.text)
         if days and days[0].span == (0, len(line.text)):
             return days[0].day

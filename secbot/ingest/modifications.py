@@ -25,6 +25,7 @@ from secbot.ingest.prose import (
     paragraphs,
     references_in,
     sentences,
+    table_lines,
     titled_mentions,
 )
 from secbot.references import Ref, parse_reference
@@ -312,7 +313,7 @@ def _read_tables(doc: Document, mods: _Register) -> None:
     """Tables whose rows are cells: a reference column, and maybe title, status and summary columns."""
     columns: dict[str, int] | None = None
     caption = ""
-    for line in doc.lines:
+    for line in table_lines(doc):
         if " | " not in line.text:
             columns, caption = None, ""
             continue

@@ -79,6 +79,8 @@ def _runs_on(previous: str, text: str, width: int) -> bool:
         return False
     if _NUMBERED_HEADING.match(text) or _NUMBERED_HEADING.match(previous):
         return False
+    if text[:1].islower() and not re.search(r"[.!?][’'\")\]”]?$", previous):
+        return True  # "…approval of SECMP0008;" then "and"
     if _ENDS_SENTENCE.search(previous):
         return False
     last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
@@ -126,6 +128,40 @@ def _paragraphs(doc: Document) -> tuple[Para, ...]:
         texts.append(text)
         levels.append(2 if sub else 1 if line.bullet else 0)
     return tuple(Para(i, tuple(g), t, lvl) for i, (g, t, lvl) in enumerate(zip(groups, texts, levels, strict=True)))
+
+
+def table_lines(doc: Document) -> tuple[Line, ...]:
+    """``doc``'s lines with table rows that a PDF wrapped put back on one line: the lines after a row
+    ("SECMP0004 | Inclusion of … | Awaiting" then "Authority Decision") continue its last cell, when the
+    row ends in an open cell ("… |") or the table goes on within three lines."""
+    return cached(doc, "table_lines", _table_lines)
+
+
+def _table_lines(doc: Document) -> tuple[Line, ...]:
+    lengths = sorted(len(line.text) for line in doc.lines)
+    full = int(lengths[int(len(lengths) * 0.9)] * 0.85) if lengths else 10**6  # a line the page wrapped
+    out: list[Line] = []
+    width = 0  # cells in the current table's first row
+    for line in doc.lines:
+        text = line.text
+        previous = out[-1] if out else None
+        in_table = previous is not None and (" | " in previous.text or previous.text.endswith(" |"))
+        if " | " in text or text.endswith(" |"):
+            cells = len(text.split(" | "))
+            if not in_table:
+                width = cells
+            elif len(previous.cells) < width and len(previous.cells) + cells - 1 == width:
+                # A cell the page wrapped: its end came down with the cells after it.
+                out[-1] = Line(previous.number, f"{previous.text} {text}", previous.bullet)
+                continue
+            out.append(line)
+            continue
+        if in_table and len(previous.text.split("\n")[-1]) >= full or (in_table and previous.text.endswith("|")):
+            joined = f"{previous.text.rstrip(' |')} |\n{text}" if previous.text.endswith("|") else f"{previous.text}\n{text}"
+            out[-1] = Line(previous.number, joined, previous.bullet)
+            continue
+        out.append(line)
+    return tuple(Line(line.number, re.sub(r"\s*\n", " ", line.text), line.bullet) for line in out)
 
 
 def heading_of(paras: tuple[Para, ...], index: int) -> Para | None:
