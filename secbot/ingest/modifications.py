@@ -184,15 +184,16 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
             continue
         lead = lead_of(paras, para.index)
         for titled in mentioned:
-            facts = mods(titled.mention.ref)
-            facts.title(titled.title, para.number)
+            if titled.title:
+                mods(titled.mention.ref).title(titled.title, para.number)
         if item:
             # A list item is about the references it starts with ("SECMP0027, SECMP0028 and SECMP0030: …").
             subjects = _leading_refs(para.text, mentioned)
             standing = _context_standing(f"{lead.text if lead else ''} {para.text}", para.number)
             for ref in subjects:
+                facts = mods(ref)  # a list item names the modification it is about
                 if standing:
-                    mods(ref).standings.append(standing)
+                    facts.standings.append(standing)
         else:
             for sentence in sentences(para.text):
                 standing = _context_standing(sentence, para.number)

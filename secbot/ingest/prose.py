@@ -57,7 +57,13 @@ class Para:
     @property
     def label(self) -> bool:
         """A short lead-in naming a group of list items: ``Path 2 – Authority Determination:``."""
-        return self.level == 0 and len(self.text.split()) <= 6 and self.text.endswith(":")
+        words = self.text.rstrip(":").split()
+        return (
+            self.level == 0
+            and self.text.endswith(":")
+            and len(words) <= 6
+            and all(not w[:1].islower() or w in ("and", "of", "the", "for") for w in words)
+        )
 
 
 def _wrap_width(lines: tuple[Line, ...]) -> int:

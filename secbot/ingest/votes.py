@@ -24,7 +24,7 @@ _CHANGE_BOARD = re.compile(r"\bChange Board\b|\bCB\b")
 _CSC = re.compile(r"\bChange Sub-?\s?Committee\b|\bCSC\b", re.IGNORECASE)
 _AUTHORITY = r"(?:the\s+)?(?:Authority|Ofgem|BEIS|Secretary of State)"
 _DECIDED = re.compile(
-    rf"\b{_AUTHORITY}\s+(?:has\s+|have\s+)?(?:(?:formally\s+)?(?P<verb>approved|rejected)|"
+    rf"\b{_AUTHORITY}\)?\s+(?:has\s+|have\s+)?(?:(?:formally\s+)?(?P<verb>approved|rejected)|"
     rf"(?:decided|determined)\s+to\s+(?P<verb2>approve|reject))\b",
     re.IGNORECASE,
 )
