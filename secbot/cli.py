@@ -67,7 +67,9 @@ def _parser(*, digest_kinds: bool = True) -> argparse.ArgumentParser:
         help="read a SECAS Change Status Report (PDF or text) into import-format YAML; --apply imports it",
     )
     ingest.add_argument("report", type=Path, help="the report: a .pdf or .txt file")
-    ingest.add_argument("--output", type=Path, metavar="FILE.yaml", help="write the YAML here instead of standard output")
+    ingest.add_argument(
+        "--output", type=Path, metavar="FILE.yaml", help="write the YAML here instead of standard output"
+    )
     ingest.add_argument("--apply", action="store_true", help="import it into the register, all or nothing")
     sync = sub.add_parser(
         "sync", parents=[common], help="download the register from SECBOT_SYNC_URL and import it, all or nothing"

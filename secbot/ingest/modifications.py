@@ -47,7 +47,9 @@ STATUS_COLUMN, DECIDED, VOTED, AWAITING, RELEASE, REPORT, REFINE, DRAFT = 10, 8,
 # Sentences that put the modifications they name (or list) in a phase.
 _CONTEXT_RULES = (
     (
-        re.compile(r"\bwith the Authority for (?:a |its )?(?:decision|determination)|\bawaiting (?:an? |the )?Authority"),
+        re.compile(
+            r"\bwith the Authority for (?:a |its )?(?:decision|determination)|\bawaiting (?:an? |the )?Authority"
+        ),
         AWAITING,
         "Decision",
         "Awaiting Authority Decision",
@@ -56,7 +58,8 @@ _CONTEXT_RULES = (
     (re.compile(r"\bModification Report Consultation\b"), REPORT, "Report Phase", "Report Phase"),
     (
         re.compile(
-            r"\b(?:Working Group|Workgroup|WG)\b[^.]{0,60}\bmeetings?\b|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
+            r"\b(?:Working Group|Workgroup|WG)\b[^.]{0,60}\bmeetings?\b"
+            r"|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
             r"|\bRefinement Consultation\b|\b(?:WG|Working Group|Workgroup) consultation\b",
             re.IGNORECASE,
         ),
@@ -163,7 +166,11 @@ def _report_repairs(doc: Document) -> None:
             else:
                 intact.add(mention.ref)
     for number, mention in repaired:
-        check = "as the report names it elsewhere" if mention.ref in intact else "named nowhere else in the report: check it"
+        check = (
+            "as the report names it elsewhere"
+            if mention.ref in intact
+            else "named nowhere else in the report: check it"
+        )
         doc.warnings.append(f"line {number}: read '{mention.raw.strip()}' as {mention.ref} ({check})")
 
 
@@ -224,7 +231,8 @@ _RAISED = re.compile(r"\braised\b", re.IGNORECASE)
 _NAME = r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}"
 _ORG = r"[A-Z][\w&'’.\-]*(?:\s+(?:[A-Z0-9][\w&'’.\-]*|&|and|of|for))*"
 _BY = re.compile(
-    rf"\bby\s+(?P<who>{_NAME})(?:\s*\((?P<org1>[^)]+)\)|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG}))?"
+    rf"\bby\s+(?P<who>{_NAME})(?:\s*\((?P<org1>[^)]+)\)"
+    rf"|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG}))?"
 )
 _PASSIVE = re.compile(r"\b(?:was|were|has been|have been)\s+raised\b")
 _WHO_RAISED = re.compile(rf"(?P<who>{_NAME})\s+(?:from|of|at)\s+(?:the\s+)?(?P<org>{_ORG})\s+(?:has\s+)?raised\b")
@@ -246,14 +254,12 @@ def _name(doc: Document, text: str, line: int, what: str) -> str | None:
 
 
 def _raised(doc: Document, paras: tuple[Para, ...], para: Para, mentioned: list[Titled], mods: _Register) -> None:
-    """"REF 'Title' was raised by NAME from ORG on DAY" (and the report's other ways of saying it); the
+    """ "REF 'Title' was raised by NAME from ORG on DAY" (and the report's other ways of saying it); the
     paragraphs that follow, up to the next heading, are the issue as the report summarises it."""
     for sentence in sentences(para.text):
         raised = _RAISED.search(sentence)
         if not raised or not (
-            _BY.match(sentence[raised.end() :].lstrip())
-            or _PASSIVE.search(sentence)
-            or _WHO_RAISED.search(sentence)
+            _BY.match(sentence[raised.end() :].lstrip()) or _PASSIVE.search(sentence) or _WHO_RAISED.search(sentence)
         ):
             continue
         refs = [m.ref for m in references_in(sentence)]
@@ -277,7 +283,9 @@ def _raised(doc: Document, paras: tuple[Para, ...], para: Para, mentioned: list[
         if days:
             facts.fields["raised"] = days[0].day
         elif who:
-            doc.warnings.append(f"line {para.number}: {refs[0]} was raised by {who}, but the day it was raised is not given")
+            doc.warnings.append(
+                f"line {para.number}: {refs[0]} was raised by {who}, but the day it was raised is not given"
+            )
         summary = []
         for following in paras[para.index + 1 :]:
             if following.heading or following.level or following.table_row or following.label:
@@ -319,7 +327,9 @@ def _read_tables(doc: Document, mods: _Register) -> None:
             columns, caption = None, ""
             continue
         cells = [c.strip(" |") for c in line.cells]
-        if columns is None or not references_in(cells[columns["reference"]] if len(cells) > columns["reference"] else ""):
+        if columns is None or not references_in(
+            cells[columns["reference"]] if len(cells) > columns["reference"] else ""
+        ):
             header = _columns(cells)
             if header is not None and not any(references_in(c) for c in cells):
                 columns = header
@@ -406,7 +416,8 @@ def _read_title_charts(doc: Document, mods: _Register) -> None:
 _STATUS_HEADER = re.compile(r"^(?:\w+\s+){0,3}\bMod(?:ification)?s?\b(?:\s+Ref)?\s+Status$", re.IGNORECASE)
 _DASH_DAY = re.compile(r"\b\d{1,2}-[A-Za-z]{3}-\d{2,4}\b")
 _STATUS_ROW = re.compile(
-    r"(?<![\w/])(?P<ref>(?:SEC\s?MP|MP|DP)[\s\-]?[0-9OQ]{1,5}[A-Z]?|\d{4})\s+(?P<status>[A-Za-z][A-Za-z ]*?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?\s*$"
+    r"(?<![\w/])(?P<ref>(?:SEC\s?MP|MP|DP)[\s\-]?[0-9OQ]{1,5}[A-Z]?|\d{4})"
+    r"\s+(?P<status>[A-Za-z][A-Za-z ]*?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?\s*$"
 )
 
 
@@ -472,7 +483,7 @@ _NEXT_PHASE = re.compile(r"\b(?:to|into)\s+the\s+(?P<phase>Refinement Process|Re
 
 
 def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
-    """"DP162 was converted into MP162 (and sent to the Refinement Process) on <day>"."""
+    """ "DP162 was converted into MP162 (and sent to the Refinement Process) on <day>"."""
     rows = []
     for para in paras:
         for sentence in sentences(para.text):

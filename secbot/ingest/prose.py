@@ -16,7 +16,32 @@ _SUB_BULLET = re.compile(r"^o\s+(?=\S)")
 _ENDS_SENTENCE = re.compile(r"[.:;!?][’'\")\]”]?\W{0,2}$|[.:;!?][¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
 _NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.:;]{0,80}$")
 _JOINING_WORDS = frozenset(
-    "a an and as at be by for from in into is of on or than that the to was were which with will".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "of",
+        "on",
+        "or",
+        "than",
+        "that",
+        "the",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+        "will",
+    ]
 )
 
 
@@ -162,8 +187,10 @@ def _table_lines(doc: Document) -> tuple[Line, ...]:
                 continue
             out.append(line)
             continue
-        if in_table and len(previous.text.split("\n")[-1]) >= full or (in_table and previous.text.endswith("|")):
-            joined = f"{previous.text.rstrip(' |')} |\n{text}" if previous.text.endswith("|") else f"{previous.text}\n{text}"
+        if (in_table and len(previous.text.split("\n")[-1]) >= full) or (in_table and previous.text.endswith("|")):
+            joined = (
+                f"{previous.text.rstrip(' |')} |\n{text}" if previous.text.endswith("|") else f"{previous.text}\n{text}"
+            )
             out[-1] = Line(previous.number, joined, previous.bullet)
             continue
         out.append(line)

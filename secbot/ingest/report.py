@@ -114,7 +114,9 @@ def _cross_check(doc: Document, tables: dict[str, dict[tuple, dict]]) -> None:
             ref = mention.ref.text
             if ref not in held and ref not in told:
                 told.add(ref)
-                doc.warnings.append(f"line {line.number}: {ref} is named but no table holds it; nothing is imported for it")
+                doc.warnings.append(
+                    f"line {line.number}: {ref} is named but no table holds it; nothing is imported for it"
+                )
 
 
 def _validated(doc: Document, table: str, rows: list[dict]) -> list[dict]:
@@ -125,7 +127,9 @@ def _validated(doc: Document, table: str, rows: list[dict]) -> list[dict]:
             model.model_validate(row)
         except ValidationError as error:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-            doc.warnings.append(f"{table} {_shown(_key(table, row))}: left out, it does not fit the register ({problems})")
+            doc.warnings.append(
+                f"{table} {_shown(_key(table, row))}: left out, it does not fit the register ({problems})"
+            )
             continue
         kept.append(row)
     return kept
@@ -171,7 +175,9 @@ def ingest(path: Path) -> Ingested:
             for ref in _referenced(table, row):
                 mods.setdefault((ref,), {"reference": ref})
     _cross_check(doc, tables)
-    result.data = {"source": head} | {table: _validated(doc, table, list(rows.values())) for table, rows in tables.items()}
+    result.data = {"source": head} | {
+        table: _validated(doc, table, list(rows.values())) for table, rows in tables.items()
+    }
     return result
 
 
@@ -182,7 +188,9 @@ def to_yaml(ingested: Ingested) -> str:
 
     src = ingested.data["source"]
     lines = [
-        f"# Facts stated by {src['title']}" + (f" ({src['paper_reference']})" if src.get("paper_reference") else "") + ",",
+        f"# Facts stated by {src['title']}"
+        + (f" ({src['paper_reference']})" if src.get("paper_reference") else "")
+        + ",",
         f"# issued {src['issued']:%d %B %Y}." if src.get("issued") else "# issue day not read.",
         f"# Read by `secbot ingest` from {ingested.path.name}: review it before `secbot import`.",
     ]
@@ -222,4 +230,3 @@ def _ordered(row: dict, order: list[str], table: str) -> dict:
     if child and child in out:
         out[child] = [{k: c[k] for k in ("reference", "status", "note") if k in c} for c in out[child]]
     return out
-

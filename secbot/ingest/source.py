@@ -46,4 +46,3 @@ def source(doc: Document) -> dict:
     row = {"key": f"{prefix}-{year}-{number:02d}", "title": title, "paper_reference": doc.paper_reference}
     row["issued"] = doc.issued
     return row
-

@@ -64,7 +64,9 @@ def _outcome(text: str) -> str | None:
     words = list(_OUTCOME_WORD.finditer(text))
     if not words:
         return None
-    approve = words[-1]["word"].lower().startswith("approv")  # "did not … recommend approval, and therefore … rejection"
+    approve = (
+        words[-1]["word"].lower().startswith("approv")
+    )  # "did not … recommend approval, and therefore … rejection"
     if _RECOMMEND.search(text):
         return "recommend_approval" if approve else "recommend_rejection"
     return "approved" if approve else "rejected"
@@ -150,12 +152,21 @@ def _read(doc: Document) -> list[Outcome]:
                     verb = (decided["verb"] or decided["verb2"]).lower()
                     outcome = "approved" if verb.startswith("approv") else "rejected"
                     found.append(
-                        Outcome("authority", titled.mention.ref, outcome, day, item.number, conditions=_conditions(titled.rest))
+                        Outcome(
+                            "authority",
+                            titled.mention.ref,
+                            outcome,
+                            day,
+                            item.number,
+                            conditions=_conditions(titled.rest),
+                        )
                     )
                 elif is_board and not _AWAITING.search(para.text):
                     if day is not None and not _VOTED.search(para.text):
                         continue  # a Change Board sentence with a day but not about a vote
-                    vote = _vote(titled.mention.ref, titled.rest, para.text, label.text if label else "", day, item.number)
+                    vote = _vote(
+                        titled.mention.ref, titled.rest, para.text, label.text if label else "", day, item.number
+                    )
                     if vote:
                         found.append(vote)
                 listed.add(item.index)

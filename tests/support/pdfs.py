@@ -12,7 +12,8 @@ from secbot.ingest.document import lines_of
 
 _FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path(__file__).resolve().parents[2] / ".venv/lib/python3.11/site-packages/matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",
+    Path(__file__).resolve().parents[2]
+    / ".venv/lib/python3.11/site-packages/matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",
 )
 
 

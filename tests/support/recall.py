@@ -80,7 +80,9 @@ def facts(data: dict) -> dict[str, set[tuple]]:
                         found[table].add((key, "item", normalise("reference", ref)))
                 elif name == "scope":
                     for entry in value or []:
-                        found[table].add((key, f"scope:{normalise('reference', entry['reference'])}", _text(entry["status"])))
+                        found[table].add(
+                            (key, f"scope:{normalise('reference', entry['reference'])}", _text(entry["status"]))
+                        )
                 elif name == "earlier_titles":
                     for title in value or []:
                         found[table].add((key, name, _text(title)))
