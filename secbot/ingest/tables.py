@@ -33,34 +33,11 @@ TEXT = r".+?"
 _UNKNOWN = re.compile(r"^(?:-|–|—|N/?A|TBC|TBD|unknown|not known|)$", re.IGNORECASE)
 _WD_VALUE = re.compile(rf"^(?P<n>{_NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
 _SLASH_DAY = re.compile(rf"^(?P<d>{_NUM}{{1,2}})/(?P<m>{_NUM}{{1,2}})/(?P<y>{_NUM}{{2,4}})$")
-_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "no",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
+_COUNT_WORDS = (
+    "no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty"
+)
+_NUMBER_WORDS = {w: i for i, w in enumerate(_COUNT_WORDS.split())}
 
 
 class Unreadable(ValueError):
