@@ -135,7 +135,7 @@ class Table:
     skipped: list[Line] = field(default_factory=list)  # lines inside the table no column pattern fits
 
 
-def _header_fields(text: str, columns: Sequence[Column]) -> list[str] | None:
+def header_fields(text: str, columns: Sequence[Column]) -> list[str] | None:
     """The columns a header line names, in order, when it is nothing but header words."""
     found, pos = [], 0
     compiled = [(c.name, re.compile(rf"(?:{c.header})(?![a-z])", re.IGNORECASE)) for c in columns]
@@ -180,7 +180,7 @@ def find_tables(
     lines = doc.lines
     i = 0
     while i < len(lines):
-        fields = _header_fields(lines[i].text, columns)
+        fields = header_fields(lines[i].text, columns)
         if not fields or not required <= set(fields):
             i += 1
             continue
@@ -191,7 +191,7 @@ def find_tables(
         j = i + 1
         while j < len(lines):
             line = lines[j]
-            if _header_fields(line.text, columns):
+            if header_fields(line.text, columns):
                 break
             if not is_row.match(line.text):
                 break
