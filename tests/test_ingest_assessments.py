@@ -154,6 +154,8 @@ def test_seed_reports_give_the_sample_assessments(name):
     doc = seed(name)
     rows = assessments.read(doc)["assessments"]
     keys = ("reference", "kind", "round", "accepted", "returned", "target_wd")
-    assert [{k: r.get(k) for k in keys} for r in rows] == [{k: r.get(k) for k in keys} for r in sample_rows(name, "assessments")]
+    assert [{k: r.get(k) for k in keys} for r in rows] == [
+        {k: r.get(k) for k in keys} for r in sample_rows(name, "assessments")
+    ]
     assert doc.warnings == []
     _valid(rows)

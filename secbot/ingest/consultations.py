@@ -28,7 +28,7 @@ _KIND = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS
 _CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
 _NONE = re.compile(r"\b(?:no|not\s+any)\s+(?:\w+\s+){0,3}(?:out|open|issued|expected)\b", re.IGNORECASE)
 _EXPECTED = re.compile(
-    r"\b(?:expected|due|planned|scheduled|intend(?:ed)?|anticipated)\b[^.]{0,80}?\b(?:issued|issue|opened|open|"
+    r"\b(?:expect(?:ed)?|due|plan(?:ned)?|scheduled|intend(?:ed)?|anticipated?)\b[^.]{0,80}?\b(?:issued|issue|opened|open|"
     r"launched|launch|released|published)\b",
     re.IGNORECASE,
 )
