@@ -94,7 +94,7 @@ def _is_assessment_table(table: Table) -> bool:
 
 def _count_day(doc: Document, before: int) -> dt.date | None:
     """The day open durations are counted to: the period end the report states nearest above its
-    first assessment table ("… up to the end of May 2021", "as at 31 May 2021"), else the end of the
+    first assessment table ("… up to the end of <Month YYYY>", "as at <day>"), else the end of the
     month before the report was issued (assumed, and said so)."""
     for line in reversed(doc.lines[max(0, before - 15) : before]):
         match = _COUNT_DAY.search(line.text)

@@ -6,7 +6,7 @@ Found by general sentence shapes, not by any report's wording: a meeting body na
 a meeting verb ("the next Working Group meeting will be held on <day>", "On <day>, the Change
 Sub-Committee determined …", "The Change Board at its <day> meeting voted …", "presented to the SEC
 Panel on <day>"); a sentence about "this meeting" under a Working Group heading; a Panel paper
-reference (``SECP_49_1310_11`` is Panel 49, 13 October). Agenda items are the references in the
+reference (``SECP_nn_DDMM_ii``: Panel nn, on day DD of month MM). Agenda items are the references in the
 sentence, the list it introduces, or the list item it sits in."""
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def _paper_day(paper: re.Match[str], near: dt.date | None = None, year: int | No
 
 
 def _attach_pending(doc: Document, found: dict, pending: list) -> None:
-    """Items "presented to the Panel this month" (or "at the May 2017 meeting") joined to the Panel
+    """Items "presented to the Panel this month" (or "at the <Month YYYY> meeting") joined to the Panel
     meeting the report dates for that month; said so when it dates none."""
     panels = sorted(m for (kind, m) in found if kind == "panel")
     for line, month, items in pending:

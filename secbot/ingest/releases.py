@@ -1,11 +1,11 @@
 """SEC Releases and their scope, from the two ways reports give them:
 
 * sentences with a list: "There are currently five modifications approved for implementation in the
-  November 2021 SEC Release (4 November 2021):" — the release's name and day, each listed modification
+  <Month YYYY> SEC Release (<day>):" — the release's name and day, each listed modification
   ``approved`` (or ``targeted``), a footnote marked on an item kept as its note, and the announced count
   checked against the list;
 * release tables found by their header (Date, Mod, Status — or Release, Modification, Status): one
-  release per day (or date text such as "No earlier than 27th June 2019"), a date cell carried down to
+  release per day (or date text such as "No earlier than <day>"), a date cell carried down to
   the rows below it, a table under a "Stand Alone Release" title giving one stand-alone release per day.
 
 A release named only by its day is named as SECAS names them: "<Month YYYY> SEC Release"."""

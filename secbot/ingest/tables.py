@@ -2,7 +2,7 @@
 rows (cells already joined by `` | `` in ``Line.text``), PDF lines whose columns were runs of spaces
 or single spaces (read by what each column's values look like). And the cell values SECAS tables
 hold, OCR slips repaired: references (``MPO78``, a bare ``0026``), assessment kinds (``lA``), days
-(``1 Dec 20``, ``15-Mar-17``, ``10ct 19``, ``07/05/2021``) and working-day counts (``40 WD``).
+(``3 Feb 22``, ``15-Mar-23``, ``10ct 19`` for 1 Oct 19, ``07/05/2024``) and working-day counts (``40 WD``).
 
 A reader names its columns (field → header words, field → value pattern); ``find_tables`` returns
 every table whose header holds the required ones, with each row's cells by field."""
