@@ -1,4 +1,4 @@
-"""The ``secbot`` command line: serve, shell, ask, import, sync, digest, db upgrade.
+"""The ``secbot`` command line: serve, shell, ask, import, ingest, sync, digest, db upgrade.
 
 Every subcommand accepts ``--today YYYY-MM-DD`` (or ``SECBOT_TODAY``) to answer as the register
 stood on that day.
@@ -61,6 +61,16 @@ def _parser(*, digest_kinds: bool = True) -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[common], help="import register files (YAML, CSV, XLSX) all or nothing")
     imp.add_argument("paths", nargs="*", type=Path, help="files or directories")
     imp.add_argument("--sample", action="store_true", help="import the bundled sample register")
+    ingest = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="read a SECAS Change Status Report (PDF or text) into import-format YAML; --apply imports it",
+    )
+    ingest.add_argument("report", type=Path, help="the report: a .pdf or .txt file")
+    ingest.add_argument(
+        "--output", type=Path, metavar="FILE.yaml", help="write the YAML here instead of standard output"
+    )
+    ingest.add_argument("--apply", action="store_true", help="import it into the register, all or nothing")
     sync = sub.add_parser(
         "sync", parents=[common], help="download the register from SECBOT_SYNC_URL and import it, all or nothing"
     )
@@ -192,7 +202,54 @@ def _stdout_gone() -> int:
     return 1
 
 
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """``secbot ingest REPORT``: the YAML to standard output or ``--output``, warnings to standard error,
+    and with ``--apply`` the import and what it changed."""
+    from secbot.ingest.document import IngestError
+    from secbot.ingest.report import ingest, to_yaml
+
+    try:
+        ingested = ingest(args.report)
+    except IngestError as error:
+        print(f"secbot ingest: {error}", file=sys.stderr)
+        return 2
+    text = to_yaml(ingested)
+    for warning in ingested.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"secbot ingest: cannot write {args.output} ({error.strerror or error})", file=sys.stderr)
+            return 2
+        counts = ", ".join(f"{n} {table}" for table, n in ingested.count().items() if n)
+        print(f"Wrote {args.output} from {args.report.name}: {counts or 'nothing'}.", file=sys.stderr)
+    elif not args.apply:
+        sys.stdout.write(text)
+    if not args.apply:
+        return 0
+    import tempfile
+
+    from secbot.app import build
+    from secbot.store.importer.loader import ImportFailed, import_paths
+
+    with tempfile.TemporaryDirectory() as folder:
+        written = args.output or Path(folder) / f"{args.report.stem}.yaml"
+        if not args.output:
+            written.write_text(text, encoding="utf-8")
+        app = build(settings, load_sample=False)
+        try:
+            result = import_paths(app.store, [written], max_mb=settings.import_max_mb, relative_to=Path(folder))
+        except ImportFailed as error:
+            print(f"Import failed; the register is unchanged.\n{error}", file=sys.stderr)
+            return 1
+    print(result.summary_text())
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "ingest":  # reading a report needs no database: none is opened unless --apply
+        return _ingest(args, settings)
     from secbot.app import build
 
     if args.command == "db":

@@ -1,0 +1,276 @@
+"""DCC Preliminary and Impact Assessments from a report's assessment tables, found by their headers:
+open ones (Modification, Type, Accepted, Target, Current duration) and completed ones (…, Returned,
+Target, Actual duration), in any column order, as pipe, tab or PDF-text rows.
+
+Durations follow the report day count (``report_duration_wd``: Monday–Friday inclusive, no bank
+holidays removed). A completed row without an accepted date gets one derived from its returned date
+and printed actual duration; the cross-checks (each open row's current duration recounted to the
+report's count day, a printed accepted date against the actual duration, the summary's totals and
+averages against the rows) are warnings, never corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+from secbot.ingest.days import find_days, find_months, number
+from secbot.ingest.document import Document
+from secbot.ingest.tables import (
+    DAY,
+    KIND,
+    REFERENCE,
+    WD,
+    Column,
+    Row,
+    Table,
+    Unreadable,
+    find_tables,
+    parse_day,
+    parse_kind,
+    parse_ref,
+    parse_wd,
+)
+from secbot.workdays import end_of_month, end_of_previous_month, months_before, report_average_wd, report_duration_wd
+
+COLUMNS = (
+    Column(
+        "reference",
+        r"modification(?:\s+(?:proposal|reference|ref))?|mod\.?\s*ref(?:erence)?|reference|ref|mod|proposal",
+        REFERENCE,
+    ),
+    Column("kind", r"type|kind|assessment\s+type|assessment|PA\s*/\s*IA", KIND),
+    Column("requested", r"(?:date\s+)?requested(?:\s+date)?", DAY),
+    Column("accepted", r"(?:date\s+)?accepted(?:\s+date)?|start\s+date", DAY),
+    Column("returned", r"(?:date\s+)?returned(?:\s+date)?|(?:date\s+)?completed|delivered", DAY),
+    Column("target", r"target(?:\s+(?:duration|working\s+days|wd))?(?:\s*\(WD\))?", WD),
+    Column(
+        "duration",
+        r"(?:current|actual|elapsed)\s+(?:duration|working\s+days|wd)(?:\s*\(WD\))?|duration(?:\s*\(WD\))?",
+        WD,
+    ),
+    Column("clock_restart", r"clock\s+restart(?:ed)?(?:\s+date)?|restart(?:ed)?", DAY),
+)
+_IS_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
+_COUNT_DAY = re.compile(
+    r"(?:up\s+)?to\s+the\s+end\s+of\s+(?P<month>[A-Za-z]+\s+[0-9OlI]{4})|(?:correct\s+)?as\s+(?:at|of)\s+(?P<day>.{6,24})",
+    re.IGNORECASE,
+)
+_SUMMARY = re.compile(
+    r"^(?P<what>[^|]*?)(?:\s*\|\s*|\s+)(?P<total>[0-9OlI]{1,4})(?:\s*\|\s*|\s+)(?P<average>[0-9OlI]{1,4})\s*WD\s*$",
+    re.IGNORECASE,
+)
+_DERIVED_NOTE = (
+    "Accepted date derived from the reported actual duration of {wd} WD "
+    "(returned {returned}; the report gives no accepted date)."
+)
+
+
+def read(doc: Document) -> dict[str, list[dict]]:
+    tables = [t for t in find_tables(doc, COLUMNS, {"reference", "kind"}, _IS_ROW) if _is_assessment_table(t)]
+    if not tables:
+        return {"assessments": []}
+    count_day = _count_day(doc, tables[0].index)
+    rows: list[dict] = []
+    printed: list[tuple[str, str, int | None]] = []  # (open/completed, kind, printed duration) per row
+    for table in tables:
+        completed = "returned" in table.fields
+        for line in table.skipped:
+            doc.warnings.append(f"line {line.number}: an assessment row whose columns could not be read: {line.text!r}")
+        for row in table.rows:
+            found = _row(doc, table, row, completed, count_day)
+            if found is not None:
+                row_out, duration = found
+                rows.append(row_out)
+                printed.append(("completed" if completed else "open", row_out["kind"], duration))
+    _number_rounds(doc, rows, tables)
+    _check_summary(doc, printed)
+    return {"assessments": rows}
+
+
+def _is_assessment_table(table: Table) -> bool:
+    return bool({"accepted", "returned", "requested"} & set(table.fields))
+
+
+def _count_day(doc: Document, before: int) -> dt.date | None:
+    """The day open durations are counted to: the period end the report states nearest above its
+    first assessment table ("… up to the end of <Month YYYY>", "as at <day>"), else the end of the
+    month before the report was issued (assumed, and said so)."""
+    for line in reversed(doc.lines[max(0, before - 15) : before]):
+        match = _COUNT_DAY.search(line.text)
+        if not match:
+            continue
+        if match["month"]:
+            months = find_months(match["month"])
+            if months:
+                year, month = months[0]
+                return end_of_month(dt.date(year, month, 1))
+        elif days := find_days(match["day"]):
+            return days[0].day
+    if doc.issued is None:
+        doc.warnings.append(
+            f"line {doc.lines[before].number}: the report states no day its open assessment durations are "
+            "counted to, and its issue day is unknown: open durations were not checked"
+        )
+        return None
+    assumed = end_of_previous_month(doc.issued)
+    doc.warnings.append(
+        f"line {doc.lines[before].number}: the report states no day its open assessment durations are counted to; "
+        f"they were checked to {assumed:%d %B %Y}, the end of the month before it was issued"
+    )
+    return assumed
+
+
+def _cell(doc: Document, row: Row, name: str, parse):
+    text = row.cells.get(name)
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except Unreadable as exc:
+        doc.warnings.append(f"line {row.line.number}: {name.replace('_', ' ')} {exc}; left out")
+        return None
+
+
+def _row(
+    doc: Document, table: Table, row: Row, completed: bool, count_day: dt.date | None
+) -> tuple[dict, int | None] | None:
+    n = row.line.number
+    reference = _cell(doc, row, "reference", parse_ref)
+    kind = _cell(doc, row, "kind", parse_kind)
+    if reference is None or kind is None:
+        doc.warnings.append(f"line {n}: an assessment row without a readable reference and kind was left out")
+        return None
+    out: dict = {"reference": reference, "kind": kind}
+    for name in ("requested", "accepted", "returned", "clock_restart"):
+        day = _cell(doc, row, name, parse_day)
+        if day is not None:
+            out[name] = day
+    target = _cell(doc, row, "target", parse_wd)
+    if target is not None:
+        out["target_wd"] = target
+    duration = _cell(doc, row, "duration", parse_wd)
+    what = f"{reference} {kind}"
+    if completed:
+        _completed(doc, n, what, out, duration, table, count_day)
+    elif duration is not None and "accepted" in out and count_day is not None:
+        counted = report_duration_wd(out.get("clock_restart") or out["accepted"], count_day)
+        if counted != duration:
+            doc.warnings.append(
+                f"line {n}: {what}: the current duration is printed as {duration} WD, but from "
+                f"{out['accepted']:%d %b %Y} to {count_day:%d %b %Y} the report day count gives {counted} WD"
+            )
+    ordered = {k: out[k] for k in ("reference", "kind", "requested", "accepted", "returned", "target_wd") if k in out}
+    ordered |= {k: out[k] for k in ("clock_restart", "note") if k in out}
+    return ordered, duration
+
+
+def _completed(
+    doc: Document, n: int, what: str, out: dict, duration: int | None, table: Table, count_day: dt.date | None
+) -> None:
+    returned = out.get("returned")
+    if returned is None:
+        doc.warnings.append(f"line {n}: {what}: a completed assessment without a readable returned date")
+        return
+    in_window = count_day is None or months_before(count_day, 12) < returned <= count_day
+    if not in_window and "12 months" in (table.title or "") + table.header.text:
+        doc.warnings.append(
+            f"line {n}: {what}: returned {returned:%d %b %Y}, outside the 12 months to {count_day:%d %b %Y} "
+            "its table covers"
+        )
+    if duration is None:
+        return
+    if "accepted" in out:
+        counted = report_duration_wd(out.get("clock_restart") or out["accepted"], returned)
+        if counted != duration:
+            doc.warnings.append(
+                f"line {n}: {what}: the actual duration is printed as {duration} WD, but from "
+                f"{out['accepted']:%d %b %Y} to {returned:%d %b %Y} the report day count gives {counted} WD"
+            )
+        return
+    accepted, problem = derive_accepted(returned, duration)
+    if accepted is None:
+        doc.warnings.append(f"line {n}: {what}: no accepted date derived: {problem}")
+        return
+    out["accepted"] = accepted
+    out["note"] = _DERIVED_NOTE.format(wd=duration, returned=returned.isoformat())
+
+
+def derive_accepted(returned: dt.date, duration: int) -> tuple[dt.date | None, str | None]:
+    """The accepted day for which ``report_duration_wd(accepted, returned) == duration``, or why none.
+
+    Only Monday–Friday days are candidates: the count cannot tell a Saturday or Sunday start from the
+    Monday after it, and the DCC accepts assessments on working days. With that, a duration of at
+    least 1 names exactly one day; any other outcome is reported, not guessed."""
+    if duration < 1:
+        return None, f"an actual duration of {duration} WD fits no start day"
+    # The count gains 5 days a week: start a little before the furthest day it could be and look ahead.
+    earliest = returned - dt.timedelta(days=duration * 7 // 5 + 7)
+    days = (earliest + dt.timedelta(days=i) for i in range((returned - earliest).days + 1))
+    fits = [d for d in days if d.weekday() < 5 and report_duration_wd(d, returned) == duration]
+    if len(fits) == 1:
+        return fits[0], None
+    if not fits:
+        return None, f"no working day gives {duration} WD to {returned:%d %b %Y}"
+    listed = ", ".join(f"{d:%d %b %Y}" for d in fits)
+    return None, f"more than one day gives {duration} WD to {returned:%d %b %Y} ({listed})"
+
+
+def _number_rounds(doc: Document, rows: list[dict], tables: list[Table]) -> None:
+    """One assessment (reference, kind) stated twice in a report (returned once, open again) is two
+    rounds: numbered by accepted date, with a warning, as the register's key needs them apart."""
+    seen = Counter((r["reference"], r["kind"]) for r in rows)
+    for key, times in seen.items():
+        if times < 2:
+            continue
+        same = [r for r in rows if (r["reference"], r["kind"]) == key]
+        same.sort(key=lambda r: (r.get("accepted") or dt.date.max, "returned" not in r))
+        for i, r in enumerate(same, start=1):
+            if i > 1:
+                r["round"] = i
+        doc.warnings.append(
+            f"line {tables[0].header.number}: {key[0]} {key[1]} is listed {times} times; "
+            f"numbered as rounds 1–{times} by accepted date"
+        )
+
+
+def _check_summary(doc: Document, printed: list[tuple[str, str, int | None]]) -> None:
+    """The summary's "<PA/IA> open | total | average" lines against the rows."""
+    for line in doc.lines:
+        match = _SUMMARY.match(line.text)
+        if not match:
+            continue
+        what = match["what"].lower()
+        kind = (
+            "PA" if re.search(r"preliminary|\bpas?\b", what) else "IA" if re.search(r"impact|\bias?\b", what) else None
+        )
+        state = (
+            "open"
+            if re.search(r"\bopen|outstanding|in progress", what)
+            else "completed"
+            if re.search(r"completed|returned|closed", what)
+            else None
+        )
+        if kind is None or state is None:
+            continue
+        total, average = number(match["total"]), number(match["average"])
+        durations = [d for s, k, d in printed if s == state and k == kind]
+        label = f"{kind} {state}"
+        if len(durations) != total:
+            doc.warnings.append(
+                f"line {line.number}: the summary gives {total} {label}, the table lists {len(durations)}"
+            )
+            continue
+        if not durations:
+            continue  # "0 | 0 WD": no average to check
+        counted = report_average_wd(durations)
+        if counted.value is None or counted.left_out:
+            doc.warnings.append(
+                f"line {line.number}: the summary's {label} average of {average} WD could not be checked: "
+                f"{counted.left_out} of the rows have no duration"
+            )
+        elif counted.value != average:
+            doc.warnings.append(
+                f"line {line.number}: the summary's {label} average is {average} WD, "
+                f"the rows average {counted.value} WD"
+            )

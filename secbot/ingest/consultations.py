@@ -1,0 +1,202 @@
+"""Consultations a report announces: open ones (with the days they opened and close), ones expected
+("… expected to be issued for Refinement Consultation in the week commencing <Monday>", "due to be
+issued mid-October"), of each kind the register knows (refinement, modification report, working
+group, other), from sentences and their lists, list items naming one modification, or a table with a
+Modification column and Opens/Closes columns.
+
+A week that does not start on a Monday is kept as text only, with a warning; a month without a year
+takes the first such month from the report's issue (said so when the issue day is unknown)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+from secbot.ingest.blocks import Block, announced_count, blocks, heading_before, items_after
+from secbot.ingest.days import find_days
+from secbot.ingest.document import Document
+from secbot.ingest.tables import DAY, REFERENCE, TEXT, Column, Unreadable, find_tables, parse_day, parse_ref
+from secbot.references import find_references
+
+_KINDS = (
+    ("modification_report", r"Modification\s+Report\s+Consultations?|\bMRC\b|(?<!Initial )Report\s+Consultations?"),
+    ("refinement", r"Refinement\s+Consultations?"),
+    ("working_group", r"(?:Working\s+Group|Workgroup|WG)\s+Consultations?"),
+    ("other", r"(?:Industry|Panel|public)\s+Consultations?"),
+)
+_KIND = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS), re.IGNORECASE)
+_CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
+_NONE = re.compile(r"\b(?:no|not\s+any)\s+(?:\w+\s+){0,3}(?:out|open|issued|expected)\b", re.IGNORECASE)
+_EXPECTED = re.compile(
+    r"\b(?:expect(?:ed)?|due|plan(?:ned)?|scheduled|intend(?:ed)?|anticipated?)\b[^.]{0,80}?\b(?:issued|issue|opened|open|"
+    r"launched|launch|released|published)\b",
+    re.IGNORECASE,
+)
+_WILL_ISSUE = re.compile(r"\bwill\s+be\s+(?:issued|opened|launched|published)\b", re.IGNORECASE)
+_OPEN_NOW = re.compile(r"\b(?:currently|now)\s+(?:\w+\s+){0,2}(?:out\s+for|open\b)|\bis\s+open\b", re.IGNORECASE)
+_WEEK = re.compile(r"\b(?:the\s+)?(?:week\s+commencing|w/c|week\s+beginning|week\s+starting)\s+", re.IGNORECASE)
+_MONTH_WORDS = "|".join(sorted({*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept"}, key=len, reverse=True))
+_PART_MONTH = re.compile(
+    rf"\b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of)?[\s-]*(?P<month>{_MONTH_WORDS})\b\.?"
+    r"(?:\s+(?P<year>\d{4}))?",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(r"^\s*,?\s*(?P<cond>(?:if|subject\s+to|provided|once|assuming)\b[^.]*)", re.IGNORECASE)
+_CLOSES = re.compile(
+    r"\b(?:clos(?:es|ing|e)|ends?|ending|deadline|until|responses\s+due)\b\D{0,20}?(?=\d)", re.IGNORECASE
+)
+_OPENS = re.compile(r"\b(?:issued|opened|opens|launched|from)\b\D{0,12}?(?=\d)", re.IGNORECASE)
+_SEEK = re.compile(r"\b(?:is\s+to|will|to)\s+seek\s+(?P<what>[^.]+)", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+COLUMNS = (
+    Column("reference", r"modification(?:\s+proposal)?|mod\.?\s*ref(?:erence)?|reference|ref|mod", REFERENCE),
+    Column("kind", r"consultation(?:\s+type)?|type|kind", TEXT),
+    Column("opens", r"(?:date\s+)?(?:issued|opened|opens|open(?:ing)?\s+date|start)", DAY),
+    Column("closes", r"(?:date\s+)?(?:closes|closed|closing(?:\s+date)?|close\s+date|deadline|end)", DAY),
+)
+_IS_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
+
+
+def read(doc: Document) -> dict[str, list[dict]]:
+    rows: dict[tuple[str, str], dict] = {}
+    all_blocks = blocks(doc)
+    for index, block in enumerate(all_blocks):
+        if block.table_row:
+            continue
+        sentences = _SENTENCE.split(block.text)
+        for number, sentence in enumerate(sentences):
+            rest = " ".join(sentences[number + 1 :])
+            _sentence(doc, all_blocks, index, sentence, rest, rows)
+    _tables(doc, rows)
+    return {"consultations": list(rows.values())}
+
+
+def _kind(sentence: str, all_blocks: list[Block], index: int) -> str | None:
+    match = _KIND.search(sentence)
+    if match:
+        return match.lastgroup
+    heading = heading_before(all_blocks, index, within=12)
+    match = _KIND.search(heading.text) if heading else None
+    return match.lastgroup if match else None
+
+
+def _sentence(doc: Document, all_blocks: list[Block], index: int, sentence: str, rest: str, rows: dict) -> None:
+    block = all_blocks[index]
+    if not _CONSULTATION.search(sentence) or _NONE.search(sentence):
+        return
+    expected = _EXPECTED.search(sentence) or _WILL_ISSUE.search(sentence)
+    open_now = _OPEN_NOW.search(sentence)
+    if not (expected or open_now):
+        return
+    kind = _kind(sentence, all_blocks, index)
+    if kind is None:
+        doc.warnings.append(f"line {block.number}: a consultation of a kind the report does not name: {sentence!r}")
+        return
+    refs = _references(all_blocks, index, sentence)
+    if not refs:
+        return
+    fields: dict = {}
+    if expected:
+        fields |= _expected_when(doc, block.number, sentence[expected.start() :])
+    else:
+        fields |= _open_days(doc, block.number, sentence)
+    if seek := _SEEK.search(rest if expected and not _SEEK.search(sentence) else sentence):
+        fields["note"] = f"To seek {seek['what'].strip()}."
+    for ref in refs:
+        key = (ref, kind)
+        row = rows.setdefault(key, {"reference": ref, "kind": kind})
+        for name, value in fields.items():
+            row.setdefault(name, value)
+
+
+def _references(all_blocks: list[Block], index: int, sentence: str) -> list[str]:
+    """The modifications a sentence is about: the list it introduces, else those it names, else (for a
+    list item that says "this modification") the one the item starts with."""
+    following = all_blocks[index + 1] if index + 1 < len(all_blocks) else None
+    introduces = following is not None and following.level >= 1 and sentence.rstrip().endswith(":")
+    if introduces:
+        items = items_after(all_blocks, index, announced_count(sentence))
+        return [refs[0].text for item in items if (refs := find_references(item.text))]
+    named = [r.text for r in find_references(sentence)]
+    if named:
+        return named
+    block = all_blocks[index]
+    lead = find_references(block.text[:40])
+    return [lead[0].text] if block.level >= 1 and lead else []
+
+
+def _expected_when(doc: Document, line: int, text: str) -> dict:
+    week = _WEEK.search(text)
+    if week:
+        days = find_days(text[week.end() :])
+        if days and days[0].span[0] == 0:
+            day = days[0].day
+            out: dict = {"expected_text": f"week commencing {day.day} {day:%B %Y}"}
+            if day.weekday() == 0:
+                out["expected_week"] = day
+            else:
+                doc.warnings.append(
+                    f"line {line}: the week commencing {day:%d %B %Y} does not start on a Monday; kept as text only"
+                )
+            return out
+    month = _PART_MONTH.search(text)
+    if not month:
+        return {}
+    year = int(month["year"]) if month["year"] else _year_of(doc, line, month["month"])
+    name = _month_name(month["month"])
+    part = (month["part"] or "").lower()
+    when = f"{part}-{name}" if part == "mid" else f"{part} {name}".strip()
+    when = f"{when} {year}" if year else when
+    condition = _CONDITION.match(text[month.end() :])
+    if condition:
+        when = f"{when}, {condition['cond'].strip()}"
+    return {"expected_text": when}
+
+
+def _month_name(text: str) -> str:
+    key = text.lower().rstrip(".")[:3]
+    return next(name for name in calendar.month_name[1:] if name.lower().startswith(key))
+
+
+def _year_of(doc: Document, line: int, month_text: str) -> int | None:
+    """The year of a month named without one: the first such month from the report's issue month."""
+    month = list(calendar.month_name).index(_month_name(month_text))
+    if doc.issued is None:
+        doc.warnings.append(f"line {line}: {month_text} is given without a year and the report's issue day is unknown")
+        return None
+    return doc.issued.year if month >= doc.issued.month else doc.issued.year + 1
+
+
+def _open_days(doc: Document, line: int, sentence: str) -> dict:
+    out: dict = {}
+    for name, pattern in (("opens", _OPENS), ("closes", _CLOSES)):
+        match = pattern.search(sentence)
+        days = find_days(sentence[match.end() :]) if match else []
+        if days and days[0].span[0] == 0:
+            out[name] = days[0].day
+    if "opens" in out and "closes" in out and out["closes"] < out["opens"]:
+        doc.warnings.append(f"line {line}: a consultation closing before it opens; its days were left out")
+        return {}
+    return out
+
+
+def _tables(doc: Document, rows: dict) -> None:
+    for table in find_tables(doc, COLUMNS, {"reference", "closes"}, _IS_ROW):
+        for line in table.skipped:
+            doc.warnings.append(f"line {line.number}: a consultation row whose columns could not be read")
+        for row in table.rows:
+            try:
+                ref = parse_ref(row.cells["reference"])
+                opens = parse_day(row.cells["opens"]) if "opens" in row.cells else None
+                closes = parse_day(row.cells["closes"])
+            except Unreadable as exc:
+                doc.warnings.append(f"line {row.line.number}: a consultation row left out: {exc}")
+                continue
+            kind_text = row.cells.get("kind") or (table.title or "")
+            found = _KIND.search(kind_text) or _KIND.search(f"{kind_text} consultation")
+            if found is None:
+                doc.warnings.append(f"line {row.line.number}: {ref}: the consultation's kind is not given; left out")
+                continue
+            out = rows.setdefault((ref, found.lastgroup), {"reference": ref, "kind": found.lastgroup})
+            out |= {k: v for k, v in (("opens", opens), ("closes", closes)) if v is not None}

@@ -1,0 +1,159 @@
+"""A report as the readers see it: its text (from a ``.txt`` file, or a ``.pdf`` through pypdf), cut into
+clean lines with the markup of the text dumps (Markdown emphasis and links, HTML tags, table pipes)
+taken off, and what every reader needs first: which kind of report it is and the day it was issued.
+
+The readers of each table (``secbot.ingest.*``) work on ``Document.lines`` and never on the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secbot.ingest.days import find_days
+
+MAX_BYTES = 50 * 1024 * 1024  # a monthly report is well under 5 MB; anything larger is not one
+
+
+class IngestError(ValueError):
+    """A report that cannot be read at all: the message names the file and what is wrong."""
+
+
+# The report families SECAS has published, by the title line that names them.
+KINDS = (
+    ("change-status-report", re.compile(r"^Change Status Report\s*[–-]\s*\w+ \d{4}$", re.IGNORECASE)),
+    (
+        "modification-release-status-report",
+        re.compile(r"^Modification (?:and|&) Release Status Report\s*[–-]\s*\w+ \d{4}$", re.IGNORECASE),
+    ),
+    ("modification-status-report", re.compile(r"^Modification Status Report\s*[–-]\s*\w+ \d{4}$", re.IGNORECASE)),
+    ("sec-update", re.compile(r"^Smart Energy Code \(SEC\) Update$", re.IGNORECASE)),
+)
+_PAPER_REFERENCE = re.compile(r"Paper Reference:?\s*(?:\|\s*)?(?P<ref>[A-Z]{2,8}_[0-9A-Z_]+)", re.IGNORECASE)
+
+_TAGS = re.compile(r"<(?:sup|sub)>(.*?)</(?:sup|sub)>|</?[a-zA-Z][^>]*>")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_BULLET = re.compile(r"^(?:[-*•▪●◦]|\d+\.)\s+")
+_RULE = re.compile(r"^\|?[\s|:-]*-{3,}[\s|:-]*\|?$")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+.!'\"-])")  # Markdown's backslash escapes: \( → (
+
+
+def clean(line: str) -> str:
+    """``line`` without markup: ``<b>X</b>`` → X, ``18<sup>th</sup>`` → 18th, ``[X](#)`` → X,
+    ``**X**`` → X, heading hashes off, runs of spaces and tabs kept as one space except between
+    table cells (a tab or a pipe), which become `` | ``."""
+    text = _TAGS.sub(lambda m: m.group(1) or "", line.replace("\u00a0", " "))
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _ESCAPED.sub(r"\1", text)
+    text = _HEADING.sub("", text.strip())
+    if "\t" in text or text.startswith("|"):
+        cells = [c.strip() for c in re.split(r"\t|\|", text.strip().strip("|"))]
+        text = " | ".join(cells)
+    return re.sub(r"[ ]{2,}", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based, in the extracted text, so warnings can point at it
+    text: str  # cleaned (``clean``)
+    bullet: bool = False  # it began with a list marker, now taken off
+
+    @property
+    def cells(self) -> list[str]:
+        """A table row's cells (``a | b | c``), or the line alone."""
+        return [c.strip() for c in self.text.split(" | ")] if " | " in self.text else [self.text]
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    text: str
+    lines: tuple[Line, ...]
+    kind: str  # one of KINDS' names, or "unknown"
+    title: str | None
+    issued: dt.date | None
+    paper_reference: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """The text of a ``.txt`` or ``.pdf`` report."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if size > MAX_BYTES:
+        raise IngestError(f"{path}: {size:,} bytes is too large for a report (at most {MAX_BYTES:,})")
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _pdf_text(path)
+    if suffix in (".txt", ".md", ".text"):
+        return path.read_bytes().decode("utf-8", errors="replace")
+    raise IngestError(f"{path}: a report must be a .pdf or .txt file, not {suffix or 'a file without a suffix'}")
+
+
+def _pdf_text(path: Path) -> str:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about a damaged file become our one line
+    try:
+        reader = PdfReader(path)
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise IngestError(f"{path}: not a readable PDF ({exc})") from None
+
+
+def lines_of(text: str) -> tuple[Line, ...]:
+    """The non-blank lines of ``text``, cleaned; table rules (``|---|---|``) left out."""
+    found = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or _RULE.match(stripped):
+            continue
+        bullet = bool(_BULLET.match(stripped)) and not re.match(r"^\d+\.\s+[A-Z][a-z]+$", stripped)
+        body = _BULLET.sub("", stripped) if bullet else stripped
+        text_line = clean(body)
+        if text_line and text_line != "|":
+            found.append(Line(number, text_line, bullet))
+    return tuple(found)
+
+
+def read(path: Path) -> Document:
+    """``path`` read, cut into lines, its kind, title, issue day and paper reference recognised."""
+    text = read_text(path)
+    lines = lines_of(text)
+    head = lines[:80]
+    kind, title = "unknown", None
+    for line in head:
+        for name, pattern in KINDS:
+            if pattern.match(line.text):
+                kind, title = name, line.text
+                break
+        if title:
+            break
+    paper = next((m.group("ref") for m in (_PAPER_REFERENCE.search(line.text) for line in head) if m), None)
+    return Document(path, text, lines, kind, title, _issued(lines), paper)
+
+
+def _issued(lines: tuple[Line, ...]) -> dt.date | None:
+    """The day the report was signed: a date alone on a line after "SECAS Team" (the signature block,
+    near the top of a status report, at the end of a paper to another panel), else the first date alone
+    on a line in its first lines."""
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"SECAS Team", line.text, re.IGNORECASE):
+            for after in lines[i + 1 : i + 4]:
+                days = find_days(after.text)
+                if days and days[0].span == (0, len(after.text)):
+                    return days[0].day
+    for line in lines[:80]:
+        days = find_days(line.text)
+        if days and days[0].span == (0, len(line.text)):
+            return days[0].day
+    return None

@@ -1,0 +1,313 @@
+"""Meetings a report dates: Working Group meetings (last and next, the modifications on their agenda,
+the day the provisional agenda is announced), and the Panel, Change Board and Change Sub-Committee
+meetings it names with a day.
+
+Found by general sentence shapes, not by any report's wording: a meeting body named next to a day by
+a meeting verb ("the next Working Group meeting will be held on <day>", "On <day>, the Change
+Sub-Committee determined …", "The Change Board at its <day> meeting voted …", "presented to the SEC
+Panel on <day>"); a sentence about "this meeting" under a Working Group heading; a Panel paper
+reference (``SECP_nn_DDMM_ii``: Panel nn, on day DD of month MM). Agenda items are the references in the
+sentence, the list it introduces, or the list item it sits in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from secbot.ingest.blocks import Block, announced_count, blocks, heading_before, items_after
+from secbot.ingest.days import find_days, find_months
+from secbot.ingest.document import Document
+from secbot.references import find_references
+
+_KINDS = (
+    ("change_sub_committee", r"Change\s+Sub[\s-]*Committee|\bCSC\b"),
+    ("change_board", r"Change\s+Board|\bCB\b"),
+    ("working_group", r"Working\s+Groups?|Workgroups?|\bWGs?\b"),
+    ("panel", r"(?<!DCUSA )(?<!BSC )(?<!CUSC )(?<!UNC )(?<!REC )(?<!MRA )(?<!SPAA )\b(?:SEC\s+)?Panel\b"),
+)
+_KIND = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS))
+# What may stand between a meeting body and the day it meets (both orders).
+_AFTER_KIND = re.compile(
+    r"^[^.;:]{0,70}?(?:\bheld|\bscheduled|took\s+place|take\s+place|\bmet\b|\bmeets?\b|\bvoted|\bdetermined|"
+    r"\bdecided|\bagreed|\bconsidered|\bat\s+its|\bmeeting|\bsession)[^.;:]{0,40}?(?:\bon|\bfor|\bits)\s+(?:the\s+)?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
+    r"|^\s*(?:meeting\s+)?on\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
+    r"|^\s*at\s+(?:its|the)\s+$",
+    re.IGNORECASE,
+)
+_BEFORE_KIND = re.compile(r"^[\s,]*(?:the\s+)?$", re.IGNORECASE)
+_NOT_A_MEETING_VERB = re.compile(r"\b(?:issued|published|sent|raised|received|implemented|submitted)\b", re.IGNORECASE)
+_OTHER_EVENT = re.compile(r"\b(?:seminar|workshop|webinar|event|conference|forum)\b", re.IGNORECASE)
+_AGENDA = re.compile(
+    r"agenda\b[^.]{0,80}?\b(?:announced|published|issued|circulated|released)\s+on\s+(?:the\s+)?(?P<rest>.{6,30})",
+    re.IGNORECASE,
+)
+_HELD_NO_BODY = re.compile(r"\bmeeting\b[^.]{0,60}?\b(?:will\s+be|was|is\s+to\s+be)\s+held\s+on\b", re.IGNORECASE)
+_ORDINAL = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|final|last)\s+meeting\b", re.IGNORECASE)
+_PAPER = re.compile(r"\bSECP_(?P<number>\d{1,3})_(?P<dd>\d{2})(?P<mm>\d{2})_\d{1,3}\b")
+_PANEL_ASKED = re.compile(r"\bPanel\s+(?:is|are)\s+(?:invited|requested|asked)\s+to\b", re.IGNORECASE)
+_PANEL_THIS_MONTH = re.compile(r"\bto\s+the\s+(?:SEC\s+)?Panel\b[^.]*\bthis\s+month\b", re.IGNORECASE)
+_PANEL_IN_MONTH = re.compile(r"\bPanel\s+at\s+(?:the|its)\s+(?P<month>[A-Za-z]+\s+\d{4})\s+meeting\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
+_TITLE_AFTER_REF = re.compile(r"^\s*(?:‘[^’]*’|'[^']*'|“[^”]*”|\"[^\"]*\")?\s*(?:[:–\-]\s*[^–]*?\s+[–-]\s+)?")
+_FOOTNOTE_MARKS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]")
+_TITLES = {
+    "panel": "SEC Panel",
+    "change_board": "Change Board",
+    "change_sub_committee": "Change Sub-Committee",
+    "working_group": "Working Group meeting",
+}
+
+
+@dataclass
+class _Meeting:
+    kind: str
+    date: dt.date
+    line: int
+    title: str | None = None
+    agenda_published: dt.date | None = None
+    items: list[dict] = field(default_factory=list)
+
+    def add(self, reference: str, note: str | None) -> None:
+        for item in self.items:
+            if item["reference"] == reference:
+                if note and "note" not in item:
+                    item["note"] = note
+                return
+        self.items.append({"reference": reference} | ({"note": note} if note else {}))
+
+
+def read(doc: Document) -> dict[str, list[dict]]:
+    found: dict[tuple[str, dt.date], _Meeting] = {}
+    pending: list[tuple[int, tuple[int, int] | None, list[tuple[str, str | None]]]] = []
+    all_blocks = blocks(doc)
+    for index, block in enumerate(all_blocks):
+        if block.table_row or block.text.lower().startswith("http"):
+            continue
+        for sentence in _SENTENCE.split(block.text):
+            _sentence(doc, all_blocks, index, sentence, found, pending)
+    _paper_meetings(doc, all_blocks, found)
+    _attach_pending(doc, found, pending)
+    return {"meetings": [_row(m) for m in found.values()]}
+
+
+def _meeting(found: dict, kind: str, day: dt.date, line: int) -> _Meeting:
+    key = (kind, day)
+    if key not in found:
+        found[key] = _Meeting(kind, day, line)
+    return found[key]
+
+
+def _dated_kinds(sentence: str) -> list[tuple[str, dt.date, int]]:
+    """(kind, day, end of the day in the sentence) for each meeting body the sentence dates."""
+    days = find_days(sentence)
+    out = []
+    for match in _KIND.finditer(sentence):
+        kind = match.lastgroup
+        for day in days:
+            start, end = day.span
+            if start >= match.end():
+                between = sentence[match.end() : start]
+                ok = _AFTER_KIND.search(between) and not _NOT_A_MEETING_VERB.search(between)
+            else:
+                ok = end <= match.start() and _BEFORE_KIND.match(sentence[end : match.start()])
+                ok = ok and re.match(r"^\s*On\s+(?:the\s+)?$", sentence[:start], re.IGNORECASE)
+            if ok:
+                out.append((kind, day.day, end))
+                break
+    return out
+
+
+def _sentence(doc: Document, all_blocks: list[Block], index: int, sentence: str, found: dict, pending: list) -> None:
+    block = all_blocks[index]
+    if _OTHER_EVENT.search(sentence):
+        return
+    dated = _dated_kinds(sentence)
+    if not dated and _HELD_NO_BODY.search(sentence):
+        heading = heading_before(all_blocks, index)
+        body = _KIND.search(heading.text) if heading else None
+        days = find_days(sentence[_HELD_NO_BODY.search(sentence).end() :])
+        if body and days:
+            dated = [(body.lastgroup, days[0].day, days[0].span[1])]
+    for kind, day, _end in dated:
+        meeting = _meeting(found, kind, day, block.number)
+        meeting.title = meeting.title or _title(kind, sentence, _own_references(all_blocks, index, sentence))
+        agenda = _AGENDA.search(sentence)
+        if agenda and (agenda_days := find_days(agenda["rest"])):
+            meeting.agenda_published = agenda_days[0].day
+        for reference, note in _items(all_blocks, index, sentence):
+            meeting.add(reference, note)
+    if dated:
+        return
+    if _PANEL_THIS_MONTH.search(sentence) and _introduces_list(all_blocks, index, sentence):
+        note = heading.text if (heading := heading_before(all_blocks, index, within=2)) else None
+        items = [(ref, note) for ref, _ in _list_items(all_blocks, index, sentence)]
+        pending.append((block.number, None, items))
+    elif month := _PANEL_IN_MONTH.search(sentence):
+        months = find_months(month["month"])
+        refs = [r.text for r in find_references(sentence)]
+        if months and refs:
+            pending.append((block.number, months[0], [(r, _clean_note(sentence)) for r in refs]))
+
+
+def _own_references(all_blocks: list[Block], index: int, sentence: str) -> list[str]:
+    refs = [r.text for r in find_references(sentence)]
+    if refs:
+        return refs
+    if all_blocks[index].level == 2:
+        parent = next((b for b in reversed(all_blocks[:index]) if b.level == 1), None)
+        if parent:
+            return [r.text for r in find_references(parent.text)]
+    return []
+
+
+def _title(kind: str, sentence: str, refs: list[str]) -> str:
+    if kind != "working_group":
+        return _TITLES[kind]
+    if re.search(r"\bjoint\b", sentence, re.IGNORECASE) and refs:
+        return f"Joint Working Group meeting for {_listed(refs)}"
+    if ordinal := _ORDINAL.search(sentence):
+        return f"{_listed(refs)} Working Group ({ordinal[1].lower()} meeting)" if refs else _TITLES[kind]
+    if re.search(r"\bmonthly\b", sentence, re.IGNORECASE):
+        return "Monthly Working Group meeting"
+    return _TITLES[kind]
+
+
+def _listed(refs: list[str]) -> str:
+    return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
+
+
+def _introduces_list(all_blocks: list[Block], index: int, sentence: str) -> bool:
+    following = all_blocks[index + 1] if index + 1 < len(all_blocks) else None
+    if following is None or not (following.level >= 1 or following.label):
+        return False
+    return sentence.rstrip().endswith(":") or "following" in sentence.lower() or announced_count(sentence) is not None
+
+
+def _list_items(all_blocks: list[Block], index: int, sentence: str) -> list[tuple[str, str | None]]:
+    out = []
+    for item in items_after(all_blocks, index, announced_count(sentence)):
+        refs = find_references(item.text)
+        if refs:
+            out.append((refs[0].text, _item_note(item.text, refs[0].text)))
+    return out
+
+
+def _items(all_blocks: list[Block], index: int, sentence: str) -> list[tuple[str, str | None]]:
+    """The agenda a dated sentence gives: the list it introduces, else the references in it (or in
+    the list item it is a sub-item of), with notes from the sub-items that follow."""
+    if _introduces_list(all_blocks, index, sentence):
+        return _list_items(all_blocks, index, sentence)
+    block = all_blocks[index]
+    refs = _own_references(all_blocks, index, sentence)
+    notes: dict[str, str] = {}
+    if block.level == 1:
+        for sub in all_blocks[index + 1 :]:
+            if sub.level != 2:
+                break
+            sub_refs = find_references(sub.text)
+            if sub_refs and sub_refs[0].text in refs:
+                notes[sub_refs[0].text] = _item_note(sub.text, sub_refs[0].text)
+    elif block.level == 2 and len(refs) == 1:
+        rest = block.text[block.text.find(sentence) + len(sentence) :].strip()
+        ordinal = _ORDINAL.search(sentence)
+        lead = f"{ordinal[1].capitalize()} meeting. " if ordinal else ""
+        notes[refs[0]] = _clean_note(lead + rest) or None
+    elif len(refs) == 1 and refs[0] in sentence:
+        notes[refs[0]] = _clean_note(re.sub(r"^\s*On\s+(?:the\s+)?[^,]{6,30},\s*", "", sentence))
+    return [(ref, notes.get(ref)) for ref in refs]
+
+
+def _item_note(text: str, reference: str) -> str | None:
+    """What a list item says after its reference and title: "– The WG will consider …", "was approved …"."""
+    at = re.search(re.escape(reference), text)
+    rest = text[at.end() :] if at else text
+    rest = _TITLE_AFTER_REF.sub("", rest, count=1) if not re.match(r"\s*[–-]\s", rest) else rest
+    return _clean_note(rest.lstrip(" –-:;")) or None
+
+
+def _clean_note(text: str) -> str:
+    text = _FOOTNOTE_MARKS.sub("", text).strip().rstrip(";").strip()
+    text = re.sub(r"\s+and$", "", text)
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def _paper_meetings(doc: Document, all_blocks: list[Block], found: dict) -> None:
+    """Panel meetings named by Panel paper references: the report's own (the Panel it goes to, with the
+    modifications the Panel is asked to decide on), and any cited in a sentence with its month."""
+    if doc.paper_reference and (paper := _PAPER.fullmatch(doc.paper_reference)) and doc.issued:
+        day = _paper_day(paper, near=doc.issued)
+        if day:
+            line = doc.lines[0].number
+            meeting = _meeting(found, "panel", day, line)
+            meeting.title = meeting.title or f"SEC Panel – {day:%B %Y} (date taken from the paper reference)"
+            for index, block in enumerate(all_blocks):
+                if _PANEL_ASKED.search(block.text) and _introduces_list(all_blocks, index, block.text):
+                    for item in items_after(all_blocks, index):
+                        for ref in find_references(item.text):
+                            meeting.add(ref.text, _clean_note(item.text))
+    for block in all_blocks:
+        for sentence in _SENTENCE.split(block.text):
+            for paper in _PAPER.finditer(sentence):
+                if paper.group(0) == doc.paper_reference or not re.search(r"\bPanel\b", sentence):
+                    continue
+                months = [m for m in find_months(sentence) if m[1] == int(paper["mm"])]
+                if not months:
+                    doc.warnings.append(
+                        f"line {block.number}: Panel paper {paper.group(0)} is cited without its year; "
+                        "its meeting was left out"
+                    )
+                    continue
+                day = _paper_day(paper, year=months[0][0])
+                if day is None:
+                    continue
+                meeting = _meeting(found, "panel", day, block.number)
+                meeting.title = meeting.title or f"SEC Panel – {day:%B %Y} (date taken from the paper reference)"
+                for ref in find_references(sentence):
+                    meeting.add(ref.text, _clean_note(sentence))
+
+
+def _paper_day(paper: re.Match[str], near: dt.date | None = None, year: int | None = None) -> dt.date | None:
+    """The Panel day a paper reference names: its year given, or the one nearest ``near``."""
+    day, month = int(paper["dd"]), int(paper["mm"])
+    years = [year] if year else [near.year - 1, near.year, near.year + 1]
+    days = []
+    for y in years:
+        try:
+            days.append(dt.date(y, month, day))
+        except ValueError:
+            continue
+    if not days:
+        return None
+    return min(days, key=lambda d: abs((d - near).days)) if near else days[0]
+
+
+def _attach_pending(doc: Document, found: dict, pending: list) -> None:
+    """Items "presented to the Panel this month" (or "at the <Month YYYY> meeting") joined to the Panel
+    meeting the report dates for that month; said so when it dates none."""
+    panels = sorted(m for (kind, m) in found if kind == "panel")
+    for line, month, items in pending:
+        if month is None:
+            target = [d for d in panels if doc.issued and 0 <= (d - doc.issued).days <= 45]
+        else:
+            target = [d for d in panels if (d.year, d.month) == month]
+        if len(target) != 1:
+            refs = ", ".join(ref for ref, _ in items)
+            doc.warnings.append(
+                f"line {line}: {refs} go to a Panel meeting the report gives no single day for; not recorded"
+            )
+            continue
+        meeting = found[("panel", target[0])]
+        for ref, note in items:
+            meeting.add(ref, note)
+
+
+def _row(meeting: _Meeting) -> dict:
+    row: dict = {"kind": meeting.kind, "date": meeting.date}
+    if meeting.title:
+        row["title"] = meeting.title
+    if meeting.agenda_published:
+        row["agenda_published"] = meeting.agenda_published
+    row["items"] = meeting.items
+    return row

@@ -1,0 +1,206 @@
+"""Tables in a report, found by their header cells, whatever the layout: pipe tables and tab-separated
+rows (cells already joined by `` | `` in ``Line.text``), PDF lines whose columns were runs of spaces
+or single spaces (read by what each column's values look like). And the cell values SECAS tables
+hold, OCR slips repaired: references (``MPO78``, a bare ``0026``), assessment kinds (``lA``), days
+(``3 Feb 22``, ``15-Mar-23``, ``10ct 19`` for 1 Oct 19, ``07/05/2024``) and working-day counts (``40 WD``).
+
+A reader names its columns (field → header words, field → value pattern); ``find_tables`` returns
+every table whose header holds the required ones, with each row's cells by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from secbot.ingest.days import find_days, number
+from secbot.ingest.document import Document, Line
+from secbot.references import BareNumber, Ref, parse_reference
+
+_NUM = r"[0-9OoQlI]"
+# Value patterns, for rows whose columns cannot be told apart by separators.
+REFERENCE = r"(?:SEC\s?MP|MP|DP|\[D|D)?[\s\-]?[0-9OQ]{1,5}[A-Z]?"
+KIND = r"[PplI1|][Aa4]"
+DAY = (
+    rf"{_NUM}{{1,2}}(?:st|nd|rd|th)?[\s\-]*(?:[A-Za-z0][a-z]{{2,8}}\.?)[\s\-]+{_NUM}{{2,4}}"
+    rf"|{_NUM}{{1,2}}/{_NUM}{{1,2}}/{_NUM}{{2,4}}"
+)
+WD = rf"{_NUM}{{1,4}}\s*(?:WD|wd|working\s+days|days)?|-|–|N/?A|n/a|TBC|TBD|Unknown"
+STATUS = r"[A-Za-z]+\d?"
+TEXT = r".+?"
+
+_UNKNOWN = re.compile(r"^(?:-|–|—|N/?A|TBC|TBD|unknown|not known|)$", re.IGNORECASE)
+_WD_VALUE = re.compile(rf"^(?P<n>{_NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
+_SLASH_DAY = re.compile(rf"^(?P<d>{_NUM}{{1,2}})/(?P<m>{_NUM}{{1,2}})/(?P<y>{_NUM}{{2,4}})$")
+_COUNT_WORDS = (
+    "no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty"
+)
+_NUMBER_WORDS = {w: i for i, w in enumerate(_COUNT_WORDS.split())}
+
+
+class Unreadable(ValueError):
+    """A cell that holds something, but not a value of its column."""
+
+
+def count_word(text: str) -> int | None:
+    """``five`` → 5, ``12`` → 12, ``no`` → 0; ``None`` for anything else."""
+    word = text.strip().lower()
+    if word.isdigit():
+        return int(word)
+    return _NUMBER_WORDS.get(word)
+
+
+def repair_day_text(text: str) -> str:
+    """Hyphens between day, month and year as spaces; the month's O read as 0 (``10ct 19`` is 1 Oct 19)."""
+    text = re.sub(r"(?<=\w)-(?=\w)", " ", text.strip())
+    return re.sub(r"(\d)?0(ct(?:ober)?|v)\b", lambda m: f"{m.group(1) or ''} O{m.group(2)}".strip(), text)
+
+
+def parse_day(text: str) -> dt.date | None:
+    """The one day a cell names; ``None`` for an empty or unknown cell. Raises ``Unreadable`` otherwise."""
+    text = text.strip()
+    if _UNKNOWN.match(text):
+        return None
+    slash = _SLASH_DAY.match(text)
+    if slash:
+        year = number(slash["y"])
+        try:
+            return dt.date(year + 2000 if year < 100 else year, number(slash["m"]), number(slash["d"]))
+        except ValueError:
+            raise Unreadable(f"{text!r} is not a day") from None
+    repaired = repair_day_text(text)
+    found = find_days(repaired)
+    if len(found) == 1 and found[0].span == (0, len(repaired)):
+        return found[0].day
+    raise Unreadable(f"{text!r} is not a day")
+
+
+def parse_wd(text: str) -> int | None:
+    """``40 WD`` → 40; ``None`` for a cell that says it is not known (``-``, ``TBC``, empty), never 0."""
+    text = text.strip()
+    if _UNKNOWN.match(text):
+        return None
+    match = _WD_VALUE.match(text)
+    if not match:
+        raise Unreadable(f"{text!r} is not a number of working days")
+    return number(match["n"])
+
+
+def parse_kind(text: str) -> str:
+    """``PA`` or ``IA``, OCR slips repaired (``lA``, ``1A``, ``|A``, ``P4``)."""
+    key = text.strip().upper().translate(str.maketrans("L1|4", "IIIA"))
+    if key in ("PA", "IA"):
+        return key
+    words = {"PRELIMINARY ASSESSMENT": "PA", "IMPACT ASSESSMENT": "IA"}
+    for word, kind in words.items():
+        if key.startswith(word):
+            return kind
+    raise Unreadable(f"{text!r} is neither PA nor IA")
+
+
+def parse_ref(text: str) -> str:
+    """The reference a cell names; a bare four-digit number (``0026``) is an old SECMP reference."""
+    found = parse_reference(text.strip().strip("*"))
+    if isinstance(found, BareNumber):
+        if found.four_digits:
+            return found.candidates()[0].text
+        raise Unreadable(f"{text!r} is a bare number: MP, DP or SECMP cannot be told")
+    if isinstance(found, Ref):
+        return found.text
+    raise Unreadable(f"{text!r} is not a modification reference")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str  # regex of the header words
+    value: str = TEXT  # regex of a value, for rows without cell separators
+
+
+@dataclass
+class Row:
+    line: Line
+    cells: dict[str, str]
+
+
+@dataclass
+class Table:
+    header: Line
+    fields: list[str]
+    title: str | None  # the line just above the header (``Open Assessments``), if it is not a row
+    index: int  # of the header in ``doc.lines``
+    rows: list[Row] = field(default_factory=list)
+    skipped: list[Line] = field(default_factory=list)  # lines inside the table no column pattern fits
+
+
+def header_fields(text: str, columns: Sequence[Column]) -> list[str] | None:
+    """The columns a header line names, in order, when it is nothing but header words."""
+    found, pos = [], 0
+    compiled = [(c.name, re.compile(rf"(?:{c.header})(?![a-z])", re.IGNORECASE)) for c in columns]
+    while True:
+        pos = len(text) - len(text[pos:].lstrip(" |\t"))
+        if pos >= len(text):
+            return found
+        best = None
+        for name, pattern in compiled:
+            match = pattern.match(text, pos)
+            if match and (best is None or match.end() > best[1]):
+                best = (name, match.end())
+        if best is None or best[0] in found:
+            return None
+        found.append(best[0])
+        pos = best[1]
+
+
+def _row_cells(line: Line, fields: list[str], columns: dict[str, Column]) -> dict[str, str] | None:
+    cells = line.cells
+    if len(cells) > 1:
+        cells = cells + [""] * (len(fields) - len(cells))
+        if len(cells) != len(fields) and any(cells[len(fields) :]):
+            return None
+        return dict(zip(fields, cells, strict=False))
+    pattern = r"\s*".join(rf"(?P<{f}>{columns[f].value})" for f in fields)
+    match = re.fullmatch(rf"\s*{pattern}\s*", line.text)
+    return {f: match[f] for f in fields} if match else None
+
+
+def find_tables(
+    doc: Document,
+    columns: Sequence[Column],
+    required: set[str],
+    is_row: re.Pattern[str],
+) -> list[Table]:
+    """Every table whose header names the ``required`` columns. Its rows are the lines after the header
+    that look like rows (``is_row``, e.g. they start with a reference), up to the first that does not;
+    those that look like rows but do not fit the columns are ``skipped``, for the reader to warn about."""
+    by_name = {c.name: c for c in columns}
+    tables: list[Table] = []
+    lines = doc.lines
+    i = 0
+    while i < len(lines):
+        fields = header_fields(lines[i].text, columns)
+        if not fields or not required <= set(fields):
+            i += 1
+            continue
+        above = lines[i - 1].text if i else ""
+        title_cells = [c for c in lines[i - 1].cells if c] if i else []
+        title = title_cells[0] if len(title_cells) == 1 and len(above) < 80 else None
+        table = Table(lines[i], fields, title, i)
+        j = i + 1
+        while j < len(lines):
+            line = lines[j]
+            if header_fields(line.text, columns):
+                break
+            if not is_row.match(line.text):
+                break
+            cells = _row_cells(line, fields, by_name)
+            if cells is not None and any(cells.values()):
+                table.rows.append(Row(line, cells))
+            else:
+                table.skipped.append(line)
+            j += 1
+        tables.append(table)
+        i = j
+    return tables

@@ -1,0 +1,90 @@
+"""The consultations reader: expected (week commencing, part of a month), open (with days), each kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from secbot.ingest import consultations
+from secbot.store.importer.schema import ConsultationIn
+from tests.support.report_text import SEEDS, sample_rows, seed, snippet
+
+D = dt.date
+KEYS = ("reference", "kind", "opens", "closes", "expected_week", "expected_text")
+
+
+def _keyed(rows: list[dict]) -> list[tuple]:
+    return [tuple(r.get(k) for k in KEYS) for r in rows]
+
+
+def test_expected_in_a_week_and_open_with_days():
+    doc = snippet(
+        """
+        Refinement Consultations
+        MP250 is currently out for Refinement Consultation, which opened on 7 March 2022 and closes on 28 March 2022.
+        We expect to issue the following for Modification Report Consultation in w/c 21 March 2022:
+        - MP251 'A title'
+        - MP252 'Another'
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [
+        ("MP250", "refinement", D(2022, 3, 7), D(2022, 3, 28), None, None),
+        ("MP251", "modification_report", None, None, D(2022, 3, 21), "week commencing 21 March 2022"),
+        ("MP252", "modification_report", None, None, D(2022, 3, 21), "week commencing 21 March 2022"),
+    ]
+    for row in rows:
+        ConsultationIn.model_validate(row)
+
+
+def test_a_week_that_is_not_a_monday_is_text_only():
+    doc = snippet("MP260 is expected to be issued for Refinement Consultation in the week commencing 16 March 2022.")
+    rows = consultations.read(doc)["consultations"]
+    assert rows == [{"reference": "MP260", "kind": "refinement", "expected_text": "week commencing 16 March 2022"}]
+    assert "does not start on a Monday" in doc.warnings[0]
+
+
+def test_pdf_list_items_with_a_part_of_a_month_and_the_kind_from_the_heading():
+    doc = snippet(
+        """
+        Working Group Consultations
+
+        • MP270 – a consultation for this modification is due to be issued early-January. It
+
+        will seek views on the proposed solution.
+
+        • MP271 – the consultation will be issued in late February if the DCC assessment arrives.
+        """,
+        issued=D(2021, 12, 3),
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [
+        ("MP270", "working_group", None, None, None, "early January 2022"),
+        ("MP271", "working_group", None, None, None, "late February 2022, if the DCC assessment arrives"),
+    ]
+    assert rows[0]["note"] == "To seek views on the proposed solution."
+
+
+def test_none_out_and_a_consultation_table():
+    doc = snippet(
+        """
+        There are currently no Modification Proposals out for Refinement Consultation.
+        Modification | Consultation | Issued | Closes
+        MP280 | Refinement | 1 Apr 22 | 22 Apr 22
+        MP281 | Modification Report | 4 Apr 22 | soon
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [("MP280", "refinement", D(2022, 4, 1), D(2022, 4, 22), None, None)]
+    assert any("MP281" in w or "'soon' is not a day" in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_seed_reports_give_the_sample_consultations(name):
+    doc = seed(name)
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == _keyed(sample_rows(name, "consultations"))
+    assert doc.warnings == []
+    for row in rows:
+        ConsultationIn.model_validate(row)

@@ -1,0 +1,138 @@
+"""The meetings reader: meeting bodies dated by meeting verbs, their agendas, Panel paper references."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from secbot.ingest import meetings
+from secbot.store.importer.schema import MeetingIn
+from tests.support.report_text import SEEDS, sample_rows, seed, snippet
+
+D = dt.date
+
+
+def _by_key(rows: list[dict]) -> dict:
+    return {(r["kind"], r["date"]): [i["reference"] for i in r.get("items", [])] for r in rows}
+
+
+def test_working_group_last_and_next_with_the_agenda_day():
+    doc = snippet(
+        """
+        Working Group
+        The Working Group last met on Wednesday, 5 January 2022 to discuss:
+        * MP180 'Something'
+        * DP181 'Something else'
+        Our next Working Group will take place on 2nd February 2022; its agenda will be published on 19 January 2022.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("working_group", D(2022, 1, 5)): ["MP180", "DP181"],
+        ("working_group", D(2022, 2, 2)): [],
+    }
+    assert rows[1]["agenda_published"] == D(2022, 1, 19)
+    for row in rows:
+        MeetingIn.model_validate(row)
+
+
+def test_pdf_wrapped_bullets_under_a_workgroup_heading():
+    doc = snippet(
+        """
+        Workgroup Meetings
+
+        • MP210
+
+        o the third meeting for this modification will be held on 9th March 2022. The group will
+
+        review the legal text.
+
+        • MP211 and MP212: a joint WG meeting for these two modifications will be held on 10th
+
+        March 2022.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("working_group", D(2022, 3, 9)): ["MP210"],
+        ("working_group", D(2022, 3, 10)): ["MP211", "MP212"],
+    }
+    assert rows[0]["items"][0]["note"] == "Third meeting. The group will review the legal text."
+
+
+def test_change_board_sub_committee_and_panel_sentences():
+    doc = snippet(
+        """
+        On 3 March 2022 the Change Sub-Committee agreed that MP220 was ready for the Panel.
+        The Change Board at its 23rd February 2022 meeting voted on two modifications:
+        - MP221 – approved under Self-Governance
+        - MP222 – rejected
+        This paper will be presented to the SEC Panel on 11 March 2022.
+        Two proposals are being presented to the Panel for a decision this month:
+        - DP223 'One'
+        - DP224 'Two'
+        """,
+        issued=D(2022, 3, 4),
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("change_sub_committee", D(2022, 3, 3)): ["MP220"],
+        ("change_board", D(2022, 2, 23)): ["MP221", "MP222"],
+        ("panel", D(2022, 3, 11)): ["DP223", "DP224"],
+    }
+    board = next(r for r in rows if r["kind"] == "change_board")
+    assert board["items"][0]["note"] == "Approved under Self-Governance"
+
+
+def test_days_that_are_not_meetings_are_left_alone():
+    doc = snippet(
+        """
+        The next SEC seminar will be held on 18 May 2022 in Leeds.
+        The Change Board's decision was issued to the Authority on 21 April 2022.
+        Since the April 2022 DCUSA Panel meeting, one modification was raised.
+        """
+    )
+    assert meetings.read(doc)["meetings"] == []
+
+
+def test_panel_meetings_from_paper_references():
+    doc = snippet(
+        """
+        The Panel are invited to agree the following:
+        • a one-month extension to the timetable for MP230.
+        When the Panel discussed this in March 2022 (SECP_99_1803_04) it asked about MP230.
+        The Panel first saw it in paper SECP_98_1102_07.
+        """,
+        issued=D(2022, 6, 3),
+        paper_reference="SECP_101_1006_11",
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {("panel", D(2022, 6, 10)): ["MP230"], ("panel", D(2022, 3, 18)): ["MP230"]}
+    assert any("SECP_98_1102_07 is cited without its year" in w for w in doc.warnings)
+
+
+def test_items_for_a_panel_the_report_gives_no_day_for_are_warned_about():
+    doc = snippet(
+        """
+        One proposal is being presented to the Panel this month:
+        - DP240 'Something'
+        """,
+        issued=D(2022, 6, 3),
+    )
+    assert meetings.read(doc)["meetings"] == []
+    assert doc.warnings == ["line 1: DP240 go to a Panel meeting the report gives no single day for; not recorded"]
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_seed_reports_give_the_sample_meetings(name):
+    doc = seed(name)
+    rows = meetings.read(doc)["meetings"]
+    expected = sample_rows(name, "meetings")
+    assert _by_key(rows) == _by_key(expected)
+    assert {(r["kind"], r["date"], r.get("agenda_published")) for r in rows} == {
+        (r["kind"], r["date"], r.get("agenda_published")) for r in expected
+    }
+    assert doc.warnings == []
+    for row in rows:
+        MeetingIn.model_validate(row)
