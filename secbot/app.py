@@ -12,13 +12,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from secbot import inputs, outages
 from secbot.clock import Clock
-from secbot.commands import Actor, Context, Where, dispatch, followups
+from secbot.commands import Actor, Context, Where, dispatch, followups, reports
 from secbot.commands.context import PlatformWords
-from secbot.commands.dispatch import follows_nothing, route, unavailable
+from secbot.commands.dispatch import failed, follows_nothing, route, unavailable
 from secbot.commands.registry import REGISTRY
 from secbot.commands.understanding import FOLLOW_UP, normalise, understand
 from secbot.digests import commands as _digest_commands  # noqa: F401  (registers them)
@@ -27,6 +28,7 @@ from secbot.replies import Reply
 from secbot.roles import MembershipCache, Role, membership_matters, role_of
 from secbot.settings import Settings
 from secbot.store.db import Store
+from secbot.store.importer import limits
 from secbot.store.memory import Memory, place_of
 from secbot.store.opening import open_store
 from secbot.store.queries import Register
@@ -125,6 +127,26 @@ class App:
         if note:  # on a copy: the cached reply, keyed by the text read, stays as it is
             reply = dataclasses.replace(reply, footer=f"{note}\n{reply.footer}" if reply.footer else note)
         return reply
+
+    def receive_report(self, name: str, data: bytes, actor: Actor, where: Where) -> Reply:
+        """What every door calls with a file sent to the bot: a SECAS report for an admin to import
+        (``secbot.commands.reports``); never cached, never remembered as a question."""
+        actor, where = _printable_actor(actor), _printable_where(where)
+        context = self.context(actor, where)
+        try:
+            return reports.receive_report(context, name, data, max_bytes=limits.max_bytes(self.settings.import_max_mb))
+        except Exception as error:  # a user must never see a stack trace
+            return failed(f"report {name[:100]!r}", error)
+
+    def receive_report_file(self, path: Path, actor: Actor, where: Where) -> Reply:
+        """``receive_report`` for a file on this machine (the local shell's ``ingest <path>``)."""
+        largest = limits.max_bytes(self.settings.import_max_mb)
+        try:
+            with path.open("rb") as file:
+                data = file.read(largest + 1)
+        except OSError as error:
+            return reports.unreadable(path.name, error.strerror or type(error).__name__)
+        return self.receive_report(path.name, data, actor, where)
 
     def _conversing(self, text: str, actor: Actor, where: Where) -> Reply:
         """The answer, with what was asked before in the same place: a follow-up ("more", "who raised

@@ -232,6 +232,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from secbot.app import build
     from secbot.store.importer.loader import ImportFailed, import_paths
+    from secbot.store.importer.preview import preview
 
     with tempfile.TemporaryDirectory() as folder:
         written = args.output or Path(folder) / f"{args.report.stem}.yaml"
@@ -239,10 +240,15 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             written.write_text(text, encoding="utf-8")
         app = build(settings, load_sample=False)
         try:
+            changes = preview(app.store, [written], max_mb=settings.import_max_mb)
             result = import_paths(app.store, [written], max_mb=settings.import_max_mb, relative_to=Path(folder))
         except ImportFailed as error:
             print(f"Import failed; the register is unchanged.\n{error}", file=sys.stderr)
             return 1
+    if result.changed:
+        print(f"What changed in the register: {changes.summary()}")
+        for line in changes.lines():
+            print(f"  {line}")
     print(result.summary_text())
     return 0
 

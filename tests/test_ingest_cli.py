@@ -42,9 +42,9 @@ def test_output_file_in_the_samples_style(db_url, tmp_path):
 def test_apply_imports_it_all_and_says_what_changed(db_url):
     first = run(["ingest", str(JUNE_2021), "--apply"], db_url)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith(
-        "Imported 2021-06-change-status-report.yaml: sources 1 added; modifications 45 added"
-    )
+    assert first.stdout.startswith("What changed in the register: sources: 1 new; modifications: 45 new;")
+    assert "\n  + DP162 'SEC changes required to deliver MHHS' (Define · Draft Proposal)\n" in first.stdout
+    assert "\nImported 2021-06-change-status-report.yaml: sources 1 added; modifications 45 added" in first.stdout
     again = run(["ingest", str(JUNE_2021), "--apply"], db_url)
     assert again.stdout.startswith("No changes")
 

@@ -41,6 +41,7 @@ from secbot.commands import (  # noqa: F401  (registering the commands)
     record_releases,
     record_votes,
     releases,
+    reports,
     status,
     upkeep,
     what_changed,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -38,8 +39,15 @@ SHELL_USER = Actor("shell", _login())
 SHELL_CHANNEL = Where("shell", "local")
 
 
+_INGEST = re.compile(r"^\s*ingest\s+(?P<path>\S.*?)\s*$", re.IGNORECASE)
+
+
 def ask(app: App, text: str, fmt: str = "text") -> tuple[str, Reply]:
-    reply = app.answer(text, SHELL_USER, SHELL_CHANNEL)
+    sent = _INGEST.match(text)
+    if sent:  # the shell's way of sending a file: its path on this machine
+        reply = app.receive_report_file(Path(sent["path"]).expanduser(), SHELL_USER, SHELL_CHANNEL)
+    else:
+        reply = app.answer(text, SHELL_USER, SHELL_CHANNEL)
     return (render_json(reply) if fmt == "json" else render_text(reply)), reply
 
 

@@ -133,14 +133,15 @@ class Validated:
 
 
 def validated(
-    store: Store,
+    store: Store | None,
     paths: list[Path],
     *,
     source: SourceIn | None = None,
     max_mb: float = limits.DEFAULT_MAX_MB,
     relative_to: Path | None = None,
 ) -> Validated:
-    """``paths`` read and validated as ``import_paths`` does first; ``ImportFailed`` naming every problem."""
+    """``paths`` read and validated as ``import_paths`` does first; ``ImportFailed`` naming every problem
+    (with ``store``, also the sources and references the database does not hold)."""
     if not paths:
         raise ImportFailed(["nothing to import: no files were given"])
     reading = readers.read_paths([Path(p) for p in paths], limits.max_bytes(max_mb), relative_to)
@@ -149,7 +150,7 @@ def validated(
     plan = validation.validate(raws, source, reading.missing)
     plan.errors[:0] = reading.errors
     if plan.errors:
-        raise ImportFailed(plan.errors + _database_problems(store, plan, shown))
+        raise ImportFailed(plan.errors + (_database_problems(store, plan, shown) if store else []))
     warnings = [warning for raw in raws for warning in raw.warnings]
     return Validated(raws, plan, [raw.name for raw in raws], shown, warnings)
 

@@ -108,7 +108,8 @@ def preview(store: Store, paths: list[Path], *, max_mb: float = limits.DEFAULT_M
         if table != "sources" or (table, key) not in before
     ]
     differences = [d for d in differences if d.before is None or d.changed]
-    differences.sort(key=lambda d: (order.get(d.table, len(order)), _sortable(d.key)))
+    # table by table; within one, what the register holds that would change before what it would gain
+    differences.sort(key=lambda d: (order.get(d.table, len(order)), d.before is None, _sortable(d.key)))
     return Preview(differences, read.warnings)
 
 
@@ -192,7 +193,8 @@ def _gist(table: str, fields: dict[str, Any]) -> str:
     shown = [
         f"{name.replace('_', ' ')} {_shown(value)}"
         for name, value in fields.items()
-        if name not in _LONG and name not in ("reference", "kind", "round", "date", "name", "items")
+        if name not in _LONG
+        and name not in ("reference", "kind", "round", "date", "name", "items")
         and value not in (None, [], "")
     ]
     return f" ({'; '.join(shown)})" if shown else ""
