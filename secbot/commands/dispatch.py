@@ -73,7 +73,10 @@ _STOOD = re.compile(r"\bas\s+(?:it|they|things|the\s+register)\s+stood(?:\s+(?:o
 _END_OF = re.compile(r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)\bback\s+(?:in|on|at)\s+", re.I)
 _PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
 _PAST = re.compile(r"\b(?:were|was|did|had|stood)\b", re.I)
-_STATE_COMMANDS = frozenset({"status", "timeline", "phase", "list", "stats", "search", "raised by"})
+# Questions that take no day of their own: a day said with one is the day to answer as of.
+_STATE_COMMANDS = frozenset(
+    {"status", "timeline", "phase", "list", "stats", "search", "raised by", "consultations", "dcc"}
+)
 _LONGEST_DAY_WORDS = 6
 
 

@@ -83,7 +83,7 @@ _STATUSES = re.compile(
 )
 _RAISE = (
     r"(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought"
-    r"|put\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
+    r"|(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
 )
 _WHO = re.compile(
     rf"\b{_RAISE}\s+by\s+(?:the\s+)?(?P<who>.+)$"
@@ -191,10 +191,9 @@ def meeting_kind(text: str) -> str | None:
 
 
 def assessment_kind(text: str) -> str | None:
-    for kind, pattern in _ASSESSMENT_KINDS:
-        if pattern.search(text):
-            return kind
-    return None
+    """``PA`` or ``IA`` when one kind is named; None for neither or both ("PA and IA")."""
+    named = [kind for kind, pattern in _ASSESSMENT_KINDS if pattern.search(text)]
+    return named[0] if len(named) == 1 else None
 
 
 def phase(text: str) -> str | None:

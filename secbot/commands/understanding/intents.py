@@ -44,7 +44,7 @@ _HELP = _has(
     r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
 )
 _CHANGES = _has(
-    r"\b(?:what(?:'s|\s+has|\s+have)?\s+changed|what(?:'s|\s+is)\s+new|changes|anything\s+new|what\s+moved)\b"
+    r"\b(?:what(?:'s|\s+has|\s+have)?\s+(?:changed|moved)|what(?:'s|\s+is)\s+new|changes|anything\s+new)\b"
     r"|\bupdates?\b.*\bsince\b"
     r"|\b(?:anything|something|much|what)\s+(?:has\s+|have\s+)?(?:\w+\s+)?change[ds]?\b(?!\s*(?:board|sub))"
 )
@@ -71,7 +71,10 @@ _INCLUDING_OLD = _has(
 )
 _LATE = _has(r"\b(?:late|overdue|over\s+(?:the\s+)?target|behind|past\s+(?:the\s+|their\s+)?target|delayed|slow)\b")
 _AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
-_COMPLETED = _has(r"\b(?:completed?|returned|done|finished|closed|delivered|came\s+back|come\s+back|back)\b")
+_COMPLETED = _has(
+    r"\b(?:completed?|returned|done|finished|closed|delivered|came\s+back|come\s+back|back)\b"
+    r"|\b(?:last|past)\s+(?:12\s+months|twelve\s+months|year)\b|\bhow\s+(?:did|has|have)\s+(?:the\s+)?dcc\s+(?:do|done|perform)"
+)
 _DECISION = _has(
     r"\b(?:decisions?|decided|decide|votes?|voted|determinations?|determined)\b"
     r"|\b(?:change\s*board|cb|authority|ofgem|panel)\b.*\b(?:approve[ds]?|reject(?:ed|s)?|agree[ds]?)\b"
@@ -89,7 +92,7 @@ _MEETING = _has(
 )
 _RAISED = _has(
     r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b"
-    r"|\bput\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
+    r"|\b(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
 )
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
 _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
@@ -105,7 +108,8 @@ _LIST_WORDS = _has(
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
     r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
-    r"|touch(?:es)?|affect(?:s|ing)?|involv(?:e|es|ing)|cover(?:s|ing)?|mention(?:s)?)\s+(?P<words>.+)$"
+    r"|touch(?:es|ing)?|affect(?:s|ing)?|involv(?:e|es|ing)|cover(?:s|ing)?|mention(?:s|ing)?|the\s+one\s+(?:on|about|for))"
+    r"\s+(?P<words>.+)$"
 )
 # Asking which modification is about something: "is there a mod about X", "what number is the X draft".
 _WHICH_ONE = _has(
@@ -120,7 +124,7 @@ _NOT_A_SUBJECT = _has(
     r"\b(?:the|a|an|mods?|modifications?|proposals?|drafts?|dps?|mps?|one|again|number|ref(?:erence)?|called)\b"
 )
 _TOPIC_MODS = _has(r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)\s+(?:mods?|modifications?|proposals?)$")
-_SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$")
+_SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$|\s+[-–—]\s.*$")  # a second sentence, or a clause after a dash
 _SEARCH_LEAD = _has(
     r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which"
     r"|mention(?:s|ing)?|cover(?:s|ing)?|touch(?:es|ing)?|involv(?:e|es|ing))\s+)+"
