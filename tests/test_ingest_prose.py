@@ -5,7 +5,7 @@ test pins a rule on which the two models it replaced disagreed."""
 from __future__ import annotations
 
 from secbot.ingest import meetings
-from secbot.ingest.prose import announced_count, heading_of, items_after, lead_of, paragraphs
+from secbot.ingest.prose import announced_count, heading_of, items_after, lead_of, paragraphs, sentences
 from tests.support.report_text import snippet
 
 
@@ -105,3 +105,13 @@ def test_the_count_a_sentence_announces():
     assert announced_count("There are 12 open modifications.") == 12
     assert announced_count("There were no new Draft Proposals raised.") == 0
     assert announced_count("The Panel met twice.") is None
+
+
+def test_sentences_end_after_a_footnote_mark_and_after_an_acronym():
+    # Meetings split after a footnote mark and consultations after an acronym; the votes reader did neither.
+    text = "The Panel will meet on 18 June 2021.³ It was sent to the DCC. The Working Group met (e.g. in May)."
+    assert sentences(text) == [
+        "The Panel will meet on 18 June 2021.",  # the mark goes with the break
+        "It was sent to the DCC.",
+        "The Working Group met (e.g. in May).",
+    ]

@@ -14,7 +14,7 @@ import re
 
 from secbot.ingest.days import MONTH_NAMES, find_days, month_number
 from secbot.ingest.document import Document
-from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
 from secbot.ingest.tables import (
     DAY,
     REFERENCE,
@@ -56,7 +56,6 @@ _CLOSES = re.compile(
 )
 _OPENS = re.compile(r"\b(?:issued|opened|opens|launched|from)\b\D{0,12}?(?=\d)", re.IGNORECASE)
 _SEEK = re.compile(r"\b(?:is\s+to|will|to)\s+seek\s+(?P<what>[^.]+)", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 COLUMNS = (
     Column("reference", r"modification(?:\s+proposal)?|mod\.?\s*ref(?:erence)?|reference|ref|mod", REFERENCE),
@@ -72,9 +71,9 @@ def read(doc: Document) -> dict[str, list[dict]]:
     for index, para in enumerate(paras):
         if para.table_row:
             continue
-        sentences = _SENTENCE.split(para.text)
-        for number, sentence in enumerate(sentences):
-            rest = " ".join(sentences[number + 1 :])
+        parts = sentences(para.text)
+        for number, sentence in enumerate(parts):
+            rest = " ".join(parts[number + 1 :])
             _sentence(doc, paras, index, sentence, rest, rows)
     _tables(doc, rows)
     return {"consultations": list(rows.values())}

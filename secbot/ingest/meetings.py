@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
-from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
 from secbot.references import find_references
 
 _KINDS = (
@@ -49,7 +49,6 @@ _PAPER = re.compile(r"\bSECP_(?P<number>\d{1,3})_(?P<dd>\d{2})(?P<mm>\d{2})_\d{1
 _PANEL_ASKED = re.compile(r"\bPanel\s+(?:is|are)\s+(?:invited|requested|asked)\s+to\b", re.IGNORECASE)
 _PANEL_THIS_MONTH = re.compile(r"\bto\s+the\s+(?:SEC\s+)?Panel\b[^.]*\bthis\s+month\b", re.IGNORECASE)
 _PANEL_IN_MONTH = re.compile(r"\bPanel\s+at\s+(?:the|its)\s+(?P<month>[A-Za-z]+\s+\d{4})\s+meeting\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
 _TITLE_AFTER_REF = re.compile(r"^\s*(?:‘[^’]*’|'[^']*'|“[^”]*”|\"[^\"]*\")?\s*(?:[:–\-]\s*[^–]*?\s+[–-]\s+)?")
 _FOOTNOTE_MARKS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]")
 _TITLES = {
@@ -85,7 +84,7 @@ def read(doc: Document) -> dict[str, list[dict]]:
     for index, para in enumerate(paras):
         if para.table_row or para.text.lower().startswith("http"):
             continue
-        for sentence in _SENTENCE.split(para.text):
+        for sentence in sentences(para.text):
             _sentence(doc, paras, index, sentence, found, pending)
     _paper_meetings(doc, paras, found)
     _attach_pending(doc, found, pending)
@@ -248,7 +247,7 @@ def _paper_meetings(doc: Document, paras: tuple[Para, ...], found: dict) -> None
                         for ref in find_references(item.text):
                             meeting.add(ref.text, _clean_note(item.text))
     for para in paras:
-        for sentence in _SENTENCE.split(para.text):
+        for sentence in sentences(para.text):
             for paper in _PAPER.finditer(sentence):
                 if paper.group(0) == doc.paper_reference or not re.search(r"\bPanel\b", sentence):
                     continue

@@ -1,7 +1,7 @@
 """References and titles as a report's prose writes them: every reference in a text with where it is
 ("MP161", OCR damage such as "MPO78", "D165", "[D165" repaired and flagged), the title printed next
 to one ("MP161 'Title'", "SECMP0004: Title – comment" opening a list item, a table cell
-"SECMP0035 – Title"), the references a text is about, and a text cut into sentences."""
+"SECMP0035 – Title"), and the references a text is about."""
 
 from __future__ import annotations
 
@@ -122,9 +122,3 @@ def subject_refs(text: str) -> list[Ref]:
         if mention.ref not in found:
             found.append(mention.ref)
     return found
-
-
-def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences (never inside a quoted title or after an abbreviation's full stop)."""
-    parts = re.split(r"(?<=[a-z0-9)’”'\]][.!?])\s+(?=[A-Z])", text)
-    return [p for p in parts if p.strip()]

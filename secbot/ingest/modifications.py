@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from secbot.ingest import votes
 from secbot.ingest.days import find_days
 from secbot.ingest.document import Document
-from secbot.ingest.mentions import Titled, looks_like_title, references_in, sentences, titled_mentions
-from secbot.ingest.prose import Para, lead_of, paragraphs, table_lines
+from secbot.ingest.mentions import Titled, looks_like_title, references_in, titled_mentions
+from secbot.ingest.prose import Para, lead_of, paragraphs, sentences, table_lines
 from secbot.references import Ref, parse_reference
 from secbot.vocabulary import canonical_phase
 

@@ -2,8 +2,8 @@
 breaks every line), list items and sub-items (``o`` as a PDF writes a second-level bullet), headings,
 labels and table rows; the heading a paragraph sits under, the sentence that introduces a list (its
 *lead*) and the items a sentence introduces, with the count it announces ("five modifications");
-and table rows a PDF wrapped put back on one line. References and titles in the text are
-``secbot.ingest.mentions``'s."""
+a paragraph cut into sentences; and table rows a PDF wrapped put back on one line. References and titles
+in the text are ``secbot.ingest.mentions``'s."""
 
 from __future__ import annotations
 
@@ -263,3 +263,12 @@ def announced_count(text: str) -> int | None:
     """The number of items a sentence announces ("There are currently five modifications …")."""
     match = _COUNT.search(text)
     return count_word(match["n"]) if match else None
+
+
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences: after a stop that follows a word, a number, a bracket or a quote, before
+    a capital ("… to the DCC. The Panel …"); a footnote mark on the stop is dropped with the break."""
+    return [p for p in _SENTENCE_END.split(text) if p.strip()]
