@@ -20,6 +20,7 @@ from secbot.ingest.tables import (
     DAY,
     KIND,
     REFERENCE,
+    REFERENCE_ROW,
     WD,
     Column,
     Row,
@@ -51,7 +52,6 @@ COLUMNS = (
     ),
     Column("clock_restart", r"clock\s+restart(?:ed)?(?:\s+date)?|restart(?:ed)?", DAY),
 )
-_IS_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
 _COUNT_DAY = re.compile(
     r"(?:up\s+)?to\s+the\s+end\s+of\s+(?P<month>[A-Za-z]+\s+[0-9OlI]{4})|(?:correct\s+)?as\s+(?:at|of)\s+(?P<day>.{6,24})",
     re.IGNORECASE,
@@ -67,7 +67,7 @@ _DERIVED_NOTE = (
 
 
 def read(doc: Document) -> dict[str, list[dict]]:
-    tables = [t for t in find_tables(doc, COLUMNS, {"reference", "kind"}, _IS_ROW) if _is_assessment_table(t)]
+    tables = [t for t in find_tables(doc, COLUMNS, {"reference", "kind"}, REFERENCE_ROW) if _is_assessment_table(t)]
     if not tables:
         return {"assessments": []}
     count_day = _count_day(doc, tables[0].index)

@@ -12,10 +12,20 @@ from __future__ import annotations
 import calendar
 import re
 
-from secbot.ingest.blocks import Block, announced_count, blocks, heading_before, items_after
-from secbot.ingest.days import find_days
+from secbot.ingest.days import MONTH_NAMES, find_days, month_number
 from secbot.ingest.document import Document
-from secbot.ingest.tables import DAY, REFERENCE, TEXT, Column, Unreadable, find_tables, parse_day, parse_ref
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
+from secbot.ingest.tables import (
+    DAY,
+    REFERENCE,
+    REFERENCE_ROW,
+    TEXT,
+    Column,
+    Unreadable,
+    find_tables,
+    parse_day,
+    parse_ref,
+)
 from secbot.references import find_references
 
 _KINDS = (
@@ -35,9 +45,8 @@ _EXPECTED = re.compile(
 _WILL_ISSUE = re.compile(r"\bwill\s+be\s+(?:issued|opened|launched|published)\b", re.IGNORECASE)
 _OPEN_NOW = re.compile(r"\b(?:currently|now)\s+(?:\w+\s+){0,2}(?:out\s+for|open\b)|\bis\s+open\b", re.IGNORECASE)
 _WEEK = re.compile(r"\b(?:the\s+)?(?:week\s+commencing|w/c|week\s+beginning|week\s+starting)\s+", re.IGNORECASE)
-_MONTH_WORDS = "|".join(sorted({*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept"}, key=len, reverse=True))
 _PART_MONTH = re.compile(
-    rf"\b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of)?[\s-]*(?P<month>{_MONTH_WORDS})\b\.?"
+    rf"\b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of)?[\s-]*(?P<month>{MONTH_NAMES})\b\.?"
     r"(?:\s+(?P<year>\d{4}))?",
     re.IGNORECASE,
 )
@@ -47,7 +56,6 @@ _CLOSES = re.compile(
 )
 _OPENS = re.compile(r"\b(?:issued|opened|opens|launched|from)\b\D{0,12}?(?=\d)", re.IGNORECASE)
 _SEEK = re.compile(r"\b(?:is\s+to|will|to)\s+seek\s+(?P<what>[^.]+)", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 COLUMNS = (
     Column("reference", r"modification(?:\s+proposal)?|mod\.?\s*ref(?:erence)?|reference|ref|mod", REFERENCE),
@@ -55,52 +63,51 @@ COLUMNS = (
     Column("opens", r"(?:date\s+)?(?:issued|opened|opens|open(?:ing)?\s+date|start)", DAY),
     Column("closes", r"(?:date\s+)?(?:closes|closed|closing(?:\s+date)?|close\s+date|deadline|end)", DAY),
 )
-_IS_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
 
 
 def read(doc: Document) -> dict[str, list[dict]]:
     rows: dict[tuple[str, str], dict] = {}
-    all_blocks = blocks(doc)
-    for index, block in enumerate(all_blocks):
-        if block.table_row:
+    paras = paragraphs(doc)
+    for index, para in enumerate(paras):
+        if para.table_row:
             continue
-        sentences = _SENTENCE.split(block.text)
-        for number, sentence in enumerate(sentences):
-            rest = " ".join(sentences[number + 1 :])
-            _sentence(doc, all_blocks, index, sentence, rest, rows)
+        parts = sentences(para.text)
+        for number, sentence in enumerate(parts):
+            rest = " ".join(parts[number + 1 :])
+            _sentence(doc, paras, index, sentence, rest, rows)
     _tables(doc, rows)
     return {"consultations": list(rows.values())}
 
 
-def _kind(sentence: str, all_blocks: list[Block], index: int) -> str | None:
+def _kind(sentence: str, paras: tuple[Para, ...], index: int) -> str | None:
     match = _KIND.search(sentence)
     if match:
         return match.lastgroup
-    heading = heading_before(all_blocks, index, within=12)
+    heading = heading_of(paras, index, within=12)
     match = _KIND.search(heading.text) if heading else None
     return match.lastgroup if match else None
 
 
-def _sentence(doc: Document, all_blocks: list[Block], index: int, sentence: str, rest: str, rows: dict) -> None:
-    block = all_blocks[index]
+def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str, rest: str, rows: dict) -> None:
+    para = paras[index]
     if not _CONSULTATION.search(sentence) or _NONE.search(sentence):
         return
     expected = _EXPECTED.search(sentence) or _WILL_ISSUE.search(sentence)
     open_now = _OPEN_NOW.search(sentence)
     if not (expected or open_now):
         return
-    kind = _kind(sentence, all_blocks, index)
+    kind = _kind(sentence, paras, index)
     if kind is None:
-        doc.warnings.append(f"line {block.number}: a consultation of a kind the report does not name: {sentence!r}")
+        doc.warnings.append(f"line {para.number}: a consultation of a kind the report does not name: {sentence!r}")
         return
-    refs = _references(all_blocks, index, sentence)
+    refs = _references(paras, index, sentence)
     if not refs:
         return
     fields: dict = {}
     if expected:
-        fields |= _expected_when(doc, block.number, sentence[expected.start() :])
+        fields |= _expected_when(doc, para.number, sentence[expected.start() :])
     else:
-        fields |= _open_days(doc, block.number, sentence)
+        fields |= _open_days(doc, para.number, sentence)
     if seek := _SEEK.search(rest if expected and not _SEEK.search(sentence) else sentence):
         fields["note"] = f"To seek {seek['what'].strip()}."
     for ref in refs:
@@ -110,20 +117,20 @@ def _sentence(doc: Document, all_blocks: list[Block], index: int, sentence: str,
             row.setdefault(name, value)
 
 
-def _references(all_blocks: list[Block], index: int, sentence: str) -> list[str]:
+def _references(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
     """The modifications a sentence is about: the list it introduces, else those it names, else (for a
     list item that says "this modification") the one the item starts with."""
-    following = all_blocks[index + 1] if index + 1 < len(all_blocks) else None
+    following = paras[index + 1] if index + 1 < len(paras) else None
     introduces = following is not None and following.level >= 1 and sentence.rstrip().endswith(":")
     if introduces:
-        items = items_after(all_blocks, index, announced_count(sentence))
+        items = items_after(paras, index, announced_count(sentence))
         return [refs[0].text for item in items if (refs := find_references(item.text))]
     named = [r.text for r in find_references(sentence)]
     if named:
         return named
-    block = all_blocks[index]
-    lead = find_references(block.text[:40])
-    return [lead[0].text] if block.level >= 1 and lead else []
+    para = paras[index]
+    lead = find_references(para.text[:40])
+    return [lead[0].text] if para.level >= 1 and lead else []
 
 
 def _expected_when(doc: Document, line: int, text: str) -> dict:
@@ -144,7 +151,7 @@ def _expected_when(doc: Document, line: int, text: str) -> dict:
     if not month:
         return {}
     year = int(month["year"]) if month["year"] else _year_of(doc, line, month["month"])
-    name = _month_name(month["month"])
+    name = calendar.month_name[month_number(month["month"])]
     part = (month["part"] or "").lower()
     when = f"{part}-{name}" if part == "mid" else f"{part} {name}".strip()
     when = f"{when} {year}" if year else when
@@ -154,14 +161,9 @@ def _expected_when(doc: Document, line: int, text: str) -> dict:
     return {"expected_text": when}
 
 
-def _month_name(text: str) -> str:
-    key = text.lower().rstrip(".")[:3]
-    return next(name for name in calendar.month_name[1:] if name.lower().startswith(key))
-
-
 def _year_of(doc: Document, line: int, month_text: str) -> int | None:
     """The year of a month named without one: the first such month from the report's issue month."""
-    month = list(calendar.month_name).index(_month_name(month_text))
+    month = month_number(month_text)
     if doc.issued is None:
         doc.warnings.append(f"line {line}: {month_text} is given without a year and the report's issue day is unknown")
         return None
@@ -182,7 +184,7 @@ def _open_days(doc: Document, line: int, sentence: str) -> dict:
 
 
 def _tables(doc: Document, rows: dict) -> None:
-    for table in find_tables(doc, COLUMNS, {"reference", "closes"}, _IS_ROW):
+    for table in find_tables(doc, COLUMNS, {"reference", "closes"}, REFERENCE_ROW):
         for line in table.skipped:
             doc.warnings.append(f"line {line.number}: a consultation row whose columns could not be read")
         for row in table.rows:

@@ -1,6 +1,7 @@
 """A report as the readers see it: its text (from a ``.txt`` file, or a ``.pdf`` through pypdf), cut into
 clean lines with the markup of the text dumps (Markdown emphasis and links, HTML tags, table pipes)
-taken off, and what every reader needs first: which kind of report it is and the day it was issued.
+taken off, and what every reader needs first: which kind of report it is and the day it was issued;
+and a per-document cache for what the readers work out from it more than once (``cached``).
 
 The readers of each table (``secbot.ingest.*``) work on ``Document.lines`` and never on the file."""
 
@@ -157,3 +158,11 @@ def _issued(lines: tuple[Line, ...]) -> dt.date | None:
         if days and days[0].span == (0, len(line.text)):
             return days[0].day
     return None
+
+
+def cached(doc: Document, name: str, build):
+    """What ``build(doc)`` returns, worked out once per document (every reader asks for the same)."""
+    store = doc.__dict__.setdefault("_cache", {})
+    if name not in store:
+        store[name] = build(doc)
+    return store[name]

@@ -15,9 +15,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from secbot.ingest.blocks import Block, announced_count, blocks, heading_before, items_after
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
 from secbot.references import find_references
 
 _KINDS = (
@@ -49,7 +49,6 @@ _PAPER = re.compile(r"\bSECP_(?P<number>\d{1,3})_(?P<dd>\d{2})(?P<mm>\d{2})_\d{1
 _PANEL_ASKED = re.compile(r"\bPanel\s+(?:is|are)\s+(?:invited|requested|asked)\s+to\b", re.IGNORECASE)
 _PANEL_THIS_MONTH = re.compile(r"\bto\s+the\s+(?:SEC\s+)?Panel\b[^.]*\bthis\s+month\b", re.IGNORECASE)
 _PANEL_IN_MONTH = re.compile(r"\bPanel\s+at\s+(?:the|its)\s+(?P<month>[A-Za-z]+\s+\d{4})\s+meeting\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
 _TITLE_AFTER_REF = re.compile(r"^\s*(?:‘[^’]*’|'[^']*'|“[^”]*”|\"[^\"]*\")?\s*(?:[:–\-]\s*[^–]*?\s+[–-]\s+)?")
 _FOOTNOTE_MARKS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]")
 _TITLES = {
@@ -81,13 +80,13 @@ class _Meeting:
 def read(doc: Document) -> dict[str, list[dict]]:
     found: dict[tuple[str, dt.date], _Meeting] = {}
     pending: list[tuple[int, tuple[int, int] | None, list[tuple[str, str | None]]]] = []
-    all_blocks = blocks(doc)
-    for index, block in enumerate(all_blocks):
-        if block.table_row or block.text.lower().startswith("http"):
+    paras = paragraphs(doc)
+    for index, para in enumerate(paras):
+        if para.table_row or para.text.lower().startswith("http"):
             continue
-        for sentence in _SENTENCE.split(block.text):
-            _sentence(doc, all_blocks, index, sentence, found, pending)
-    _paper_meetings(doc, all_blocks, found)
+        for sentence in sentences(para.text):
+            _sentence(doc, paras, index, sentence, found, pending)
+    _paper_meetings(doc, paras, found)
     _attach_pending(doc, found, pending)
     return {"meetings": [_row(m) for m in found.values()]}
 
@@ -119,44 +118,44 @@ def _dated_kinds(sentence: str) -> list[tuple[str, dt.date, int]]:
     return out
 
 
-def _sentence(doc: Document, all_blocks: list[Block], index: int, sentence: str, found: dict, pending: list) -> None:
-    block = all_blocks[index]
+def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str, found: dict, pending: list) -> None:
+    para = paras[index]
     if _OTHER_EVENT.search(sentence):
         return
     dated = _dated_kinds(sentence)
     if not dated and _HELD_NO_BODY.search(sentence):
-        heading = heading_before(all_blocks, index)
+        heading = heading_of(paras, index, within=40)
         body = _KIND.search(heading.text) if heading else None
         days = find_days(sentence[_HELD_NO_BODY.search(sentence).end() :])
         if body and days:
             dated = [(body.lastgroup, days[0].day, days[0].span[1])]
     for kind, day, _end in dated:
-        meeting = _meeting(found, kind, day, block.number)
-        meeting.title = meeting.title or _title(kind, sentence, _own_references(all_blocks, index, sentence))
+        meeting = _meeting(found, kind, day, para.number)
+        meeting.title = meeting.title or _title(kind, sentence, _own_references(paras, index, sentence))
         agenda = _AGENDA.search(sentence)
         if agenda and (agenda_days := find_days(agenda["rest"])):
             meeting.agenda_published = agenda_days[0].day
-        for reference, note in _items(all_blocks, index, sentence):
+        for reference, note in _items(paras, index, sentence):
             meeting.add(reference, note)
     if dated:
         return
-    if _PANEL_THIS_MONTH.search(sentence) and _introduces_list(all_blocks, index, sentence):
-        note = heading.text if (heading := heading_before(all_blocks, index, within=2)) else None
-        items = [(ref, note) for ref, _ in _list_items(all_blocks, index, sentence)]
-        pending.append((block.number, None, items))
+    if _PANEL_THIS_MONTH.search(sentence) and _introduces_list(paras, index, sentence):
+        note = heading.text if (heading := heading_of(paras, index, within=2)) else None
+        items = [(ref, note) for ref, _ in _list_items(paras, index, sentence)]
+        pending.append((para.number, None, items))
     elif month := _PANEL_IN_MONTH.search(sentence):
         months = find_months(month["month"])
         refs = [r.text for r in find_references(sentence)]
         if months and refs:
-            pending.append((block.number, months[0], [(r, _clean_note(sentence)) for r in refs]))
+            pending.append((para.number, months[0], [(r, _clean_note(sentence)) for r in refs]))
 
 
-def _own_references(all_blocks: list[Block], index: int, sentence: str) -> list[str]:
+def _own_references(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
     refs = [r.text for r in find_references(sentence)]
     if refs:
         return refs
-    if all_blocks[index].level == 2:
-        parent = next((b for b in reversed(all_blocks[:index]) if b.level == 1), None)
+    if paras[index].level == 2:
+        parent = next((b for b in reversed(paras[:index]) if b.level == 1), None)
         if parent:
             return [r.text for r in find_references(parent.text)]
     return []
@@ -178,39 +177,39 @@ def _listed(refs: list[str]) -> str:
     return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
 
 
-def _introduces_list(all_blocks: list[Block], index: int, sentence: str) -> bool:
-    following = all_blocks[index + 1] if index + 1 < len(all_blocks) else None
+def _introduces_list(paras: tuple[Para, ...], index: int, sentence: str) -> bool:
+    following = paras[index + 1] if index + 1 < len(paras) else None
     if following is None or not (following.level >= 1 or following.label):
         return False
     return sentence.rstrip().endswith(":") or "following" in sentence.lower() or announced_count(sentence) is not None
 
 
-def _list_items(all_blocks: list[Block], index: int, sentence: str) -> list[tuple[str, str | None]]:
+def _list_items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str, str | None]]:
     out = []
-    for item in items_after(all_blocks, index, announced_count(sentence)):
+    for item in items_after(paras, index, announced_count(sentence)):
         refs = find_references(item.text)
         if refs:
             out.append((refs[0].text, _item_note(item.text, refs[0].text)))
     return out
 
 
-def _items(all_blocks: list[Block], index: int, sentence: str) -> list[tuple[str, str | None]]:
+def _items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str, str | None]]:
     """The agenda a dated sentence gives: the list it introduces, else the references in it (or in
     the list item it is a sub-item of), with notes from the sub-items that follow."""
-    if _introduces_list(all_blocks, index, sentence):
-        return _list_items(all_blocks, index, sentence)
-    block = all_blocks[index]
-    refs = _own_references(all_blocks, index, sentence)
+    if _introduces_list(paras, index, sentence):
+        return _list_items(paras, index, sentence)
+    para = paras[index]
+    refs = _own_references(paras, index, sentence)
     notes: dict[str, str] = {}
-    if block.level == 1:
-        for sub in all_blocks[index + 1 :]:
+    if para.level == 1:
+        for sub in paras[index + 1 :]:
             if sub.level != 2:
                 break
             sub_refs = find_references(sub.text)
             if sub_refs and sub_refs[0].text in refs:
                 notes[sub_refs[0].text] = _item_note(sub.text, sub_refs[0].text)
-    elif block.level == 2 and len(refs) == 1:
-        rest = block.text[block.text.find(sentence) + len(sentence) :].strip()
+    elif para.level == 2 and len(refs) == 1:
+        rest = para.text[para.text.find(sentence) + len(sentence) :].strip()
         ordinal = _ORDINAL.search(sentence)
         lead = f"{ordinal[1].capitalize()} meeting. " if ordinal else ""
         notes[refs[0]] = _clean_note(lead + rest) or None
@@ -233,7 +232,7 @@ def _clean_note(text: str) -> str:
     return text[:1].upper() + text[1:] if text else ""
 
 
-def _paper_meetings(doc: Document, all_blocks: list[Block], found: dict) -> None:
+def _paper_meetings(doc: Document, paras: tuple[Para, ...], found: dict) -> None:
     """Panel meetings named by Panel paper references: the report's own (the Panel it goes to, with the
     modifications the Panel is asked to decide on), and any cited in a sentence with its month."""
     if doc.paper_reference and (paper := _PAPER.fullmatch(doc.paper_reference)) and doc.issued:
@@ -242,27 +241,27 @@ def _paper_meetings(doc: Document, all_blocks: list[Block], found: dict) -> None
             line = doc.lines[0].number
             meeting = _meeting(found, "panel", day, line)
             meeting.title = meeting.title or f"SEC Panel – {day:%B %Y} (date taken from the paper reference)"
-            for index, block in enumerate(all_blocks):
-                if _PANEL_ASKED.search(block.text) and _introduces_list(all_blocks, index, block.text):
-                    for item in items_after(all_blocks, index):
+            for index, para in enumerate(paras):
+                if _PANEL_ASKED.search(para.text) and _introduces_list(paras, index, para.text):
+                    for item in items_after(paras, index):
                         for ref in find_references(item.text):
                             meeting.add(ref.text, _clean_note(item.text))
-    for block in all_blocks:
-        for sentence in _SENTENCE.split(block.text):
+    for para in paras:
+        for sentence in sentences(para.text):
             for paper in _PAPER.finditer(sentence):
                 if paper.group(0) == doc.paper_reference or not re.search(r"\bPanel\b", sentence):
                     continue
                 months = [m for m in find_months(sentence) if m[1] == int(paper["mm"])]
                 if not months:
                     doc.warnings.append(
-                        f"line {block.number}: Panel paper {paper.group(0)} is cited without its year; "
+                        f"line {para.number}: Panel paper {paper.group(0)} is cited without its year; "
                         "its meeting was left out"
                     )
                     continue
                 day = _paper_day(paper, year=months[0][0])
                 if day is None:
                     continue
-                meeting = _meeting(found, "panel", day, block.number)
+                meeting = _meeting(found, "panel", day, para.number)
                 meeting.title = meeting.title or f"SEC Panel – {day:%B %Y} (date taken from the paper reference)"
                 for ref in find_references(sentence):
                     meeting.add(ref.text, _clean_note(sentence))

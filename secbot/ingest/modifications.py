@@ -17,17 +17,8 @@ from dataclasses import dataclass
 from secbot.ingest import votes
 from secbot.ingest.days import find_days
 from secbot.ingest.document import Document
-from secbot.ingest.prose import (
-    Para,
-    Titled,
-    lead_of,
-    looks_like_title,
-    paragraphs,
-    references_in,
-    sentences,
-    table_lines,
-    titled_mentions,
-)
+from secbot.ingest.mentions import Titled, looks_like_title, references_in, titled_mentions
+from secbot.ingest.prose import Para, lead_of, paragraphs, sentences, table_lines
 from secbot.references import Ref, parse_reference
 from secbot.vocabulary import canonical_phase
 

@@ -1,16 +1,16 @@
-"""The prose of a report as the modification and vote readers see it: paragraphs put back together
-(a PDF dump breaks every line), list items and the sentence that introduces them (their *lead*), the
-heading each sits under, and the references and titles written in them ("MP161 'Title'",
-"SECMP0004: Title – comment", a table cell "SECMP0035 – Title"), OCR damage in references repaired
-and reported."""
+"""The prose of a report as every reader sees it: its lines put back into paragraphs (a PDF dump
+breaks every line), list items and sub-items (``o`` as a PDF writes a second-level bullet), headings,
+labels and table rows; the heading a paragraph sits under, the sentence that introduces a list (its
+*lead*) and the items a sentence introduces, with the count it announces ("five modifications");
+a paragraph cut into sentences; and table rows a PDF wrapped put back on one line. References and titles
+in the text are ``secbot.ingest.mentions``'s."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from secbot.ingest.document import Document, Line
-from secbot.references import Ref, parse_reference
+from secbot.ingest.document import Document, Line, cached
 
 _SUB_BULLET = re.compile(r"^o\s+(?=\S)")
 _ENDS_SENTENCE = re.compile(r"[.:;!?][’'\")\]”]?\W{0,2}$|[.:;!?][¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
@@ -123,14 +123,6 @@ def _runs_on(previous: str, text: str, width: int) -> bool:
     )
 
 
-def cached(doc: Document, name: str, build):
-    """What ``build(doc)`` returns, worked out once per document (every reader asks for the same)."""
-    store = doc.__dict__.setdefault("_cache", {})
-    if name not in store:
-        store[name] = build(doc)
-    return store[name]
-
-
 def paragraphs(doc: Document) -> tuple[Para, ...]:
     """``doc``'s lines joined into paragraphs and list items."""
     return cached(doc, "paragraphs", _paragraphs)
@@ -197,9 +189,9 @@ def _table_lines(doc: Document) -> tuple[Line, ...]:
     return tuple(Line(line.number, re.sub(r"\s*\n", " ", line.text), line.bullet) for line in out)
 
 
-def heading_of(paras: tuple[Para, ...], index: int) -> Para | None:
-    """The nearest heading above paragraph ``index``."""
-    for para in reversed(paras[:index]):
+def heading_of(paras: tuple[Para, ...], index: int, within: int | None = None) -> Para | None:
+    """The nearest heading above paragraph ``index`` (at most ``within`` paragraphs up, if given)."""
+    for para in reversed(paras[max(0, index - within) : index] if within else paras[:index]):
         if para.heading:
             return para
     return None
@@ -230,121 +222,53 @@ def label_of(paras: tuple[Para, ...], index: int) -> Para | None:
     return None
 
 
-# References as reports print them, OCR damage included: O/Q for 0 and l/I for 1 in the digits, a lost
-# "P" ("D165") or a stray bracket ("[D165").
-_REF_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_/])(?P<prefix>SEC\s?MP|MP|DP|\[D|D)[\s\-_]?(?P<digits>[0-9OQlI]{2,5})(?P<suffix>[A-Z])?(?![A-Za-z0-9])"
+def items_after(paras: tuple[Para, ...], index: int, count: int | None = None) -> list[Para]:
+    """The list items a sentence (paragraph ``index``) introduces: the items that follow it, past short
+    labels (``Path 3 – Self Governance:``), and, while fewer than the ``count`` it announced, past
+    paragraphs too (never past a heading or a table row)."""
+    found: list[Para] = []
+    for para in paras[index + 1 :]:
+        if para.level >= 1:
+            found.append(para)
+            continue
+        if para.label and (count is None or len(found) < count):
+            continue
+        if count is not None and len(found) < count and not para.heading and not para.table_row:
+            continue
+        break
+    return found[:count] if count is not None else found
+
+
+_COUNT_WORDS = (
+    "no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty"
 )
-_DIGIT_SLIPS = str.maketrans("OQlI", "0011")
-
-
-@dataclass(frozen=True)
-class Mention:
-    ref: Ref
-    start: int
-    end: int
-    raw: str
-    repaired: bool  # the text was damaged and has been read as ``ref``
-
-
-def references_in(text: str) -> list[Mention]:
-    """Every reference in ``text``, in order (repeats kept), with where it is."""
-    found = []
-    for match in _REF_TOKEN.finditer(text):
-        digits = match["digits"]
-        if not any(c.isdigit() for c in digits):
-            continue
-        prefix = match["prefix"]
-        if prefix == "D" and len(digits.translate(_DIGIT_SLIPS)) != 3:
-            continue  # a lone "D" is a damaged "DP" only before a DP's three digits
-        fixed = digits.translate(_DIGIT_SLIPS)
-        parsed = parse_reference(f"{'DP' if prefix in ('D', '[D') else prefix}{fixed}{match['suffix'] or ''}")
-        if not isinstance(parsed, Ref):
-            continue
-        repaired = fixed != digits or prefix in ("D", "[D")
-        found.append(Mention(parsed, match.start(), match.end(), match.group(0), repaired))
-    return found
-
-
-_FOOTNOTE = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_OPEN_QUOTES = "'‘\"“"
-_QUOTED = re.compile(r"\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\w)[^'‘’\"“”]*?)*)['’\"”](?!\w)")
-
-
-def clean_title(title: str) -> str:
-    """A title as printed without footnote marks, a footnoted aside ("(DUIS/MMC only³)") or
-    trailing punctuation."""
-    title = re.sub(rf"\s*\([^()]*[{_FOOTNOTE}][^()]*\)\s*$", "", title)
-    title = re.sub(rf"[{_FOOTNOTE}]+", "", title)
-    title = re.sub(r"\s+", " ", title).strip(" ,;:.–-")
-    return title
-
-
-_SENTENCE_WORDS = re.compile(
-    r"\b(?:will|would|should|shall|has been|have been|was|were|is being|are being|we|this modification)\b", re.I
+_NUMBER_WORDS = {w: i for i, w in enumerate(_COUNT_WORDS.split())}
+_COUNT = re.compile(
+    rf"\b(?P<n>\d+|{'|'.join(_NUMBER_WORDS)})\s+(?:new\s+|open\s+)?(?:Modification Proposals?|"
+    r"Draft Proposals?|modifications?|proposals?|Modification Reports?)\b",
+    re.IGNORECASE,
 )
 
 
-def looks_like_title(text: str) -> bool:
-    """A title rather than a sentence: a few words, no verb of the report's narration."""
-    words = text.split()
-    return 1 <= len(words) <= 25 and not _SENTENCE_WORDS.search(text) and not text.endswith(".")
+def count_word(text: str) -> int | None:
+    """``five`` → 5, ``12`` → 12, ``no`` → 0; ``None`` for anything else."""
+    word = text.strip().lower()
+    if word.isdigit():
+        return int(word)
+    return _NUMBER_WORDS.get(word)
 
 
-@dataclass(frozen=True)
-class Titled:
-    mention: Mention
-    title: str | None
-    rest: str  # what the paragraph says after the title (or after the reference)
+def announced_count(text: str) -> int | None:
+    """The number of items a sentence announces ("There are currently five modifications …")."""
+    match = _COUNT.search(text)
+    return count_word(match["n"]) if match else None
 
 
-def titled_mentions(text: str, *, cell: bool = False, starts_item: bool = False) -> list[Titled]:
-    """Every reference in ``text`` with the title printed next to it, if any:
-    ``REF 'Title'`` anywhere; ``REF: Title – comment`` at the start of a list item; ``REF – Title`` as a
-    whole table cell."""
-    found = []
-    for mention in references_in(text):
-        after = text[mention.end :]
-        title = None
-        rest = after
-        quoted = _QUOTED.match(after)
-        if quoted and quoted["title"].strip():
-            title, rest = quoted["title"], after[quoted.end() :]
-        elif cell and mention.start == 0:
-            dashed = re.match(r"\s*[–—-]\s+(?P<title>.+)$", after)
-            if dashed:
-                title, rest = dashed["title"], ""
-        elif starts_item and mention.start == 0:
-            coloned = re.match(r"\s*:\s+(?P<body>.+)$", after)
-            if coloned:
-                title, rest = _split_comment(coloned["body"])
-        if title is not None:
-            title = clean_title(title)
-            if not title or not looks_like_title(title):
-                title, rest = None, after
-        found.append(Titled(mention, title, rest))
-    return found
-
-
-def _split_comment(body: str) -> tuple[str, str]:
-    """``Title – comment`` split at the first dash whose remainder reads as a comment on the title."""
-    for match in re.finditer(r"\s[–—-]\s", body):
-        rest = body[match.end() :]
-        if rest[:1].islower() or re.match(r"(?:Change Board|The|It|This)\b", rest):
-            return body[: match.start()], rest
-    return body, ""
-
-
-def subject_refs(text: str) -> list[Ref]:
-    """The references ``text`` is about, in order, without repeats."""
-    found: list[Ref] = []
-    for mention in references_in(text):
-        if mention.ref not in found:
-            found.append(mention.ref)
-    return found
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
 
 
 def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences (never inside a quoted title or after an abbreviation's full stop)."""
-    parts = re.split(r"(?<=[a-z0-9)’”'\]][.!?])\s+(?=[A-Z])", text)
-    return [p for p in parts if p.strip()]
+    """``text`` cut into sentences: after a stop that follows a word, a number, a bracket or a quote, before
+    a capital ("… to the DCC. The Panel …"); a footnote mark on the stop is dropped with the break."""
+    return [p for p in _SENTENCE_END.split(text) if p.strip()]

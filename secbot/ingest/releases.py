@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from secbot.ingest.blocks import Block, announced_count, blocks, items_after
 from secbot.ingest.days import find_days
 from secbot.ingest.document import Document, Line
+from secbot.ingest.prose import Para, announced_count, items_after, paragraphs
 from secbot.ingest.tables import Column, Unreadable, header_fields, parse_day, parse_ref
 from secbot.references import find_references
 
@@ -58,9 +58,9 @@ _DATE_WORDS = re.compile(
 
 def read(doc: Document) -> dict[str, list[dict]]:
     releases: dict[str, dict] = {}
-    all_blocks = blocks(doc)
-    for index, block in enumerate(all_blocks):
-        _sentence(doc, all_blocks, index, block, releases)
+    paras = paragraphs(doc)
+    for index, para in enumerate(paras):
+        _sentence(doc, paras, index, para, releases)
     _tables(doc, releases)
     return {"releases": list(releases.values())}
 
@@ -80,21 +80,21 @@ def _month_name(day: dt.date) -> str:
     return f"{day:%B %Y} SEC Release"
 
 
-def _sentence(doc: Document, all_blocks: list[Block], index: int, block: Block, releases: dict) -> None:
-    match = _IN_RELEASE.search(block.text)
+def _sentence(doc: Document, paras: tuple[Para, ...], index: int, para: Para, releases: dict) -> None:
+    match = _IN_RELEASE.search(para.text)
     if not match:
         return
-    following = all_blocks[index + 1] if index + 1 < len(all_blocks) else None
+    following = paras[index + 1] if index + 1 < len(paras) else None
     if following is None or following.level < 1:
-        refs = [r.text for r in find_references(block.text[: match.start()])]
+        refs = [r.text for r in find_references(para.text[: match.start()])]
         items = [(ref, None) for ref in refs]
     else:
-        count = announced_count(block.text)
-        listed = items_after(all_blocks, index, count)
+        count = announced_count(para.text)
+        listed = items_after(paras, index, count)
         items = [(refs[0].text, _footnote(doc, item)) for item in listed if (refs := find_references(item.text))]
         if count is not None and count != len(items):
             doc.warnings.append(
-                f"line {block.number}: {count} modifications announced for the release, {len(items)} listed"
+                f"line {para.number}: {count} modifications announced for the release, {len(items)} listed"
             )
     if not items:
         return
@@ -120,7 +120,7 @@ def _sentence(doc: Document, all_blocks: list[Block], index: int, block: Block, 
         _add(release, reference, status, note)
 
 
-def _footnote(doc: Document, item: Block) -> str | None:
+def _footnote(doc: Document, item: Para) -> str | None:
     """The footnote an item is marked with (``…only³``): the line that starts with that mark."""
     mark = _MARK.search(item.text)
     if not mark:

@@ -17,7 +17,7 @@ from types import ModuleType
 from pydantic import ValidationError
 
 from secbot.ingest.document import Document, IngestError, read
-from secbot.ingest.prose import references_in
+from secbot.ingest.mentions import references_in
 from secbot.ingest.source import source
 from secbot.store.importer.schema import TABLES
 

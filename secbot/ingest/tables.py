@@ -14,42 +14,30 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from secbot.ingest.days import find_days, number
+from secbot.ingest.days import NUM, find_days, number
 from secbot.ingest.document import Document, Line
 from secbot.references import BareNumber, Ref, parse_reference
 
-_NUM = r"[0-9OoQlI]"
 # Value patterns, for rows whose columns cannot be told apart by separators.
 REFERENCE = r"(?:SEC\s?MP|MP|DP|\[D|D)?[\s\-]?[0-9OQ]{1,5}[A-Z]?"
 KIND = r"[PplI1|][Aa4]"
 DAY = (
-    rf"{_NUM}{{1,2}}(?:st|nd|rd|th)?[\s\-]*(?:[A-Za-z0][a-z]{{2,8}}\.?)[\s\-]+{_NUM}{{2,4}}"
-    rf"|{_NUM}{{1,2}}/{_NUM}{{1,2}}/{_NUM}{{2,4}}"
+    rf"{NUM}{{1,2}}(?:st|nd|rd|th)?[\s\-]*(?:[A-Za-z0][a-z]{{2,8}}\.?)[\s\-]+{NUM}{{2,4}}"
+    rf"|{NUM}{{1,2}}/{NUM}{{1,2}}/{NUM}{{2,4}}"
 )
-WD = rf"{_NUM}{{1,4}}\s*(?:WD|wd|working\s+days|days)?|-|–|N/?A|n/a|TBC|TBD|Unknown"
+WD = rf"{NUM}{{1,4}}\s*(?:WD|wd|working\s+days|days)?|-|–|N/?A|n/a|TBC|TBD|Unknown"
 STATUS = r"[A-Za-z]+\d?"
 TEXT = r".+?"
+# A row of a table keyed by modification: it starts with a reference (OCR slips and a stray "[" allowed).
+REFERENCE_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
 
 _UNKNOWN = re.compile(r"^(?:-|–|—|N/?A|TBC|TBD|unknown|not known|)$", re.IGNORECASE)
-_WD_VALUE = re.compile(rf"^(?P<n>{_NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
-_SLASH_DAY = re.compile(rf"^(?P<d>{_NUM}{{1,2}})/(?P<m>{_NUM}{{1,2}})/(?P<y>{_NUM}{{2,4}})$")
-_COUNT_WORDS = (
-    "no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-    "eighteen nineteen twenty"
-)
-_NUMBER_WORDS = {w: i for i, w in enumerate(_COUNT_WORDS.split())}
+_WD_VALUE = re.compile(rf"^(?P<n>{NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
+_SLASH_DAY = re.compile(rf"^(?P<d>{NUM}{{1,2}})/(?P<m>{NUM}{{1,2}})/(?P<y>{NUM}{{2,4}})$")
 
 
 class Unreadable(ValueError):
     """A cell that holds something, but not a value of its column."""
-
-
-def count_word(text: str) -> int | None:
-    """``five`` → 5, ``12`` → 12, ``no`` → 0; ``None`` for anything else."""
-    word = text.strip().lower()
-    if word.isdigit():
-        return int(word)
-    return _NUMBER_WORDS.get(word)
 
 
 def repair_day_text(text: str) -> str:

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 from secbot.ingest.days import find_days
-from secbot.ingest.document import Document
-from secbot.ingest.prose import Para, cached, label_of, paragraphs, references_in, sentences, titled_mentions
+from secbot.ingest.document import Document, cached
+from secbot.ingest.mentions import references_in, titled_mentions
+from secbot.ingest.prose import Para, label_of, paragraphs, sentences
 from secbot.references import Ref
 
 _CHANGE_BOARD = re.compile(r"\bChange Board\b|\bCB\b")
