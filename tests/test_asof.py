@@ -188,11 +188,16 @@ def test_a_question_asked_as_of_a_day_is_answered_as_the_register_stood(ask, que
         ("which mods were in the decision phase on 25 may 2017", "Decision: 4 modifications", "25 May 2017"),
         ("how many mods were in each stage at the end of oct 2017", "Modifications in each stage", "31 October 2017"),
         ("as of 6 Oct 2017 when was the next WG", "Working Group: 10 October 2017", "6 October 2017"),
+        ("on 15 oct 2017 when was the next working group", "Working Group: 18 October 2017", "15 October 2017"),
+        ("Looking at Oct 2017, what had changed since the previous report?", "What changed", "31 October 2017"),
+        ("status of 0006 as things were in dec 2017", "SECMP0006: Specifying the number", "31 December 2017"),
+        ("what was the position on SECMP0023 on the 1st of october 2017", "SECMP0023: ", "1 October 2017"),
+        ("as at 1 sept 2017 when had the change board last met", "Change Board: 19 April 2017", "1 September 2017"),
     ],
 )
 def test_the_day_asked_about_said_in_other_words(ask, question, title, stood):
     reply = ask(question)
-    assert reply.title == title
+    assert reply.title.startswith(title)
     assert reply.footer.startswith(f"As the register stood on {stood}.")
 
 
@@ -200,6 +205,7 @@ def test_the_day_asked_about_said_in_other_words(ask, question, title, stood):
     ("question", "title"),
     [
         ("what was decided on 26 May 2021", "Decisions in May 2021"),  # the day of the decisions asked for
+        ("on 2 June what was discussed at the wg", "Working Group: 2 June 2021"),
         ("which mods were approved in april 2017", "Decisions in April 2017"),
         ("which PAs came back in the last year", "DCC assessments completed in the last 12 months"),
         ("is MP161 back in refinement", "MP161: Significant Code Review – Retail Code Consolidation"),

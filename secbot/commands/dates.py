@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 _DAY_FORMATS = (
     "%Y-%m-%d",
@@ -20,8 +21,13 @@ _DAY_FORMATS = (
 _MONTH_FORMATS = ("%B %Y", "%b %Y", "%B %y", "%b %y", "%Y-%m", "%m/%Y")
 
 
+_ORDINAL_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+", re.IGNORECASE)  # "the 1st of October"
+_SEPT = re.compile(r"\bsept\b\.?", re.IGNORECASE)  # strptime knows "Sep" only
+
+
 def _clean(text: str) -> str:
     text = " ".join(text.replace(",", " ").split())
+    text = _SEPT.sub("Sep", _ORDINAL_OF.sub(r"\1 ", text))
     for suffix in ("st ", "nd ", "rd ", "th "):  # 1st June 2021
         for digit in "0123456789":
             text = text.replace(f"{digit}{suffix}", f"{digit} ")

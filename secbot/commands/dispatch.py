@@ -65,11 +65,15 @@ def route(text: str, today: dt.date | None = None) -> tuple[str, str]:
     return understood.name, understood.args
 
 
-# "as of" / "as at": a day must follow; "as they stood in": taken only when a day follows. A day after
+# "as of" / "as at": a day must follow; "as they stood in": taken only when a day follows. A day set
+# before the question ("Looking at Oct 2017, what …", "on 15 Oct 2017 when was the next WG") is the day
+# to answer as of when a comma closes it or the question asks for the next, last or latest. A day after
 # "back in", "at the end of" or a past-tense question ("which mods were … on 25 May 2017"): only for
 # what the register held then, never a meeting's or a decision's own day ("decided back in April").
 _AS_OF = re.compile(r"\bas\s+(?:of|at)\s+", re.I)
-_STOOD = re.compile(r"\bas\s+(?:it|they|things|the\s+register)\s+stood(?:\s+(?:on|in|at))?\s+", re.I)
+_STOOD = re.compile(r"\bas\s+(?:it|they|things|the\s+register)\s+(?:stood|were|was)(?:\s+(?:on|in|at))?\s+", re.I)
+_SETTING = re.compile(r"^(?:(?:looking|looked)\s+(?:back\s+)?at|back\s+(?:in|on|at)|on|at|in|by)\s+", re.I)
+_RELATIVE = re.compile(r"\b(?:next|last|latest|previous|current|currently|now)\b", re.I)
 _END_OF = re.compile(r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)\bback\s+(?:in|on|at)\s+", re.I)
 _PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
 _PAST = re.compile(r"\b(?:were|was|did|had|stood)\b", re.I)
@@ -112,6 +116,7 @@ class _SaidDay:
 def _said_day(text: str, today: dt.date) -> _SaidDay | None:
     """The day ``text`` asks about the register as of, or None when it names none."""
     said = [(found, True) for pattern in (_AS_OF, _STOOD) for found in pattern.finditer(text)]
+    said += [(found, False) for found in _SETTING.finditer(text)]
     said += [(found, False) for found in _END_OF.finditer(text)]
     said += [(found, False) for found in _PREPOSITION.finditer(text) if _PAST.search(text[: found.start()])]
     for found, plainly in said:
@@ -122,6 +127,8 @@ def _said_day(text: str, today: dt.date) -> _SaidDay | None:
             day = parse_as_of(when, today) if when else None
             if day is not None:
                 question = f"{text[: found.start()]} {' '.join(words[count:])}".strip(" ,;:.?!")
+                if found.re is _SETTING:  # "Looking at Oct 2017, …"; "on 15 Oct 2017 when was the next …"
+                    plainly = words[count - 1].endswith(",") or bool(_RELATIVE.search(question))
                 return _SaidDay(question, when, day, plainly)
         if found.re is _AS_OF:
             when = re.split(r"[,;:?!]", rest)[0].strip()

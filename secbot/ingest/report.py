@@ -4,24 +4,23 @@ import-format YAML a person can review (``to_yaml``).
 
 The readers are modules ``secbot.ingest.<name>`` with ``read(doc) -> {table: [row, ...]}``, listed in
 ``READERS`` from the most specific to the least: where two say different things about one row, the
-earlier one's value is kept and the difference reported. A reader not written yet is skipped."""
+earlier one's value is kept and the difference reported."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from pydantic import ValidationError
 
+from secbot.ingest import assessments, consultations, meetings, modifications, releases, votes
 from secbot.ingest.document import Document, IngestError, read
 from secbot.ingest.mentions import references_in
 from secbot.ingest.source import source
 from secbot.store.importer.schema import TABLES
 
-READERS = ("modifications", "votes", "assessments", "meetings", "consultations", "releases")
+READERS = (modifications, votes, assessments, meetings, consultations, releases)
 
 # The import format's tables, in the order its documentation gives them, with their natural keys.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -45,8 +44,6 @@ class Ingested:
     path: Path
     document: Document
     data: dict  # the import format: ``source`` and one list of rows per table
-    readers: list[str] = field(default_factory=list)  # the readers that ran
-    missing: list[str] = field(default_factory=list)  # readers not written yet
 
     @property
     def warnings(self) -> list[str]:
@@ -54,16 +51,6 @@ class Ingested:
 
     def count(self) -> dict[str, int]:
         return {table: len(self.data.get(table, [])) for table in KEYS}
-
-
-def _reader(name: str) -> ModuleType | None:
-    module = f"secbot.ingest.{name}"
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name == module:
-            return None
-        raise
 
 
 def _key(table: str, row: dict) -> tuple:
@@ -153,12 +140,8 @@ def ingest(path: Path) -> Ingested:
         doc.warnings.append("the report's issue day could not be read; the source has no issue date")
     result = Ingested(path, doc, {})
     tables: dict[str, dict[tuple, dict]] = {table: {} for table in KEYS}
-    for name in READERS:
-        module = _reader(name)
-        if module is None:
-            result.missing.append(name)
-            continue
-        result.readers.append(name)
+    for module in READERS:
+        name = module.__name__.rsplit(".", 1)[-1]
         for table, rows in module.read(doc).items():
             if table not in tables:
                 doc.warnings.append(f"the {name} reader gave rows for an unknown table {table!r}; left out")

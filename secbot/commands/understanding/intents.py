@@ -108,7 +108,8 @@ _LIST_WORDS = _has(
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
     r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
-    r"|touch(?:es|ing)?|affect(?:s|ing)?|involv(?:e|es|ing)|cover(?:s|ing)?|mention(?:s|ing)?|the\s+one\s+(?:on|about|for))"
+    r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
+    r"|the\s+one\s+(?:on|about|for))"
     r"\s+(?P<words>.+)$"
 )
 # Asking which modification is about something: "is there a mod about X", "what number is the X draft".
