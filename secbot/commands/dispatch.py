@@ -72,7 +72,11 @@ def route(text: str, today: dt.date | None = None) -> tuple[str, str]:
 # what the register held then, never a meeting's or a decision's own day ("decided back in April").
 _AS_OF = re.compile(r"\bas\s+(?:of|at)\s+", re.I)
 _STOOD = re.compile(r"\bas\s+(?:it|they|things|the\s+register)\s+(?:stood|were|was)(?:\s+(?:on|in|at))?\s+", re.I)
-_SETTING = re.compile(r"^(?:(?:looking|looked)\s+(?:back\s+)?at|back\s+(?:in|on|at)|on|at|in|by)\s+", re.I)
+_SETTING = re.compile(
+    r"^(?:(?:looking|looked)\s+(?:back\s+)?at|(?:(?:going|thinking|looking|casting\s+\w+\s+mind)\s+)?back\s+(?:in|on|at|to)"
+    r"|on|at|in|by)\s+",
+    re.I,
+)
 _RELATIVE = re.compile(r"\b(?:next|last|latest|previous|current|currently|now)\b", re.I)
 _END_OF = re.compile(r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)\bback\s+(?:in|on|at)\s+", re.I)
 _PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
@@ -127,8 +131,9 @@ def _said_day(text: str, today: dt.date) -> _SaidDay | None:
             day = parse_as_of(when, today) if when else None
             if day is not None:
                 question = f"{text[: found.start()]} {' '.join(words[count:])}".strip(" ,;:.?!")
-                if found.re is _SETTING:  # "Looking at Oct 2017, …"; "on 15 Oct 2017 when was the next …"
-                    plainly = words[count - 1].endswith(",") or bool(_RELATIVE.search(question))
+                if found.re in (_SETTING, _END_OF):  # "Looking at Oct 2017, …"; "on 15 Oct 2017 when was the next …"
+                    closed = words[count - 1].endswith(",") or words[count : count + 1] in (["-"], ["–"], ["—"])
+                    plainly = (closed and found.re is _SETTING) or bool(_RELATIVE.search(question))
                 return _SaidDay(question, when, day, plainly)
         if found.re is _AS_OF:
             when = re.split(r"[,;:?!]", rest)[0].strip()

@@ -44,11 +44,12 @@ _HELP = _has(
     r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
 )
 _CHANGES = _has(
-    r"\b(?:what(?:'s|\s+has|\s+have)?\s+(?:changed|moved)|what(?:'s|\s+is)\s+new|changes|anything\s+new)\b"
+    r"\b(?:what(?:'s|s|\s+has|\s+have)?\s+(?:changed|moved)|what(?:'s|s|\s+is)\s+new|changes|anything\s+new)\b"
     r"|\bupdates?\b.*\bsince\b"
     r"|\b(?:anything|something|much|what)\s+(?:has\s+|have\s+)?(?:\w+\s+)?change[ds]?\b(?!\s*(?:board|sub))"
 )
 _SINCE_REPORT = _has(r"\b(?:last|latest|previous)\s+report\b")
+_A_REPORT = _has(r"\b(?:update|report|paper|csr)\b")
 _SINCE = _has(r"\bsince\s+(?P<when>.+)$")
 _CONSULTATION = _has(r"\bconsult(?:ation)?s?\b|\bconsulting\b|\bresponses?\s+due\b")
 _CLOSING_SOON = _has(
@@ -60,12 +61,12 @@ _UPCOMING = _has(
     r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b"
     r"|\b(?:kick(?:s|ing)?\s+off|start(?:s|ing)?|begin(?:s|ning)?|launch(?:es|ing)?|go(?:es|ing)?\s+out|be\s+issued)\b"
 )
-_OPEN = _has(r"\b(?:open|current|live|now|running)\b")
+_OPEN = _has(r"\b(?:open|current|live|now|running)\b|\bout\s+for\b")
 _AS_WELL = _has(r"\b(?:incl(?:uding|\.)?|plus|as\s+well\s+as|and\s+also|along\s+with)\b")
 _EVERY = _has(r"\b(?:all|every)\b")
 _DCC = _has(r"\b(?:dcc|assessments?|ias?|pas?|impact\s+assessments?|preliminary\s+assessments?)\b")
 _INCLUDING_OLD = _has(
-    r"\b(?:incl(?:uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date)(?:\s+ones)?\b"
+    r"\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date)(?:\s+ones)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
     r"|\b(?:old|stale|older|out[\s-]of[\s-]date)\s+ones\s+(?:included|too|as\s+well)\b"
 )
@@ -99,7 +100,7 @@ _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
 _STATS = _has(
     r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers?\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
-    r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b"
+    r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b|\bin\s+numbers\b"
     r"|\bsummary\b|\b(?:overall|the|total)\s+(?:numbers|figures|totals?)\b|\btotals\b"
 )
 _LIST_WORDS = _has(
@@ -107,7 +108,7 @@ _LIST_WORDS = _has(
 )
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
     r"|the\s+one\s+(?:on|about|for))"
     r"\s+(?P<words>.+)$"
@@ -127,7 +128,7 @@ _NOT_A_SUBJECT = _has(
 _TOPIC_MODS = _has(r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)\s+(?:mods?|modifications?|proposals?)$")
 _SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$|\s+[-–—]\s.*$")  # a second sentence, or a clause after a dash
 _SEARCH_LEAD = _has(
-    r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which"
+    r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which|the|ones?"
     r"|mention(?:s|ing)?|cover(?:s|ing)?|touch(?:es|ing)?|involv(?:e|es|ing))\s+)+"
 )
 
@@ -140,7 +141,10 @@ def _changes(text: str, _typed: str) -> str | None:
     since = _SINCE.search(text)
     if since:
         said = since.group(0)  # "since the may update": the month is said after "since"
-        return f"changes since {entities.day(said) or entities.month(said) or since['when'].strip()}"
+        month = entities.month(said)
+        if month and _A_REPORT.search(said):
+            return f"changes since the {month} report"
+        return f"changes since {entities.day(said) or month or since['when'].strip()}"
     if entities.month(text) == "last month":
         return "changes last month"
     return "changes"

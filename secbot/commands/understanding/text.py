@@ -72,8 +72,13 @@ def without_trailing_filler(text: str) -> str:
     return _TRAILING_FILLER.sub("", text).strip()
 
 
+# Where every question looks anyway: "anything on the register about X" is "anything about X".
+_THE_REGISTER = re.compile(r"\s+(?:on|in)\s+(?:the|your)\s+(?:register|system|list)\b", re.IGNORECASE)
+
+
 def without_filler(text: str) -> str:
     """``text`` (normalised) without the words around the question: "what's the status of MP161" -> "MP161"."""
+    text = _THE_REGISTER.sub("", text)
     previous = None
     while previous != text:  # "hi, can you tell me about …": one filler after another
         previous = text

@@ -2,11 +2,13 @@
 
 A word is taken for a known one when it is within a few edits of it (a swap of two neighbouring
 letters counts as one edit: optimal string alignment) and no other known word is as close. Short words
-must be exact: "pa" and "ia" are one edit apart, as are "cb" and "wg".
+must be exact: "pa" and "ia" are one edit apart, as are "cb" and "wg". A word of the English
+dictionary (pyspellchecker's) is never a slip: "looking" is not "working", nor "returns" "returned".
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -141,9 +143,22 @@ def correct_words(text: str, known: frozenset[str]) -> str:
         word = match.group(0)
         if word.lower() in known or word.lower() in EVERYDAY:
             return word
-        return corrected(word, known) or word
+        meant = corrected(word, known)
+        return meant if meant and not is_english(word) else word
 
     return _WORD.sub(put_right, text)
+
+
+def is_english(word: str) -> bool:
+    """Whether ``word`` is a word of the English dictionary (asked only of a word close to a known one)."""
+    return word.lower() in _dictionary()
+
+
+@functools.cache
+def _dictionary() -> frozenset[str]:
+    from spellchecker import SpellChecker  # here: its 160,000 words load only when a slip is suspected
+
+    return frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
 def corrected(word: str, known: Iterable[str]) -> str | None:
