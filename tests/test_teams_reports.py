@@ -167,3 +167,12 @@ def test_a_redelivered_file_message_is_answered_once(teams):
 
     teams.served.settle()
     assert len(teams.fake.calls) == 1 and len(teams.fake.downloads) == 1
+
+
+def test_a_file_attachment_of_the_wrong_shape_gets_a_polite_reply(teams):
+    activity = file_message(teams, "unused")
+    activity["attachments"][0]["content"]["downloadUrl"] = 161
+
+    card = send(teams, activity)
+
+    assert f"I couldn't read {JUNE_2021.name}" in visible(card) and "Nothing was changed." in visible(card)
