@@ -134,16 +134,25 @@ class App:
         actor, where = _printable_actor(actor), _printable_where(where)
         context = self.context(actor, where)
         try:
-            return reports.receive_report(context, name, data, max_bytes=limits.max_bytes(self.settings.import_max_mb))
+            return reports.receive_report(context, name, data, max_bytes=self.import_max_bytes)
         except Exception as error:  # a user must never see a stack trace
             return failed(f"report {name[:100]!r}", error)
 
+    @property
+    def import_max_bytes(self) -> int:
+        """The most a register file or a report sent to the bot may hold (``SECBOT_IMPORT_MAX_MB``)."""
+        return limits.max_bytes(self.settings.import_max_mb)
+
+    def may_send_reports(self, actor: Actor) -> bool:
+        """Whether a door should fetch a file ``actor`` sent, for ``receive_report``: only an admin's. A
+        reader's file is not fetched at all; ``receive_report(name, b"", …)`` refuses it (audited)."""
+        return self.role_of(actor).is_admin
+
     def receive_report_file(self, path: Path, actor: Actor, where: Where) -> Reply:
         """``receive_report`` for a file on this machine (the local shell's ``ingest <path>``)."""
-        largest = limits.max_bytes(self.settings.import_max_mb)
         try:
             with path.open("rb") as file:
-                data = file.read(largest + 1)
+                data = file.read(self.import_max_bytes + 1)
         except OSError as error:
             return reports.unreadable(path.name, error.strerror or type(error).__name__)
         return self.receive_report(path.name, data, actor, where)

@@ -172,6 +172,12 @@ MALFORMED = {
     "an app_mention whose channel is an object": (mention_with(channel={"id": "C1"}), JSON),
     "an app_mention whose thread_ts is a number": (mention_with(thread_ts=1.5), JSON),
     "a direct message whose text is a number": (event_with({**slack.direct_message("MP161"), "text": 161}), JSON),
+    "a file share whose files are text": (event_with({**slack.file_share([]), "files": "report.pdf"}), JSON),
+    "a file share whose file's address is a list": (
+        event_with(slack.file_share([{"id": "F1", "name": "r.pdf", "url_private_download": ["https://x/"]}])),
+        JSON,
+    ),
+    "a mention whose file's name is a number": (mention_with(files=[{"id": "F1", "name": 161}]), JSON),
     "authorizations whose team id is a number": (
         event_with(slack.app_mention("MP161"), authorizations=[{"team_id": 5, "user_id": "UBOT", "is_bot": True}]),
         JSON,

@@ -117,6 +117,22 @@ PREVIEW_REPLIES[from_chat.ACTION] = _preview
 DONE_REPLIES[from_chat.ACTION] = _done
 
 
+def may_be_report(name: str) -> bool:
+    """Whether a file named ``name`` is worth fetching: any other ``receive_report`` explains unread."""
+    return Path(_safe_name(name)).suffix.lower() in SUFFIXES
+
+
+def send_in_personal_chat(name: str) -> Reply:
+    """A file sent where the platform does not hand files to bots (a Teams channel or group chat)."""
+    return Reply(
+        f"Send {_safe_name(name)} in a personal chat",
+        kind="notice",
+        summary="Teams gives me the files sent to me in a personal chat only. Open a chat with me and send the "
+        "report there: I will show what importing it would change, with Confirm and Cancel. Nothing was changed.",
+        cacheable=False,
+    )
+
+
 def unreadable(name: str, why: str) -> Reply:
     """A file the door could not fetch or open."""
     return _cannot(_safe_name(name), f"The file could not be opened ({why}).")

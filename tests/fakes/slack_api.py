@@ -34,6 +34,11 @@ How slack_sdk 3.47 reaches it (read from ``slack_sdk/web/async_base_client.py`` 
 It also serves ``POST /respond/<token>`` for ``response_url`` posts (what bolt's ``respond()``
 sends with slack_sdk's ``AsyncWebhookClient``: a JSON body), recorded as method ``"response_url"``.
 
+Files shared with the bot: ``add_file(name, data)`` keeps a file and returns its object as an event
+carries it, with ``url_private``/``url_private_download`` on this fake (``GET /files-pri/<team>-<id>/
+[download/]<name>``, recorded as method ``"files.download"`` with its bearer token); ``files.info``
+describes it. As Slack does, a download without a bot token gets a sign-in page (HTML, 200).
+
 Everything binds to and is addressed at 127.0.0.1; nothing here ever reaches another address.
 """
 
@@ -57,6 +62,7 @@ from tests.fakes.loop_server import LoopServer
 
 RESPONSE_URL_METHOD = "response_url"
 UPLOAD_METHOD = "files.upload_url"  # the bytes sent to the upload_url that files.getUploadURLExternal gave
+DOWNLOAD_METHOD = "files.download"  # a GET of a file's url_private(_download)
 
 JsonDict = dict[str, Any]
 Responder = JsonDict | Callable[["Call"], JsonDict]
@@ -121,6 +127,7 @@ class FakeSlack(LoopServer):
         self._ts = itertools.count(first_ts, 100)  # microseconds since the epoch, 100 apart
         self._file_ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded (files_upload_v2)
+        self.files: dict[str, tuple[JsonDict, bytes]] = {}  # file id -> (its object, its bytes): add_file
         self._view_ids = itertools.count(1)
         self.messages: dict[str, list[JsonDict]] = {}  # channel -> the messages posted there, oldest first
         self.usergroups: dict[str, list[str]] = {}  # user group id -> its members' user ids (usergroups.users.list)
@@ -130,6 +137,8 @@ class FakeSlack(LoopServer):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/respond/{token:.+}", self._handle_response_url)  # tokens may hold "/"
         app.router.add_post("/upload/{file_id}", self._handle_upload)  # files.getUploadURLExternal's upload_url
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_download)
+        app.router.add_get("/files-pri/{team_file}/{name}", self._handle_download)
         return app
 
     # ------------------------------------------------------------------ addresses
@@ -148,6 +157,47 @@ class FakeSlack(LoopServer):
         from slack_sdk.web.async_client import AsyncWebClient
 
         return AsyncWebClient(token=token, base_url=self.api_url, **kwargs)
+
+    def add_file(self, name: str, data: bytes, *, filetype: str | None = None, mimetype: str | None = None) -> JsonDict:
+        """Keep a file someone shared; its object as a ``file_share`` event's ``files`` carries it
+        (reference/objects/file-object), served at its ``url_private(_download)`` and by ``files.info``."""
+        file_id = f"F{next(self._file_ids):010d}"
+        suffix = name.rpartition(".")[2].lower() if "." in name else ""
+        filetype = filetype or {"txt": "text"}.get(suffix, suffix or "binary")
+        mimetype = mimetype or {"pdf": "application/pdf", "text": "text/plain"}.get(
+            filetype, "application/octet-stream"
+        )
+        base = f"{self.url}/files-pri/{workspace.TEAM_ID}-{file_id}"
+        file: JsonDict = {
+            "id": file_id,
+            "created": 1_700_000_000,
+            "timestamp": 1_700_000_000,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": filetype.upper(),
+            "user": "U123",
+            "user_team": workspace.TEAM_ID,
+            "editable": False,
+            "size": len(data),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{base}/{name}",
+            "url_private_download": f"{base}/download/{name}",
+            "permalink": f"{workspace.TEAM_URL}files/U123/{file_id}/{name}",
+            "is_starred": False,
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+        with self._lock:
+            self.files[file_id] = (file, data)
+        return dict(file)
 
     # ------------------------------------------------------------------ what arrived
 
@@ -274,6 +324,7 @@ class FakeSlack(LoopServer):
             self._stubs.clear()
             self.usergroups.clear()
             self.uploads.clear()
+            self.files.clear()
             self.messages.clear()
 
     def next_ts(self) -> str:
@@ -339,6 +390,31 @@ class FakeSlack(LoopServer):
         with self._lock:
             self.uploads[request.match_info["file_id"]] = content
         return web.Response(text="OK - 200")
+
+    async def _handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A GET of a file's ``url_private(_download)``: its bytes, for a bot token."""
+        call = Call(
+            method=DOWNLOAD_METHOD,
+            headers=dict(request.headers),
+            body={"file": request.match_info["team_file"].partition("-")[2]},
+            at=time.monotonic(),
+            http_method=request.method,
+            path=request.path,
+            token=_bearer(dict(request.headers)),
+        )
+        failure, _delay, _stub = self._record(call)
+        if failure is not None:
+            return _failure_response(failure)
+        with self._lock:
+            kept = self.files.get(call.body["file"])
+        if kept is None:
+            return web.Response(status=404, text="file not found")
+        if not (call.token or "").startswith("xoxb-"):
+            return web.Response(
+                text="<!DOCTYPE html><html><body>Sign in to Slack</body></html>", content_type="text/html"
+            )
+        file, data = kept
+        return web.Response(body=data, content_type=file["mimetype"])
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         text = await request.text()
@@ -610,6 +686,13 @@ class FakeSlack(LoopServer):
         files = call.arg("files") or []
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
+    def _files_info(self, call: Call) -> JsonDict:
+        with self._lock:
+            kept = self.files.get(str(call.body.get("file", "")))
+        if kept is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": dict(kept[0]), "comments": [], "response_metadata": {"next_cursor": ""}}
+
     def _usergroups_users_list(self, call: Call) -> JsonDict:
         with self._lock:
             users = self.usergroups.get(str(call.body.get("usergroup", "")))
@@ -631,6 +714,7 @@ class FakeSlack(LoopServer):
         "usergroups.users.list": _usergroups_users_list,
         "files.getUploadURLExternal": _files_get_upload_url,
         "files.completeUploadExternal": _files_complete_upload,
+        "files.info": _files_info,
     }
 
 

@@ -226,8 +226,10 @@ def app_mention(
     user: str = "U123",
     ts: str | None = None,
     thread_ts: str | None = None,
+    files: list[JsonDict] | None = None,
 ) -> JsonDict:
-    """An ``app_mention`` event. The bot's ``<@UBOT>`` is put in front of ``text`` if it isn't in it."""
+    """An ``app_mention`` event. The bot's ``<@UBOT>`` is put in front of ``text`` if it isn't in it.
+    ``files`` (``FakeSlack.add_file``'s objects) are files shared with the mention."""
     mention = f"<@{workspace.BOT_USER_ID}>"
     if mention not in text:
         text = f"{mention} {text}"
@@ -245,7 +247,29 @@ def app_mention(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if files:
+        event.update(files=files, upload=False, display_as_bot=False)
     return event
+
+
+def file_share(files: list[JsonDict], *, text: str = "", channel: str = "D123", user: str = "U123") -> JsonDict:
+    """A ``message`` event of subtype ``file_share`` in the user's DM with the bot: ``files`` shared there
+    (reference/events/message/file_share)."""
+    event = direct_message(text, channel=channel, user=user)
+    event.update(subtype="file_share", files=files, upload=False, display_as_bot=False)
+    return event
+
+
+def partial_file(file: JsonDict) -> JsonDict:
+    """``file`` as an event carries it when the app must ask ``files.info`` (Slack Connect, say)."""
+    return {
+        "id": file["id"],
+        "mode": "file_access",
+        "file_access": "check_file_info",
+        "created": 0,
+        "timestamp": 0,
+        "user": "",
+    }
 
 
 def direct_message(

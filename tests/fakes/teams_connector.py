@@ -15,6 +15,9 @@ Bot Connector service that a bot posts its replies to.
   ``GET v3/conversations/{teamId}/members/{userId}`` answers a member of a team named in
   ``add_team_member()`` (by ``from.id`` or Entra object id) and 404 for anyone else; these lookups are
   recorded in ``member_lookups``, apart from ``calls``.
+* ``GET /files/{id}/{name}``: a file someone sent the bot in a personal chat, kept by ``add_file()``,
+  which returns the pre-authorised ``downloadUrl`` Teams would give (SharePoint's, here on 127.0.0.1);
+  each download is recorded in ``downloads`` with its Authorization header (there should be none).
 * Every request it receives, at any path (one it does not serve too, answered 404), is recorded in
   ``received`` as (method, path with query string, as sent): a test can tell that secbot called no
   path it should not.
@@ -75,6 +78,8 @@ class FakeTeams(LoopServer):
         self.member_lookups: list[ConnectorCall] = []
         self.received: list[tuple[str, str]] = []
         self._team_members: dict[str, set[str]] = {}
+        self._files: dict[str, tuple[bytes, str, int]] = {}  # id -> (bytes, content type, status)
+        self.downloads: list[tuple[str, str | None]] = []  # (path, Authorization header) of each file fetched
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._ids = itertools.count(1)
         self._changed = threading.Condition()
@@ -117,11 +122,22 @@ class FakeTeams(LoopServer):
             self.member_lookups.clear()
             self.received.clear()
             self._team_members.clear()
+            self._files.clear()
+            self.downloads.clear()
 
     def add_team_member(self, team_id: str, *user_ids: str) -> None:
         """Make ``user_ids`` (a ``29:`` id or an Entra object id) members of the team ``19:…`` ``team_id``."""
         with self._changed:
             self._team_members.setdefault(team_id, set()).update(user_ids)
+
+    def add_file(
+        self, name: str, data: bytes, *, content_type: str = "application/octet-stream", status: int = 200
+    ) -> str:
+        """Keep a file sent to the bot; its download address (answered with ``status``: 200, or a failure)."""
+        file_id = f"{next(self._ids):012d}"
+        with self._changed:
+            self._files[file_id] = (data, content_type, status)
+        return f"{self.url}/files/{file_id}/{name}?tempauth=not-a-real-credential"
 
     def fail(self, conversation_id: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
         with self._changed:
@@ -146,6 +162,7 @@ class FakeTeams(LoopServer):
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities", self._connector)
         app.router.add_route("*", "/uk/v3/conversations/{conversation}/activities/{activity}", self._connector)
         app.router.add_get("/uk/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/files/{id}/{name}", self._file)
         return app
 
     @web.middleware
@@ -189,6 +206,18 @@ class FakeTeams(LoopServer):
         if request.method == "PUT":
             return web.json_response({"id": activity_id})
         return web.json_response({"id": f"1{next(self._ids):012d}"})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        with self._changed:
+            self.downloads.append((request.path, request.headers.get("Authorization")))
+            kept = self._files.get(request.match_info["id"])
+            self._changed.notify_all()
+        if kept is None:
+            return web.Response(status=404, text="not found")
+        data, content_type, status = kept
+        if status != 200:
+            return web.Response(status=status, text="the file server failed")
+        return web.Response(body=data, content_type=content_type)
 
     async def _member(self, request: web.Request) -> web.Response:
         team, member = request.match_info["conversation"], request.match_info["member"]

@@ -32,9 +32,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from secbot import inputs, outages
 from secbot.app import App
-from secbot.commands import Actor, Where
+from secbot.commands import Actor, Where, reports
 from secbot.commands.common import replaces_card
 from secbot.digests.commands.subscriptions import workspace_reply
+from secbot.platforms import downloads
 from secbot.platforms.slack import blocks as slack_blocks
 from secbot.platforms.slack import memberships
 from secbot.platforms.web_guard import UNAVAILABLE
@@ -55,6 +56,7 @@ SCOPES = [
     "groups:history",
     "app_mentions:read",
     "im:history",
+    "files:read",  # a report an admin sends to the bot as a file
     "links:read",
     "links:write",
 ]
@@ -63,6 +65,8 @@ _RUN_ACTION = re.compile(rf"^{slack_blocks.RUN_ACTION_PREFIX}")
 _LINK_ACTION = re.compile(rf"^{slack_blocks.LINK_ACTION_PREFIX}")
 _OAUTH_CODE_WARNING = re.compile(r"^(Failed to fetch oauth\.v2\.access result with code: ).*( - error: )", re.DOTALL)
 REDACTED = "[redacted]"
+FILES_HOST = "files.slack.com"  # where Slack serves a file's url_private and url_private_download
+MOST_FILES = 5  # of one message's files read as reports; Slack allows ten a message
 
 
 class OAuthCodeRedaction(logging.Filter):
@@ -285,29 +289,90 @@ class SlackDoor:
         channel = _text(event, "channel")
         if not channel:
             return  # nowhere to answer
-        text = _MENTION.sub("", _text(event, "text")).strip()
         thread = _text(event, "thread_ts") or _text(event, "ts") or None
-        reply = await self.answer(
-            text,
-            _actor(_text(event, "user"), context.team_id),
-            _where(channel, context.team_id, thread),
-            client,
-        )
+        actor, where = _actor(_text(event, "user"), context.team_id), _where(channel, context.team_id, thread)
+        if _files(event):
+            await self.receive_files(_files(event), actor, where, client, channel, thread)
+            return
+        text = _MENTION.sub("", _text(event, "text")).strip()
+        reply = await self.answer(text, actor, where, client)
         await self._post(client, channel, reply, thread_ts=thread)
 
     async def on_message(self, event: dict, client: AsyncWebClient, context) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        subtype = event.get("subtype")
+        if event.get("channel_type") != "im" or subtype not in (None, "file_share") or event.get("bot_id"):
             return  # only people writing to the bot directly; channel chatter is not for us
         channel = _text(event, "channel")
         if not channel:
             return  # nowhere to answer
-        reply = await self.answer(
-            _text(event, "text"),
-            _actor(_text(event, "user"), context.team_id),
-            _where(channel, context.team_id),
-            client,
+        actor, where = _actor(_text(event, "user"), context.team_id), _where(channel, context.team_id)
+        thread = _text(event, "thread_ts") or None
+        if subtype == "file_share":
+            await self.receive_files(_files(event), actor, where, client, channel, thread)
+            return
+        reply = await self.answer(_text(event, "text"), actor, where, client)
+        await self._post(client, channel, reply, thread_ts=thread)
+
+    # -- reports sent as files --------------------------------------------------------------
+    async def receive_files(
+        self, files: list[dict], actor: Actor, where: Where, client: AsyncWebClient, channel: str, thread: str | None
+    ) -> None:
+        """Each file shared with the bot answered as a report sent to it (``App.receive_report``)."""
+        actor = await self.with_memberships("ingest", actor, client)
+        for file in files[:MOST_FILES]:
+            reply = await self.receive_file(file, actor, where, client)
+            await self._post(client, channel, reply, thread_ts=thread)
+
+    async def receive_file(self, file: dict, actor: Actor, where: Where, client: AsyncWebClient) -> Reply:
+        """The core's reply to one shared file: fetched only when an admin sent what may be a report."""
+        name = _file_name(file)
+        if not self.app.may_send_reports(actor):  # refused (and audited) by the core, unread
+            return await self.app.in_worker(self.app.receive_report, name, b"", actor, where)
+        if file.get("file_access") == "check_file_info":  # Slack sent only the file's id
+            try:
+                file = await self._file_info(file, client)
+            except downloads.DownloadFailed as failed:
+                return reports.unreadable(name, failed.why)
+            name = _file_name(file)
+        if not reports.may_be_report(name):  # explained by the core, unread
+            return await self.app.in_worker(self.app.receive_report, name, b"", actor, where)
+        try:
+            data = await self._download(file, client)
+        except downloads.DownloadFailed as failed:
+            log.info("could not fetch a Slack file shared with secbot: %s", failed.why)
+            return reports.unreadable(name, failed.why)
+        return await self.app.in_worker(self.app.receive_report, name, data, actor, where)
+
+    async def _file_info(self, file: dict, client: AsyncWebClient) -> dict:
+        file_id = _text(file, "id")
+        if not file_id:
+            raise downloads.DownloadFailed("Slack did not say which file it was")
+        try:
+            response = await client.files_info(file=file_id)
+        except SlackApiError as error:
+            raise downloads.DownloadFailed(f"Slack would not describe it: {error.response.get('error')}") from None
+        found = response.get("file")
+        if not isinstance(found, dict):
+            raise downloads.DownloadFailed("Slack would not describe it")
+        return found
+
+    async def _download(self, file: dict, client: AsyncWebClient) -> bytes:
+        url = _text(file, "url_private_download") or _text(file, "url_private")
+        if not url:
+            raise downloads.DownloadFailed("Slack gave no address to fetch it from")
+        fetched = await downloads.download(
+            url,
+            allowed=self._slack_file_address,
+            limit=self.app.import_max_bytes,
+            headers={"Authorization": f"Bearer {client.token}"},
         )
-        await self._post(client, channel, reply, thread_ts=_text(event, "thread_ts") or None)
+        if fetched.content_type == "text/html":  # Slack's sign-in page: the token may not read files
+            raise downloads.DownloadFailed("Slack sent a sign-in page, not the file (is the files:read scope granted?)")
+        return fetched.data
+
+    def _slack_file_address(self, url) -> bool:
+        """Slack's file host over HTTPS, or the host of the Web API secbot is set to use (a test's fake)."""
+        return downloads.origin(url) in {("https", FILES_HOST, 443), downloads.origin(self.app.settings.slack_api_url)}
 
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, **kwargs) -> None:
         message = self.render(reply, shareable=False)
@@ -392,6 +457,19 @@ class SlackDoor:
 
     async def on_link_button(self, ack) -> None:
         await ack()  # the browser opens the address; Slack still expects an acknowledgement
+
+
+def _files(event: dict) -> list[dict]:
+    """The files shared in a message event (objects only: Socket Mode has no gate to check them)."""
+    files = event.get("files")
+    return [file for file in files if isinstance(file, dict)] if isinstance(files, list) else []
+
+
+def _file_name(file: dict) -> str:
+    """A shared file's name, with the extension its Slack file type implies when the name has none."""
+    name = _text(file, "name") or _text(file, "title") or "file"
+    extension = {"pdf": ".pdf", "text": ".txt"}.get(_text(file, "filetype"))
+    return name if "." in name or extension is None else name + extension
 
 
 def _last_retry(request: AsyncBoltRequest) -> bool:

@@ -67,6 +67,8 @@ _EVENT_TEXT_FIELDS = {
     "link_shared": ("user", "channel", "message_ts", "unfurl_id", "source", "thread_ts"),
     "app_home_opened": ("user", "channel", "tab"),
 }
+# A shared file's fields that the door reads (a report sent to the bot), each text when present.
+_FILE_TEXT_FIELDS = ("id", "name", "title", "filetype", "file_access", "url_private", "url_private_download")
 # ...and those without which the event is not one Slack sends (App Home is published to its user).
 _EVENT_REQUIRED = {"app_home_opened": ("user",)}
 
@@ -238,6 +240,8 @@ def event_problem(event: Any) -> str | None:
             return f"the {kind} event has no {key}"
     if kind == "link_shared" and event.get("links") is not None and not _are_links(event["links"]):
         return "the link_shared event's links are not links"
+    if kind in ("message", "app_mention") and event.get("files") is not None and not _are_files(event["files"]):
+        return f"the {kind} event's files are not files"
     return None
 
 
@@ -262,6 +266,13 @@ def _are_links(links: Any) -> bool:
     return isinstance(links, list) and all(
         isinstance(link, dict) and all(isinstance(link.get(key, ""), str) for key in ("url", "domain"))
         for link in links
+    )
+
+
+def _are_files(files: Any) -> bool:
+    return isinstance(files, list) and all(
+        isinstance(file, dict) and all(isinstance(file.get(key), str | None) for key in _FILE_TEXT_FIELDS)
+        for file in files
     )
 
 

@@ -3,9 +3,11 @@
 It only translates. A personal message ("MP161", "sec MP161"), a channel or group-chat message that
 @mentions the bot, or a card button (``Action.Submit`` arrives as a message with a ``value``;
 ``Action.Execute`` as an ``adaptiveCard/action`` invoke) becomes ``(text, actor, where)``; the
-``Reply`` goes back as an Adaptive Card from ``teams_cards``. "More" pages the card in place. Each
-activity id is acted on once (``store.inbound``): a redelivered message is dropped, a replayed invoke
-gets the card its first delivery got.
+``Reply`` goes back as an Adaptive Card from ``teams_cards``. "More" pages the card in place. A file sent
+in a personal chat (a download-info attachment) is fetched from its pre-authorised address and answered by
+``App.receive_report``, as a report an admin sends to import. Each activity id is acted on once
+(``store.inbound``): a redelivered message is dropped, a replayed invoke gets the card its first
+delivery got.
 
 What the door lets through is decided by ``teams_inbound`` before the SDK sees anything: a refused
 request gets its status with a one-line reason (or the Universal Actions error), is logged in one
@@ -65,7 +67,7 @@ from microsoft_agents.hosting.core.http import HttpResponse
 
 from secbot import inputs, outages
 from secbot.app import App
-from secbot.commands import Actor, Where
+from secbot.commands import Actor, Where, reports
 from secbot.commands.common import replaces_card
 from secbot.delivery.errors import (
     NETWORK_ERRORS,
@@ -75,11 +77,13 @@ from secbot.delivery.errors import (
     RateLimited,
     retry_after,
 )
+from secbot.platforms import downloads
 from secbot.platforms.teams import cards as teams_cards
 from secbot.platforms.teams import inbound as teams_inbound
 from secbot.platforms.teams import memberships
 from secbot.platforms.teams.auth import InboundTokenValidator
 from secbot.platforms.teams.inbound import Refused, invoke_error
+from secbot.replies import Reply
 from secbot.settings import Settings
 from secbot.store import conversations, inbound
 from secbot.store.conversations import SavedConversation
@@ -92,6 +96,9 @@ _THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 _APOLOGY = "Sorry, something went wrong answering that. Please try again in a minute."
 _UNAVAILABLE = "The register is unavailable just now. Please try again in a minute."
 _NO_TOKEN = "secbot cannot get its Microsoft token just now. Please try again in a minute."
+# A file sent to the bot in a personal chat: its name and a short-lived, pre-authorised download address.
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+MOST_FILES = 5  # of one message's files read as reports
 
 
 def connection_manager(settings: Settings) -> ConnectionManager:
@@ -322,6 +329,41 @@ class TeamsDoor:
 
         return await self.app.in_worker(work)
 
+    # -- reports sent as files -----------------------------------------------------------------
+    async def receive_files(self, turn_context: TurnContext, files: list[SentFile]) -> list[teams_cards.TeamsMessage]:
+        """The answers to the files of one message, each a report sent to the bot (``App.receive_report``);
+        none when this activity id was answered already."""
+        activity = turn_context.activity
+        if not await self.app.in_worker(inbound.first_delivery, self.app.store, "teams", activity.id):
+            return []
+        actor = await self.with_memberships("ingest", turn_context, _actor(activity))
+        where, personal = _where(activity), activity.conversation.conversation_type == "personal"
+        return [
+            self.render(await self.receive_file(file, actor, where, personal, activity.service_url))
+            for file in files[:MOST_FILES]
+        ]
+
+    async def receive_file(self, file: SentFile, actor: Actor, where: Where, personal: bool, service_url: str) -> Reply:
+        """The core's reply to one file: fetched only when an admin sent what may be a report."""
+        if not self.app.may_send_reports(actor):  # refused (and audited) by the core, unread
+            return await self.app.in_worker(self.app.receive_report, file.name, b"", actor, where)
+        if not personal:
+            return reports.send_in_personal_chat(file.name)
+        if not reports.may_be_report(file.name):  # explained by the core, unread
+            return await self.app.in_worker(self.app.receive_report, file.name, b"", actor, where)
+        try:
+            fetched = await downloads.download(
+                file.download_url,
+                allowed=functools.partial(_file_address, service_url),
+                limit=self.app.import_max_bytes,
+            )
+        except downloads.DownloadFailed as failed:
+            log.info("could not fetch a Teams file sent to secbot: %s", failed.why)
+            return reports.unreadable(file.name, failed.why)
+        if fetched.content_type == "text/html":  # a sharing link's page (some clients send one), not the file
+            return reports.unreadable(file.name, "Teams gave the address of a web page, not of the file")
+        return await self.app.in_worker(self.app.receive_report, file.name, fetched.data, actor, where)
+
     async def with_memberships(self, text: str, turn_context: TurnContext, actor: Actor) -> Actor:
         """The actor with the admin teams they are a member of, when ``text`` needs a role: asked of the
         connector with the turn's own client (``GET v3/conversations/{team}/members/{from.id}``)."""
@@ -463,6 +505,11 @@ class _SecbotAgent(ActivityHandler):
         if command is not None:
             await self._card_action(turn_context, command)
             return
+        files = sent_files(activity)
+        if files:
+            for message in await self.door.receive_files(turn_context, files):
+                await turn_context.send_activity(_activity(message))
+            return
         text = _message_text(turn_context)
         message = await self.door.answer(text, turn_context)
         if message is None:
@@ -557,6 +604,34 @@ def _aiohttp_response(response: HttpResponse) -> web.Response:
 
 
 # -- reading Teams activities ------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SentFile:
+    name: str
+    download_url: str
+
+
+def sent_files(activity: Activity) -> list[SentFile]:
+    """The files sent with a message (Teams hands a bot those of a personal chat, as download-info
+    attachments); each read as possibly malformed, since the SDK leaves an attachment's content as sent."""
+    found = []
+    for attachment in activity.attachments or []:
+        content = attachment.content
+        if attachment.content_type != FILE_DOWNLOAD_INFO or not isinstance(content, dict):
+            continue
+        url, kind = content.get("downloadUrl"), content.get("fileType")
+        name = attachment.name if isinstance(attachment.name, str) and attachment.name else "file"
+        if "." not in name and isinstance(kind, str) and kind.isalnum():
+            name = f"{name}.{kind}"
+        found.append(SentFile(name, url if isinstance(url, str) else ""))
+    return found
+
+
+def _file_address(service_url: str, url) -> bool:
+    """A file's download address: HTTPS (SharePoint or OneDrive), or the activity's own Bot Connector host
+    (which the door already allowed: a local emulator or a test's fake)."""
+    return downloads.origin(url)[0] == "https" or downloads.origin(url) == downloads.origin(service_url)
+
+
 def _message_text(turn_context: TurnContext) -> str:
     activity = turn_context.activity
     text = TurnContext.remove_recipient_mention(activity) if activity.recipient else activity.text
