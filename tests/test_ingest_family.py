@@ -262,3 +262,18 @@ def test_implemented_and_withdrawn_are_said_of_the_sentence_subject_only(tmp_pat
     assert "status" not in mods.get("MP099", {})
     assert _standing(mods["MP601"]) == _standing(mods["MP602"]) == ("Closed", "Withdrawn")
     assert _standing(mods["MP603"]) == ("Refine", "Refinement")
+
+
+def test_what_a_release_is_subject_to_is_no_outcome(tmp_path):
+    body = (
+        "Releases\n\nPlanned for the next release, subject to the Change Board's approval:\n\n- MP610 'Pending Mod'\n"
+    )
+    result = _ingest(tmp_path, body)
+    assert "status" not in _mods(result)["MP610"]
+
+
+def test_a_caption_under_a_wrapped_table_is_not_its_last_cell(tmp_path):
+    row = "| MP620 | A fairly long title that fills most of the printed table row on the page | Refinement |\n"
+    body = "Open modifications\n\n| Mod | Title | Status |\n" + row + "Table 3: Open modifications this month\n"
+    mods = _mods(_ingest(tmp_path, body))
+    assert mods["MP620"]["status"] == "Refinement"

@@ -191,7 +191,10 @@ def _table_lines(doc: Document) -> tuple[Line, ...]:
                 continue
             out.append(line)
             continue
-        if (in_table and len(previous.text.split("\n")[-1]) >= full) or (in_table and previous.text.endswith("|")):
+        caption = re.match(r"(?:Table|Figure|Chart)\s+\w+\s*[:.–-]", text, re.IGNORECASE)  # the table's caption
+        if not caption and (
+            (in_table and len(previous.text.split("\n")[-1]) >= full) or (in_table and previous.text.endswith("|"))
+        ):
             joined = (
                 f"{previous.text.rstrip(' |')} |\n{text}" if previous.text.endswith("|") else f"{previous.text}\n{text}"
             )

@@ -59,6 +59,9 @@ _NOT_THE_MOD = re.compile(
     re.IGNORECASE,
 )
 _CONDITIONS = re.compile(r"\bsubject to (?P<what>[^.;()]*(?:\([^()]*\)[^.;()]*)?)", re.IGNORECASE)
+_PENDING_ON = re.compile(
+    r"\bsubject to (?:the |its |their )?[^.;:]*?\b(?:approval|decision|determination)\b", re.IGNORECASE
+)
 _AWAITING = re.compile(r"\bwith the Authority for\b|\bawaiting\b", re.IGNORECASE)
 
 
@@ -80,7 +83,9 @@ class Outcome:
 
 
 def _outcome(text: str) -> str | None:
-    """``approved``, ``rejected``, ``recommend_approval`` … from what a sentence says was done."""
+    """``approved``, ``rejected``, ``recommend_approval`` … from what a sentence says was done; what it
+    is "subject to" ("targeted for this release, subject to Change Board approval") is yet to be done."""
+    text = _PENDING_ON.sub(" ", text)
     if _SENT_BACK.search(text):
         return "sent_back"
     words = list(_OUTCOME_WORD.finditer(text))
