@@ -52,9 +52,11 @@ _QUOTED = re.compile(r"\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\
 
 
 def clean_title(title: str) -> str:
-    """A title as printed without footnote marks, a footnoted aside ("(DUIS/MMC only³)") or
-    trailing punctuation."""
+    """A title as printed without footnote marks, a footnoted aside ("(DUIS/MMC only³)", or "(DUIS/MMC
+    only3)" as a PDF's text has it) or trailing punctuation."""
     title = re.sub(rf"\s*\([^()]*[{_FOOTNOTE}][^()]*\)\s*$", "", title)
+    # A PDF's text prints the mark as a plain digit on the word: "(DUIS/MMC only2)".
+    title = re.sub(r"\s*\([^()]*\b[a-z]{3,}\d\)\s*$", "", title)
     title = re.sub(rf"[{_FOOTNOTE}]+", "", title)
     title = re.sub(r"\s+", " ", title).strip(" ,;:.–-")
     return title

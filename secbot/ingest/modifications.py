@@ -4,10 +4,14 @@ report prints two), proposer, organisation and raised day ("DP162 'Title' was ra
 was converted into MP162").
 
 Where a modification stands is read from the most specific place that says so: a status column
-first, then the Authority's decision, a Change Board vote, "with the Authority for decision", "approved
-for implementation in … Release", a Modification Report Consultation, and the Refinement Process
-(a Working Group meeting or consultation, an open DCC assessment). A Draft Proposal is in Define
-unless something later says otherwise."""
+first, then "was implemented" (a release that went live, or the modification itself), the Authority's
+decision or "was withdrawn", a Change Board vote, "with the Authority for decision", "approved for
+implementation in … Release", a Modification Report Consultation or a Draft Modification Report before
+the Panel this month, an Initial Modification Report still to come, and the Refinement Process (a
+Working Group meeting or consultation, a timetable extension, an open DCC assessment). A list item
+takes what the sentence introducing its list says, a table row what the sentence introducing its table
+says, and "both modifications" what was just named. A Draft Proposal is in Define unless something
+later says otherwise, or the report says it was converted."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from secbot.ingest import votes
 from secbot.ingest.days import find_days
 from secbot.ingest.document import Document
 from secbot.ingest.mentions import Titled, looks_like_title, references_in, titled_mentions
-from secbot.ingest.prose import Para, lead_of, paragraphs, sentences, table_lines
+from secbot.ingest.prose import Para, count_word, lead_of, paragraphs, sentences, table_lines
 from secbot.references import Ref, parse_reference
 from secbot.vocabulary import canonical_phase
 
@@ -29,14 +33,40 @@ class Standing:
 
     rank: int
     phase: str | None
-    status: str
+    status: str | None  # None where the report names the phase but uses no status word for it
     line: int
 
 
-STATUS_COLUMN, DECIDED, VOTED, AWAITING, RELEASE, REPORT, REFINE, DRAFT = 10, 8, 7, 6, 5, 4, 3, 1
+STATUS_COLUMN, IMPLEMENTED, DECIDED, VOTED, AWAITING, RELEASE, REPORT, INITIAL, REFINE, DRAFT = (
+    10,
+    9,
+    8,
+    7,
+    6,
+    5,
+    4,
+    4,
+    3,
+    1,
+)
+_REPORT_STATUS = "Report Phase"  # the status word, where the report itself uses it
 
-# Sentences that put the modifications they name (or list) in a phase.
+# Sentences that put the modifications they name (or list) in a phase, most telling first.
 _CONTEXT_RULES = (
+    (
+        # "The June 2018 SEC Release was successfully implemented …", "MP161 was implemented in …" (not
+        # "will be implemented").
+        re.compile(r"\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?implemented\b", re.IGNORECASE),
+        IMPLEMENTED,
+        "Closed",
+        "Implemented",
+    ),
+    (
+        re.compile(r"\b(?:was|were|has been|have been|had been)\s+withdrawn\b", re.IGNORECASE),
+        DECIDED,
+        "Closed",
+        "Withdrawn",
+    ),
     (
         re.compile(
             r"\bwith the Authority for (?:a |its )?(?:decision|determination)|\bawaiting (?:an? |the )?Authority"
@@ -46,12 +76,35 @@ _CONTEXT_RULES = (
         "Awaiting Authority Decision",
     ),
     (re.compile(r"\bapproved for implementation\b"), RELEASE, "Implementation", "Approved"),
-    (re.compile(r"\bModification Report Consultation\b"), REPORT, "Report Phase", "Report Phase"),
+    (
+        # The Initial Modification Report still to come: the modification is in Initial Consideration.
+        re.compile(
+            r"\b(?:Initial Modification Reports?|IMRs?)\b[^.]*\b(?:will|to)\s+be\s+"
+            r"(?:presented|considered|submitted)\b",
+            re.IGNORECASE,
+        ),
+        INITIAL,
+        "Initial Consideration",
+        "Initial Consideration",
+    ),
+    (
+        # A Modification Report Consultation, or the Draft Modification Report before the Panel this month.
+        re.compile(
+            r"\bModification Report Consultations?\b|^(?=.*\b(?:Draft Modification Report|DMR)s?\b)"
+            r"(?=.*\b(?:present|consider)\w*\b)(?=.*\bthis month\b)",
+            re.IGNORECASE,
+        ),
+        REPORT,
+        "Report Phase",
+        _REPORT_STATUS,
+    ),
     (
         re.compile(
             r"\b(?:Working Group|Workgroup|WG)\b[^.]{0,60}\bmeetings?\b"
             r"|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
-            r"|\bRefinement Consultation\b|\b(?:WG|Working Group|Workgroup) consultation\b",
+            r"|\bRefinement Consultations?\b|\b(?:WG|Working Group|Workgroup) consultations?\b"
+            # A timetable extension: the Panel gives the Refinement Process more time.
+            r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b",
             re.IGNORECASE,
         ),
         REFINE,
@@ -103,14 +156,15 @@ class _Facts:
             best = [s for s in self.standings if s.rank == top]
             chosen = best[0]
             for other in best[1:]:
-                if other.status.casefold() != chosen.status.casefold():
+                if (other.status or "").casefold() != (chosen.status or "").casefold():
                     doc.warnings.append(
                         f"line {other.line}: {self.ref} is '{other.status}' here but '{chosen.status}' on line "
                         f"{chosen.line}; kept '{chosen.status}'"
                     )
             if chosen.phase:
                 row["phase"] = chosen.phase
-            row["status"] = chosen.status
+            if chosen.status:
+                row["status"] = chosen.status
         if self.paths:
             row["path"] = self.paths[0]
         for name in ("issue_summary", "url"):
@@ -120,8 +174,13 @@ class _Facts:
 
 
 class _Register:
-    def __init__(self) -> None:
+    def __init__(self, doc: Document) -> None:
         self.facts: dict[Ref, _Facts] = {}
+        # The Change Status Report's stages are its status words; a report of another family that never
+        # writes "Report Phase" (the 2017–18 ones say "Modification Report") names that phase but gives no
+        # status word for it.
+        uses_it = doc.kind == "change-status-report" or re.search(r"\bReport Phase\b", doc.text, re.IGNORECASE)
+        self.report_status = _REPORT_STATUS if uses_it else None
 
     def __call__(self, ref: Ref) -> _Facts:
         if ref not in self.facts:
@@ -131,7 +190,7 @@ class _Register:
 
 def read(doc: Document) -> dict[str, list[dict]]:
     paras = paragraphs(doc)
-    mods = _Register()
+    mods = _Register(doc)
     _report_repairs(doc)
     _read_prose(doc, paras, mods)
     _read_tables(doc, mods)
@@ -139,10 +198,12 @@ def read(doc: Document) -> dict[str, list[dict]]:
     _read_status_lines(doc, mods)
     _read_outcomes(doc, mods)
     _read_urls(doc, mods)
+    conversions = _conversions(doc, paras)
+    converted = {row["draft"] for row in conversions}
     for ref, facts in mods.facts.items():
-        if ref.family == "DP":
+        if ref.family == "DP" and ref.text not in converted:  # a converted DP is now its MP
             facts.standings.append(Standing(DRAFT, "Define", "Draft Proposal", 0))
-    return {"modifications": [f.row(doc) for f in mods.facts.values()], "conversions": _conversions(doc, paras)}
+    return {"modifications": [f.row(doc) for f in mods.facts.values()], "conversions": conversions}
 
 
 def _report_repairs(doc: Document) -> None:
@@ -165,20 +226,74 @@ def _report_repairs(doc: Document) -> None:
         doc.warnings.append(f"line {number}: read '{mention.raw.strip()}' as {mention.ref} ({check})")
 
 
-def _context_standing(text: str, line: int) -> Standing | None:
-    for pattern, rank, phase, status in _CONTEXT_RULES:
+def _rule(text: str, line: int, mods: _Register, skip: int = 0) -> tuple[int, Standing] | None:
+    """The first of ``_CONTEXT_RULES`` (from ``skip`` on) that ``text`` meets, and the standing it gives."""
+    for index, (pattern, rank, phase, status) in enumerate(_CONTEXT_RULES[skip:], start=skip):
         if pattern.search(text):
-            return Standing(rank, phase, status, line)
+            if status == _REPORT_STATUS:
+                status = mods.report_status
+            return index, Standing(rank, phase, status, line)
     return None
 
 
+def _context_standing(text: str, line: int, mods: _Register) -> Standing | None:
+    found = _rule(text, line, mods)
+    return found[1] if found else None
+
+
+_PAST_RULES = 2  # the first rules ("was implemented", "was withdrawn") are said of a sentence's subject only
+_OF_ITS_SUBJECT = re.compile(
+    r"^(?:\s*(?:,|and|&)\s*(?:SEC\s?MP|MP|DP)[\w-]+)*\s*(?:['‘\"“][^'’\"”]*['’\"”])?\s*(?:\([^()]*\))?\s*,?\s*"
+    r"(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:implemented|withdrawn)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_standing(sentence: str, line: int, mods: _Register) -> tuple[Standing, list[Ref]] | None:
+    """Where a sentence puts the modifications it names. "was implemented" and "was withdrawn" are said
+    of the modifications they follow ("MP161 'Title' was implemented …"), not of every one named
+    ("DP170 would revise what was implemented by MP099")."""
+    mentions = references_in(sentence)
+    found = _rule(sentence, line, mods) if mentions else None
+    if found is None:
+        return None
+    index, standing = found
+    if index < _PAST_RULES:
+        subjects = [m.ref for m in mentions if _OF_ITS_SUBJECT.match(sentence[m.end :])]
+        if subjects:
+            return standing, list(dict.fromkeys(subjects))
+        found = _rule(sentence, line, mods, skip=_PAST_RULES)
+        if found is None:
+            return None
+        standing = found[1]
+    return standing, [m.ref for m in mentions]
+
+
+# "both modifications", "these two proposals": the modifications just named.
+_ANAPHORA = re.compile(
+    r"\b(?P<which>both|these|those|the above|each of these)\s+(?:(?P<count>\w+)\s+)?"
+    r"(?:modifications|Modification Proposals|proposals|mods)\b",
+    re.IGNORECASE,
+)
+_PATH_WORDS = re.compile(r"\bfor Authority Determination\b|\bas an? (?:Path \d )?Self[\s-]?Governance\b", re.IGNORECASE)
+
+
 def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None:
+    named: list[Ref] = []  # what the last paragraph, or the list just read, was about
+    heading_ref: Ref | None = None  # a section headed by a reference alone ("SECMP0018") is about it
+    in_list = False
     for para in paras:
         if para.table_row or para.text.lower().startswith("http"):
             continue
+        if para.heading:
+            alone = references_in(para.text)
+            heading_ref = alone[0].ref if len(alone) == 1 and alone[0].raw.strip() == para.text.strip() else None
         item = para.level >= 1
         mentioned = titled_mentions(para.text, starts_item=item or para.heading)
         if not mentioned:
+            if not item and not para.heading:
+                _unnamed(doc, para, named, heading_ref, mods)
+                named, in_list = [], False
             continue
         lead = lead_of(paras, para.index)
         for titled in mentioned:
@@ -187,18 +302,44 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
         if item:
             # A list item is about the references it starts with ("SECMP0027, SECMP0028 and SECMP0030: …").
             subjects = _leading_refs(para.text, mentioned)
-            standing = _context_standing(f"{lead.text if lead else ''} {para.text}", para.number)
+            standing = _context_standing(f"{lead.text if lead else ''} {para.text}", para.number, mods)
             for ref in subjects:
                 facts = mods(ref)  # a list item names the modification it is about
                 if standing:
                     facts.standings.append(standing)
+            named = (named if in_list else []) + subjects
+            in_list = True
         else:
             for sentence in sentences(para.text):
-                standing = _context_standing(sentence, para.number)
-                if standing:
-                    for mention in references_in(sentence):
-                        mods(mention.ref).standings.append(standing)
+                said = _sentence_standing(sentence, para.number, mods)
+                for ref in said[1] if said else []:
+                    mods(ref).standings.append(said[0])
+            if not para.heading:
+                named, in_list = [t.mention.ref for t in mentioned], False
         _raised(doc, paras, para, mentioned, mods)
+
+
+def _unnamed(doc: Document, para: Para, named: list[Ref], heading_ref: Ref | None, mods: _Register) -> None:
+    """A paragraph that names no reference: what it says of "both modifications" is said of those just
+    named (when their number agrees), and the path it gives ("… issued the Final Modification Report for
+    Authority Determination") is that of the modification its section is headed by."""
+    for sentence in sentences(para.text):
+        back = _ANAPHORA.search(sentence) if named else None
+        standing = _context_standing(sentence, para.number, mods) if back else None
+        if back and standing:
+            count = 2 if back["which"].lower() == "both" else count_word(back["count"] or "")
+            if count is not None and count != len(named):
+                doc.warnings.append(
+                    f"line {para.number}: '{back.group(0)}' after {len(named)} modifications "
+                    f"({', '.join(r.text for r in named)}); which are meant is unclear, so nothing is taken from it"
+                )
+            else:
+                for ref in named:
+                    mods(ref).standings.append(standing)
+        if heading_ref is not None and _PATH_WORDS.search(sentence):
+            path = votes.path_of(sentence)
+            if path and path not in mods(heading_ref).paths:
+                mods(heading_ref).paths.append(path)
 
 
 def _leading_refs(text: str, mentioned: list[Titled]) -> list[Ref]:
@@ -313,9 +454,11 @@ def _read_tables(doc: Document, mods: _Register) -> None:
     """Tables whose rows are cells: a reference column, and maybe title, status and summary columns."""
     columns: dict[str, int] | None = None
     caption = ""
+    lead = ""  # the sentence introducing the table ("The following Refinement Consultation is open:")
     for line in table_lines(doc):
         if " | " not in line.text:
             columns, caption = None, ""
+            lead = line.text if line.text.endswith(":") else ""
             continue
         cells = [c.strip(" |") for c in line.cells]
         if columns is None or not references_in(
@@ -348,6 +491,9 @@ def _read_tables(doc: Document, mods: _Register) -> None:
             facts.fields.setdefault("issue_summary", cells[columns["issue_summary"]].strip())
         if re.search(r"\bopen\b", caption, re.IGNORECASE) and re.search(r"assess", caption, re.IGNORECASE):
             facts.standings.append(Standing(REFINE, "Refine", "Refinement", line.number))
+        standing = _context_standing(lead, line.number, mods) if lead else None
+        if standing:
+            facts.standings.append(standing)
 
 
 _CHART_HEADER = re.compile(r"\bMod(?:ification)?\s+Ref(?:erence)?\b.*\bTitle\b", re.IGNORECASE)
@@ -466,31 +612,56 @@ def _read_urls(doc: Document, mods: _Register) -> None:
                 mods.facts[ref].fields.setdefault("url", line.text)
 
 
-_CONVERTED = re.compile(
-    r"\b(?:was|were|has been|have been)\s+converted\s+(?:in)?to\s+(?:an?\s+)?(?:Modification Proposals?|MPs?)?",
-    re.IGNORECASE,
+_CONVERTED = re.compile(r"(?<!\bbe )\bconverted\b", re.IGNORECASE)  # not "will be converted"
+_NEXT_PHASE = re.compile(
+    r"\b(?:to|into)\s+the\s+(?P<phase>Refinement Process|Refinement|Report Phase)\b", re.IGNORECASE
 )
-_NEXT_PHASE = re.compile(r"\b(?:to|into)\s+the\s+(?P<phase>Refinement Process|Report Phase)\b", re.IGNORECASE)
+
+
+def _conversion(draft: Ref, refs: list[Ref], text: str, day, context: str) -> dict:
+    proposal = next((r for r in refs if r.family == "MP" and r.number == draft.number), None)
+    proposal = proposal or Ref("MP", draft.number, draft.suffix)
+    row: dict = {"draft": draft.text, "proposal": proposal.text}
+    if day is not None:
+        row["date"] = day
+    nxt = _NEXT_PHASE.search(text) or _NEXT_PHASE.search(context)
+    if nxt:
+        row["next_phase"] = canonical_phase(nxt["phase"])
+    return row
 
 
 def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
-    """ "DP162 was converted into MP162 (and sent to the Refinement Process) on <day>"."""
-    rows = []
+    """The Panel converting Draft Proposals: "DP162 was converted into MP162 (and sent to the Refinement
+    Process) on <day>", "At its meeting on <day>, the Panel converted DP165 into MP165", or a sentence
+    saying so introducing a list of them. The day is the sentence's, else its paragraph's or its
+    list's lead's (the Panel meeting that converted them)."""
+    rows: dict[str, dict] = {}
     for para in paras:
+        lead = lead_of(paras, para.index)
+        lead_day = None
+        if lead is not None and _CONVERTED.search(lead.text):
+            lead_days = find_days(lead.text)
+            lead_day = lead_days[0].day if lead_days else None
+        para_day = None
         for sentence in sentences(para.text):
-            if not _CONVERTED.search(sentence):
+            days = find_days(sentence)
+            if days and para_day is None:
+                para_day = days[0].day
+            converted = _CONVERTED.search(sentence) or (lead_day is not None and para.level >= 1)
+            if not converted:
                 continue
             refs = [m.ref for m in references_in(sentence)]
             drafts = [r for r in refs if r.family == "DP"]
+            if para.level >= 1 and lead is not None and not _CONVERTED.search(sentence):
+                drafts = drafts[:1]  # an item under "the Panel converted the following …:" names its DP first
+            day = days[0].day if days else para_day or lead_day
+            context = lead.text if lead is not None and lead_day is not None else ""
             for draft in drafts:
-                proposal = next((r for r in refs if r.family == "MP" and r.number == draft.number), None)
-                proposal = proposal or Ref("MP", draft.number, draft.suffix)
-                row: dict = {"draft": draft.text, "proposal": proposal.text}
-                days = find_days(sentence)
-                if days:
-                    row["date"] = days[0].day
-                nxt = _NEXT_PHASE.search(sentence)
-                if nxt:
-                    row["next_phase"] = canonical_phase(nxt["phase"])
-                rows.append(row)
-    return rows
+                if draft.text not in rows:
+                    rows[draft.text] = _conversion(draft, refs, sentence, day, context)
+                    if day is None:
+                        doc.warnings.append(
+                            f"line {para.number}: {draft} was converted, but the day of the Panel meeting that "
+                            "converted it is not given"
+                        )
+    return list(rows.values())

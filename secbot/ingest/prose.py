@@ -123,6 +123,12 @@ def _runs_on(previous: str, text: str, width: int) -> bool:
     )
 
 
+def _new_lead(previous: str, text: str, level: int, width: int) -> bool:
+    """``and rejected:`` after a short list item that the page did not wrap: not the item's end but the
+    lead of the next list."""
+    return level >= 1 and text.endswith(":") and len(previous) < width and len(text.split()) <= 12
+
+
 def paragraphs(doc: Document) -> tuple[Para, ...]:
     """``doc``'s lines joined into paragraphs and list items."""
     return cached(doc, "paragraphs", _paragraphs)
@@ -143,7 +149,13 @@ def _paragraphs(doc: Document) -> tuple[Para, ...]:
         sub = bool(_SUB_BULLET.match(text)) and not line.bullet
         if sub:
             text = _SUB_BULLET.sub("", text)
-        if groups and not line.bullet and not sub and _runs_on(texts[-1], text, width):
+        if (
+            groups
+            and not line.bullet
+            and not sub
+            and _runs_on(texts[-1], text, width)
+            and not _new_lead(texts[-1], text, levels[-1], width)
+        ):
             groups[-1].append(line)
             texts[-1] = f"{texts[-1]} {text}"
             continue
@@ -179,7 +191,10 @@ def _table_lines(doc: Document) -> tuple[Line, ...]:
                 continue
             out.append(line)
             continue
-        if (in_table and len(previous.text.split("\n")[-1]) >= full) or (in_table and previous.text.endswith("|")):
+        caption = re.match(r"(?:Table|Figure|Chart)\s+\w+\s*[:.–-]", text, re.IGNORECASE)  # the table's caption
+        if not caption and (
+            (in_table and len(previous.text.split("\n")[-1]) >= full) or (in_table and previous.text.endswith("|"))
+        ):
             joined = (
                 f"{previous.text.rstrip(' |')} |\n{text}" if previous.text.endswith("|") else f"{previous.text}\n{text}"
             )

@@ -5,9 +5,17 @@ A vote or decision is read from a sentence that names the body, a day and an out
 the references in the sentence itself ("On 29th September 2017, the Authority REJECTED SECMP0004")
 or in the list the sentence introduces ("The Change Board voted on modifications on 26 May 2021:"
 followed by "MP099 'Title' was approved under Self-Governance …"). A list under a label such as
-"Path 3 – Self Governance:" takes the label's governance. ``outcomes`` also gives the undated ones
+"Path 3 – Self Governance:" takes the label's governance; a lead that goes on from the one before
+("It approved: … and rejected: …") takes that one's body. ``outcomes`` also gives the undated ones
 ("The Change Board approved two Modification Proposals under Self-Governance this month:"), which
-say where a modification stands but make no vote row."""
+say where a modification stands but make no vote row.
+
+Decisions may be passive ("– approved by the Authority on 31 July 2018") and name who took them
+("Ofgem rejected …"). A vote announced in one sentence ("the Change Board held an ad-hoc vote on MP169
+on 9 March 2022") may be settled in the next ("MP169 was unanimously approved …"). Approving something
+*for* a modification (an Impact Assessment request, a timetable extension) is no vote on it, but puts
+it on that Change Board's agenda. The SEC Objectives a vote cites are kept as written ("(a) and (g)"),
+never those a modification was found *not* to facilitate."""
 
 from __future__ import annotations
 
@@ -26,7 +34,8 @@ _CSC = re.compile(r"\bChange Sub-?\s?Committee\b|\bCSC\b", re.IGNORECASE)
 _AUTHORITY = r"(?:the\s+)?(?:Authority|Ofgem|BEIS|Secretary of State)"
 _DECIDED = re.compile(
     rf"\b{_AUTHORITY}\)?\s+(?:has\s+|have\s+)?(?:(?:formally\s+)?(?P<verb>approved|rejected)|"
-    rf"(?:decided|determined)\s+to\s+(?P<verb2>approve|reject))\b",
+    rf"(?:decided|determined)\s+to\s+(?P<verb2>approve|reject))\b"
+    rf"|\b(?P<passive>approved|rejected)\s+by\s+{_AUTHORITY}\b",
     re.IGNORECASE,
 )
 _VOTED = re.compile(r"\bvot(?:ed|e|es|ing)\s+on\b|\bmeeting\b|\bmet\b|\bvoted\b", re.IGNORECASE)
@@ -37,8 +46,22 @@ _SELF_GOVERNANCE = re.compile(r"\bself[\s-]?governance\b", re.IGNORECASE)
 _AUTHORITY_DETERMINATION = re.compile(r"\bAuthority Determination\b", re.IGNORECASE)
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b", re.IGNORECASE)
 _MAJORITY = re.compile(r"\bmajority\s+(?:decision|vote|recommendation)\b|\bby\s+(?:a\s+)?majority\b", re.IGNORECASE)
-_OBJECTIVE = re.compile(r"\bObjectives?\s+(?P<which>\([a-z]\)(?:(?:,\s*|\s+and\s+)\([a-z]\))*)", re.IGNORECASE)
+_MARK = r"[¹²³⁴⁵⁶⁷⁸⁹⁰]*\d?"  # a footnote mark on a letter: "(a)¹", or "(a)1" in a PDF's text
+_OBJECTIVE = re.compile(
+    rf"\bObjectives?\s+(?P<which>\([a-z]\){_MARK}(?:(?:,\s*|\s+and\s+|\s+&\s+)\([a-z]\){_MARK})*)", re.IGNORECASE
+)
+_NOT_FACILITATE = re.compile(r"\b(?:not|no longer|fail\w* to)\s+(?:\w+\s+){0,2}facilitat\w*\b[^.;]*$", re.IGNORECASE)
+# What an approval is of when it is not the modification itself: "approved the request for a DCC Impact
+# Assessment for MP160", "agreed a timetable extension for …".
+_NOT_THE_MOD = re.compile(
+    r"\b(?:requests?|Impact Assessments?|Preliminary Assessments?|IA|PA|extensions?|timetables?|"
+    r"Terms of Reference|legal text|business requirements)\b",
+    re.IGNORECASE,
+)
 _CONDITIONS = re.compile(r"\bsubject to (?P<what>[^.;()]*(?:\([^()]*\)[^.;()]*)?)", re.IGNORECASE)
+_PENDING_ON = re.compile(
+    r"\bsubject to (?:the |its |their )?[^.;:]*?\b(?:approval|decision|determination)\b", re.IGNORECASE
+)
 _AWAITING = re.compile(r"\bwith the Authority for\b|\bawaiting\b", re.IGNORECASE)
 
 
@@ -56,10 +79,13 @@ class Outcome:
     objective: str | None = None
     path: str | None = None  # "Self-Governance" / "Authority Determination" when the report says so
     conditions: str | None = None
+    authority: str | None = None  # who decided, where the decision's own words name it ("Ofgem rejected …")
 
 
 def _outcome(text: str) -> str | None:
-    """``approved``, ``rejected``, ``recommend_approval`` … from what a sentence says was done."""
+    """``approved``, ``rejected``, ``recommend_approval`` … from what a sentence says was done; what it
+    is "subject to" ("targeted for this release, subject to Change Board approval") is yet to be done."""
+    text = _PENDING_ON.sub(" ", text)
     if _SENT_BACK.search(text):
         return "sent_back"
     words = list(_OUTCOME_WORD.finditer(text))
@@ -73,7 +99,8 @@ def _outcome(text: str) -> str | None:
     return "approved" if approve else "rejected"
 
 
-def _path(*texts: str) -> str | None:
+def path_of(*texts: str) -> str | None:
+    """``Self-Governance`` or ``Authority Determination``, where the texts name one."""
     joined = " ".join(t for t in texts if t)
     if _SELF_GOVERNANCE.search(joined):
         return "Self-Governance"
@@ -83,8 +110,14 @@ def _path(*texts: str) -> str | None:
 
 
 def _objective(text: str) -> str | None:
-    match = _OBJECTIVE.search(text)
-    return ", ".join(re.findall(r"\([a-z]\)", match["which"].lower())) if match else None
+    """The SEC Objectives a vote says the modification better facilitates: ``(a)``, ``(a) and (g)``,
+    ``(a), (c) and (g)`` (footnote marks dropped); ``None`` where it says it would *not* facilitate them."""
+    for match in _OBJECTIVE.finditer(text):
+        if _NOT_FACILITATE.search(text[: match.start()]):
+            continue
+        letters = re.findall(r"\([a-z]\)", match["which"].lower())
+        return letters[0] if len(letters) == 1 else f"{', '.join(letters[:-1])} and {letters[-1]}"
+    return None
 
 
 def _conditions(text: str) -> str | None:
@@ -99,7 +132,7 @@ def _vote(ref: Ref, text: str, context: str, label: str, day: dt.date | None, li
     outcome = _outcome(text) or _outcome(context)
     if outcome is None:
         return None
-    path = _path(text, label) or _path(context)
+    path = path_of(text, label) or path_of(context)
     if path == "Self-Governance":
         governance = "self_governance"
     elif path == "Authority Determination" or outcome.startswith("recommend"):
@@ -130,11 +163,38 @@ def _first_day(text: str) -> dt.date | None:
     return days[0].day if days else None
 
 
-def _read(doc: Document) -> list[Outcome]:
+_CONTINUING = re.compile(r"^(?:and|or|but|while|whereas|it|they|the board)\b", re.IGNORECASE)
+
+
+def _named(decided: re.Match) -> str | None:
+    named = re.search(r"\b(Ofgem|BEIS)\b", decided.group(0))
+    return named[1] if named else None
+
+
+def _verb(decided: re.Match) -> str:
+    verb = (decided["verb"] or decided["verb2"] or decided["passive"]).lower()
+    return "approved" if verb.startswith("approv") else "rejected"
+
+
+def _about_the_mod(sentence: str, start: int, end: int) -> bool:
+    """Whether an outcome word between ``start`` and ``end`` is said of the modification, not of a
+    request, an assessment or a timetable for it ("approved the request for a DCC Impact Assessment for
+    MP160")."""
+    words = _OUTCOME_WORD.search(sentence, start, end) if start < end else None
+    if words is None:
+        return True
+    return not _NOT_THE_MOD.search(sentence[words.end() : end])
+
+
+def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
     paras = paragraphs(doc)
     found: list[Outcome] = []
+    considered: list[tuple[dt.date, Ref]] = []  # on a Change Board's agenda, with no vote on the modification
     listed: set[int] = set()
+    previous_lead: tuple[int, bool, str] | None = None  # (index, about the Change Board, text)
     for para in paras:
+        if para.heading:
+            previous_lead = None
         if para.level != 0 or para.heading or para.label or para.table_row:
             continue
         following = paras[para.index + 1] if para.index + 1 < len(paras) else None
@@ -145,58 +205,96 @@ def _read(doc: Document) -> list[Outcome]:
             continue
         day = _first_day(para.text)
         decided = _DECIDED.search(para.text)
-        is_board = _CHANGE_BOARD.search(para.text) and not _CSC.search(para.text)
+        is_board = bool(_CHANGE_BOARD.search(para.text) and not _CSC.search(para.text))
+        context = para.text
+        if (
+            not is_board
+            and not decided
+            and previous_lead
+            and previous_lead[1]
+            and _CONTINUING.match(para.text)
+            and not _CSC.search(para.text)
+        ):
+            # "… It approved: <items> and rejected: <items>": the second lead goes on from the first.
+            is_board, context = True, f"{previous_lead[2]} {para.text}"
+            day = day or _first_day(previous_lead[2])
+        previous_lead = (para.index, is_board, para.text)
         for item in items:
             label = label_of(paras, item.index)
             for titled in titled_mentions(item.text, starts_item=True):
                 if decided:
-                    verb = (decided["verb"] or decided["verb2"]).lower()
-                    outcome = "approved" if verb.startswith("approv") else "rejected"
                     found.append(
                         Outcome(
                             "authority",
                             titled.mention.ref,
-                            outcome,
+                            _verb(decided),
                             day,
                             item.number,
                             conditions=_conditions(titled.rest),
+                            authority=_named(decided),
                         )
                     )
+                    listed.add(item.index)
                 elif is_board and not _AWAITING.search(para.text):
-                    if day is not None and not _VOTED.search(para.text):
+                    if day is not None and not _VOTED.search(context):
                         continue  # a Change Board sentence with a day but not about a vote
                     vote = _vote(
                         titled.mention.ref, titled.rest, para.text, label.text if label else "", day, item.number
                     )
+                    if vote and context != para.text:
+                        vote = replace_path(vote, path_of(context))
                     if vote:
                         found.append(vote)
-                listed.add(item.index)
+                        listed.add(item.index)
                 break  # an item is about its first reference; later ones are in its comment
     for para in paras:
         if para.level != 0 and para.index in listed:
             continue
+        pending: tuple[list[Ref], dt.date] | None = None  # a vote announced in one sentence, its outcome in the next
         for sentence in sentences(para.text):
             mentions = references_in(sentence)
             day = _first_day(sentence)
+            if pending and day is None and _OUTCOME_WORD.search(sentence) and not _DECIDED.search(sentence):
+                refs = [m.ref for m in mentions] or pending[0]
+                if all(ref in pending[0] for ref in refs):
+                    for ref in dict.fromkeys(refs):
+                        vote = _vote(ref, sentence, "", "", pending[1], para.number)
+                        if vote:
+                            found.append(replace_path(vote, path_of(para.text)))
+                    pending = None
+                    continue
+            pending = None
             if not mentions or day is None:
                 continue
             decided = _DECIDED.search(sentence)
             if decided:
-                verb = (decided["verb"] or decided["verb2"]).lower()
-                outcome = "approved" if verb.startswith("approv") else "rejected"
+                passive = decided["passive"] is not None
                 for mention in mentions:
-                    if mention.start > decided.start():
+                    if (mention.end <= decided.start()) if passive else (mention.start > decided.start()):
                         found.append(
                             Outcome(
-                                "authority", mention.ref, outcome, day, para.number, conditions=_conditions(sentence)
+                                "authority",
+                                mention.ref,
+                                _verb(decided),
+                                day,
+                                para.number,
+                                conditions=_conditions(sentence),
+                                authority=_named(decided),
                             )
                         )
-            elif _CHANGE_BOARD.search(sentence) and _OUTCOME_WORD.search(sentence) and not _CSC.search(sentence):
+            elif _CHANGE_BOARD.search(sentence) and not _CSC.search(sentence):
+                if not _OUTCOME_WORD.search(sentence) and not _SENT_BACK.search(sentence):
+                    if _VOTED.search(sentence) and re.search(r"\bvot", sentence, re.IGNORECASE):
+                        pending = ([m.ref for m in mentions], day)
+                    continue
                 for mention in {m.ref: m for m in mentions}.values():
+                    if not _about_the_mod(sentence, 0, mention.start):
+                        considered.append((day, mention.ref))  # "approved the IA request for MP160"
+                        continue
                     vote = _vote(mention.ref, sentence, "", "", day, para.number)
                     if vote:
-                        found.append(replace_path(vote, _path(para.text)))
-    return found
+                        found.append(replace_path(vote, path_of(para.text)))
+    return found, considered
 
 
 def replace_path(vote: Outcome, path: str | None) -> Outcome:
@@ -209,7 +307,7 @@ def replace_path(vote: Outcome, path: str | None) -> Outcome:
 
 def outcomes(doc: Document) -> list[Outcome]:
     """Every vote and decision the report states, dated or not, in the report's order."""
-    return cached(doc, "outcomes", _read)
+    return cached(doc, "outcomes", _read)[0]
 
 
 def authority_name(doc: Document) -> str | None:
@@ -254,8 +352,8 @@ def read(doc: Document) -> dict[str, list[dict]]:
         key = (found.ref.text, found.day)
         if found.body == "authority":
             row = {"reference": found.ref.text, "date": found.day, "outcome": found.outcome}
-            if authority:
-                row["authority"] = authority
+            if found.authority or authority:
+                row["authority"] = found.authority or authority
             if found.conditions:
                 row["conditions"] = found.conditions
             _merge(doc, decisions, key, row, found.line)
@@ -268,6 +366,10 @@ def read(doc: Document) -> dict[str, list[dict]]:
         items = boards.setdefault(found.day, [])
         if found.ref.text not in items:
             items.append(found.ref.text)
+    for day, ref in cached(doc, "outcomes", _read)[1]:
+        items = boards.setdefault(day, [])
+        if ref.text not in items:
+            items.append(ref.text)
     meetings = [
         {"kind": "change_board", "date": day, "items": [{"reference": r} for r in refs]} for day, refs in boards.items()
     ]

@@ -1,0 +1,279 @@
+"""The modification, vote, decision and conversion readers on short reports phrased unlike both the
+seed reports and the synthetic months: each test is one general rule of the report family (an outcome
+carried by a list's own lead, decisions in the passive, a vote announced in one sentence and settled in
+the next, releases and withdrawals in the past tense, conversions dated by the Panel meeting, …)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from secbot.ingest.mentions import clean_title
+from secbot.ingest.report import ingest
+
+CSR = "Change Status Report – July 2023\n\nSECAS Team\n\n7 July 2023\n\n"
+MRSR = "Modification and Release Status Report – May 2018\n\nSECAS Team\n\n4th May 2018\n\n"
+
+
+def _ingest(tmp_path: Path, body: str, head: str = CSR):
+    path = tmp_path / "report.txt"
+    path.write_text(head + body, encoding="utf-8")
+    return ingest(path)
+
+
+def _mods(result) -> dict[str, dict]:
+    return {row["reference"]: row for row in result.data["modifications"]}
+
+
+def _votes(result) -> dict[str, dict]:
+    return {row["reference"]: row for row in result.data["votes"]}
+
+
+def _standing(mod: dict) -> tuple:
+    return mod.get("phase"), mod.get("status")
+
+
+def test_a_second_lead_goes_on_from_the_first_and_takes_its_own_outcome(tmp_path):
+    body = (
+        "Outcomes\n\n"
+        "The Change Board reached three Self-Governance decisions in June. It rejected:\n\n"
+        "- MP501 'Alpha Change'\n"
+        "- MP502 'Beta Change'\n\n"
+        "but approved:\n\n"
+        "- MP503 'Gamma Change'\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP501"]) == ("Closed", "Rejected")
+    assert _standing(mods["MP502"]) == ("Closed", "Rejected")
+    assert _standing(mods["MP503"]) == ("Implementation", "Approved")
+    assert mods["MP503"]["title"] == "Gamma Change"  # "but approved:" is not the end of MP502's title
+
+
+def test_a_dated_authority_decision_as_a_list_item_under_an_undated_lead(tmp_path):
+    body = (
+        "Regulator decisions\n\n"
+        "Ofgem sent us two letters:\n\n"
+        "- On 3 May 2023 Ofgem rejected MP510 'Meter Mode'.\n"
+        "- MP511 'Tariff Mode' – approved by the Authority on 12th June 2023.\n"
+    )
+    result = _ingest(tmp_path, body)
+    decisions = {row["reference"]: row for row in result.data["decisions"]}
+    assert decisions["MP510"] == {
+        "reference": "MP510",
+        "date": dt.date(2023, 5, 3),
+        "outcome": "rejected",
+        "authority": "Ofgem",
+    }
+    assert (decisions["MP511"]["date"], decisions["MP511"]["outcome"]) == (dt.date(2023, 6, 12), "approved")
+    mods = _mods(result)
+    assert _standing(mods["MP510"]) == ("Closed", "Rejected")
+    assert _standing(mods["MP511"]) == ("Implementation", "Approved")
+
+
+def test_approving_a_request_for_a_mod_is_no_vote_on_it_but_puts_it_on_the_agenda(tmp_path):
+    body = (
+        "Assessments\n\n"
+        "On 14 June 2023 the Change Board agreed and approved a Preliminary Assessment extension for MP520. "
+        "The Change Board also approved MP521 unanimously under Self-Governance on 14 June 2023.\n"
+    )
+    result = _ingest(tmp_path, body)
+    assert set(_votes(result)) == {"MP521"}
+    assert "status" not in _mods(result)["MP520"]
+    [board] = [m for m in result.data["meetings"] if m["kind"] == "change_board"]
+    assert [i["reference"] for i in board["items"]] == ["MP521", "MP520"]
+
+
+def test_a_vote_announced_in_one_sentence_and_settled_in_the_next(tmp_path):
+    body = (
+        "Change Board\n\n"
+        "The Change Board met again to vote on MP530 on 28 June 2023 once the Proposer had answered its "
+        "questions. By a majority vote MP530 was rejected under Self-Governance.\n\n"
+        "At the 14 June 2023 Change Board, MP531 was sent back to the Working Group for further clarification.\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert votes["MP530"] == {
+        "reference": "MP530",
+        "date": dt.date(2023, 6, 28),
+        "outcome": "rejected",
+        "governance": "self_governance",
+        "majority": "majority",
+    }
+    assert (votes["MP531"]["date"], votes["MP531"]["outcome"]) == (dt.date(2023, 6, 14), "sent_back")
+
+
+def test_objectives_with_footnote_marks_and_objectives_not_facilitated(tmp_path):
+    body = (
+        "Change Board votes\n\n"
+        "On 21 June 2023 the Change Board voted as follows:\n\n"
+        "- MP540 'One' was approved under Self-Governance as it better facilitates SEC Objectives (b)², (c)³ "
+        "& (e)⁴.\n"
+        "- MP541 'Two' was approved under Self-Governance as it better facilitates SEC Objective (d)2.\n"
+        "- MP542 'Three' was rejected under Self-Governance: the Board found it did not better facilitate "
+        "SEC Objective (f).\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert votes["MP540"]["objective"] == "(b), (c) and (e)"
+    assert votes["MP541"]["objective"] == "(d)"
+    assert "objective" not in votes["MP542"]
+
+
+def test_implemented_in_the_past_tense_closes_a_mod_and_outranks_its_approval(tmp_path):
+    body = (
+        "Releases\n\n"
+        "On 2 May 2023 the Authority approved MP550. MP550 has been implemented as a standalone change.\n\n"
+        "The March 2023 SEC Release went live and was implemented on 30 March 2023, containing these changes:\n\n"
+        "- MP551 'Release Item'\n\n"
+        "MP552 will be implemented in the November 2023 SEC Release.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP550"]) == ("Closed", "Implemented")
+    assert _standing(mods["MP551"]) == ("Closed", "Implemented")
+    assert "status" not in mods.get("MP552", {})
+
+
+def test_a_withdrawn_mod_is_closed(tmp_path):
+    body = "Withdrawals\n\nMP560 'Gone Mod' has been withdrawn by Acme Energy and will not be adopted.\n"
+    assert _standing(_mods(_ingest(tmp_path, body))["MP560"]) == ("Closed", "Withdrawn")
+
+
+def test_a_timetable_extension_puts_a_mod_in_refinement(tmp_path):
+    body = (
+        "Extensions\n\n"
+        "The Panel is asked to approve a one-month timetable extension for MP570 'Slow Mod'.\n\n"
+        "Last month the Panel granted an extension to the MP571 refinement timetable.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP570"]) == ("Refine", "Refinement")
+    assert _standing(mods["MP571"]) == ("Refine", "Refinement")
+
+
+def test_an_initial_modification_report_to_come_and_both_modifications(tmp_path):
+    body = (
+        "New proposals\n\n"
+        "Since the last Panel meeting:\n\n"
+        "- SECMP0080 'First New' raised by Ann Lee (Ovo) on 2nd April 2018.\n"
+        "- SECMP0081 'Second New' raised by Bo Chan (SSE) on 9th April 2018.\n\n"
+        "The Panel will receive the IMRs for these two modifications next month, when they are to be "
+        "considered.\n\n"
+        "Workgroup Meetings\n\n"
+        "The following Workgroup meetings are planned:\n\n"
+        "- SECMP0080 – its first meeting is on 16th May 2018.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body, MRSR))
+    assert _standing(mods["SECMP0080"]) == ("Initial Consideration", "Initial Consideration")
+    assert _standing(mods["SECMP0081"]) == ("Initial Consideration", "Initial Consideration")
+
+
+def test_report_phase_status_only_where_the_report_uses_that_word(tmp_path):
+    body = (
+        "Modification Reports\n\n"
+        "This month the Panel will consider the DMR for SECMP0090 'Draft Report Mod'.\n\n"
+        "SECMP0091 'Consulted Mod' is out for Modification Report Consultation until 25th May 2018.\n\n"
+        "The DMR for SECMP0092 will be presented in July 2018 under its revised timetable extension.\n"
+    )
+    old = _mods(_ingest(tmp_path, body, MRSR))
+    assert _standing(old["SECMP0090"]) == ("Report Phase", None)
+    assert _standing(old["SECMP0091"]) == ("Report Phase", None)
+    assert _standing(old["SECMP0092"]) == ("Refine", "Refinement")
+    new = _mods(_ingest(tmp_path, body))
+    assert _standing(new["SECMP0091"]) == ("Report Phase", "Report Phase")
+
+
+def test_a_section_headed_by_a_reference_gives_it_the_path_its_sentences_name(tmp_path):
+    body = (
+        "Highlights\n\n"
+        "SECMP0095\n\n"
+        "The Change Board voted on 16th May 2018 to recommend that the Authority approve SECMP0095.\n\n"
+        "SECAS has since sent the Final Modification Report to the Authority for Authority Determination.\n\n"
+        "SECMP0096\n\n"
+        "There is nothing new to report.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body, MRSR))
+    assert mods["SECMP0095"]["path"] == "Authority Determination"
+    assert "path" not in mods.get("SECMP0096", {})
+
+
+def test_the_sentence_introducing_a_table_says_where_its_rows_stand(tmp_path):
+    body = (
+        "Consultations\n\n"
+        "These Working Group consultations are running:\n\n"
+        "| Mod | Opens | Closes |\n|---|---|---|\n| MP580 'Table Mod' | 1 June 2023 | 22 June 2023 |\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP580"]) == ("Refine", "Refinement")
+
+
+def test_conversions_by_the_panel_dated_by_its_meeting(tmp_path):
+    body = (
+        "Conversions\n\n"
+        "When it met on 16 June 2023 the Panel converted DP590 'Active Voice' into MP590 and sent it to the "
+        "Report Phase.\n\n"
+        "On 19 May 2023 the Panel converted these Draft Proposals and sent them on to the Refinement Process:\n\n"
+        "- DP591 'Listed One'\n"
+        "- DP592 'Listed Two'\n\n"
+        "DP593 'Not Yet' will be converted next month.\n"
+    )
+    result = _ingest(tmp_path, body)
+    conversions = {row["draft"]: row for row in result.data["conversions"]}
+    assert conversions == {
+        "DP590": {"draft": "DP590", "proposal": "MP590", "date": dt.date(2023, 6, 16), "next_phase": "Report Phase"},
+        "DP591": {"draft": "DP591", "proposal": "MP591", "date": dt.date(2023, 5, 19), "next_phase": "Refine"},
+        "DP592": {"draft": "DP592", "proposal": "MP592", "date": dt.date(2023, 5, 19), "next_phase": "Refine"},
+    }
+    mods = _mods(result)
+    assert "phase" not in mods["DP590"] and "phase" not in mods["DP591"]  # converted: no longer in Define
+    assert mods["DP593"]["phase"] == "Define"
+
+
+def test_a_footnote_mark_a_pdf_printed_as_a_digit_takes_its_aside_with_it():
+    assert clean_title("Smart Things (SMETS2 meters only4)") == "Smart Things"
+    assert clean_title("Smart Things (SMETS2)") == "Smart Things (SMETS2)"
+    assert clean_title("Version Bump (v2)") == "Version Bump (v2)"
+
+
+def test_a_back_reference_whose_number_disagrees_is_reported_not_guessed(tmp_path):
+    body = (
+        "New proposals\n\n"
+        "Raised this period:\n\n"
+        "- SECMP0082 'Only One' raised by Cy Dee (EDF) on 3rd April 2018.\n\n"
+        "The IMRs for these three modifications will be presented at the June Panel.\n"
+    )
+    result = _ingest(tmp_path, body, MRSR)
+    assert "status" not in _mods(result)["SECMP0082"]
+    assert any("these three modifications" in w and "unclear" in w for w in result.warnings)
+
+
+def test_a_conversion_without_a_day_is_kept_and_reported(tmp_path):
+    body = "Conversions\n\nDP594 'Undated' has been converted into MP594.\n"
+    result = _ingest(tmp_path, body)
+    assert result.data["conversions"] == [{"draft": "DP594", "proposal": "MP594"}]
+    assert any("DP594 was converted" in w and "not given" in w for w in result.warnings)
+
+
+def test_implemented_and_withdrawn_are_said_of_the_sentence_subject_only(tmp_path):
+    body = (
+        "Define\n\n"
+        "DP600 'Undo Change' would reverse the rules that were implemented by MP099 in 2020.\n\n"
+        "MP601 and MP602 'Paired Mod' were withdrawn by the Proposer; MP603 is unaffected.\n\n"
+        "Working Group\n\nThe next Working Group meeting on 5 July 2023 will discuss:\n\n- MP603\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["DP600"]) == ("Define", "Draft Proposal")
+    assert "status" not in mods.get("MP099", {})
+    assert _standing(mods["MP601"]) == _standing(mods["MP602"]) == ("Closed", "Withdrawn")
+    assert _standing(mods["MP603"]) == ("Refine", "Refinement")
+
+
+def test_what_a_release_is_subject_to_is_no_outcome(tmp_path):
+    body = (
+        "Releases\n\nPlanned for the next release, subject to the Change Board's approval:\n\n- MP610 'Pending Mod'\n"
+    )
+    result = _ingest(tmp_path, body)
+    assert "status" not in _mods(result)["MP610"]
+
+
+def test_a_caption_under_a_wrapped_table_is_not_its_last_cell(tmp_path):
+    row = "| MP620 | A fairly long title that fills most of the printed table row on the page | Refinement |\n"
+    body = "Open modifications\n\n| Mod | Title | Status |\n" + row + "Table 3: Open modifications this month\n"
+    mods = _mods(_ingest(tmp_path, body))
+    assert mods["MP620"]["status"] == "Refinement"
