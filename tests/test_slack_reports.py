@@ -205,3 +205,15 @@ def test_no_more_than_the_import_cap_is_read(start):
     posted = share(client, file)
 
     assert "It is 10,001 bytes; a report may be at most 10,000." in texts(posted["blocks"])
+
+
+def test_a_question_with_a_screenshot_attached_is_answered_as_a_question(client):
+    shot = client.fake.add_file("screenshot.png", b"\x89PNG\r\n\x1a\n not really")
+    mention = slack.app_mention("SECMP0007", channel="C777", user=READER, files=[shot])
+
+    assert client.post(slack.event_callback(mention)).status_code == 200
+
+    [posted] = client.fake.wait_for("chat.postMessage")
+    assert "SECMP0007: Firmware updates to mandated HAN devices" in texts(posted.arg("blocks"))
+    client.settle()
+    assert client.fake.calls(DOWNLOAD_METHOD) == []

@@ -291,10 +291,12 @@ class SlackDoor:
             return  # nowhere to answer
         thread = _text(event, "thread_ts") or _text(event, "ts") or None
         actor, where = _actor(_text(event, "user"), context.team_id), _where(channel, context.team_id, thread)
-        if _files(event):
-            await self.receive_files(_files(event), actor, where, client, channel, thread)
-            return
         text = _MENTION.sub("", _text(event, "text")).strip()
+        files = _files(event)
+        # "@secbot MP161" with a screenshot is a question; a file that may be a report is a report
+        if files and (not text or any(_maybe_report(file) for file in files)):
+            await self.receive_files(files, actor, where, client, channel, thread)
+            return
         reply = await self.answer(text, actor, where, client)
         await self._post(client, channel, reply, thread_ts=thread)
 
@@ -463,6 +465,11 @@ def _files(event: dict) -> list[dict]:
     """The files shared in a message event (objects only: Socket Mode has no gate to check them)."""
     files = event.get("files")
     return [file for file in files if isinstance(file, dict)] if isinstance(files, list) else []
+
+
+def _maybe_report(file: dict) -> bool:
+    """A shared file that may be a report: its name says so, or Slack sent only its id."""
+    return file.get("file_access") == "check_file_info" or reports.may_be_report(_file_name(file))
 
 
 def _file_name(file: dict) -> str:
