@@ -159,3 +159,128 @@ def test_seed_reports_give_the_sample_assessments(name):
     ]
     assert doc.warnings == []
     _valid(rows)
+
+
+def test_a_requested_and_returned_table_with_a_status_column_in_pdf_text():
+    doc = snippet(
+        """
+        DCC assessments asked for since the last Panel meeting
+        Mod Ref   Assessment   Date Requested   Date Returned   Status
+        SECMP0071   PA   3-Oct-18   24-Oct-18   Returned
+        SECMP0072   IA   9-Oct-18   In progress (due 3-Dec-18)
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows == [
+        {
+            "reference": "SECMP0071",
+            "kind": "PA",
+            "requested": D(2018, 10, 3),
+            "returned": D(2018, 10, 24),
+            "note": "Returned.",
+        },
+        {
+            "reference": "SECMP0072",
+            "kind": "IA",
+            "requested": D(2018, 10, 9),
+            "note": "In progress (due 3 December 2018).",
+        },
+    ]
+    assert doc.warnings == []  # no durations printed: no count day needed, none derived
+    _valid(rows)
+
+
+def test_a_row_left_short_between_two_day_columns_is_said_to_be_read_by_position():
+    doc = snippet(
+        """
+        Mod Ref   Assessment   Date Requested   Date Returned   Status
+        SECMP0073   IA   9-Oct-18   Awaiting confirmation
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows[0]["requested"] == D(2018, 10, 9) and "returned" not in rows[0]
+    assert any("read as the first of the two columns" in w for w in doc.warnings)
+
+
+def test_a_footnote_on_a_duration_gives_the_accepted_day_and_the_clock_restart():
+    doc = snippet(
+        """
+        Modification | Type | Returned | Target duration | Actual duration
+        MP610 | IA | 29 Apr 22 | 40 WD | 10 WD²
+        MP611 | PA | 6 May 22 | 15 WD | n/a⁷
+        ² DCC took MP610 on 1 March 2022 (accepted on 1 March 2022); its clock restarted on 18 April 2022 after the
+        requirements changed.
+        ⁷ The accepted date of this assessment is still to be confirmed by the DCC.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    first, second = rows
+    assert (first["accepted"], first["clock_restart"]) == (D(2022, 3, 1), D(2022, 4, 18))
+    assert report_duration_wd(first["clock_restart"], first["returned"]) == 10
+    assert "derived" not in first["note"] and first["note"].startswith("DCC took MP610")
+    assert "accepted" not in second and second["note"].startswith("The accepted date of this assessment")
+    assert not any("MP610" in w for w in doc.warnings)
+    assert any("MP611 PA: no actual duration is printed" in w for w in doc.warnings)
+    _valid(rows)
+
+
+def test_a_pdf_footnote_digit_on_a_duration_and_a_mark_whose_footnote_is_missing():
+    doc = snippet(
+        """
+        Modification     Type     Returned      Target duration     Actual duration
+        MP620            PA       13 May 22     15 WD               9 WD4
+        MP621            PA       20 May 22     15 WD               12 WD5
+        4 The clock for MP620 was restarted on 3 May 2022, so the actual duration is counted from then. It was
+        accepted on 14 April 2022.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows[0]["clock_restart"] == D(2022, 5, 3) and rows[0]["accepted"] == D(2022, 4, 14)
+    assert "accepted" not in rows[1]  # the mark says something about the duration that could not be read
+    assert any("MP621 PA: footnote 5 is marked but not found" in w for w in doc.warnings)
+
+
+def test_a_summary_average_with_a_mark_is_checked_over_the_rows_with_a_duration():
+    doc = snippet(
+        """
+        The timescales below cover the 12-month period up to the end of April 2022.
+        Impact Assessments completed in the last 12 months | 3 | 45 WD³
+        Modification | Type | Returned | Target duration | Actual duration
+        MP630 | IA | 1 Apr 22 | 40 WD | 40 WD
+        MP631 | IA | 8 Apr 22 | 40 WD | 50 WD
+        MP632 | IA | 14 Apr 22 | 40 WD | TBC
+        """
+    )
+    assessments.read(doc)
+    assert not any("average" in w for w in doc.warnings)
+    doc = snippet(
+        """
+        The timescales below cover the 12-month period up to the end of April 2022.
+        Impact Assessments completed in the last 12 months | 2 | 60 WD⁸
+        Modification | Type | Returned | Target duration | Actual duration
+        MP633 | IA | 1 Apr 22 | 40 WD | 40 WD
+        MP634 | IA | 14 Apr 22 | 40 WD | -
+        """
+    )
+    assessments.read(doc)
+    assert any("average is 60 WD; the 1 rows with a duration average 40 WD" in w for w in doc.warnings)
+
+
+def test_a_request_the_prose_dates_sets_the_open_rows_requested_day_or_adds_a_row():
+    doc = snippet(
+        """
+        On 11 May 2022 the Panel requested a Preliminary Assessment for MP641 and the Change Board, meeting the
+        same week, was told nothing new.
+        The Change Board, at its session of 18 May 2022, agreed the request for an Impact Assessment for MP640.
+        No Impact Assessment requests for MP642 were made on 18 May 2022.
+        As at 31 May 2022
+        Modification | Type | Accepted | Target duration | Current duration
+        MP640 | IA | 19 May 22 | 40 WD | 9 WD
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows == [
+        {"reference": "MP640", "kind": "IA", "requested": D(2022, 5, 18), "accepted": D(2022, 5, 19), "target_wd": 40},
+        {"reference": "MP641", "kind": "PA", "requested": D(2022, 5, 11)},
+    ]
+    _valid(rows)

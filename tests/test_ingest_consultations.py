@@ -88,3 +88,51 @@ def test_seed_reports_give_the_sample_consultations(name):
     assert doc.warnings == []
     for row in rows:
         ConsultationIn.model_validate(row)
+
+
+def test_dated_consultations_need_not_be_called_open():
+    doc = snippet(
+        """
+        Consultations
+        Responses to the Working Group Consultation on MP801 were due by 4 November 2022; it was issued on
+        14 October 2022 and closed on 4 November 2022.
+        MP802's Modification Report Consultation runs from 1 November 2022 until 22 November 2022.
+        The Refinement Consultation on MP803 ended on 28 October 2022.
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [
+        ("MP801", "working_group", D(2022, 10, 14), D(2022, 11, 4), None, None),
+        ("MP802", "modification_report", D(2022, 11, 1), D(2022, 11, 22), None, None),
+        ("MP803", "refinement", None, D(2022, 10, 28), None, None),
+    ]
+    for row in rows:
+        ConsultationIn.model_validate(row)
+
+
+def test_a_later_round_and_the_kind_nearest_before_the_days():
+    doc = snippet(
+        """
+        After the first Refinement Consultation, a third round of the Refinement Consultation on MP811 opened
+        on 9 January 2023 and closes on 27 January 2023.
+        Once the Refinement Consultation is analysed, the Modification Report Consultation for MP812 opens on
+        6 February 2023.
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert [(r["reference"], r["kind"], r.get("round", 1), r.get("opens"), r.get("closes")) for r in rows] == [
+        ("MP811", "refinement", 3, D(2023, 1, 9), D(2023, 1, 27)),
+        ("MP812", "modification_report", 1, D(2023, 2, 6), None),
+    ]
+
+
+def test_a_table_whose_reference_cells_carry_titles():
+    doc = snippet(
+        """
+        Refinement Consultations open now
+        | Mod | Issued | Closing date |
+        | MP820 'Meter read windows' | 2 May 2023 | 23 May 2023 |
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [("MP820", "refinement", D(2023, 5, 2), D(2023, 5, 23), None, None)]

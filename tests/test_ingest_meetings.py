@@ -136,3 +136,70 @@ def test_seed_reports_give_the_sample_meetings(name):
     assert doc.warnings == []
     for row in rows:
         MeetingIn.model_validate(row)
+
+
+def test_the_day_before_the_body_and_a_new_number_is_not_a_second_item():
+    doc = snippet(
+        """
+        At their meeting on 14 October 2022, the SEC Panel agreed to convert DP190 'Something' into MP190.
+        At its 19 October 2022 meeting, the Change Board deferred its vote on MP191.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {("panel", D(2022, 10, 14)): ["DP190"], ("change_board", D(2022, 10, 19)): ["MP191"]}
+
+
+def test_at_its_meeting_far_from_the_body_and_a_day_for_a_decision():
+    doc = snippet(
+        """
+        The Panel reviewed the Initial Modification Reports for MP192, MP193 and MP194 in detail at its meeting
+        held on 18 November 2022.
+        MP195 goes to the Change Sub-Committee for a decision on 29 November 2022.
+        The Change Board noted the Panel's view at its meeting on 23 November 2022.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("panel", D(2022, 11, 18)): ["MP192", "MP193", "MP194"],
+        ("change_sub_committee", D(2022, 11, 29)): ["MP195"],
+        ("change_board", D(2022, 11, 23)): [],
+    }
+
+
+def test_sentences_that_carry_on_without_a_day_of_their_own():
+    doc = snippet(
+        """
+        Sub-Committee outcomes
+        The Change Sub-Committee met on 6 December 2022 and sent DP196 to the Panel.
+        The Change Sub-Committee decided that DP197 should be withdrawn.
+        Working Group
+        MP198 was discussed again in November. Its next review is at the Working Group on 4 January 2023.
+        The Working Group after that will be held on 1 February 2023. The agenda for that meeting is to be
+        published on 18 January 2023.
+        Other news
+        The Change Sub-Committee agreed that DP199 needs more work.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("change_sub_committee", D(2022, 12, 6)): ["DP196", "DP197"],
+        ("working_group", D(2023, 1, 4)): ["MP198"],
+        ("working_group", D(2023, 2, 1)): [],
+    }
+    assert rows[2]["agenda_published"] == D(2023, 1, 18)
+
+
+def test_items_for_the_panel_this_month_named_in_the_sentence_or_listed_above_it():
+    doc = snippet(
+        """
+        Two proposals were raised in January:
+        - MP201 'One', raised by a Supplier
+        - MP202 'Two', raised by the DCC
+        These two proposals go to the Panel this month for their first consideration.
+        The Final Modification Report for MP203 is also being presented to the Panel this month.
+        """,
+        issued=D(2023, 2, 3),
+        paper_reference="SECP_110_1702_08",
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {("panel", D(2023, 2, 17)): ["MP201", "MP202", "MP203"]}

@@ -88,6 +88,104 @@ def test_pipe_table_with_a_release_column_and_an_unknown_status():
     assert doc.warnings == ["line 3: MP301: release status 'Withdrawn' is not known"]
 
 
+def test_sentences_naming_their_modifications_implemented_or_to_be():
+    doc = snippet(
+        """
+        MP310 'Something' went live when it was implemented in the February 2023 SEC Release on 23 February 2023.
+        The Authority rejected MP311 and approved MP312, which will be implemented in the June 2023 SEC Release
+        (29 June 2023).
+        MP313 will now be delivered in a stand-alone release on 5 April 2023.
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("February 2023 SEC Release", D(2023, 2, 23), None, False, ("MP310", "implemented")),
+        ("June 2023 SEC Release", D(2023, 6, 29), None, False, ("MP312", "approved")),
+        ("Stand-alone Release 5 April 2023", D(2023, 4, 5), None, True, ("MP313", "approved")),
+    ]
+    for row in rows:
+        ReleaseIn.model_validate(row)
+
+
+def test_a_release_as_the_subject_and_this_release_after_it():
+    doc = snippet(
+        """
+        Releases
+        The November 2023 SEC Release has been scheduled for 2nd November 2023. MP320 and MP321 are approved for
+        inclusion in this release, and MP322 is targeted for this release subject to a vote.
+        The February 2023 SEC Release went live on 23 February 2023, as planned.
+        It included the following changes:
+        - MP323 'One'
+        - MP324 'Two'
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        (
+            "November 2023 SEC Release",
+            D(2023, 11, 2),
+            None,
+            False,
+            ("MP320", "approved"),
+            ("MP321", "approved"),
+            ("MP322", "targeted"),
+        ),
+        ("February 2023 SEC Release", D(2023, 2, 23), None, False, ("MP323", "implemented"), ("MP324", "implemented")),
+    ]
+    assert rows[0]["scope"][2]["note"] == "subject to a vote"
+    assert doc.warnings == []
+
+
+def test_a_release_implemented_on_a_day_then_its_list_and_a_targeted_list():
+    doc = snippet(
+        """
+        3.1 February 2023 SEC Release
+        The February 2023 SEC Release was successfully deployed on 23 February 2023. It delivered:
+        - MP330 'One'
+        - MP331 'Two'
+        3.2 June 2023 SEC Release
+        Nothing is approved for the June 2023 SEC Release (29 June 2023) yet. These modifications are targeted for
+        this release, subject to their approval:
+        - MP332 'Three'
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("February 2023 SEC Release", D(2023, 2, 23), None, False, ("MP330", "implemented"), ("MP331", "implemented")),
+        ("June 2023 SEC Release", D(2023, 6, 29), None, False, ("MP332", "targeted")),
+    ]
+    assert rows[1]["scope"][0]["note"] == "subject to their approval"
+
+
+def test_a_release_table_outranks_prose_and_a_day_in_another_month_is_left_out():
+    doc = snippet(
+        """
+        MP340 is targeted for the June 2023 SEC Release.
+        MP341 will be implemented in the November 2023 SEC Release (2 October 2023).
+        Date | Mod | Status
+        29 June 2023 | MP340 | Approved
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("June 2023 SEC Release", D(2023, 6, 29), None, False, ("MP340", "approved")),
+        ("November 2023 SEC Release", None, None, False, ("MP341", "approved")),
+    ]
+    assert doc.warnings == [
+        "line 1: MP340 is targeted in the June 2023 SEC Release here but approved where the report lists it "
+        "first; kept approved",
+        "line 2: the November 2023 SEC Release is given the day 02 October 2023; the day was left out",
+    ]
+
+
+def test_a_release_named_without_month_or_day_is_reported_not_guessed():
+    doc = snippet("MP350 will be implemented in the next SEC Release, once it is approved.")
+    assert releases.read(doc)["releases"] == []
+    assert doc.warnings == [
+        "line 1: 'next SEC Release' is named without its month or day; its modifications were left out"
+    ]
+
+
 @pytest.mark.parametrize("name", SEEDS)
 def test_seed_reports_give_the_sample_releases(name):
     doc = seed(name)

@@ -1,12 +1,19 @@
 """DCC Preliminary and Impact Assessments from a report's assessment tables, found by their headers:
-open ones (Modification, Type, Accepted, Target, Current duration) and completed ones (…, Returned,
-Target, Actual duration), in any column order, as pipe, tab or PDF-text rows.
+open ones (Modification, Type, Accepted, Target, Current duration), completed ones (…, Returned, Target,
+Actual duration), and tables of both (Mod Ref, Assessment, Date Requested, Date Returned, Status: a row
+without a returned day, "Outstanding", is open), in any column order, as pipe, tab or PDF-text rows (where
+a PDF leaves a cell empty, the row is read by what its values look like). A footnote marked on a cell
+(``20 WD⁴``, ``20 WD3`` in a PDF's text, ``–⁵``) is the row's note, and the accepted day and clock restart
+it states are the row's. Requests for an assessment that the prose dates ("the Change Board approved the
+request for a DCC Impact Assessment for MP160" at a dated meeting) give the row its requested day.
 
 Durations follow the report day count (``report_duration_wd``: Monday–Friday inclusive, no bank
-holidays removed). A completed row without an accepted date gets one derived from its returned date
-and printed actual duration; the cross-checks (each open row's current duration recounted to the
-report's count day, a printed accepted date against the actual duration, the summary's totals and
-averages against the rows) are warnings, never corrections."""
+holidays removed), from the clock restart where there is one. A completed row without an accepted date
+gets one derived from its returned date and printed actual duration — never from a duration that is not
+printed or whose footnote could not be read; the cross-checks (each open row's current duration recounted
+to the report's count day, a printed accepted date against the actual duration, the summary's totals and
+averages against the rows, averages over the rows that have a duration) are warnings, never
+corrections."""
 
 from __future__ import annotations
 
@@ -16,22 +23,27 @@ from collections import Counter
 
 from secbot.ingest.days import find_days, find_months, number
 from secbot.ingest.document import Document
+from secbot.ingest.prose import paragraphs, sentences
 from secbot.ingest.tables import (
     DAY,
     KIND,
     REFERENCE,
     REFERENCE_ROW,
+    TEXT,
     WD,
     Column,
     Row,
     Table,
     Unreadable,
     find_tables,
+    footnote,
     parse_day,
     parse_kind,
     parse_ref,
     parse_wd,
+    split_mark,
 )
+from secbot.references import find_references
 from secbot.workdays import end_of_month, end_of_previous_month, months_before, report_average_wd, report_duration_wd
 
 COLUMNS = (
@@ -41,23 +53,31 @@ COLUMNS = (
         REFERENCE,
     ),
     Column("kind", r"type|kind|assessment\s+type|assessment|PA\s*/\s*IA", KIND),
-    Column("requested", r"(?:date\s+)?requested(?:\s+date)?", DAY),
-    Column("accepted", r"(?:date\s+)?accepted(?:\s+date)?|start\s+date", DAY),
-    Column("returned", r"(?:date\s+)?returned(?:\s+date)?|(?:date\s+)?completed|delivered", DAY),
-    Column("target", r"target(?:\s+(?:duration|working\s+days|wd))?(?:\s*\(WD\))?", WD),
+    Column("requested", r"(?:date\s+)?requested(?:\s+date)?", DAY, optional=True),
+    Column("accepted", r"(?:date\s+)?accepted(?:\s+date)?|start\s+date", DAY, optional=True),
+    Column("returned", r"(?:date\s+)?returned(?:\s+date)?|(?:date\s+)?completed|delivered", DAY, optional=True),
+    Column("target", r"target(?:\s+(?:duration|working\s+days|wd))?(?:\s*\(WD\))?", WD, optional=True),
     Column(
         "duration",
         r"(?:current|actual|elapsed)\s+(?:duration|working\s+days|wd)(?:\s*\(WD\))?|duration(?:\s*\(WD\))?",
         WD,
+        optional=True,
     ),
-    Column("clock_restart", r"clock\s+restart(?:ed)?(?:\s+date)?|restart(?:ed)?", DAY),
+    Column("clock_restart", r"clock\s+restart(?:ed)?(?:\s+date)?|restart(?:ed)?", DAY, optional=True),
+    Column("status", r"status|state|progress", TEXT, optional=True),
 )
+# A row's status that says the assessment is still with the DCC.
+_OUTSTANDING = re.compile(r"^\s*(?:outstanding|open|in\s+progress|ongoing|awaited|pending|on\s+hold)\b", re.IGNORECASE)
+# What a footnote on a row says about its days.
+_FOOT_ACCEPTED = re.compile(r"\baccepted\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
+_FOOT_RESTART = re.compile(r"\bclock\b[^.;]{0,30}?\brestart(?:ed)?\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
 _COUNT_DAY = re.compile(
     r"(?:up\s+)?to\s+the\s+end\s+of\s+(?P<month>[A-Za-z]+\s+[0-9OlI]{4})|(?:correct\s+)?as\s+(?:at|of)\s+(?P<day>.{6,24})",
     re.IGNORECASE,
 )
 _SUMMARY = re.compile(
-    r"^(?P<what>[^|]*?)(?:\s*\|\s*|\s+)(?P<total>[0-9OlI]{1,4})(?:\s*\|\s*|\s+)(?P<average>[0-9OlI]{1,4})\s*WD\s*$",
+    r"^(?P<what>[^|]*?)(?:\s*\|\s*|\s+)(?P<total>[0-9OlI]{1,4})(?:\s*\|\s*|\s+)(?P<average>[0-9OlI]{1,4})\s*WD"
+    r"(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[1-9])?\s*$",
     re.IGNORECASE,
 )
 _DERIVED_NOTE = (
@@ -68,22 +88,22 @@ _DERIVED_NOTE = (
 
 def read(doc: Document) -> dict[str, list[dict]]:
     tables = [t for t in find_tables(doc, COLUMNS, {"reference", "kind"}, REFERENCE_ROW) if _is_assessment_table(t)]
-    if not tables:
-        return {"assessments": []}
-    count_day = _count_day(doc, tables[0].index)
     rows: list[dict] = []
     printed: list[tuple[str, str, int | None]] = []  # (open/completed, kind, printed duration) per row
+    timed = [t for t in tables if "duration" in t.fields]
+    count_day = _count_day(doc, timed[0].index) if timed else None
     for table in tables:
-        completed = "returned" in table.fields
         for line in table.skipped:
             doc.warnings.append(f"line {line.number}: an assessment row whose columns could not be read: {line.text!r}")
         for row in table.rows:
-            found = _row(doc, table, row, completed, count_day)
+            found = _row(doc, table, row, count_day)
             if found is not None:
-                row_out, duration = found
+                row_out, duration, completed = found
                 rows.append(row_out)
                 printed.append(("completed" if completed else "open", row_out["kind"], duration))
-    _number_rounds(doc, rows, tables)
+    _requests(doc, rows)
+    if tables:
+        _number_rounds(doc, rows, tables)
     _check_summary(doc, printed)
     return {"assessments": rows}
 
@@ -132,9 +152,10 @@ def _cell(doc: Document, row: Row, name: str, parse):
         return None
 
 
-def _row(
-    doc: Document, table: Table, row: Row, completed: bool, count_day: dt.date | None
-) -> tuple[dict, int | None] | None:
+def _row(doc: Document, table: Table, row: Row, count_day: dt.date | None) -> tuple[dict, int | None, bool] | None:
+    """One table row as an assessment, its printed duration, and whether it is a completed one: it has a
+    returned day, or it sits in a table of completed assessments (one with a Returned column and neither a
+    Requested nor a Status column, which tables of both kinds have)."""
     n = row.line.number
     reference = _cell(doc, row, "reference", parse_ref)
     kind = _cell(doc, row, "kind", parse_kind)
@@ -142,6 +163,7 @@ def _row(
         doc.warnings.append(f"line {n}: an assessment row without a readable reference and kind was left out")
         return None
     out: dict = {"reference": reference, "kind": kind}
+    what = f"{reference} {kind}"
     for name in ("requested", "accepted", "returned", "clock_restart"):
         day = _cell(doc, row, name, parse_day)
         if day is not None:
@@ -150,19 +172,76 @@ def _row(
     if target is not None:
         out["target_wd"] = target
     duration = _cell(doc, row, "duration", parse_wd)
-    what = f"{reference} {kind}"
+    status = (row.cells.get("status") or "").strip()
+    outstanding = bool(_OUTSTANDING.match(status))
+    if status:
+        out["note"] = _status_note(status)
+    guessed = [g for g in row.guessed if not (g == "requested" and outstanding and "returned" not in out)]
+    if guessed:
+        doc.warnings.append(
+            f"line {n}: {what}: the row leaves a column empty next to its {', '.join(guessed)} day; "
+            "the day was read as the first of the two columns it could belong to"
+        )
+    if not _footnotes(doc, row, what, out):
+        duration = None  # what the mark says about it is not known: nothing is derived or checked from it
+    completed = "returned" in out or (
+        "returned" in table.fields and not {"requested", "status"} & set(table.fields) and not outstanding
+    )
     if completed:
         _completed(doc, n, what, out, duration, table, count_day)
     elif duration is not None and "accepted" in out and count_day is not None:
-        counted = report_duration_wd(out.get("clock_restart") or out["accepted"], count_day)
+        start = out.get("clock_restart") or out["accepted"]
+        counted = report_duration_wd(start, count_day)
         if counted != duration:
             doc.warnings.append(
                 f"line {n}: {what}: the current duration is printed as {duration} WD, but from "
-                f"{out['accepted']:%d %b %Y} to {count_day:%d %b %Y} the report day count gives {counted} WD"
+                f"{start:%d %b %Y} to {count_day:%d %b %Y} the report day count gives {counted} WD"
             )
     ordered = {k: out[k] for k in ("reference", "kind", "requested", "accepted", "returned", "target_wd") if k in out}
     ordered |= {k: out[k] for k in ("clock_restart", "note") if k in out}
-    return ordered, duration
+    return ordered, duration, completed
+
+
+def _status_note(status: str) -> str:
+    """A status cell as a note, its days written out: ``Outstanding (due 16-Mar-18)`` → ``Outstanding (due 16
+    March 2018).``"""
+    text = status
+    for match in reversed(list(re.finditer(DAY, status))):
+        try:
+            day = parse_day(match.group(0))
+        except Unreadable:
+            continue
+        if day is not None:
+            text = f"{text[: match.start()]}{day.day} {day:%B %Y}{text[match.end() :]}"
+    return text if text.endswith(".") else f"{text}."
+
+
+def _footnotes(doc: Document, row: Row, what: str, out: dict) -> bool:
+    """A footnote marked on a row's cell (``20 WD⁴``, ``–⁵``): kept as the row's note, with the accepted day
+    and clock restart it states when it is about this row's modification (or names none). ``False`` when a
+    mark's footnote was not read: the row is then not as it seems, and nothing should be derived from it."""
+    read = True
+    for name in ("duration", "target", "accepted", "returned", "requested"):
+        mark = split_mark(row.cells.get(name) or "")[1]
+        if mark is None:
+            continue
+        text = footnote(doc, mark, not_line=row.line.number)
+        if text is None:
+            doc.warnings.append(f"line {row.line.number}: {what}: footnote {mark} is marked but not found")
+            read = False
+            continue
+        named = {r.text for r in find_references(text)}
+        if named and out["reference"] not in named:
+            doc.warnings.append(f"line {row.line.number}: {what}: footnote {mark} is about {', '.join(sorted(named))}")
+            read = False
+            continue
+        out["note"] = text
+        for key, pattern in (("accepted", _FOOT_ACCEPTED), ("clock_restart", _FOOT_RESTART)):
+            match = pattern.search(text)
+            days = find_days(match["rest"]) if match else []
+            if days and days[0].span[0] == 0 and key not in out:
+                out[key] = days[0].day
+    return read
 
 
 def _completed(
@@ -179,13 +258,16 @@ def _completed(
             "its table covers"
         )
     if duration is None:
+        if "accepted" not in out and "duration" in table.fields:
+            doc.warnings.append(f"line {n}: {what}: no actual duration is printed, so its accepted day is not known")
         return
     if "accepted" in out:
-        counted = report_duration_wd(out.get("clock_restart") or out["accepted"], returned)
+        start = out.get("clock_restart") or out["accepted"]
+        counted = report_duration_wd(start, returned)
         if counted != duration:
             doc.warnings.append(
                 f"line {n}: {what}: the actual duration is printed as {duration} WD, but from "
-                f"{out['accepted']:%d %b %Y} to {returned:%d %b %Y} the report day count gives {counted} WD"
+                f"{start:%d %b %Y} to {returned:%d %b %Y} the report day count gives {counted} WD"
             )
         return
     accepted, problem = derive_accepted(returned, duration)
@@ -264,13 +346,83 @@ def _check_summary(doc: Document, printed: list[tuple[str, str, int | None]]) ->
         if not durations:
             continue  # "0 | 0 WD": no average to check
         counted = report_average_wd(durations)
-        if counted.value is None or counted.left_out:
+        if counted.value is None:
             doc.warnings.append(
                 f"line {line.number}: the summary's {label} average of {average} WD could not be checked: "
-                f"{counted.left_out} of the rows have no duration"
+                "none of the rows has a duration"
+            )
+        elif counted.value != average and counted.left_out:
+            doc.warnings.append(
+                f"line {line.number}: the summary's {label} average is {average} WD; the "
+                f"{len(durations) - counted.left_out} rows with a duration average {counted.value} WD "
+                f"({counted.left_out} without one left out)"
             )
         elif counted.value != average:
             doc.warnings.append(
                 f"line {line.number}: the summary's {label} average is {average} WD, "
                 f"the rows average {counted.value} WD"
             )
+
+
+# A sentence recording that a DCC assessment was requested: "the Change Board approved the request for a DCC
+# Impact Assessment for MP160", "the Panel requested a Preliminary Assessment for MP200".
+_REQUEST = re.compile(
+    r"\b(?:approved|agreed|granted|accepted|made|submitted|raised)\s+(?:the\s+|a\s+)?request(?:s)?\s+for\s+"
+    r"(?:a\s+|an\s+|the\s+)?(?:DCC\s+)?(?P<kind1>Preliminary|Impact)\s+Assessment"
+    r"|\brequested\s+(?:a\s+|an\s+|the\s+)?(?:DCC\s+)?(?:full\s+)?(?P<kind2>Preliminary|Impact)\s+Assessment"
+    r"|\b(?P<kind3>Preliminary|Impact)\s+Assessment\s+(?:\(\w+\)\s+)?(?:was|has\s+been)\s+requested\b",
+    re.IGNORECASE,
+)
+_NOT_REQUESTED = re.compile(r"\b(?:no|not|rejected|declined|refused|deferred|withdrawn?)\b", re.IGNORECASE)
+
+
+def _requests(doc: Document, rows: list[dict]) -> None:
+    """Requests for a DCC assessment that the prose dates (one day in the sentence, the modifications it
+    names): the request day set on the row of that modification and kind not yet returned (a new row
+    when there is none)."""
+    for para in paragraphs(doc):
+        if para.table_row:
+            continue
+        for sentence in sentences(para.text):
+            match = _REQUEST.search(sentence)
+            if not match or _NOT_REQUESTED.search(sentence):
+                continue
+            days = find_days(sentence)
+            refs = [r.text for r in find_references(sentence)]
+            if len(days) != 1 or not refs:
+                continue
+            kind = "PA" if (match["kind1"] or match["kind2"] or match["kind3"]).lower() == "preliminary" else "IA"
+            for ref in refs:
+                _requested(doc, para.number, rows, ref, kind, days[0].day)
+
+
+def _requested(doc: Document, line: int, rows: list[dict], ref: str, kind: str, day: dt.date) -> None:
+    same = [r for r in rows if (r["reference"], r["kind"]) == (ref, kind)]
+    live = [r for r in same if "returned" not in r and (r.get("accepted") is None or r["accepted"] >= day)]
+    if len(live) > 1:
+        doc.warnings.append(f"line {line}: {ref} {kind} requested on {day:%d %b %Y}: more than one open row; not set")
+        return
+    if live:
+        row = live[0]
+        if row.get("requested") not in (None, day):
+            doc.warnings.append(
+                f"line {line}: {ref} {kind} requested on {day:%d %b %Y} here but on {row['requested']:%d %b %Y} in "
+                "its table; kept the table's"
+            )
+            return
+        row["requested"] = day
+        return
+    if any("returned" not in r for r in same):
+        doc.warnings.append(
+            f"line {line}: {ref} {kind} requested on {day:%d %b %Y}, after its open assessment was accepted; not set"
+        )
+        return
+    if any(r["returned"] >= day for r in same):
+        doc.warnings.append(
+            f"line {line}: {ref} {kind} requested on {day:%d %b %Y}, before an assessment of it was returned; not set"
+        )
+        return
+    new = {"reference": ref, "kind": kind, "requested": day}
+    if same:
+        new["round"] = max(r.get("round", 1) for r in same) + 1
+    rows.append(new)

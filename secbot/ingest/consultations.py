@@ -1,8 +1,10 @@
-"""Consultations a report announces: open ones (with the days they opened and close), ones expected
-("… expected to be issued for Refinement Consultation in the week commencing <Monday>", "due to be
-issued mid-October"), of each kind the register knows (refinement, modification report, working
-group, other), from sentences and their lists, list items naming one modification, or a table with a
-Modification column and Opens/Closes columns.
+"""Consultations a report announces: open or past ones with the days they opened and close(d) ("opened on
+<day> and closes on <day>", "closed on <day>", "ran from <day> to <day>"), ones expected ("… expected to be
+issued for Refinement Consultation in the week commencing <Monday>", "due to be issued mid-October"), of
+each kind the register knows (refinement, modification report, working group, other), from sentences and
+their lists, list items naming one modification, or a table with a Modification column (a reference, with
+or without its title) and Opens/Closes columns. A "second" (third, …) consultation of a kind is that
+round.
 
 A week that does not start on a Monday is kept as text only, with a warning; a month without a year
 takes the first such month from the report's issue (said so when the issue day is unknown)."""
@@ -42,6 +44,10 @@ _EXPECTED = re.compile(
     r"launched|launch|released|published)\b",
     re.IGNORECASE,
 )
+# A consultation already issued: "due" or "planned" in the sentence is about something else.
+_ALREADY = re.compile(
+    r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+(?:issued|opened|launched|published|released)\b", re.IGNORECASE
+)
 _WILL_ISSUE = re.compile(r"\bwill\s+be\s+(?:issued|opened|launched|published)\b", re.IGNORECASE)
 _OPEN_NOW = re.compile(r"\b(?:currently|now)\s+(?:\w+\s+){0,2}(?:out\s+for|open\b)|\bis\s+open\b", re.IGNORECASE)
 _WEEK = re.compile(r"\b(?:the\s+)?(?:week\s+commencing|w/c|week\s+beginning|week\s+starting)\s+", re.IGNORECASE)
@@ -52,9 +58,17 @@ _PART_MONTH = re.compile(
 )
 _CONDITION = re.compile(r"^\s*,?\s*(?P<cond>(?:if|subject\s+to|provided|once|assuming)\b[^.]*)", re.IGNORECASE)
 _CLOSES = re.compile(
-    r"\b(?:clos(?:es|ing|e)|ends?|ending|deadline|until|responses\s+due)\b\D{0,20}?(?=\d)", re.IGNORECASE
+    r"\b(?:clos(?:es|ing|ed|e)|ends?|ending|ended|deadline|until|responses\s+due)\b\D{0,20}?(?=\d)", re.IGNORECASE
 )
 _OPENS = re.compile(r"\b(?:issued|opened|opens|launched|from)\b\D{0,12}?(?=\d)", re.IGNORECASE)
+# "ran from <day> to <day>", "open between <day> and <day>": the second day is the close.
+_SPAN_END = re.compile(r"^\s*(?:to|until|till|and|[–-])\s+(?:the\s+)?", re.IGNORECASE)
+_ROUND = re.compile(
+    r"\b(?P<ordinal>second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:round\s+(?:of\s+)?)?(?:the\s+)?"
+    r"(?:[A-Za-z]+\s+){0,2}consultation",
+    re.IGNORECASE,
+)
+_ORDINALS = {"second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 _SEEK = re.compile(r"\b(?:is\s+to|will|to)\s+seek\s+(?P<what>[^.]+)", re.IGNORECASE)
 
 COLUMNS = (
@@ -66,7 +80,7 @@ COLUMNS = (
 
 
 def read(doc: Document) -> dict[str, list[dict]]:
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str, int], dict] = {}
     paras = paragraphs(doc)
     for index, para in enumerate(paras):
         if para.table_row:
@@ -79,8 +93,12 @@ def read(doc: Document) -> dict[str, list[dict]]:
     return {"consultations": list(rows.values())}
 
 
-def _kind(sentence: str, paras: tuple[Para, ...], index: int) -> str | None:
-    match = _KIND.search(sentence)
+def _kind(sentence: str, paras: tuple[Para, ...], index: int, at: int | None = None) -> str | None:
+    """The kind the sentence names (of two, the last before ``at``, where its days or verb are), else its
+    heading's."""
+    found = list(_KIND.finditer(sentence))
+    before = [m for m in found if at is not None and m.start() < at]
+    match = before[-1] if before else found[0] if found else None
     if match:
         return match.lastgroup
     heading = heading_of(paras, index, within=12)
@@ -92,11 +110,13 @@ def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str,
     para = paras[index]
     if not _CONSULTATION.search(sentence) or _NONE.search(sentence):
         return
-    expected = _EXPECTED.search(sentence) or _WILL_ISSUE.search(sentence)
+    expected = None if _ALREADY.search(sentence) else _EXPECTED.search(sentence) or _WILL_ISSUE.search(sentence)
     open_now = _OPEN_NOW.search(sentence)
-    if not (expected or open_now):
+    dated = {} if expected else _open_days(doc, para.number, sentence)
+    if not (expected or open_now or dated):
         return
-    kind = _kind(sentence, paras, index)
+    verb = expected or open_now or _OPENS.search(sentence) or _CLOSES.search(sentence)
+    kind = _kind(sentence, paras, index, verb.start() if verb else None)
     if kind is None:
         doc.warnings.append(f"line {para.number}: a consultation of a kind the report does not name: {sentence!r}")
         return
@@ -107,12 +127,14 @@ def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str,
     if expected:
         fields |= _expected_when(doc, para.number, sentence[expected.start() :])
     else:
-        fields |= _open_days(doc, para.number, sentence)
+        fields |= dated
     if seek := _SEEK.search(rest if expected and not _SEEK.search(sentence) else sentence):
         fields["note"] = f"To seek {seek['what'].strip()}."
+    ordinal = _ROUND.search(sentence)
+    round_ = _ORDINALS[ordinal["ordinal"].lower()] if ordinal else 1
     for ref in refs:
-        key = (ref, kind)
-        row = rows.setdefault(key, {"reference": ref, "kind": kind})
+        key = (ref, kind, round_)
+        row = rows.setdefault(key, {"reference": ref, "kind": kind} | ({"round": round_} if round_ > 1 else {}))
         for name, value in fields.items():
             row.setdefault(name, value)
 
@@ -171,12 +193,18 @@ def _year_of(doc: Document, line: int, month_text: str) -> int | None:
 
 
 def _open_days(doc: Document, line: int, sentence: str) -> dict:
+    """The days a consultation opened and closes on, each right after its verb ("opened on <day>", "closes
+    on <day>", "ran from <day> to <day>")."""
     out: dict = {}
     for name, pattern in (("opens", _OPENS), ("closes", _CLOSES)):
         match = pattern.search(sentence)
         days = find_days(sentence[match.end() :]) if match else []
         if days and days[0].span[0] == 0:
             out[name] = days[0].day
+            if name == "opens" and "closes" not in out and len(days) > 1:
+                between = sentence[match.end() + days[0].span[1] : match.end() + days[1].span[0]]
+                if _SPAN_END.fullmatch(between):
+                    out["closes"] = days[1].day
     if "opens" in out and "closes" in out and out["closes"] < out["opens"]:
         doc.warnings.append(f"line {line}: a consultation closing before it opens; its days were left out")
         return {}
@@ -200,5 +228,5 @@ def _tables(doc: Document, rows: dict) -> None:
             if found is None:
                 doc.warnings.append(f"line {row.line.number}: {ref}: the consultation's kind is not given; left out")
                 continue
-            out = rows.setdefault((ref, found.lastgroup), {"reference": ref, "kind": found.lastgroup})
+            out = rows.setdefault((ref, found.lastgroup, 1), {"reference": ref, "kind": found.lastgroup})
             out |= {k: v for k, v in (("opens", opens), ("closes", closes)) if v is not None}

@@ -4,10 +4,19 @@ meetings it names with a day.
 
 Found by general sentence shapes, not by any report's wording: a meeting body named next to a day by
 a meeting verb ("the next Working Group meeting will be held on <day>", "On <day>, the Change
-Sub-Committee determined …", "The Change Board at its <day> meeting voted …", "presented to the SEC
-Panel on <day>"); a sentence about "this meeting" under a Working Group heading; a Panel paper
-reference (``SECP_nn_DDMM_ii``: Panel nn, on day DD of month MM). Agenda items are the references in the
-sentence, the list it introduces, or the list item it sits in."""
+Sub-Committee determined …", "At its meeting on <day>, the Panel converted …", "The Change Board at its
+<day> meeting voted …", "presented to the SEC Panel on <day>", "presented to the Change Board for decision
+on <day>", "The Panel considered <…> at its meeting on <day>"); a sentence about "this meeting" under a
+Working Group heading; a Panel paper reference (``SECP_nn_DDMM_ii``: Panel nn, on day DD of month MM).
+Agenda items are the references in the sentence, the list it introduces, or the list item it sits in;
+a proposal's new number ("converted DP165 into MP165") is not a second item.
+
+Sentences that carry on from one before without a day of their own: a body deciding more ("The
+Change Sub-Committee also agreed that DP163 …") at the meeting of that body the section last dated; an
+agenda sentence ("The provisional agenda for this session will be announced on <day>") for the meeting
+just dated; a meeting sentence that points back ("The responses will be presented to the Working Group on
+<day>") with the references of the sentence before; items "presented to the Panel this month" named in the
+sentence or, for "both modifications", listed just above it."""
 
 from __future__ import annotations
 
@@ -17,6 +26,7 @@ from dataclasses import dataclass, field
 
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
+from secbot.ingest.mentions import references_in
 from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
 from secbot.references import find_references
 
@@ -33,16 +43,50 @@ _AFTER_KIND = re.compile(
     r"\bdecided|\bagreed|\bconsidered|\bat\s+its|\bmeeting|\bsession)[^.;:]{0,40}?(?:\bon|\bfor|\bits)\s+(?:the\s+)?"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
     r"|^\s*(?:meeting\s+)?on\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
+    r"|^\s*for\s+(?:a\s+|its\s+)?(?:decision|vote|approval|determination|consideration|discussion|review)\s+"
+    r"(?:at\s+its\s+meeting\s+)?on\s+(?:the\s+)?$"
     r"|^\s*at\s+(?:its|the)\s+$",
     re.IGNORECASE,
 )
-_BEFORE_KIND = re.compile(r"^[\s,]*(?:the\s+)?$", re.IGNORECASE)
+# "The Panel considered <a long object> at its meeting on <day>": the body's own meeting, however far on.
+_AT_ITS_MEETING = re.compile(
+    r"^[^.;:]{0,200}?\bat\s+(?:its|their)\s+(?:\w+\s+)?meeting\s+(?:held\s+)?on\s+(?:the\s+)?$", re.IGNORECASE
+)
+_BEFORE_KIND = re.compile(r"^\s*(?:meeting\b)?[\s,]*(?:the\s+)?$", re.IGNORECASE)
+# What may open a sentence before the day it gives a body's meeting: "On <day>, the Panel", "At its meeting
+# on <day>, the Panel", "At its <day> meeting, the Panel".
+_DAY_FIRST = re.compile(
+    r"^\s*(?:(?:At\s+(?:its|their|the)\s+(?:\w+\s+)?meeting\s+(?:held\s+)?)?On|At\s+(?:its|their|the))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# A sentence whose subject is a meeting body deciding, with no day of its own ("The Change Sub-Committee also
+# agreed that DP185 …"): said at the meeting of that body the same section last dated.
+_BODY_SUBJECT = re.compile(
+    r"^\s*(?:The\s+)?(?P<body>[A-Z][\w\s-]{1,40}?)\s+(?:\([A-Z]{2,4}\)\s+)?(?:also\s+)?"
+    r"(?:agreed|determined|decided|considered|approved|rejected|noted|deferred|recommended|concluded)\b"
+)
+# A sentence that points back at what the one before it named ("The responses will be presented …").
+_POINTS_BACK = re.compile(
+    r"^\s*(?:The\s+(?:responses|results|findings|outcome|consultation\s+responses|modification|proposal|"
+    r"report|assessment)|It|They|This|These|Its|Their)\b",
+    re.IGNORECASE,
+)
+# "both modifications", "these two proposals": the list just above.
+_THOSE_LISTED = re.compile(
+    r"\b(?:both|these|those|the\s+(?:two|three|four|five|above)|all\s+(?:\w+\s+)?of\s+these)\s+(?:\w+\s+)?"
+    r"(?:modifications|proposals|Modification\s+Proposals|Draft\s+Proposals)\b",
+    re.IGNORECASE,
+)
+# A reference a sentence names as what another became ("converted DP165 into MP165"): not a second item.
+_BECAME = re.compile(r"\b(?:into|as)\s+\[?$", re.IGNORECASE)
 _NOT_A_MEETING_VERB = re.compile(r"\b(?:issued|published|sent|raised|received|implemented|submitted)\b", re.IGNORECASE)
 _OTHER_EVENT = re.compile(r"\b(?:seminar|workshop|webinar|event|conference|forum)\b", re.IGNORECASE)
 _AGENDA = re.compile(
     r"agenda\b[^.]{0,80}?\b(?:announced|published|issued|circulated|released)\s+on\s+(?:the\s+)?(?P<rest>.{6,30})",
     re.IGNORECASE,
 )
+# An agenda sentence of its own, about the meeting the sentence before dated ("… for this session will be …").
+_THIS_MEETING = re.compile(r"\b(?:this|that|the)\s+(?:session|meeting)\b|\bits\s+agenda\b", re.IGNORECASE)
 _HELD_NO_BODY = re.compile(r"\bmeeting\b[^.]{0,60}?\b(?:will\s+be|was|is\s+to\s+be)\s+held\s+on\b", re.IGNORECASE)
 _ORDINAL = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|final|last)\s+meeting\b", re.IGNORECASE)
 _PAPER = re.compile(r"\bSECP_(?P<number>\d{1,3})_(?P<dd>\d{2})(?P<mm>\d{2})_\d{1,3}\b")
@@ -77,15 +121,32 @@ class _Meeting:
         self.items.append({"reference": reference} | ({"note": note} if note else {}))
 
 
+@dataclass
+class _Context:
+    """What the sentences read so far leave for the next: the meeting each body was last dated at in this
+    section (since the last heading), the meeting the paragraph before or this one dated last, and the
+    references of the sentence before in this paragraph."""
+
+    by_kind: dict[str, _Meeting] = field(default_factory=dict)
+    last: _Meeting | None = None
+    last_para: int = -10
+    previous_refs: list[str] = field(default_factory=list)
+
+
 def read(doc: Document) -> dict[str, list[dict]]:
     found: dict[tuple[str, dt.date], _Meeting] = {}
     pending: list[tuple[int, tuple[int, int] | None, list[tuple[str, str | None]]]] = []
     paras = paragraphs(doc)
+    context = _Context()
     for index, para in enumerate(paras):
+        if para.heading:
+            context.by_kind.clear()
         if para.table_row or para.text.lower().startswith("http"):
             continue
+        context.previous_refs = []
         for sentence in sentences(para.text):
-            _sentence(doc, paras, index, sentence, found, pending)
+            _sentence(doc, paras, index, sentence, found, pending, context)
+            context.previous_refs = [r.text for r in find_references(sentence)]
     _paper_meetings(doc, paras, found)
     _attach_pending(doc, found, pending)
     return {"meetings": [_row(m) for m in found.values()]}
@@ -104,21 +165,26 @@ def _dated_kinds(sentence: str) -> list[tuple[str, dt.date, int]]:
     out = []
     for match in _KIND.finditer(sentence):
         kind = match.lastgroup
+        if re.match(r"['’]s\b", sentence[match.end() :]):
+            continue  # "the Panel's view … at its meeting": the body owns something, it is not the one meeting
         for day in days:
             start, end = day.span
             if start >= match.end():
                 between = sentence[match.end() : start]
                 ok = _AFTER_KIND.search(between) and not _NOT_A_MEETING_VERB.search(between)
+                ok = ok or (_AT_ITS_MEETING.search(between) and not _KIND.search(between))
             else:
                 ok = end <= match.start() and _BEFORE_KIND.match(sentence[end : match.start()])
-                ok = ok and re.match(r"^\s*On\s+(?:the\s+)?$", sentence[:start], re.IGNORECASE)
+                ok = ok and _DAY_FIRST.match(sentence[:start])
             if ok:
                 out.append((kind, day.day, end))
                 break
     return out
 
 
-def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str, found: dict, pending: list) -> None:
+def _sentence(
+    doc: Document, paras: tuple[Para, ...], index: int, sentence: str, found: dict, pending: list, context: _Context
+) -> None:
     para = paras[index]
     if _OTHER_EVENT.search(sentence):
         return
@@ -135,14 +201,26 @@ def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str,
         agenda = _AGENDA.search(sentence)
         if agenda and (agenda_days := find_days(agenda["rest"])):
             meeting.agenda_published = agenda_days[0].day
-        for reference, note in _items(paras, index, sentence):
+        items = _items(paras, index, sentence)
+        if not items and context.previous_refs and _POINTS_BACK.match(sentence):
+            items = [(ref, _clean_note(sentence)) for ref in context.previous_refs]
+        for reference, note in items:
             meeting.add(reference, note)
+        context.by_kind[kind] = meeting
+        context.last, context.last_para = meeting, index
     if dated:
         return
-    if _PANEL_THIS_MONTH.search(sentence) and _introduces_list(paras, index, sentence):
+    if _undated_follow_on(sentence, para, index, context):
+        return
+    if _PANEL_THIS_MONTH.search(sentence):
         note = heading.text if (heading := heading_of(paras, index, within=2)) else None
-        items = [(ref, note) for ref, _ in _list_items(paras, index, sentence)]
-        pending.append((para.number, None, items))
+        if _introduces_list(paras, index, sentence):
+            items = [(ref, note) for ref, _ in _list_items(paras, index, sentence)]
+        else:
+            refs = [r.text for r in find_references(sentence)] or _listed_above(paras, index, sentence)
+            items = [(ref, _clean_note(sentence)) for ref in refs]
+        if items:
+            pending.append((para.number, None, items))
     elif month := _PANEL_IN_MONTH.search(sentence):
         months = find_months(month["month"])
         refs = [r.text for r in find_references(sentence)]
@@ -150,8 +228,55 @@ def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str,
             pending.append((para.number, months[0], [(r, _clean_note(sentence)) for r in refs]))
 
 
+def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context) -> bool:
+    """A sentence with no day that carries on about a meeting dated just before: an agenda sentence of its
+    own ("The provisional agenda for this session will be announced on <day>") for the meeting the same or
+    the paragraph before dated; a meeting body deciding ("The Change Sub-Committee also agreed that DP163 …")
+    at that body's meeting last dated in the same section."""
+    agenda = _AGENDA.search(sentence)
+    if agenda and _THIS_MEETING.search(sentence) and context.last and index - context.last_para <= 1:
+        days = find_days(agenda["rest"])
+        if days and not _KIND.search(sentence[: agenda.start()]):
+            context.last.agenda_published = context.last.agenda_published or days[0].day
+            return True
+    subject = _BODY_SUBJECT.match(sentence)
+    body = _KIND.fullmatch(subject["body"].strip()) if subject else None
+    if body is None or find_days(sentence) or find_months(sentence):
+        return False
+    meeting = context.by_kind.get(body.lastgroup)
+    refs = [r.text for r in find_references(sentence) if r.text not in _became(sentence)]
+    if meeting is None or not refs:
+        return False
+    for ref in refs:
+        meeting.add(ref, _clean_note(sentence[subject.end("body") :].strip()))
+    return True
+
+
+def _became(sentence: str) -> set[str]:
+    """References a sentence names as what a converted proposal became ("converted DP165 into MP165")."""
+    if not re.search(r"\bconver(?:t|ted|ts|sion)\b", sentence, re.IGNORECASE):
+        return set()
+    return {m.ref.text for m in references_in(sentence) if _BECAME.search(sentence[: m.start])}
+
+
+def _listed_above(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
+    """For a sentence about "both modifications" or "these proposals", the references of the list just
+    above it."""
+    if not _THOSE_LISTED.search(sentence):
+        return []
+    items: list[str] = []
+    for para in reversed(paras[:index]):
+        if para.level < 1:
+            break
+        refs = find_references(para.text)
+        if refs and para.level == 1:
+            items.insert(0, refs[0].text)
+    return items
+
+
 def _own_references(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
-    refs = [r.text for r in find_references(sentence)]
+    became = _became(sentence)
+    refs = [r.text for r in find_references(sentence) if r.text not in became]
     if refs:
         return refs
     if paras[index].level == 2:

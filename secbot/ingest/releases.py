@@ -1,31 +1,69 @@
-"""SEC Releases and their scope, from the two ways reports give them:
+"""SEC Releases and their scope, from the ways reports give them:
 
-* sentences with a list: "There are currently five modifications approved for implementation in the
-  <Month YYYY> SEC Release (<day>):" — the release's name and day, each listed modification
-  ``approved`` (or ``targeted``), a footnote marked on an item kept as its note, and the announced count
-  checked against the list;
 * release tables found by their header (Date, Mod, Status — or Release, Modification, Status): one
   release per day (or date text such as "No earlier than <day>"), a date cell carried down to
   the rows below it, a table under a "Stand Alone Release" title giving one stand-alone release per day.
+  Read first: where prose says otherwise about a table's row, the table's word is kept and the
+  difference reported;
+* sentences putting modifications in a release, with a list or naming them: "There are currently five
+  modifications approved for implementation in the <Month YYYY> SEC Release (<day>):", "… is targeted for
+  the <release>, subject to …:", "<ref> was implemented in the <release> on <day>" (``implemented``),
+  "<ref> will be implemented in a Stand Alone Release on <day>" (``approved``), "approved for inclusion in
+  this release: <refs>" — the release's name and day, each modification's status, a footnote marked on an
+  item kept as its note, and the announced count checked against the list;
+* sentences about a release itself: "The <release> is scheduled for <day>" (its day), "The <release> was
+  implemented on <day>. It delivered the following …:" (its day, and the list ``implemented``).
 
-A release named only by its day is named as SECAS names them: "<Month YYYY> SEC Release"."""
+"This release" is the one the section's heading or an earlier sentence of the section named. A release
+named only by its day is named as SECAS names them: "<Month YYYY> SEC Release"; a stand-alone one
+"Stand-alone Release <day>". A day whose month is not the one the release's name gives is left out, with a
+warning."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from secbot.ingest.days import find_days
+from secbot.ingest.days import MONTH_NAMES, find_days, month_number
 from secbot.ingest.document import Document, Line
-from secbot.ingest.prose import Para, announced_count, items_after, paragraphs
+from secbot.ingest.prose import Para, announced_count, items_after, paragraphs, sentences
 from secbot.ingest.tables import Column, Unreadable, header_fields, parse_day, parse_ref
 from secbot.references import find_references
 
+# A release as prose names it: "the June 2018 SEC Release", "the September 2021 Standalone Release", "a Stand
+# Alone Release", "this release", "the next SEC Release".
+_NAME = (
+    rf"(?P<name>(?:(?:{MONTH_NAMES})\.?\s+\d{{4}}\s+)?(?:(?:next|forthcoming|upcoming)\s+)?(?:SEC\s+)?"
+    r"(?:stand[\s-]*alone\s+|standalone\s+)?(?:SEC\s+)?release)\b(?!\s+(?:Status|Management|Notes?|Scope)\b)"
+)
+# A modification put into a release: "approved for implementation in the <release>", "targeted for the
+# <release>", "approved for inclusion in this release", "will be implemented in a Stand Alone Release",
+# "was implemented in the <release>".
 _IN_RELEASE = re.compile(
-    r"\b(?P<status>approved|targeted|scheduled|planned)\s+for\s+(?:implementation|inclusion)\s+in\s+(?:the|a)\s+"
-    r"(?P<name>[^():]{3,60}?\b[Rr]elease)\b\s*(?:\((?P<when>[^)]{4,40})\))?",
+    r"\b(?:(?P<status>approved|targeted|scheduled|planned)\s+for\s+(?:(?:implementation|inclusion)\s+in\s+)?"
+    r"|(?P<future>will\s+(?:therefore\s+|now\s+|also\s+)?be\s+(?:implemented|delivered|included)\s+in\s+)"
+    r"|(?P<past>(?:was|were|has\s+been|have\s+been)\s+(?:successfully\s+)?(?:implemented|delivered|deployed)\s+in\s+))"
+    rf"(?P<article>the|a|this|that)\s+{_NAME}",
     re.IGNORECASE,
 )
+# A release's own day: "(<day>)" after its name, "on <day>", "scheduled for <day>".
+_WHEN = re.compile(r"^\s*(?:\((?P<bracket>[^)]{4,40})\)|on\s+(?:the\s+)?(?P<on>.{6,30}))", re.IGNORECASE)
+# A release as the subject: "The November 2018 SEC Release is scheduled for <day>", "The June 2018 SEC Release was
+# successfully implemented on <day>".
+_RELEASE_SUBJECT = re.compile(
+    rf"^\s*(?:The\s+)?{_NAME}\s+(?:(?P<tense>is|was|has\s+been|will\s+be)\s+(?:successfully\s+)?"
+    r"(?P<verb>scheduled|planned|due|set|implemented|delivered|deployed|released)"
+    r"|(?P<live>went|goes|will\s+go)\s+live)\s+(?:for|on)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_DONE = frozenset({"implemented", "delivered", "deployed", "released"})
+# A sentence about the release the one before named: "It delivered the following Modification Proposals:".
+_IT_DELIVERED = re.compile(
+    r"^\s*(?:It|This\s+release|The\s+release)\s+(?:delivered|included|contained|implemented|introduced)\b",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(r"\b(?:not|no\s+longer|never)\b", re.IGNORECASE)
 _STANDALONE = re.compile(r"\bstand[\s-]*alone\b", re.IGNORECASE)
 _STATUSES = {
     "implemented": "implemented",
@@ -58,10 +96,8 @@ _DATE_WORDS = re.compile(
 
 def read(doc: Document) -> dict[str, list[dict]]:
     releases: dict[str, dict] = {}
-    paras = paragraphs(doc)
-    for index, para in enumerate(paras):
-        _sentence(doc, paras, index, para, releases)
-    _tables(doc, releases)
+    _tables(doc, releases)  # a release table is the fuller statement: it is read first and wins
+    _prose(doc, releases)
     return {"releases": list(releases.values())}
 
 
@@ -69,10 +105,18 @@ def _release(releases: dict, name: str) -> dict:
     return releases.setdefault(name, {"name": name})
 
 
-def _add(release: dict, reference: str, status: str, note: str | None) -> None:
+def _add(doc: Document, line: int, release: dict, reference: str, status: str, note: str | None) -> None:
     scope = release.setdefault("scope", [])
-    if any(entry["reference"] == reference for entry in scope):
-        return
+    for entry in scope:
+        if entry["reference"] == reference:
+            if entry["status"] != status:
+                doc.warnings.append(
+                    f"line {line}: {reference} is {status} in the {release['name']} here but {entry['status']} "
+                    f"where the report lists it first; kept {entry['status']}"
+                )
+            if note and "note" not in entry:
+                entry["note"] = note
+            return
     scope.append({"reference": reference, "status": status} | ({"note": note} if note else {}))
 
 
@@ -80,44 +124,204 @@ def _month_name(day: dt.date) -> str:
     return f"{day:%B %Y} SEC Release"
 
 
-def _sentence(doc: Document, paras: tuple[Para, ...], index: int, para: Para, releases: dict) -> None:
-    match = _IN_RELEASE.search(para.text)
-    if not match:
+@dataclass
+class _Named:
+    """The release a section is about: named by its heading or a sentence, and whether it is said to have
+    been implemented."""
+
+    name: str | None = None
+    implemented: bool = False
+
+
+def _prose(doc: Document, releases: dict) -> None:
+    paras = paragraphs(doc)
+    current = _Named()
+    for index, para in enumerate(paras):
+        if para.table_row:
+            continue
+        if para.heading:
+            named = re.search(_NAME, para.text, re.IGNORECASE)
+            current = _Named(_release_name(named["name"], None) if named else None)
+            continue
+        parts = sentences(para.text)
+        for number, sentence in enumerate(parts):
+            last = number == len(parts) - 1
+            _sentence(doc, paras, index, para, sentence, last, releases, current)
+
+
+def _release_name(name: str, day: dt.date | None) -> str | None:
+    """A release's name as SECAS writes it: its own (``June 2018 SEC Release``, ``September 2021 Standalone
+    Release``), a stand-alone one named by its day, one named without its month by its day's month; ``None``
+    for "this release" or a release without month or day."""
+    name = re.sub(r"\s+", " ", name).strip()
+    name = re.sub(r"^(?:next|forthcoming|upcoming)\s+", "", name, flags=re.IGNORECASE)
+    standalone = bool(_STANDALONE.search(name))
+    if re.search(r"\d{4}", name):
+        return name[:80]
+    if day is None:
+        return None
+    return f"Stand-alone Release {day.day} {day:%B %Y}" if standalone else _month_name(day)
+
+
+def _when(doc: Document, para: Para, text: str, name: str) -> tuple[dt.date | None, str | None]:
+    """The day (or date text) the words right after a release's name give it, if any."""
+    when = _WHEN.match(text)
+    if not when:
+        return None, None
+    if when["bracket"]:
+        inside = when["bracket"].strip()
+        days = find_days(inside)
+        if len(days) == 1 and days[0].span == (0, len(inside)):
+            return _fits(doc, para, name, days[0].day), None
+        return None, inside if find_days(inside) else None
+    days = find_days(when["on"])
+    return (_fits(doc, para, name, days[0].day), None) if days and days[0].span[0] == 0 else (None, None)
+
+
+def _fits(doc: Document, para: Para, name: str, day: dt.date) -> dt.date | None:
+    """``day``, unless the release's name gives another month (said so)."""
+    month = re.match(rf"(?P<month>{MONTH_NAMES})\.?\s+(?P<year>\d{{4}})\b", name, re.IGNORECASE)
+    if month and (month_number(month["month"]), int(month["year"])) != (day.month, day.year):
+        doc.warnings.append(f"line {para.number}: the {name} is given the day {day:%d %B %Y}; the day was left out")
+        return None
+    return day
+
+
+def _sentence(
+    doc: Document,
+    paras: tuple[Para, ...],
+    index: int,
+    para: Para,
+    sentence: str,
+    last: bool,
+    releases: dict,
+    current: _Named,
+) -> None:
+    subject = _RELEASE_SUBJECT.match(sentence)
+    if subject:
+        _release_itself(doc, para, sentence, subject, releases, current)
         return
-    following = paras[index + 1] if index + 1 < len(paras) else None
-    if following is None or following.level < 1:
-        refs = [r.text for r in find_references(para.text[: match.start()])]
-        items = [(ref, None) for ref in refs]
+    if _IT_DELIVERED.match(sentence):
+        if current.name and current.implemented:
+            _put(doc, paras, index, para, sentence, last, None, _release(releases, current.name), "implemented")
+        return
+    matches = list(_IN_RELEASE.finditer(sentence))
+    for number, match in enumerate(matches):
+        if _NEGATED.search(sentence[matches[number - 1].end() if number else 0 : match.start()]):
+            continue
+        found = _named_release(doc, para, sentence, match, releases, current)
+        if found is None:
+            continue
+        release, status = found
+        current.name, current.implemented = release["name"], status == "implemented"
+        if len(matches) > 1:  # "MP1 is approved for the X Release, and MP2 is targeted for it": each its own
+            clause = sentence[matches[number - 1].end() if number else 0 : match.end()]
+            _put(doc, paras, index, para, clause, False, match, release, status, after=sentence[match.end() :])
+        else:
+            _put(doc, paras, index, para, sentence, last, match, release, status)
+
+
+def _release_itself(
+    doc: Document, para: Para, sentence: str, subject: re.Match[str], releases: dict, current: _Named
+) -> None:
+    """ "The <release> is scheduled for <day>", "… was implemented on <day>", "… went live on <day>": its day, and
+    whether what follows ("It delivered …") was implemented."""
+    days = find_days(sentence[subject.end() :])
+    day = days[0].day if days and days[0].span[0] == 0 else None
+    name = _release_name(subject["name"], day)
+    if name is None:
+        return
+    day = _fits(doc, para, name, day) if day else None
+    if day:
+        _release(releases, name).setdefault("date", day)
+    if subject["live"]:
+        done = subject["live"].lower() == "went"
     else:
-        count = announced_count(para.text)
+        done = subject["verb"].lower() in _DONE and subject["tense"].lower() in ("was", "has been")
+    current.name, current.implemented = name, done
+
+
+def _named_release(
+    doc: Document, para: Para, sentence: str, match: re.Match[str], releases: dict, current: _Named
+) -> tuple[dict, str] | None:
+    """The release an ``_IN_RELEASE`` match names (with its day or date text), and the status it gives."""
+    if match["article"].lower() in ("this", "that") and not re.search(r"\d{4}", match["name"]):
+        name, day, text = current.name, None, None
+        if name is None:
+            doc.warnings.append(f"line {para.number}: 'this release' names no release the section has named")
+            return None
+    else:
+        raw = re.sub(r"\s+", " ", match["name"])
+        day, text = _when(doc, para, sentence[match.end() :], raw)
+        name = _release_name(raw, day)
+        if name is None:
+            inside = find_days(text) if text else []
+            if len(inside) != 1:
+                if find_references(sentence):
+                    doc.warnings.append(
+                        f"line {para.number}: {raw!r} is named without its month or day; its modifications were "
+                        "left out"
+                    )
+                return None
+            name = _month_name(inside[0].day)
+    status = "implemented" if match["past"] else "approved" if match["future"] else _STATUSES[match["status"].lower()]
+    release = _release(releases, name)
+    if day:
+        release.setdefault("date", day)
+    elif text:
+        release.setdefault("date_text", text)
+    if _STANDALONE.search(match["name"]):
+        release["standalone"] = True
+    return release, status
+
+
+def _put(
+    doc: Document,
+    paras: tuple[Para, ...],
+    index: int,
+    para: Para,
+    sentence: str,
+    last: bool,
+    match: re.Match[str] | None,
+    release: dict,
+    status: str,
+    after: str | None = None,
+) -> None:
+    """The modifications a sentence (or one clause of it) puts in ``release``: the list it introduces (the
+    paragraph's last sentence, ending in a colon, before list items), else those it names (after ", which",
+    only the one just before). A "subject to …" after the release is each one's note, unless a footnote gives
+    one."""
+    rest = after if after is not None else sentence[match.end() :] if match else ""
+    condition = _subject_to(rest)
+    following = paras[index + 1] if index + 1 < len(paras) else None
+    if last and sentence.rstrip().endswith(":") and following is not None and following.level >= 1:
+        count = announced_count(sentence)
         listed = items_after(paras, index, count)
-        items = [(refs[0].text, _footnote(doc, item)) for item in listed if (refs := find_references(item.text))]
+        items = [
+            (refs[0].text, _footnote(doc, item) or condition) for item in listed if (refs := find_references(item.text))
+        ]
         if count is not None and count != len(items):
             doc.warnings.append(
                 f"line {para.number}: {count} modifications announced for the release, {len(items)} listed"
             )
-    if not items:
-        return
-    name = re.sub(r"\s+", " ", match["name"]).strip()
-    name = re.sub(r"^(?:next|forthcoming|upcoming)\s+", "", name, flags=re.IGNORECASE)
-    when = match["when"]
-    day = None
-    if when:
-        days = find_days(when)
-        day = days[0].day if len(days) == 1 and days[0].span == (0, len(when.strip())) else None
-    standalone = bool(_STANDALONE.search(name))
-    if standalone and day and not re.search(r"\d", name):
-        name = f"Stand-alone Release {day.day} {day:%B %Y}"
-    release = _release(releases, name[:80])
-    if day:
-        release.setdefault("date", day)
-    elif when:
-        release.setdefault("date_text", when.strip())
-    if standalone:
-        release["standalone"] = True
-    status = _STATUSES[match["status"].lower()]
+    else:
+        before = sentence[: match.start()] if match else sentence
+        refs = [r.text for r in find_references(sentence)]
+        if match and re.search(r",\s*which\s+$", before):
+            refs = [r.text for r in find_references(before)][-1:]  # "…, approved MP2, which will be …": MP2 only
+        count = announced_count(sentence)
+        if count is not None and refs and count != len(refs):
+            doc.warnings.append(
+                f"line {para.number}: {count} modifications announced for the release, {len(refs)} named"
+            )
+        items = [(ref, condition) for ref in refs]
     for reference, note in items:
-        _add(release, reference, status, note)
+        _add(doc, para.number, release, reference, status, note)
+
+
+def _subject_to(text: str) -> str | None:
+    found = re.search(r"\bsubject\s+to\s+[^.;:]+", text, re.IGNORECASE)
+    return found.group(0).strip() if found else None
 
 
 def _footnote(doc: Document, item: Para) -> str | None:
@@ -175,7 +379,7 @@ def _table_rows(doc: Document, lines: tuple[Line, ...], standalone: bool, releas
             doc.warnings.append(f"line {line.number}: {reference} is listed before any release date; left out")
             continue
         note = _marked_note(doc, line, row["mark"]) if row["mark"] else None
-        _add(release, reference, status, note)
+        _add(doc, line.number, release, reference, status, note)
 
 
 def _whole_day(text: str) -> dt.date | None:

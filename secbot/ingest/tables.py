@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from secbot.ingest.days import NUM, find_days, number
 from secbot.ingest.document import Document, Line
+from secbot.ingest.prose import paragraphs
 from secbot.references import BareNumber, Ref, parse_reference
 
 # Value patterns, for rows whose columns cannot be told apart by separators.
@@ -25,7 +26,14 @@ DAY = (
     rf"{NUM}{{1,2}}(?:st|nd|rd|th)?[\s\-]*(?:[A-Za-z0][a-z]{{2,8}}\.?)[\s\-]+{NUM}{{2,4}}"
     rf"|{NUM}{{1,2}}/{NUM}{{1,2}}/{NUM}{{2,4}}"
 )
-WD = rf"{NUM}{{1,4}}\s*(?:WD|wd|working\s+days|days)?|-|–|N/?A|n/a|TBC|TBD|Unknown"
+# A footnote mark on a cell: a superscript, or (in a PDF's text, which flattens superscripts) one digit
+# run into the word before it ("20 WD3", "Approved1").
+SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+MARK = rf"(?:[{SUPERSCRIPTS}]+|(?<=[A-Za-z])[1-9])"
+WD = (
+    rf"(?:{NUM}{{1,4}}\s*(?:(?:WD|wd|working\s+days|days)(?:{MARK})?)?|-|–|N/?A|n/a|TBC|TBD|Unknown)"
+    rf"[{SUPERSCRIPTS}]*"
+)
 STATUS = r"[A-Za-z]+\d?"
 TEXT = r".+?"
 # A row of a table keyed by modification: it starts with a reference (OCR slips and a stray "[" allowed).
@@ -33,11 +41,42 @@ REFERENCE_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z
 
 _UNKNOWN = re.compile(r"^(?:-|–|—|N/?A|TBC|TBD|unknown|not known|)$", re.IGNORECASE)
 _WD_VALUE = re.compile(rf"^(?P<n>{NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
+_CELL_MARK = re.compile(rf"(?:(?<=[A-Za-z])(?P<digit>[1-9])|(?P<sup>[{SUPERSCRIPTS}]+))$")
+_SUPERSCRIPT_DIGITS = str.maketrans(SUPERSCRIPTS, "1234567890")
 _SLASH_DAY = re.compile(rf"^(?P<d>{NUM}{{1,2}})/(?P<m>{NUM}{{1,2}})/(?P<y>{NUM}{{2,4}})$")
 
 
 class Unreadable(ValueError):
     """A cell that holds something, but not a value of its column."""
+
+
+def split_mark(text: str) -> tuple[str, str | None]:
+    """A cell's value and the footnote mark on its end, as a digit: ``20 WD⁴`` → (``20 WD``, ``4``);
+    ``20 WD3`` (a PDF's flattened superscript) → (``20 WD``, ``3``); ``–⁵`` → (``–``, ``5``)."""
+    text = text.strip()
+    match = _CELL_MARK.search(text)
+    if not match:
+        return text, None
+    mark = match["digit"] or match["sup"].translate(_SUPERSCRIPT_DIGITS)
+    return text[: match.start()].rstrip(), mark
+
+
+def footnote(doc: Document, mark: str, not_line: int | None = None) -> str | None:
+    """The footnote a mark (a digit) points to: from the line that starts with that mark, as a superscript
+    or (in a PDF's text) as a plain digit before a capital, outside line ``not_line``, to the end of the
+    paragraph it starts or sits in (a PDF may run it on from the line above)."""
+    sup = "¹²³⁴⁵⁶⁷⁸⁹"[int(mark) - 1] if mark.isdigit() and mark != "0" else mark
+    pattern = re.compile(rf"^(?:{re.escape(sup)}\s*|{re.escape(mark)}\s+)(?=[A-Z])")
+    for para in paragraphs(doc):
+        if para.table_row:
+            continue
+        for line in para.lines:
+            if line.number == not_line or not pattern.match(line.text):
+                continue
+            at = para.text.find(line.text)
+            text = para.text[at:] if at >= 0 else line.text
+            return text[pattern.match(text).end() :].strip()
+    return None
 
 
 def repair_day_text(text: str) -> str:
@@ -67,7 +106,7 @@ def parse_day(text: str) -> dt.date | None:
 
 def parse_wd(text: str) -> int | None:
     """``40 WD`` → 40; ``None`` for a cell that says it is not known (``-``, ``TBC``, empty), never 0."""
-    text = text.strip()
+    text = split_mark(text)[0]
     if _UNKNOWN.match(text):
         return None
     match = _WD_VALUE.match(text)
@@ -88,9 +127,17 @@ def parse_kind(text: str) -> str:
     raise Unreadable(f"{text!r} is neither PA nor IA")
 
 
+_TITLED = re.compile(r"^(?P<ref>\S+(?:\s?\d+[A-Z]?)?)\s*(?:['‘\"“].*|[–:-]\s.*)$")
+
+
 def parse_ref(text: str) -> str:
-    """The reference a cell names; a bare four-digit number (``0026``) is an old SECMP reference."""
-    found = parse_reference(text.strip().strip("*"))
+    """The reference a cell names; a bare four-digit number (``0026``) is an old SECMP reference. A cell
+    that gives a title after its reference (``MP122B 'Title'``, ``SECMP0035 – Title``) names that reference."""
+    text = text.strip().strip("*")
+    titled = _TITLED.match(text)
+    if titled and isinstance(parse_reference(titled["ref"]), Ref):
+        text = titled["ref"]
+    found = parse_reference(text)
     if isinstance(found, BareNumber):
         if found.four_digits:
             return found.candidates()[0].text
@@ -105,12 +152,16 @@ class Column:
     name: str
     header: str  # regex of the header words
     value: str = TEXT  # regex of a value, for rows without cell separators
+    optional: bool = False  # a row without separators may leave this column out
 
 
 @dataclass
 class Row:
     line: Line
     cells: dict[str, str]
+    # Columns a row without separators left out next to a filled column whose values look the same: which
+    # of the two the value belongs to was taken by position (the first), and the reader should say so.
+    guessed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,16 +193,36 @@ def header_fields(text: str, columns: Sequence[Column]) -> list[str] | None:
         pos = best[1]
 
 
-def _row_cells(line: Line, fields: list[str], columns: dict[str, Column]) -> dict[str, str] | None:
+def _row_cells(line: Line, fields: list[str], columns: dict[str, Column]) -> Row | None:
     cells = line.cells
     if len(cells) > 1:
         cells = cells + [""] * (len(fields) - len(cells))
         if len(cells) != len(fields) and any(cells[len(fields) :]):
             return None
-        return dict(zip(fields, cells, strict=False))
+        return Row(line, dict(zip(fields, cells, strict=False)))
     pattern = r"\s*".join(rf"(?P<{f}>{columns[f].value})" for f in fields)
     match = re.fullmatch(rf"\s*{pattern}\s*", line.text)
-    return {f: match[f] for f in fields} if match else None
+    if match:
+        return Row(line, {f: match[f] for f in fields})
+    if not any(columns[f].optional for f in fields):
+        return None
+    # Cells left empty: a PDF's text has nothing where they were, so the optional columns may be absent.
+    parts = [
+        rf"(?:(?P<{f}>{columns[f].value})\s*)?" if columns[f].optional else rf"(?P<{f}>{columns[f].value})\s*"
+        for f in fields
+    ]
+    match = re.fullmatch(rf"\s*{''.join(parts)}", line.text)
+    if not match:
+        return None
+    cells = {f: match[f] or "" for f in fields}
+    guessed = []
+    for i, name in enumerate(fields):
+        if cells[name]:
+            continue
+        for j in (i - 1, i + 1):  # a neighbour holding a value this empty column could hold as well
+            if 0 <= j < len(fields) and cells[fields[j]] and columns[fields[j]].value == columns[name].value:
+                guessed.append(fields[j])
+    return Row(line, cells, tuple(guessed))
 
 
 def find_tables(
@@ -183,9 +254,9 @@ def find_tables(
                 break
             if not is_row.match(line.text):
                 break
-            cells = _row_cells(line, fields, by_name)
-            if cells is not None and any(cells.values()):
-                table.rows.append(Row(line, cells))
+            row = _row_cells(line, fields, by_name)
+            if row is not None and any(row.cells.values()):
+                table.rows.append(row)
             else:
                 table.skipped.append(line)
             j += 1

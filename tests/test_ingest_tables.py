@@ -1,0 +1,95 @@
+"""The shared table helpers: a reference cell with its title, footnote marks on cells and the footnotes
+they point to, and rows of PDF text that leave optional cells empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from secbot.ingest.tables import (
+    DAY,
+    REFERENCE,
+    REFERENCE_ROW,
+    TEXT,
+    Column,
+    Unreadable,
+    find_tables,
+    footnote,
+    parse_ref,
+    parse_wd,
+    split_mark,
+)
+from tests.support.report_text import snippet
+
+
+@pytest.mark.parametrize(
+    ("cell", "reference"),
+    [
+        ("MP301A 'A title with – a dash'", "MP301A"),
+        ("SECMP0012 – Channel selection", "SECMP0012"),
+        ("DP190: Something new", "DP190"),
+        ("0044", "SECMP0044"),
+    ],
+)
+def test_a_reference_cell_may_carry_its_title(cell, reference):
+    assert parse_ref(cell) == reference
+
+
+def test_a_cell_that_only_starts_like_a_reference_is_still_refused():
+    with pytest.raises(Unreadable):
+        parse_ref("Operational Metrics 'Part 2'")
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "mark"),
+    [
+        ("31 WD²", "31 WD", "2"),
+        ("31 WD6", "31 WD", "6"),
+        ("—¹", "—", "1"),
+        ("Approved4", "Approved", "4"),
+        ("40", "40", None),
+    ],
+)
+def test_footnote_marks_on_cells(cell, value, mark):
+    assert split_mark(cell) == (value, mark)
+
+
+def test_a_marked_duration_is_still_its_number_and_a_marked_dash_is_unknown():
+    assert parse_wd("31 WD²") == 31
+    assert parse_wd("31 WD6") == 31
+    assert parse_wd("–⁹") is None
+
+
+def test_a_footnote_is_found_as_a_superscript_or_a_pdf_digit_and_runs_to_the_end_of_its_paragraph():
+    doc = snippet(
+        """
+        Some table row 12 WD6
+        ⁵ A footnote in a text dump.
+        6 The footnote a PDF flattened: the page
+        broke it over two lines.
+        """
+    )
+    assert footnote(doc, "5") == "A footnote in a text dump."
+    assert footnote(doc, "6") == "The footnote a PDF flattened: the page broke it over two lines."
+    assert footnote(doc, "7") is None
+
+
+def test_optional_columns_may_be_empty_in_pdf_text_and_the_guess_is_flagged():
+    columns = (
+        Column("reference", r"ref", REFERENCE),
+        Column("first", r"first\s+day", DAY, optional=True),
+        Column("second", r"second\s+day", DAY, optional=True),
+        Column("remark", r"remark", TEXT, optional=True),
+    )
+    doc = snippet(
+        """
+        Ref   First day   Second day   Remark
+        MP700   2 Jan 23   9 Jan 23   both
+        MP701   2 Jan 23   only one
+        """
+    )
+    (table,) = find_tables(doc, columns, {"reference"}, REFERENCE_ROW)
+    full, short = table.rows
+    assert full.cells == {"reference": "MP700", "first": "2 Jan 23", "second": "9 Jan 23", "remark": "both"}
+    assert full.guessed == ()
+    assert short.cells == {"reference": "MP701", "first": "2 Jan 23", "second": "", "remark": "only one"}
+    assert short.guessed == ("first",)
