@@ -138,7 +138,7 @@ def test_a_file_in_a_group_chat_is_explained_without_being_fetched(teams):
 
     card = send(teams, file_message(teams, url, conversation=GROUP_CHAT))
 
-    assert f"Send {JUNE_2021.name} in a personal chat" in visible(card)
+    assert f"Send {JUNE_2021.name} in a chat with me alone" in visible(card)
     teams.served.settle()
     assert teams.fake.downloads == []
 

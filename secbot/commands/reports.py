@@ -123,12 +123,13 @@ def may_be_report(name: str) -> bool:
 
 
 def send_in_personal_chat(name: str) -> Reply:
-    """A file sent where the platform does not hand files to bots (a Teams channel or group chat)."""
+    """A file sent where the platform does not hand files to bots (in Teams, a channel or group chat)."""
     return Reply(
-        f"Send {_safe_name(name)} in a personal chat",
+        f"Send {_safe_name(name)} in a chat with me alone",
         kind="notice",
-        summary="Teams gives me the files sent to me in a personal chat only. Open a chat with me and send the "
-        "report there: I will show what importing it would change, with Confirm and Cancel. Nothing was changed.",
+        summary="Files sent here do not reach me: only those sent to me in a one-to-one chat do. Open a chat with "
+        "me and send the report there: I will show what importing it would change, with Confirm and Cancel. "
+        "Nothing was changed.",
         cacheable=False,
     )
 
