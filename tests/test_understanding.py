@@ -45,3 +45,30 @@ def test_a_search_asked_as_which_one_leaves_out_the_words_that_only_say_a_modifi
     assert "Nothing in the register matches" not in text
     text = flat(ask("is there a mod about zigbee attributes on the HAN? can't remember the number"))
     assert "SECMP0056 'IHD / PPMID Zigbee Attributes Available on the HAN'" in text
+
+
+def test_a_search_no_modification_matches_in_every_word_shows_those_matching_most_and_says_so(ask):
+    reply = ask("search postponing planned maintenance in adverse weather")
+    text = flat(reply)
+    assert "DP166 'Adverse Weather Planned Maintenance Process'" in text
+    assert reply.footer == "No modification holds every word searched for: these hold the most of them."
+    assert flat(ask("search frogs ponds")).startswith("Nothing in the register matches “frogs ponds”")
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        # the first sentence is the question; the second only says why
+        ("is anything actually open for consultation today? don't want to miss a deadline", "Open consultations"),
+        # unless the second asks something itself
+        ("what's approved and waiting to be implemented? just the implementation phase lot", "Implementation: "),
+        # or the first is a greeting
+        ("Hi! where has SECMP0007 got to?", "SECMP0007: "),
+        # a tag question is no part of what is searched for
+        ("there was a mod about T3 aerials wasnt there? what number was it", "Search: T3 aerials"),
+        # a modification named beside a meeting's name is the question
+        ("CB knocked back mod 21 in April didn't they - what's happened to it since?", "SECMP0021: "),
+    ],
+)
+def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, title):
+    assert ask(question).title.startswith(title)

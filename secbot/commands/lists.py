@@ -23,6 +23,10 @@ def search_command(ctx: Context, args: str) -> Reply:
     if not words:
         return Reply("Search for what?", kind="error", summary="Give some words, e.g. `search firmware`.")
     total, hits = ctx.register.search(words, limit=page * ctx.page_size)
+    most = False
+    if not hits:
+        total, hits = ctx.register.search_most(words, limit=page * ctx.page_size)
+        most = bool(hits)
     if not hits:
         reply = Reply(f"Nothing in the register matches “{words}”", kind="list")
         close = ctx.register.index().close_titles(words)
@@ -32,7 +36,7 @@ def search_command(ctx: Context, args: str) -> Reply:
             reply.suggestions = [s.reference for s in close]
         return reply
     items = [mod_item(h.summary) for h in hits]
-    return paged(
+    reply = paged(
         ctx,
         f"Search: {words}",
         items,
@@ -41,6 +45,9 @@ def search_command(ctx: Context, args: str) -> Reply:
         total=total,
         summary=f"{plural(total, 'modification')} {agreeing(total, 'matches', 'match')}.",
     )
+    if most:
+        reply.footer = "No modification holds every word searched for: these hold the most of them."
+    return reply
 
 
 @command(

@@ -202,6 +202,31 @@ class RegisterIndex:
         best = heapq.nsmallest(limit, scores, key=rank) if limit is not None else sorted(scores, key=rank)
         return len(scores), [SearchHit(summaries[p], scores[p], matched.get(p, "")) for p in best]
 
+    def search_most(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
+        """``search`` for the modifications that match most of the meaningful words (at least half, and at
+        least two when more than two were given), when none matches every one: the best matched count first,
+        then the best score. "postponing planned maintenance in adverse weather" finds the one about
+        planned maintenance in adverse weather that never says "postponing"."""
+        meaningful = list(dict.fromkeys(w for w in words(text) if w not in STOPWORDS))
+        if len(meaningful) < 2:
+            return 0, []
+        scores: dict[int, float] = {}
+        counts: dict[int, int] = {}
+        matched: dict[int, str] = {}
+        for word in meaningful:
+            for position, (weight, name) in self._matches(word).items():
+                scores[position] = scores.get(position, 0.0) + weight
+                counts[position] = counts.get(position, 0) + 1
+                matched.setdefault(position, name)
+        least = max(2 if len(meaningful) > 2 else 1, -(-len(meaningful) // 2))
+        found = [p for p, count in counts.items() if count >= least]
+        best = max((counts[p] for p in found), default=0)
+        found = [p for p in found if counts[p] == best]  # only the closest: a search, not a scatter
+        numbers, summaries = self._numbers, self.summaries
+        rank = lambda p: (-scores[p], -numbers[p])  # noqa: E731
+        ranked = heapq.nsmallest(limit, found, key=rank) if limit is not None else sorted(found, key=rank)
+        return len(found), [SearchHit(summaries[p], scores[p], matched.get(p, "")) for p in ranked]
+
     def summary(self, reference: str) -> ModSummary | None:
         position = self.by_reference.get(reference)
         return self.summaries[position] if position is not None else None

@@ -373,6 +373,10 @@ class Register:
         """How many modifications match, and the best ``limit`` of them."""
         return self.index().search(text, limit)
 
+    def search_most(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
+        """Those that match most of the words, when none matches them all (``RegisterIndex.search_most``)."""
+        return self.index().search_most(text, limit)
+
     def pages(self, references: set[str]) -> dict[str, str]:
         """The SECAS page of each of ``references`` that has one."""
         query = select(Modification.reference, Modification.url).where(

@@ -36,14 +36,25 @@ __all__ = ["FOLLOW_UP", "Understood", "normalise", "understand"]
 FOLLOW_UP = "a follow-up"  # ``why``: the question before it in the same place says what it asks
 
 _TIMELINE = re.compile(
-    r"\b(?:timeline|history|events|chronology|happened|key\s+dates|dates|milestones\s+so\s+far)\b", re.IGNORECASE
+    r"\b(?:timeline|history|events|chronology|key\s+dates|dates|milestones\s+so\s+far)\b"
+    r"|\bhappened\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
+    re.IGNORECASE,
 )
+# A modification asked about beside a meeting's name ("CB knocked back mod 21 in April - what's happened to it
+# since?"): the question is about the modification.
+_MEETING_COMMANDS = frozenset({"wg", "panel", "cb", "csc"})
+_SENTENCE_BREAK = re.compile(r"(?<=[?!])\s+(?=\S)|(?<=[a-z0-9]\.)\s+(?=[A-Z])")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|morning|good\s+\w+|afternoon|evening|thanks|cheers|ok|okay|sorry|quick\s+one)\b[\w\s,'!.]{0,30}$",
+    re.IGNORECASE,
+)
+_TAKE_ALL = frozenset({"phase", "list", "stats", "consultations"})  # "… all": old ones too
 _CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
 # Words a command's own arguments never hold: "wg meetings in October 2017" is a question to read.
 _QUESTION_WORDS = re.compile(
     r"\b(?:meetings?|agenda|scheduled|schedule|going|goes|live|happening|due|mods|modifications|proposals|what|which"
     r"|when|show|were|was|are|is|ones|incl|including|assessments?|dates|soon|durations?|contents|this|year|mod"
-    r"|every|status)\b",
+    r"|every|everything|anything|both|list|been|months?|weeks?|turnaround|status)\b",
     re.IGNORECASE,
 )
 # "release in November", "wg on 2 June", "search for firmware"; not "with", which starts statuses
@@ -81,6 +92,15 @@ def understand(text: str) -> Understood:
     typed = normalise(text)
     if not typed:
         return Understood("help", "", "nothing was asked")
+    first, rest = _first_sentence(typed)
+    # "is anything open for consultation? don't want to miss a deadline": the question is the first sentence,
+    # unless that is a greeting or the rest asks something itself ("what's approved? just the … phase lot")
+    if rest and not _GREETING.match(first) and not understand(rest).name:
+        asked = understand(first)
+        if asked.name and asked.why != FOLLOW_UP:
+            if asked.name in _TAKE_ALL and intents.includes_old(rest) and "all" not in asked.args.split():
+                return Understood(asked.name, f"{asked.args} all".strip(), asked.why)
+            return asked
     found = REGISTRY.match(typed)
     if found:
         return _by_command_word(typed, *found)
@@ -104,6 +124,12 @@ def understand(text: str) -> Understood:
     return _slip(plain) or Understood("", typed, "not understood")
 
 
+def _first_sentence(typed: str) -> tuple[str, str]:
+    """(the first sentence, the rest) of a message of several; (the message, "") of one."""
+    found = _SENTENCE_BREAK.search(typed)
+    return (typed[: found.start()].strip(), typed[found.end() :].strip()) if found else (typed, "")
+
+
 def _by_command_word(typed: str, command: Command, args: str) -> Understood:
     if not command.cached:  # a change: its words are the admin's, exactly
         return Understood(command.name, args, "the command word")
@@ -111,7 +137,9 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
         references = find_references(args)
         if references and parse_reference(args) is None:  # "status of MP161": the reference alone
             return Understood(command.name, references[0].text, "the command word")
-    elif _QUESTION_WORDS.search(_put_right(args)):  # "wg meetings in October 2017"
+    elif command.name in _MEETING_COMMANDS and _QUESTION_WORDS.search(args) and (about := _about_a_modification(args)):
+        return about
+    elif _QUESTION_WORDS.search(_put_right(args)):  # "wg meetings in October 2017", "IA late list"
         words, page = split_page(typed)
         fitting = intents.intent(_put_right(words), words)
         # "list all consultations incl the expected ones": "list" is also a plain verb

@@ -70,7 +70,7 @@ _PHASE_WORDS = (
 )
 _PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)(?:\s+phase|\s+stage)?\s*$", re.I)
 # "which mods are closed": a phase said as what they are, unless it is a status ("are approved")
-_PHASE_AFTER_BE = re.compile(r"\b(?:are|is|were|was)\s+(?:now\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s*$", re.I)
+_PHASE_AFTER_BE = re.compile(r"(?:\b(?:are|is|were|was)|'s)\s+(?:now\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s*$", re.I)
 _PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s+(?:phase|stage)\b", re.I)
 # "just the implementation phase lot": a phase word before "phase", taken only when it is one.
 _PHASE_BEFORE_WORD = re.compile(r"\b(?P<phase>[a-z]+(?:\s+[a-z]+)?)\s+(?:phase|stage)\b", re.I)
@@ -232,10 +232,13 @@ def status(text: str) -> str | None:
     return named.removesuffix("s") if named.startswith("Draft Proposal") else named
 
 
+_NOBODY_IN_PARTICULAR = frozenset({"anyone", "anybody", "someone", "somebody", "any one", "people", "they", "we"})
+
+
 def who(text: str) -> str | None:
     """Who raised what is asked about: "proposed by Npower" -> "Npower"."""
     found = _WHO.search(text)
     if not found:
         return None
-    named = found["who"] or found["org"] or found["named"] or found["subject"] or found["owner"]
-    return named.strip(" ?.!'\"") or None
+    named = (found["who"] or found["org"] or found["named"] or found["subject"] or found["owner"]).strip(" ?.!'\"")
+    return None if named.lower() in _NOBODY_IN_PARTICULAR else named or None

@@ -63,12 +63,16 @@ _UPCOMING = _has(
 )
 _OPEN = _has(r"\b(?:open|current|live|now|running)\b|\bout\s+for\b")
 _AS_WELL = _has(r"\b(?:incl(?:uding|\.)?|plus|as\s+well\s+as|and\s+also|along\s+with)\b")
-_EVERY = _has(r"\b(?:all|every)\b")
+_EVERY = _has(r"\b(?:all|every|full|complete|whole)\b")
 _DCC = _has(r"\b(?:dcc|assessments?|ias?|pas?|impact\s+assessments?|preliminary\s+assessments?)\b")
 _INCLUDING_OLD = _has(
-    r"\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date)(?:\s+ones)?\b"
+    r"\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)"
+    r"(?:\s+ones|\s+stuff)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
     r"|\b(?:old|stale|older|out[\s-]of[\s-]date)\s+ones\s+(?:included|too|as\s+well)\b"
+    r"|\b(?:incl(?:ude|uding)?|with|plus)\s+(?:the\s+)?(?:ones|those|mods)\s+(?:that\s+)?"
+    r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n't)\s+been)\s+"
+    r"(?:\w+\s+)?(?:reported|updated|restated|mentioned)\b"
 )
 _LATE = _has(r"\b(?:late|overdue|over\s+(?:the\s+)?target|behind|past\s+(?:the\s+|their\s+)?target|delayed|slow)\b")
 _AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
@@ -86,7 +90,9 @@ _RELEASE = _has(
     r"|\bdelivered\s+in\b|\bin\s+scope\b"
 )
 _NEXT = _has(r"\b(?:next|nxt|upcoming|coming|soon)\b")
-_LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent)\b")
+_LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent|earlier\s+this\s+month)\b")
+# A meeting asked about in the past tense ("what got discussed at the working group") is the last one.
+_PAST_TENSE = _has(r"\b(?:was|were|did|got|discussed|considered|happened|met|went)\b")
 _MEETING = _has(
     r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
     r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
@@ -108,7 +114,7 @@ _LIST_WORDS = _has(
 )
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
     r"|the\s+one\s+(?:on|about|for))"
     r"\s+(?P<words>.+)$"
@@ -204,7 +210,7 @@ def _meetings(text: str, _typed: str) -> str | None:
         return f"{kind} {day}"
     if month and month not in ("this month", "next month", "last month"):
         return f"{kind} {month}"
-    if _LAST.search(text):
+    if _LAST.search(text) or (_PAST_TENSE.search(text) and not _NEXT.search(text)):
         return f"{kind} last"
     return f"{kind} next" if kind != "wg" else "wg"
 
@@ -225,6 +231,8 @@ def _release(text: str, _typed: str) -> str | None:
     month = entities.month(text) or entities.month_of_day(text)
     if month and month not in ("this month", "last month", "next month"):
         return f"release {month}"
+    if re.search(r"\bafter\s+(?:the\s+)?next\b", text, re.IGNORECASE):
+        return "release after next"
     if _NEXT.search(text) or month == "next month":
         return "release next"
     return "release"
@@ -246,6 +254,11 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
     if status and _LIST_WORDS.search(text):
         return f"list {status}{everything}"
     return None
+
+
+def includes_old(text: str) -> bool:
+    """Whether ``text`` asks for the modifications no report has restated for a while too."""
+    return bool(_INCLUDING_OLD.search(text))
 
 
 def _stats(text: str, _typed: str) -> str | None:
