@@ -284,3 +284,55 @@ def test_a_request_the_prose_dates_sets_the_open_rows_requested_day_or_adds_a_ro
         {"reference": "MP641", "kind": "PA", "requested": D(2022, 5, 11)},
     ]
     _valid(rows)
+
+
+def test_a_duration_counted_from_a_clock_restart_gives_no_accepted_day_and_a_day_line_is_no_footnote():
+    doc = snippet(
+        """
+        SECAS
+        5 July 2023
+        Modification   Type   Returned    Target duration   Actual duration
+        MP630          PA     30 Jun 23   15 WD             10 WD⁵
+        ⁵ Following a change of requirements the clock for the MP630 Preliminary Assessment was restarted on
+        19 June 2023.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows == [
+        {
+            "reference": "MP630",
+            "kind": "PA",
+            "returned": D(2023, 6, 30),
+            "target_wd": 15,
+            "clock_restart": D(2023, 6, 19),
+            "note": rows[0]["note"],
+        }
+    ]
+    assert rows[0]["note"].startswith("Following a change of requirements")
+    assert any(
+        "MP630 PA: no accepted date derived: the actual duration is counted from the clock restart" in w
+        for w in doc.warnings
+    )
+    _valid(rows)
+
+
+def test_an_assessment_the_prose_says_came_back_on_a_day():
+    doc = snippet(
+        """
+        Modification | Type | Returned | Target duration | Actual duration
+        MP640 | PA | 12 Jun 23 | 15 WD | 15 WD
+        Last month the DCC returned its Impact Assessment on MP641 on 3rd July 2023, and the Working Group met on
+        10 July 2023. The Preliminary Assessment (PA) for MP640 was delivered on 12 June 2023.
+        The revised Preliminary Assessment for MP642 has been issued to the Working Group on 4 July 2023.
+        The Preliminary Assessment for MP640 was returned on 13 June 2023.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert [(r["reference"], r["kind"], r["returned"]) for r in rows] == [
+        ("MP640", "PA", D(2023, 6, 12)),
+        ("MP641", "IA", D(2023, 7, 3)),
+        ("MP642", "PA", D(2023, 7, 4)),
+    ]
+    assert rows[1] == {"reference": "MP641", "kind": "IA", "returned": D(2023, 7, 3)}
+    assert any("MP640 PA returned on 13 Jun 2023 here" in w for w in doc.warnings)
+    _valid(rows)

@@ -136,3 +136,30 @@ def test_a_table_whose_reference_cells_carry_titles():
     )
     rows = consultations.read(doc)["consultations"]
     assert _keyed(rows) == [("MP820", "refinement", D(2023, 5, 2), D(2023, 5, 23), None, None)]
+
+
+def test_a_consultation_table_with_a_title_column_takes_its_kind_from_the_heading():
+    doc = snippet(
+        """
+        Modification Report Consultations
+        | Mod | Title | Issued | Closing date |
+        | MP260 | Prepayment debt recovery rules | 2 May 2023 | 23 May 2023 |
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [("MP260", "modification_report", D(2023, 5, 2), D(2023, 5, 23), None, None)]
+
+
+def test_list_items_after_a_lead_without_days_give_their_own():
+    doc = snippet(
+        """
+        Two modifications are out for Working Group Consultation at present:
+        - MP261 'Gas meter clocks' – issued on 10 April 2023, closing on 28 April 2023.
+        - MP262 'Alerts' – opened 12 April 2023.
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert _keyed(rows) == [
+        ("MP261", "working_group", D(2023, 4, 10), D(2023, 4, 28), None, None),
+        ("MP262", "working_group", D(2023, 4, 12), None, None, None),
+    ]

@@ -194,3 +194,82 @@ def test_seed_reports_give_the_sample_releases(name):
     assert doc.warnings == []
     for row in rows:
         ReleaseIn.model_validate(row)
+
+
+def test_pipe_table_with_name_day_and_title_columns_and_a_status_wrapped_onto_the_next_line():
+    doc = snippet(
+        """
+        | Release name | Implementation date | Mod | Title | Status |
+        | October 2024 SEC Release | 31 October 2024 | MP400 | Moving the reading window | Targeted |
+        | | | MP401 | A longer title that a PDF's page could not fit on one line |
+        | Approved |
+        | March 2025 Standalone Release | 13 March 2025 | MP402 | Certificates | Approved |
+        The release dates above are provisional.
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("October 2024 SEC Release", D(2024, 10, 31), None, False, ("MP400", "targeted"), ("MP401", "approved")),
+        ("March 2025 Standalone Release", D(2025, 3, 13), None, True, ("MP402", "approved")),
+    ]
+    assert doc.warnings == []
+    for row in rows:
+        ReleaseIn.model_validate(row)
+
+
+def test_space_separated_table_with_name_and_day_cells_wrapped_and_titles_wrapped():
+    doc = snippet(
+        """
+        Upcoming releases
+        Release             Date           Modification   Title                         Status
+        October 2024 SEC    31 October     MP410          Moving the reading window     Approved
+        Release             2024                          for prepayment meters
+                                           MP411          Tariff switching              Targeted³
+        March 2025 SEC      6 March        DP412          Certificates renewal for      TBC
+        Release             2025                          Network Operators
+        ³ Subject to the Panel agreeing the revised timetable for MP411 at its next meeting in the October 2024 SEC
+        Release cycle.
+        MP499 will be implemented in the March 2025 SEC Release.
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("October 2024 SEC Release", D(2024, 10, 31), None, False, ("MP410", "approved"), ("MP411", "targeted")),
+        ("March 2025 SEC Release", D(2025, 3, 6), None, False, ("DP412", "tbc"), ("MP499", "approved")),
+    ]
+    note = rows[0]["scope"][1]["note"]
+    assert note.startswith("Subject to the Panel agreeing") and note.endswith("Release cycle.")
+
+
+def test_a_table_without_a_release_column_belongs_to_the_release_its_lead_sentence_names():
+    doc = snippet(
+        """
+        The March 2024 SEC Release went live on 7 March 2024, and brought in these changes:
+        Mod Ref     Title                            Status
+        MP420       Alert codes                      Implemented
+        SECMP0061   Smart meter clocks tidy-up       Implemented
+        Modification   Status
+        MP421          Approved
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("March 2024 SEC Release", D(2024, 3, 7), None, False, ("MP420", "implemented"), ("SECMP0061", "implemented"))
+    ]
+
+
+def test_a_condition_on_modifications_targeted_for_their_releases_is_each_ones_note():
+    doc = snippet(
+        """
+        | Release | Mod | Status |
+        | 31 October 2024 | MP430 | Targeted |
+        | 6 March 2025 | MP431 | Targeted |
+        | | MP432 | Approved |
+        Both MP430 and MP431 remain targeted for their respective releases, subject to Authority approval.
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert [[s.get("note") for s in r["scope"]] for r in rows] == [
+        ["subject to Authority approval"],
+        ["subject to Authority approval", None],
+    ]

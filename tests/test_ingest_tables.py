@@ -93,3 +93,10 @@ def test_optional_columns_may_be_empty_in_pdf_text_and_the_guess_is_flagged():
     assert full.guessed == ()
     assert short.cells == {"reference": "MP701", "first": "2 Jan 23", "second": "", "remark": "only one"}
     assert short.guessed == ("first",)
+
+
+@pytest.mark.parametrize(("cell", "reference"), [("MP2l4", "MP214"), ("SECMPOO4I", "SECMP0041"), ("DPI9O", "DP190")])
+def test_a_reference_cell_with_ocr_slips_in_its_digits(cell, reference):
+    assert parse_ref(cell) == reference
+    assert REFERENCE_ROW.match(f"{cell} IA 1 Jun 23")
+    assert not REFERENCE_ROW.match("Oil IA 1 Jun 23")

@@ -5,15 +5,17 @@ without a returned day, "Outstanding", is open), in any column order, as pipe, t
 a PDF leaves a cell empty, the row is read by what its values look like). A footnote marked on a cell
 (``20 WD⁴``, ``20 WD3`` in a PDF's text, ``–⁵``) is the row's note, and the accepted day and clock restart
 it states are the row's. Requests for an assessment that the prose dates ("the Change Board approved the
-request for a DCC Impact Assessment for MP160" at a dated meeting) give the row its requested day.
+request for a DCC Impact Assessment for MP160" at a dated meeting) give the row its requested day; an
+assessment the prose says came back on a day ("The DCC delivered the Impact Assessment for MP160 on <day>")
+that no table holds is a row with that returned day.
 
 Durations follow the report day count (``report_duration_wd``: Monday–Friday inclusive, no bank
 holidays removed), from the clock restart where there is one. A completed row without an accepted date
 gets one derived from its returned date and printed actual duration — never from a duration that is not
-printed or whose footnote could not be read; the cross-checks (each open row's current duration recounted
-to the report's count day, a printed accepted date against the actual duration, the summary's totals and
-averages against the rows, averages over the rows that have a duration) are warnings, never
-corrections."""
+printed, whose footnote could not be read, or that is counted from a clock restart; the cross-checks
+(each open row's current duration recounted to the report's count day, a printed accepted date against
+the actual duration, the summary's totals and averages against the rows, averages over the rows that have
+a duration) are warnings, never corrections."""
 
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ COLUMNS = (
 _OUTSTANDING = re.compile(r"^\s*(?:outstanding|open|in\s+progress|ongoing|awaited|pending|on\s+hold)\b", re.IGNORECASE)
 # What a footnote on a row says about its days.
 _FOOT_ACCEPTED = re.compile(r"\baccepted\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
-_FOOT_RESTART = re.compile(r"\bclock\b[^.;]{0,30}?\brestart(?:ed)?\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
+_FOOT_RESTART = re.compile(r"\bclock\b[^.;]{0,60}?\brestart(?:ed)?\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
 _COUNT_DAY = re.compile(
     r"(?:up\s+)?to\s+the\s+end\s+of\s+(?P<month>[A-Za-z]+\s+[0-9OlI]{4})|(?:correct\s+)?as\s+(?:at|of)\s+(?P<day>.{6,24})",
     re.IGNORECASE,
@@ -101,6 +103,7 @@ def read(doc: Document) -> dict[str, list[dict]]:
                 row_out, duration, completed = found
                 rows.append(row_out)
                 printed.append(("completed" if completed else "open", row_out["kind"], duration))
+    _returns(doc, rows)
     _requests(doc, rows)
     if tables:
         _number_rounds(doc, rows, tables)
@@ -270,6 +273,17 @@ def _completed(
                 f"{start:%d %b %Y} to {returned:%d %b %Y} the report day count gives {counted} WD"
             )
         return
+    if "clock_restart" in out:  # the duration runs from the restart: it says nothing of the accepted day
+        counted = report_duration_wd(out["clock_restart"], returned)
+        if counted != duration:
+            doc.warnings.append(
+                f"line {n}: {what}: the actual duration is printed as {duration} WD, but from the clock restart on "
+                f"{out['clock_restart']:%d %b %Y} to {returned:%d %b %Y} the report day count gives {counted} WD"
+            )
+        doc.warnings.append(
+            f"line {n}: {what}: no accepted date derived: the actual duration is counted from the clock restart"
+        )
+        return
     accepted, problem = derive_accepted(returned, duration)
     if accepted is None:
         doc.warnings.append(f"line {n}: {what}: no accepted date derived: {problem}")
@@ -426,3 +440,52 @@ def _requested(doc: Document, line: int, rows: list[dict], ref: str, kind: str, 
     if same:
         new["round"] = max(r.get("round", 1) for r in same) + 1
     rows.append(new)
+
+
+# A sentence recording that an assessment came back on a day: "The DCC delivered the full Impact Assessment for
+# MP200 on <day>", "The Preliminary Assessment (PA) for MP200 was returned on <day>".
+_ASSESSMENT = (
+    r"(?:DCC(?:['’]s)?\s+)?(?:full\s+|revised\s+|final\s+|updated\s+)?(?P<kind>Preliminary|Impact)\s+Assessments?"
+    r"(?:\s+\(\w+\))?"
+)
+_RETURN = re.compile(
+    r"\b(?:delivered|returned|issued|provided|submitted|completed|published)\s+(?:the|its|an?)\s+"
+    rf"{_ASSESSMENT}\s+(?:for|on|of)\s+(?P<refs>[^.;]{{2,80}}?)\s+on\s+(?:the\s+)?(?=\S)"
+    rf"|\b(?:The\s+)?{_ASSESSMENT.replace('kind', 'kind2')}\s+(?:for|on|of)\s+(?P<refs2>[^.;]{{2,80}}?)\s+"
+    r"(?:was|were|has\s+been|have\s+been)\s+(?:returned|delivered|issued|completed|provided|published)\s+"
+    r"(?:to\s+(?:the\s+)?(?:\w+\s+){1,3})?on\s+(?:the\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _returns(doc: Document, rows: list[dict]) -> None:
+    """Assessments the prose says came back on a day (the day right after the verb's "on"): the returned day
+    of a row the tables do not hold (a new row with nothing else); a table row of that modification and kind
+    is the fuller statement, and a different day there is reported."""
+    for para in paragraphs(doc):
+        if para.table_row:
+            continue
+        for sentence in sentences(para.text):
+            for match in _RETURN.finditer(sentence):
+                if _NOT_REQUESTED.search(sentence[: match.start()].rsplit(",", 1)[-1]):
+                    continue
+                days = find_days(sentence[match.end() :])
+                if not days or days[0].span[0] != 0:
+                    continue
+                day = days[0].day
+                kind = "PA" if (match["kind"] or match["kind2"]).lower() == "preliminary" else "IA"
+                for ref in (r.text for r in find_references(match["refs"] or match["refs2"])):
+                    _returned(doc, para.number, rows, ref, kind, day)
+
+
+def _returned(doc: Document, line: int, rows: list[dict], ref: str, kind: str, day: dt.date) -> None:
+    same = [r for r in rows if (r["reference"], r["kind"]) == (ref, kind)]
+    if any(r.get("returned") == day for r in same):
+        return
+    if same:
+        doc.warnings.append(
+            f"line {line}: {ref} {kind} returned on {day:%d %b %Y} here, but its table rows say otherwise; kept the "
+            "table's"
+        )
+        return
+    rows.append({"reference": ref, "kind": kind, "returned": day})

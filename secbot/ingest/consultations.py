@@ -2,8 +2,9 @@
 <day> and closes on <day>", "closed on <day>", "ran from <day> to <day>"), ones expected ("… expected to be
 issued for Refinement Consultation in the week commencing <Monday>", "due to be issued mid-October"), of
 each kind the register knows (refinement, modification report, working group, other), from sentences and
-their lists, list items naming one modification, or a table with a Modification column (a reference, with
-or without its title) and Opens/Closes columns. A "second" (third, …) consultation of a kind is that
+their lists (an item may give its own days: "MP1 'Title' – opened on <day> and closes on <day>"), list items
+naming one modification, or a table with a Modification column (a reference, with or without its title, or
+a Title column beside it) and Opens/Closes columns. A "second" (third, …) consultation of a kind is that
 round.
 
 A week that does not start on a Monday is kept as text only, with a warning; a month without a year
@@ -49,7 +50,10 @@ _ALREADY = re.compile(
     r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+(?:issued|opened|launched|published|released)\b", re.IGNORECASE
 )
 _WILL_ISSUE = re.compile(r"\bwill\s+be\s+(?:issued|opened|launched|published)\b", re.IGNORECASE)
-_OPEN_NOW = re.compile(r"\b(?:currently|now)\s+(?:\w+\s+){0,2}(?:out\s+for|open\b)|\bis\s+open\b", re.IGNORECASE)
+_OPEN_NOW = re.compile(
+    r"\b(?:currently|now)\s+(?:\w+\s+){0,2}(?:out\s+for|open\b)|\b(?:is|are)\s+open\b|\b(?:is|are)\s+out\s+for\b",
+    re.IGNORECASE,
+)
 _WEEK = re.compile(r"\b(?:the\s+)?(?:week\s+commencing|w/c|week\s+beginning|week\s+starting)\s+", re.IGNORECASE)
 _PART_MONTH = re.compile(
     rf"\b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of)?[\s-]*(?P<month>{MONTH_NAMES})\b\.?"
@@ -76,6 +80,7 @@ COLUMNS = (
     Column("kind", r"consultation(?:\s+type)?|type|kind", TEXT),
     Column("opens", r"(?:date\s+)?(?:issued|opened|opens|open(?:ing)?\s+date|start)", DAY),
     Column("closes", r"(?:date\s+)?(?:closes|closed|closing(?:\s+date)?|close\s+date|deadline|end)", DAY),
+    Column("title", r"title|description", TEXT),  # read past
 )
 
 
@@ -132,27 +137,30 @@ def _sentence(doc: Document, paras: tuple[Para, ...], index: int, sentence: str,
         fields["note"] = f"To seek {seek['what'].strip()}."
     ordinal = _ROUND.search(sentence)
     round_ = _ORDINALS[ordinal["ordinal"].lower()] if ordinal else 1
-    for ref in refs:
+    for ref, item in refs:
         key = (ref, kind, round_)
         row = rows.setdefault(key, {"reference": ref, "kind": kind} | ({"round": round_} if round_ > 1 else {}))
-        for name, value in fields.items():
+        # A list item after a lead that gives no days may give its own ("MP200 – opened on <day>, closes <day>").
+        own = _open_days(doc, item.number, item.text) if item is not None and not expected and not dated else {}
+        for name, value in (fields | own).items():
             row.setdefault(name, value)
 
 
-def _references(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
-    """The modifications a sentence is about: the list it introduces, else those it names, else (for a
-    list item that says "this modification") the one the item starts with."""
+def _references(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str, Para | None]]:
+    """The modifications a sentence is about, each with the list item that names it: the list it
+    introduces, else those it names, else (for a list item that says "this modification") the one the item
+    starts with."""
     following = paras[index + 1] if index + 1 < len(paras) else None
     introduces = following is not None and following.level >= 1 and sentence.rstrip().endswith(":")
     if introduces:
         items = items_after(paras, index, announced_count(sentence))
-        return [refs[0].text for item in items if (refs := find_references(item.text))]
-    named = [r.text for r in find_references(sentence)]
+        return [(refs[0].text, item) for item in items if (refs := find_references(item.text))]
+    named = [(r.text, None) for r in find_references(sentence)]
     if named:
         return named
     para = paras[index]
     lead = find_references(para.text[:40])
-    return [lead[0].text] if para.level >= 1 and lead else []
+    return [(lead[0].text, None)] if para.level >= 1 and lead else []
 
 
 def _expected_when(doc: Document, line: int, text: str) -> dict:

@@ -1,10 +1,13 @@
 """SEC Releases and their scope, from the ways reports give them:
 
-* release tables found by their header (Date, Mod, Status — or Release, Modification, Status): one
-  release per day (or date text such as "No earlier than <day>"), a date cell carried down to
-  the rows below it, a table under a "Stand Alone Release" title giving one stand-alone release per day.
-  Read first: where prose says otherwise about a table's row, the table's word is kept and the
-  difference reported;
+* release tables found by their header (Date, Mod, Status — or Release, Release date, Modification, Title,
+  Status): a release cell (its printed name, its day, or both; "No earlier than <day>" kept as text) carried
+  down to the rows below it, one release per day where only days are given, a table under a "Stand Alone
+  Release" title giving one stand-alone release per day; in a PDF's text, cells wrapped onto the lines below
+  (a name's last word, a day's year, a title, a status) put back. A table without a release column belongs
+  to the release the sentence introducing it names ("The <release> was implemented on <day>. It delivered
+  the following:"). Read first: where prose says otherwise about a table's row, the table's word is kept
+  and the difference reported, and the prose reader skips the table's lines;
 * sentences putting modifications in a release, with a list or naming them: "There are currently five
   modifications approved for implementation in the <Month YYYY> SEC Release (<day>):", "… is targeted for
   the <release>, subject to …:", "<ref> was implemented in the <release> on <day>" (``implemented``),
@@ -12,7 +15,8 @@
   this release: <refs>" — the release's name and day, each modification's status, a footnote marked on an
   item kept as its note, and the announced count checked against the list;
 * sentences about a release itself: "The <release> is scheduled for <day>" (its day), "The <release> was
-  implemented on <day>. It delivered the following …:" (its day, and the list ``implemented``).
+  implemented on <day>. It delivered the following …:" (its day, and the list ``implemented``);
+* "<refs> are targeted for their releases, subject to …": the condition as the note of each one's entry.
 
 "This release" is the one the section's heading or an earlier sentence of the section named. A release
 named only by its day is named as SECAS names them: "<Month YYYY> SEC Release"; a stand-alone one
@@ -27,8 +31,9 @@ from dataclasses import dataclass
 
 from secbot.ingest.days import MONTH_NAMES, find_days, month_number
 from secbot.ingest.document import Document, Line
+from secbot.ingest.mentions import references_in
 from secbot.ingest.prose import Para, announced_count, items_after, paragraphs, sentences
-from secbot.ingest.tables import Column, Unreadable, header_fields, parse_day, parse_ref
+from secbot.ingest.tables import Column, Unreadable, footnote, header_fields, parse_day, parse_ref
 from secbot.references import find_references
 
 # A release as prose names it: "the June 2018 SEC Release", "the September 2021 Standalone Release", "a Stand
@@ -81,11 +86,7 @@ COLUMNS = (
     Column("release", r"(?:SEC\s+)?release(?:\s+name)?"),
     Column("reference", r"mod(?:ification)?(?:\s+(?:proposal|ref(?:erence)?))?|ref(?:erence)?"),
     Column("status", r"(?:scope\s+)?status"),
-)
-_ROW = re.compile(
-    r"^(?P<before>.*?)\s*(?:\|\s*)?(?P<reference>(?:SEC\s?MP|MP|DP)?[\s\-]?[0-9OQ]{2,5}[A-Z]?)\s*(?:\|\s*)?"
-    r"(?P<status>implemented|approved|targeted|tbc|tbd|[A-Za-z]+)(?P<mark>\d|[¹²³⁴⁵⁶⁷⁸⁹])?\s*\|?\s*$",
-    re.IGNORECASE,
+    Column("title", r"title|description"),  # read past: a row's title is the text between
 )
 _DATE_WORDS = re.compile(
     r"^(?:no\s+earlier\s+than|no\s+later\s+than|not\s+before|not\s+later\s+than|on\s+or\s+after|"
@@ -96,8 +97,8 @@ _DATE_WORDS = re.compile(
 
 def read(doc: Document) -> dict[str, list[dict]]:
     releases: dict[str, dict] = {}
-    _tables(doc, releases)  # a release table is the fuller statement: it is read first and wins
-    _prose(doc, releases)
+    tabled = _tables(doc, releases)  # a release table is the fuller statement: it is read first and wins
+    _prose(doc, releases, tabled)
     return {"releases": list(releases.values())}
 
 
@@ -133,11 +134,13 @@ class _Named:
     implemented: bool = False
 
 
-def _prose(doc: Document, releases: dict) -> None:
-    paras = paragraphs(doc)
+def _prose(doc: Document, releases: dict, tabled: set[int]) -> None:
+    """The sentences, without the lines of the release tables already read (a PDF's text runs a table's rows
+    into the paragraphs around it)."""
+    paras = tuple(_without(para, tabled) for para in paragraphs(doc))
     current = _Named()
     for index, para in enumerate(paras):
-        if para.table_row:
+        if para.table_row or not para.text:
             continue
         if para.heading:
             named = re.search(_NAME, para.text, re.IGNORECASE)
@@ -147,6 +150,13 @@ def _prose(doc: Document, releases: dict) -> None:
         for number, sentence in enumerate(parts):
             last = number == len(parts) - 1
             _sentence(doc, paras, index, para, sentence, last, releases, current)
+
+
+def _without(para: Para, tabled: set[int]) -> Para:
+    if not any(line.number in tabled for line in para.lines):
+        return para
+    lines = tuple(line for line in para.lines if line.number not in tabled)
+    return Para(para.index, lines, " ".join(line.text for line in lines), para.level)
 
 
 def _release_name(name: str, day: dt.date | None) -> str | None:
@@ -180,9 +190,13 @@ def _when(doc: Document, para: Para, text: str, name: str) -> tuple[dt.date | No
 
 def _fits(doc: Document, para: Para, name: str, day: dt.date) -> dt.date | None:
     """``day``, unless the release's name gives another month (said so)."""
+    return _fits_month(doc, para.number, name, day)
+
+
+def _fits_month(doc: Document, line: int, name: str, day: dt.date) -> dt.date | None:
     month = re.match(rf"(?P<month>{MONTH_NAMES})\.?\s+(?P<year>\d{{4}})\b", name, re.IGNORECASE)
     if month and (month_number(month["month"]), int(month["year"])) != (day.month, day.year):
-        doc.warnings.append(f"line {para.number}: the {name} is given the day {day:%d %B %Y}; the day was left out")
+        doc.warnings.append(f"line {line}: the {name} is given the day {day:%d %B %Y}; the day was left out")
         return None
     return day
 
@@ -200,6 +214,9 @@ def _sentence(
     subject = _RELEASE_SUBJECT.match(sentence)
     if subject:
         _release_itself(doc, para, sentence, subject, releases, current)
+        return
+    if their := _THEIR_RELEASES.search(sentence):
+        _their_releases(sentence, their, releases)
         return
     if _IT_DELIVERED.match(sentence):
         if current.name and current.implemented:
@@ -219,6 +236,26 @@ def _sentence(
             _put(doc, paras, index, para, clause, False, match, release, status, after=sentence[match.end() :])
         else:
             _put(doc, paras, index, para, sentence, last, match, release, status)
+
+
+# "MP1 and MP2 are targeted for their releases, subject to …": the releases a table or a sentence put them in.
+_THEIR_RELEASES = re.compile(
+    r"\b(?:are|is|remain)\s+(?P<status>targeted|planned|scheduled)\s+for\s+(?:their|its)\s+(?:respective\s+)?"
+    r"(?:SEC\s+)?releases?\b",
+    re.IGNORECASE,
+)
+
+
+def _their_releases(sentence: str, match: re.Match[str], releases: dict) -> None:
+    """A condition ("subject to …") on modifications already targeted for a release: each one's note."""
+    condition = _subject_to(sentence[match.end() :])
+    if condition is None:
+        return
+    named = {r.text for r in find_references(sentence[: match.start()])}
+    for release in releases.values():
+        for entry in release.get("scope", []):
+            if entry["reference"] in named and entry["status"] == "targeted":
+                entry.setdefault("note", condition)
 
 
 def _release_itself(
@@ -336,50 +373,199 @@ def _footnote(doc: Document, item: Para) -> str | None:
     return None
 
 
-def _tables(doc: Document, releases: dict) -> None:
+def _tables(doc: Document, releases: dict) -> set[int]:
+    """Every release table; the numbers of the lines they were read from (the prose reader skips them)."""
     lines = doc.lines
+    read: set[int] = set()
     for i, header in enumerate(lines):
         fields = header_fields(header.text, COLUMNS)
-        if not fields or not {"reference", "status"} <= set(fields) or not {"date", "release"} & set(fields):
+        if not fields or not {"reference", "status"} <= set(fields):
             continue
+        named = None
+        if not {"date", "release"} & set(fields):
+            named = _introduced_by(lines, i)  # "It delivered the following modifications:" and a table
+            if named is None:
+                continue
         title = lines[i - 1].text if i else ""
         standalone = bool(_STANDALONE.search(title))
-        _table_rows(doc, lines[i + 1 :], standalone, releases)
+        last = _table_rows(doc, _unwrapped(lines[i + 1 :]), standalone, releases, named)
+        if last is not None:
+            read |= {line.number for line in lines if header.number <= line.number <= last}
+    return read
 
 
-def _table_rows(doc: Document, lines: tuple[Line, ...], standalone: bool, releases: dict) -> None:
-    when_text: list[str] = []
-    release: dict | None = None
-    for line in lines:
+def _unwrapped(lines: tuple[Line, ...]) -> list[tuple[Line, int]]:
+    """Lines with a row whose status a PDF wrapped onto the next line (``MP080 | Title`` then ``| Approved`` or
+    ``words | Approved``) put back on one; each with the number of the last line it was made of."""
+    out: list[tuple[Line, int]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        if (
+            after is not None
+            and references_in(line.text)
+            and not _ROW_STATUS.search(line.text)
+            and _ROW_STATUS.search(after.text)
+            and not references_in(after.text)
+            and len(after.text) <= 60
+        ):
+            out.append(
+                (Line(line.number, f"{line.text.rstrip(' |')} | {after.text.lstrip(' |')}", line.bullet), after.number)
+            )
+            i += 2
+            continue
+        out.append((line, line.number))
+        i += 1
+    return out
+
+
+def _introduced_by(lines: tuple[Line, ...], header: int) -> str | None:
+    """The release a table without a release or date column belongs to: the one the sentence introducing it
+    (ending in a colon, just above the header) names with its month and year."""
+    above = " ".join(line.text for line in lines[max(0, header - 3) : header])
+    if not above.rstrip().endswith(":"):
+        return None
+    names = [m["name"] for m in re.finditer(_NAME, above, re.IGNORECASE) if re.search(r"\d{4}", m["name"])]
+    return _release_name(names[-1], None) if names else None
+
+
+@dataclass
+class _Group:
+    """Rows of a release table under one release cell (its name and day, as printed, and what a wrapped cell
+    brought down on the line below)."""
+
+    line: Line
+    when: str
+    rows: list[tuple[Line, str, str, str | None]]
+    wrapped: bool = False  # the line below the first row was read for the rest of its cells
+
+
+def _table_rows(
+    doc: Document, lines: list[tuple[Line, int]], standalone: bool, releases: dict, named: str | None
+) -> int | None:
+    """The rows under a release table's header. A row ends in its status (``Approved``, ``Approved1`` with a
+    footnote mark) and holds a reference (or, in 2017's tables, a bare four-digit number before the status);
+    what comes before the reference is the release cell (its name, its day, or both), carried down to the rows
+    below it. Lines that are no row continue the one above, as a wrapped cell does: their first words complete
+    a release name or day cut short (``February 2022 SEC`` / ``Release``, ``24 February`` / ``2022``); a day
+    alone (or "No earlier than" and its day) before the first row of a release is its release cell. Returns
+    the number of the last line the last row was read from (``None`` for no row)."""
+    last: int | None = None
+    when: list[str] = []
+    group: _Group | None = None
+    groups: list[_Group] = []
+    loose = 0  # lines since the last row that are no row
+    for line, end in lines:
         if header_fields(line.text, COLUMNS):
-            return
+            break
         text = line.text
-        row = _ROW.match(text)
+        row = _row(doc, line)
         if row is None:
             if _DATE_WORDS.match(text) or _whole_day(text):
-                when_text.append(text)
+                when.append(text)
                 continue
-            return
-        before = row["before"].strip(" |")
-        if before:
-            when_text.append(before)
-        if when_text:
-            release = _table_release(doc, line, " ".join(when_text), standalone, releases)
-            when_text = []
-        try:
-            reference = parse_ref(row["reference"])
-        except Unreadable as exc:
-            doc.warnings.append(f"line {line.number}: a release row left out: {exc}")
-            continue
-        status = _STATUSES.get(row["status"].lower())
-        if status is None:
-            doc.warnings.append(f"line {line.number}: {reference}: release status {row['status']!r} is not known")
-            continue
+            if group is not None and loose < 3 and _continues(text):
+                if not group.wrapped and loose == 0 and len(group.rows) == 1:
+                    _complete(group, text)
+                loose += 1
+                continue
+            break
+        loose = 0
+        before, reference, status, mark = row
+        last = end
+        if before or when:
+            group = _Group(line, " ".join([*when, before]).strip(), [])
+            groups.append(group)
+            when = []
+        elif group is None:
+            if named is None:
+                doc.warnings.append(f"line {line.number}: {reference} is listed before any release date; left out")
+                continue
+            group = _Group(line, "", [])
+            groups.append(group)
+        group.rows.append((line, reference, status, mark))
+    for found in groups:
+        release = _table_release(doc, found, standalone, releases) if found.when else None
+        if release is None and not found.when and named:
+            release = _release(releases, named)
         if release is None:
-            doc.warnings.append(f"line {line.number}: {reference} is listed before any release date; left out")
             continue
-        note = _marked_note(doc, line, row["mark"]) if row["mark"] else None
-        _add(doc, line.number, release, reference, status, note)
+        for line, reference, status, mark in found.rows:
+            note = _marked_note(doc, line, mark) if mark else None
+            _add(doc, line.number, release, reference, status, note)
+    return last
+
+
+_ROW_STATUS = re.compile(
+    r"(?:^|(?<=[\s|]))(?P<status>implemented|approved|targeted|tbc|tbd|scheduled|planned)"
+    r"(?P<mark>[1-9]|[¹²³⁴⁵⁶⁷⁸⁹])?\s*\|?\s*$",
+    re.IGNORECASE,
+)
+_ANY_STATUS = re.compile(r"(?<=[\s|])(?P<status>[A-Za-z]+)\s*\|?\s*$")
+_BARE = re.compile(r"(?<![\w/-])(?P<ref>[0-9OQ]{4})\s*\|?\s*$")
+_FOOTNOTE_LINE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹]|\d\s+[A-Z])")
+
+
+def _row(doc: Document, line: Line) -> tuple[str, str, str, str | None] | None:
+    """(release cell, reference, status, footnote mark) of a table row, or ``None`` for a line that is none."""
+    text = line.text
+    status = _ROW_STATUS.search(text)
+    known = status is not None
+    status = status or _ANY_STATUS.search(text)
+    if status is None:
+        return None
+    body = text[: status.start()].rstrip(" |")
+    mentions = references_in(body)
+    if mentions:
+        at, raw = mentions[0].start, body[mentions[0].start : mentions[0].end]
+        if not known and body[mentions[0].end :].strip(" |"):
+            return None  # an unknown status word counts only right after the reference, as a status cell would
+    else:
+        bare = _BARE.search(body)
+        if bare is None or re.search(rf"(?:{MONTH_NAMES})\.?\s*$", body[: bare.start()], re.IGNORECASE):
+            return None
+        at, raw = bare.start(), bare["ref"]
+    try:
+        reference = parse_ref(raw)
+    except Unreadable as exc:
+        doc.warnings.append(f"line {line.number}: a release row left out: {exc}")
+        return None
+    if not known:
+        doc.warnings.append(f"line {line.number}: {reference}: release status {status['status']!r} is not known")
+        return None
+    if mentions and mentions[0].repaired:
+        doc.warnings.append(f"line {line.number}: {raw!r} read as {reference}")
+    before = re.sub(r"\s*\|\s*", " ", body[:at]).strip()
+    return before, reference, _STATUSES[status["status"].lower()], status["mark"]
+
+
+def _continues(text: str) -> bool:
+    """A line that can be the rest of a table row's wrapped cells: short, neither a footnote nor a sentence."""
+    return len(text) <= 60 and not _FOOTNOTE_LINE.match(text) and not re.search(r"[.:;]$", text)
+
+
+def _complete(group: _Group, text: str) -> None:
+    """A release cell cut short by its column's width, completed from the line below: ``Release`` after a name
+    without it, a year after a day without one."""
+    group.wrapped = True
+    name = _CELL_NAME.match(group.when)
+    rest = text
+    word = re.match(r"Release\b\s*", rest, re.IGNORECASE)
+    if name and not name["word"] and word:
+        group.when = f"{group.when[: name.end()]} Release{group.when[name.end() :]}"
+        rest = rest[word.end() :]
+    year = re.match(r"(?P<year>\d{4})\b", rest)
+    if year and re.search(rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})\.?$", group.when, re.IGNORECASE):
+        group.when = f"{group.when} {year['year']}"
+
+
+# A release cell's name: "February 2022 SEC Release", "December 2021 Standalone Release", "February 2022 SEC" (its
+# last word wrapped onto the next line).
+_CELL_NAME = re.compile(
+    rf"^(?P<name>(?:{MONTH_NAMES})\.?\s+\d{{4}}(?:\s+(?:SEC|Standalone|Stand[\s-]*alone))*(?P<word>\s+Release)?)\b",
+    re.IGNORECASE,
+)
 
 
 def _whole_day(text: str) -> dt.date | None:
@@ -389,7 +575,26 @@ def _whole_day(text: str) -> dt.date | None:
         return None
 
 
-def _table_release(doc: Document, line: Line, when: str, standalone: bool, releases: dict) -> dict | None:
+def _table_release(doc: Document, group: _Group, standalone: bool, releases: dict) -> dict | None:
+    """The release a table's release cell names: by its printed name (``February 2020 SEC Release``) and day,
+    else by its day alone, as SECAS names them."""
+    line, when = group.line, group.when
+    name = _CELL_NAME.match(when)
+    if name:
+        printed = re.sub(r"\s+", " ", name["name"]).strip()
+        printed = printed if name["word"] else f"{printed} Release"
+        rest = when[name.end() :].strip()
+        day = _whole_day(rest) if rest else None
+        if rest and day is None:
+            doc.warnings.append(f"line {line.number}: the {printed}'s day {rest!r} could not be read; left out")
+        release = _release(releases, printed[:80])
+        if _STANDALONE.search(printed) or standalone:
+            release["standalone"] = True
+        if day is not None:
+            fitted = _fits_month(doc, line.number, printed, day)
+            if fitted:
+                release.setdefault("date", fitted)
+        return release
     day = _whole_day(when)
     if day is not None:
         name = f"Stand-alone Release {day.day} {day:%B %Y}" if standalone else _month_name(day)
@@ -410,8 +615,12 @@ def _table_release(doc: Document, line: Line, when: str, standalone: bool, relea
 
 
 def _marked_note(doc: Document, line: Line, mark: str) -> str | None:
-    """A table cell's footnote mark (``Approved1``): the first sentence of the line starting with it."""
+    """A table cell's footnote mark (``Approved1``): the first sentence of the footnote it marks (which a PDF may
+    have wrapped onto the lines below), else of the line starting with it."""
     digit = mark.translate(_SUPERSCRIPTS)
+    found = footnote(doc, digit, not_line=line.number)
+    if found:
+        return re.split(r"(?<=\.)\s", found)[0]
     for other in doc.lines:
         if other.number != line.number and re.match(rf"^[{digit}{mark}]\s+\S", other.text):
             return re.split(r"(?<=\.)\s", other.text[1:].strip())[0]

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 from secbot.ingest.days import NUM, find_days, number
 from secbot.ingest.document import Document, Line
+from secbot.ingest.mentions import references_in
 from secbot.ingest.prose import paragraphs
 from secbot.references import BareNumber, Ref, parse_reference
 
 # Value patterns, for rows whose columns cannot be told apart by separators.
-REFERENCE = r"(?:SEC\s?MP|MP|DP|\[D|D)?[\s\-]?[0-9OQ]{1,5}[A-Z]?"
+# (OCR slips in its digits: O and Q for 0, l and I for 1; at least one real digit)
+REFERENCE = r"(?:SEC\s?MP|MP|DP|\[D|D)?[\s\-]?(?=[0-9OQlI]{0,4}[0-9])[0-9OQlI]{1,5}[A-Z]?"
 KIND = r"[PplI1|][Aa4]"
 DAY = (
     rf"{NUM}{{1,2}}(?:st|nd|rd|th)?[\s\-]*(?:[A-Za-z0][a-z]{{2,8}}\.?)[\s\-]+{NUM}{{2,4}}"
@@ -37,7 +39,9 @@ WD = (
 STATUS = r"[A-Za-z]+\d?"
 TEXT = r".+?"
 # A row of a table keyed by modification: it starts with a reference (OCR slips and a stray "[" allowed).
-REFERENCE_ROW = re.compile(r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?[0-9OQ]{2,5}[A-Z]?\b", re.IGNORECASE)
+REFERENCE_ROW = re.compile(
+    r"^\s*\[?(?:SEC\s?MP|MP|DP|D)?[\s\-]?(?=[0-9OQlI]{0,4}[0-9])[0-9OQlI]{2,5}[A-Z]?\b", re.IGNORECASE
+)
 
 _UNKNOWN = re.compile(r"^(?:-|–|—|N/?A|TBC|TBD|unknown|not known|)$", re.IGNORECASE)
 _WD_VALUE = re.compile(rf"^(?P<n>{NUM}{{1,4}})\s*(?:WD|working\s+days?|days?)?\.?$", re.IGNORECASE)
@@ -66,16 +70,20 @@ def footnote(doc: Document, mark: str, not_line: int | None = None) -> str | Non
     or (in a PDF's text) as a plain digit before a capital, outside line ``not_line``, to the end of the
     paragraph it starts or sits in (a PDF may run it on from the line above)."""
     sup = "¹²³⁴⁵⁶⁷⁸⁹"[int(mark) - 1] if mark.isdigit() and mark != "0" else mark
-    pattern = re.compile(rf"^(?:{re.escape(sup)}\s*|{re.escape(mark)}\s+)(?=[A-Z])")
-    for para in paragraphs(doc):
-        if para.table_row:
-            continue
-        for line in para.lines:
-            if line.number == not_line or not pattern.match(line.text):
+    # The superscript first: a line that starts with the plain digit may be a day ("3 December 2021").
+    for pattern in (re.compile(rf"^{re.escape(sup)}\s*(?=[A-Z])"), re.compile(rf"^{re.escape(mark)}\s+(?=[A-Z])")):
+        for para in paragraphs(doc):
+            if para.table_row:
                 continue
-            at = para.text.find(line.text)
-            text = para.text[at:] if at >= 0 else line.text
-            return text[pattern.match(text).end() :].strip()
+            for line in para.lines:
+                if line.number == not_line or not pattern.match(line.text):
+                    continue
+                days = find_days(line.text)
+                if days and days[0].span[0] == 0:
+                    continue
+                at = para.text.find(line.text)
+                text = para.text[at:] if at >= 0 else line.text
+                return text[pattern.match(text).end() :].strip()
     return None
 
 
@@ -137,6 +145,9 @@ def parse_ref(text: str) -> str:
     titled = _TITLED.match(text)
     if titled and isinstance(parse_reference(titled["ref"]), Ref):
         text = titled["ref"]
+    whole = references_in(text)
+    if len(whole) == 1 and (whole[0].start, whole[0].end) == (0, len(text)):
+        return whole[0].ref.text  # OCR slips in the digits repaired: "MP17l" is MP171, not MP017L
     found = parse_reference(text)
     if isinstance(found, BareNumber):
         if found.four_digits:
