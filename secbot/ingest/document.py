@@ -52,8 +52,13 @@ def clean(line: str) -> str:
     text = _ESCAPED.sub(r"\1", text)
     text = _HEADING.sub("", text.strip())
     if "\t" in text or text.startswith("|"):
-        cells = [c.strip() for c in re.split(r"\t|\|", text.strip().strip("|"))]
-        text = " | ".join(cells)
+        # The outer bars of a Markdown row ("| a | b |") off; a bar that opens a row without one at its
+        # end ("| | MP081 | …" in a PDF's text) is an empty first cell, and keeps its place.
+        body = text.strip()
+        if len(body) > 1 and body.startswith("|") and body.endswith("|"):
+            body = body[1:-1]
+        cells = [re.sub(r"[ ]{2,}", " ", c.strip()) for c in re.split(r"\t|\|", body)]
+        return " | ".join(cells).rstrip() if any(cells) else ""
     return re.sub(r"[ ]{2,}", " ", text).strip()
 
 
@@ -126,10 +131,37 @@ def lines_of(text: str) -> tuple[Line, ...]:
     return tuple(found)
 
 
+_PAGE_NUMBER = re.compile(r"^Page\s+\d+\s+of\s+\d+$", re.IGNORECASE)
+
+
+def without_page_furniture(lines: tuple[Line, ...], reach: int = 3) -> tuple[Line, ...]:
+    """``lines`` without what a PDF repeats on every page, which its text drops into the middle of
+    paragraphs and tables: a "Page N of M" line, and the lines next to it (within ``reach``) that the
+    report prints next to most of its page numbers (its running header and classification)."""
+    pages = [i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line.text)]
+    if not pages:
+        return lines
+    near: dict[str, set[int]] = {}
+    for page, i in enumerate(pages):
+        for j in range(max(0, i - reach), min(len(lines), i + reach + 1)):
+            near.setdefault(lines[j].text, set()).add(page)
+    # Around most page numbers, not just two: a table header repeated after a page break is kept.
+    furniture = {text for text, seen in near.items() if len(seen) >= max(2, (len(pages) * 3 + 4) // 5)}
+    dropped = set(pages)
+    for i in pages:
+        # Out from the page number, while the lines are ones other pages repeat around theirs.
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(lines) and abs(j - i) <= reach and lines[j].text in furniture:
+                dropped.add(j)
+                j += step
+    return tuple(line for i, line in enumerate(lines) if i not in dropped)
+
+
 def read(path: Path) -> Document:
     """``path`` read, cut into lines, its kind, title, issue day and paper reference recognised."""
     text = read_text(path)
-    lines = lines_of(text)
+    lines = without_page_furniture(lines_of(text))
     head = lines[:80]
     kind, title = "unknown", None
     for line in head:

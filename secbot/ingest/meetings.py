@@ -28,7 +28,13 @@ from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
 from secbot.ingest.mentions import references_in
 from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
-from secbot.references import find_references
+from secbot.references import Ref
+
+
+def find_references(text: str) -> list[Ref]:
+    """Every reference in ``text``, in order, without repeats; OCR damage repaired ("DPl76")."""
+    return list(dict.fromkeys(m.ref for m in references_in(text)))
+
 
 _KINDS = (
     ("change_sub_committee", r"Change\s+Sub[\s-]*Committee|\bCSC\b"),
@@ -78,7 +84,7 @@ _THOSE_LISTED = re.compile(
     re.IGNORECASE,
 )
 # A reference a sentence names as what another became ("converted DP165 into MP165"): not a second item.
-_BECAME = re.compile(r"\b(?:into|as)\s+\[?$", re.IGNORECASE)
+_BECAME = re.compile(r"\b(?:into|as)\s+(?:an?\s+)?(?:(?:new\s+)?Modification\s+Proposal\s+)?\[?$", re.IGNORECASE)
 _NOT_A_MEETING_VERB = re.compile(r"\b(?:issued|published|sent|raised|received|implemented|submitted)\b", re.IGNORECASE)
 _OTHER_EVENT = re.compile(r"\b(?:seminar|workshop|webinar|event|conference|forum)\b", re.IGNORECASE)
 _AGENDA = re.compile(
@@ -86,12 +92,15 @@ _AGENDA = re.compile(
     re.IGNORECASE,
 )
 # An agenda sentence of its own, about the meeting the sentence before dated ("… for this session will be …").
-_THIS_MEETING = re.compile(r"\b(?:this|that|the)\s+(?:session|meeting)\b|\bits\s+agenda\b", re.IGNORECASE)
+_THIS_MEETING = re.compile(
+    r"\b(?:this|that|the)\s+(?:session|meeting)\b|\bits\s+agenda\b|^\s*(?:The|Its)\s+(?:\w+\s+)?agenda\b", re.IGNORECASE
+)
 _HELD_NO_BODY = re.compile(r"\bmeeting\b[^.]{0,60}?\b(?:will\s+be|was|is\s+to\s+be)\s+held\s+on\b", re.IGNORECASE)
 _ORDINAL = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|final|last)\s+meeting\b", re.IGNORECASE)
 _PAPER = re.compile(r"\bSECP_(?P<number>\d{1,3})_(?P<dd>\d{2})(?P<mm>\d{2})_\d{1,3}\b")
 _PANEL_ASKED = re.compile(r"\bPanel\s+(?:is|are)\s+(?:invited|requested|asked)\s+to\b", re.IGNORECASE)
 _PANEL_THIS_MONTH = re.compile(r"\bto\s+the\s+(?:SEC\s+)?Panel\b[^.]*\bthis\s+month\b", re.IGNORECASE)
+_TO_PANEL = re.compile(r"\bto\s+the\s+(?:SEC\s+)?Panel\b", re.IGNORECASE)
 _PANEL_IN_MONTH = re.compile(r"\bPanel\s+at\s+(?:the|its)\s+(?P<month>[A-Za-z]+\s+\d{4})\s+meeting\b", re.IGNORECASE)
 _TITLE_AFTER_REF = re.compile(r"^\s*(?:‘[^’]*’|'[^']*'|“[^”]*”|\"[^\"]*\")?\s*(?:[:–\-]\s*[^–]*?\s+[–-]\s+)?")
 _FOOTNOTE_MARKS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]")
@@ -212,7 +221,7 @@ def _sentence(
         return
     if _undated_follow_on(sentence, para, index, context):
         return
-    if _PANEL_THIS_MONTH.search(sentence):
+    if _PANEL_THIS_MONTH.search(sentence) or (_TO_PANEL.search(sentence) and _section_this_month(paras, index)):
         note = heading.text if (heading := heading_of(paras, index, within=2)) else None
         if _introduces_list(paras, index, sentence):
             items = [(ref, note) for ref, _ in _list_items(paras, index, sentence)]
@@ -228,6 +237,12 @@ def _sentence(
             pending.append((para.number, months[0], [(r, _clean_note(sentence)) for r in refs]))
 
 
+def _section_this_month(paras: tuple[Para, ...], index: int) -> bool:
+    """Whether the heading a sentence sits under says it is about this month ("For the Panel this month")."""
+    heading = heading_of(paras, index, within=8)
+    return bool(heading and re.search(r"\bthis\s+month\b", heading.text, re.IGNORECASE))
+
+
 def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context) -> bool:
     """A sentence with no day that carries on about a meeting dated just before: an agenda sentence of its
     own ("The provisional agenda for this session will be announced on <day>") for the meeting the same or
@@ -238,6 +253,9 @@ def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context)
         days = find_days(agenda["rest"])
         if days and not _KIND.search(sentence[: agenda.start()]):
             context.last.agenda_published = context.last.agenda_published or days[0].day
+            # What the sentence expects on that agenda ("… we expect it to include MP097 and MP108").
+            for ref in find_references(sentence):
+                context.last.add(ref.text, "Expected on the provisional agenda")
             return True
     subject = _BODY_SUBJECT.match(sentence)
     body = _KIND.fullmatch(subject["body"].strip()) if subject else None
@@ -304,12 +322,35 @@ def _listed(refs: list[str]) -> str:
 
 def _introduces_list(paras: tuple[Para, ...], index: int, sentence: str) -> bool:
     following = paras[index + 1] if index + 1 < len(paras) else None
-    if following is None or not (following.level >= 1 or following.label):
+    if following is None:
+        return False
+    if following.table_row:  # "… reached the following decisions:" and a table of them
+        return sentence.rstrip().endswith(":") and bool(_table_after(paras, index))
+    if not (following.level >= 1 or following.label):
         return False
     return sentence.rstrip().endswith(":") or "following" in sentence.lower() or announced_count(sentence) is not None
 
 
+def _table_after(paras: tuple[Para, ...], index: int) -> list[tuple[str, str | None]]:
+    """The rows of the table right after paragraph ``index``: each row's first reference, with what its
+    other cells say as the note."""
+    out: list[tuple[str, str | None]] = []
+    for para in paras[index + 1 :]:
+        if not para.table_row and para.text[:1].islower() and not para.level:
+            continue  # the end of a cell a PDF's page wrapped onto a line of its own
+        if not para.table_row:
+            break
+        refs = find_references(para.text)
+        if refs and refs[0].text not in {ref for ref, _ in out}:
+            others = [c for c in para.cells[1:] if c and not find_references(c)] if " | " in para.text else []
+            out.append((refs[0].text, _clean_note("; ".join(others)) or None))
+    return out
+
+
 def _list_items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str, str | None]]:
+    following = paras[index + 1] if index + 1 < len(paras) else None
+    if following is not None and following.table_row:
+        return _table_after(paras, index)
     out = []
     for item in items_after(paras, index, announced_count(sentence)):
         refs = find_references(item.text)
@@ -324,6 +365,18 @@ def _items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str
     if _introduces_list(paras, index, sentence):
         return _list_items(paras, index, sentence)
     para = paras[index]
+    # "The Working Group met on <day>. The agenda covered:" – the list the paragraph's last sentence
+    # introduces, when that sentence names no other meeting and no day.
+    last = sentences(para.text)[-1]
+    if (
+        last != sentence
+        and last.rstrip().endswith(":")
+        and not _KIND.search(last)
+        and not find_days(last)
+        and not find_references(last)
+        and _introduces_list(paras, index, last)
+    ):
+        return _list_items(paras, index, last)
     refs = _own_references(paras, index, sentence)
     notes: dict[str, str] = {}
     if para.level == 1:

@@ -48,7 +48,8 @@ def references_in(text: str) -> list[Mention]:
 
 _FOOTNOTE = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 _OPEN_QUOTES = "'‘\"“"
-_QUOTED = re.compile(r"\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\w)[^'‘’\"“”]*?)*)['’\"”](?!\w)")
+# The title in quotes after its reference, maybe after a dash or colon ("DP113 – 'Title'", "MP101: 'Title'").
+_QUOTED = re.compile(r"(?:\s*[–—:-])?\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\w)[^'‘’\"“”]*?)*)['’\"”](?!\w)")
 
 
 def clean_title(title: str) -> str:

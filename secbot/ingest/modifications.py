@@ -4,14 +4,18 @@ report prints two), proposer, organisation and raised day ("DP162 'Title' was ra
 was converted into MP162").
 
 Where a modification stands is read from the most specific place that says so: a status column
-first, then "was implemented" (a release that went live, or the modification itself), the Authority's
-decision or "was withdrawn", a Change Board vote, "with the Authority for decision", "approved for
+first (a table piped, or printed as lines by a PDF, its wrapped titles joined), then "was implemented"
+(a release that went live, or the modification itself), the Authority's decision or "was withdrawn", a
+Change Board vote, "with the Authority for decision", "remains with the Change Board", "approved for
 implementation in … Release", a Modification Report Consultation or a Draft Modification Report before
-the Panel this month, an Initial Modification Report still to come, and the Refinement Process (a
-Working Group meeting or consultation, a timetable extension, an open DCC assessment). A list item
-takes what the sentence introducing its list says, a table row what the sentence introducing its table
-says, and "both modifications" what was just named. A Draft Proposal is in Define unless something
-later says otherwise, or the report says it was converted."""
+the Panel this month, going on to the Report Phase, an Initial Modification Report still to come, and
+the Refinement Process (a Working Group meeting or consultation, a timetable extension, an open DCC
+assessment). A list item takes what the sentence introducing its list says, a table row what the
+sentence introducing its table says, and "both modifications" what was just named. A Draft Proposal is
+in Define unless something later says otherwise (going on to the Report Phase is said of the
+modification it will become), or the report says it was converted; a section headed by a reference is
+about it ("Raised by X from Y on <day>"). A title printed once with an aside in brackets after it
+("… (DUIS/MMC only)") and once without is the title without."""
 
 from __future__ import annotations
 
@@ -19,10 +23,10 @@ import re
 from dataclasses import dataclass
 
 from secbot.ingest import votes
-from secbot.ingest.days import find_days
+from secbot.ingest.days import MONTH_NAMES, find_days
 from secbot.ingest.document import Document
-from secbot.ingest.mentions import Titled, looks_like_title, references_in, titled_mentions
-from secbot.ingest.prose import Para, count_word, lead_of, paragraphs, sentences, table_lines
+from secbot.ingest.mentions import Titled, clean_title, looks_like_title, references_in, titled_mentions
+from secbot.ingest.prose import Para, count_word, lead_of, lined_tables, paragraphs, sentences, table_lines
 from secbot.references import Ref, parse_reference
 from secbot.vocabulary import canonical_phase
 
@@ -35,6 +39,7 @@ class Standing:
     phase: str | None
     status: str | None  # None where the report names the phase but uses no status word for it
     line: int
+    drafts: bool = True  # whether it is said of a Draft Proposal too (not "proceed to the Report Phase")
 
 
 STATUS_COLUMN, IMPLEMENTED, DECIDED, VOTED, AWAITING, RELEASE, REPORT, INITIAL, REFINE, DRAFT = (
@@ -75,6 +80,13 @@ _CONTEXT_RULES = (
         "Decision",
         "Awaiting Authority Decision",
     ),
+    (
+        # Voted on, but not settled: the modification stays with the Change Board.
+        re.compile(r"\b(?:remains?|is|are|still)\s+with\s+the\s+Change\s+Board\b", re.IGNORECASE),
+        AWAITING,
+        "Change Board",
+        "Change Board",
+    ),
     (re.compile(r"\bapproved for implementation\b"), RELEASE, "Implementation", "Approved"),
     (
         # The Initial Modification Report still to come: the modification is in Initial Consideration.
@@ -99,8 +111,19 @@ _CONTEXT_RULES = (
         _REPORT_STATUS,
     ),
     (
+        # A modification going on to the Report Phase; a Draft Proposal said to is still one until converted.
         re.compile(
-            r"\b(?:Working Group|Workgroup|WG)\b[^.]{0,60}\bmeetings?\b"
+            r"\b(?:progression|proceed|progress|move|go)\w*\s+(?:directly\s+|straight\s+)?(?:on\s+)?to\s+the\s+"
+            r"Report\s+Phase\b",
+            re.IGNORECASE,
+        ),
+        REPORT,
+        "Report Phase",
+        _REPORT_STATUS,
+    ),
+    (
+        re.compile(
+            r"\b(?:Working Group|Workgroup|WG)\b[^.]{0,60}\b(?:meetings?|met|meets|will meet)\b"
             r"|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
             r"|\bRefinement Consultations?\b|\b(?:WG|Working Group|Workgroup) consultations?\b"
             # A timetable extension: the Panel gives the Refinement Process more time.
@@ -112,6 +135,7 @@ _CONTEXT_RULES = (
         "Refinement",
     ),
 )
+_ONWARD_RULE = next(i for i, rule in enumerate(_CONTEXT_RULES) if "progression" in rule[0].pattern)
 _FROM_OUTCOME = {
     ("authority", "approved"): (DECIDED, "Implementation", "Approved"),
     ("authority", "rejected"): (DECIDED, "Closed", "Rejected"),
@@ -138,12 +162,19 @@ class _Facts:
 
     def row(self, doc: Document) -> dict:
         row: dict = {"reference": self.ref.text}
-        if self.titles:
+        # A printing with an aside in brackets after a title printed elsewhere without it ("… values
+        # (DUIS/MMC only)") says something of that entry; the title is the one without.
+        titles = [
+            (t, n)
+            for t, n in self.titles
+            if not any(re.fullmatch(re.escape(o) + r"\s*\([^()]*\)", t, re.IGNORECASE) for o, _ in self.titles)
+        ]
+        if titles:
             # The fullest title is the current one; a summary list or chart shortens titles.
-            current = max(self.titles, key=lambda t: len(t[0]))[0]
+            current = max(titles, key=lambda t: len(t[0]))[0]
             row["title"] = current
             earlier = []
-            for title, _line in self.titles:
+            for title, _line in titles:
                 if title.casefold() != current.casefold() and title.casefold() not in {e.casefold() for e in earlier}:
                     earlier.append(title)
             if earlier:
@@ -151,9 +182,10 @@ class _Facts:
         for name in ("proposer", "organisation", "raised"):
             if name in self.fields:
                 row[name] = self.fields[name]
-        if self.standings:
-            top = max(s.rank for s in self.standings)
-            best = [s for s in self.standings if s.rank == top]
+        standings = [s for s in self.standings if s.drafts or self.ref.family != "DP"]
+        if standings:
+            top = max(s.rank for s in standings)
+            best = [s for s in standings if s.rank == top]
             chosen = best[0]
             for other in best[1:]:
                 if (other.status or "").casefold() != (chosen.status or "").casefold():
@@ -194,6 +226,7 @@ def read(doc: Document) -> dict[str, list[dict]]:
     _report_repairs(doc)
     _read_prose(doc, paras, mods)
     _read_tables(doc, mods)
+    _read_lined_tables(doc, mods)
     _read_title_charts(doc, mods)
     _read_status_lines(doc, mods)
     _read_outcomes(doc, mods)
@@ -232,7 +265,7 @@ def _rule(text: str, line: int, mods: _Register, skip: int = 0) -> tuple[int, St
         if pattern.search(text):
             if status == _REPORT_STATUS:
                 status = mods.report_status
-            return index, Standing(rank, phase, status, line)
+            return index, Standing(rank, phase, status, line, drafts=index != _ONWARD_RULE)
     return None
 
 
@@ -286,13 +319,14 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
         if para.table_row or para.text.lower().startswith("http"):
             continue
         if para.heading:
-            alone = references_in(para.text)
-            heading_ref = alone[0].ref if len(alone) == 1 and alone[0].raw.strip() == para.text.strip() else None
+            heading_ref = _heading_ref(para.text)
         item = para.level >= 1
         mentioned = titled_mentions(para.text, starts_item=item or para.heading)
         if not mentioned:
             if not item and not para.heading:
                 _unnamed(doc, para, named, heading_ref, mods)
+                if heading_ref is not None:
+                    _raised(doc, paras, para, [], mods, about=heading_ref)
                 named, in_list = [], False
             continue
         lead = lead_of(paras, para.index)
@@ -317,6 +351,16 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
             if not para.heading:
                 named, in_list = [t.mention.ref for t in mentioned], False
         _raised(doc, paras, para, mentioned, mods)
+
+
+def _heading_ref(text: str) -> Ref | None:
+    """The modification a heading is about: one it opens with, alone or with its title ("DP180",
+    "DP113 – 'Title'", "MP101: Title")."""
+    found = titled_mentions(text, starts_item=True)
+    if len(found) != 1 or found[0].mention.start != 0:
+        return None
+    rest = found[0].rest if found[0].title else text[found[0].mention.end :]
+    return found[0].mention.ref if not rest.strip(" –—:-") else None
 
 
 def _unnamed(doc: Document, para: Para, named: list[Ref], heading_ref: Ref | None, mods: _Register) -> None:
@@ -385,16 +429,28 @@ def _name(doc: Document, text: str, line: int, what: str) -> str | None:
     return text
 
 
-def _raised(doc: Document, paras: tuple[Para, ...], para: Para, mentioned: list[Titled], mods: _Register) -> None:
+def _raised(
+    doc: Document,
+    paras: tuple[Para, ...],
+    para: Para,
+    mentioned: list[Titled],
+    mods: _Register,
+    about: Ref | None = None,
+) -> None:
     """ "REF 'Title' was raised by NAME from ORG on DAY" (and the report's other ways of saying it); the
-    paragraphs that follow, up to the next heading, are the issue as the report summarises it."""
-    for sentence in sentences(para.text):
+    paragraphs that follow, up to the next heading, are the issue as the report summarises it, else the
+    rest of its own paragraph. A sentence naming no reference ("This Draft Proposal was raised …",
+    "Raised by …") is about the modification its section is headed by (``about``), the first time only."""
+    said = sentences(para.text)
+    for at, sentence in enumerate(said):
         raised = _RAISED.search(sentence)
         if not raised or not (
             _BY.match(sentence[raised.end() :].lstrip()) or _PASSIVE.search(sentence) or _WHO_RAISED.search(sentence)
         ):
             continue
         refs = [m.ref for m in references_in(sentence)]
+        if not refs and about is not None and not any(k in mods(about).fields for k in ("proposer", "raised")):
+            refs = [about]
         if not refs:
             continue
         tail = sentence[raised.end() :]
@@ -425,6 +481,7 @@ def _raised(doc: Document, paras: tuple[Para, ...], para: Para, mentioned: list[
             if _RAISED.search(following.text) and references_in(following.text):
                 break
             summary.append(following.text)
+        summary = summary or said[at + 1 :]
         if summary and "issue_summary" not in facts.fields:
             facts.fields["issue_summary"] = " ".join(summary)
         return
@@ -486,7 +543,8 @@ def _read_tables(doc: Document, mods: _Register) -> None:
             facts.title(title if looks_like_title(title) else None, line.number)
         if "status" in columns and len(cells) > columns["status"] and cells[columns["status"]].strip():
             status = re.sub(r"[\d¹²³⁴⁵⁶⁷⁸⁹⁰]+$", "", cells[columns["status"]].strip())
-            facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, line.number))
+            if not _SCOPE_WORD.fullmatch(f" {status}"):  # "Targeted": where a release stands, not the modification
+                facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, line.number))
         if "issue_summary" in columns and len(cells) > columns["issue_summary"]:
             facts.fields.setdefault("issue_summary", cells[columns["issue_summary"]].strip())
         if re.search(r"\bopen\b", caption, re.IGNORECASE) and re.search(r"assess", caption, re.IGNORECASE):
@@ -494,6 +552,68 @@ def _read_tables(doc: Document, mods: _Register) -> None:
         standing = _context_standing(lead, line.number, mods) if lead else None
         if standing:
             facts.standings.append(standing)
+
+
+_STATUS_END = re.compile(r"(?:^|\s)(?P<status>[A-Za-z]+(?:\s+[A-Za-z]+){0,2}?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?$")
+
+
+def _trailing_status(text: str) -> tuple[str, str | None]:
+    """A row's text and the status word(s) it ends with, where the register knows them ("Approved²",
+    "Awaiting Authority Decision"); a scope word such as "Targeted" is left on the text's end."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) <= n:
+            continue
+        tail = re.sub(r"[\d¹²³⁴⁵⁶⁷⁸⁹⁰]$", "", " ".join(words[-n:]))
+        if canonical_phase(tail):
+            return " ".join(words[:-n]), tail
+    return text, None
+
+
+_SCOPE_WORD = re.compile(r"\s+(?:Targeted|TBC|TBD|Proposed|Candidate)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?$", re.IGNORECASE)
+
+
+def _left_overflow(columns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """What the cells left of the reference (a release's name, its date) may wrap onto a row's next
+    lines: "Release", "2022", "February 2022"."""
+    parts = []
+    if any("release" in c for c in columns):
+        parts.append(r"(?:SEC\s+)?Release\b\s*")
+    if any("date" in c for c in columns):
+        parts.append(rf"(?:\d{{1,2}}\s+)?(?:(?:{MONTH_NAMES})\s+)?\d{{4}}\b\s*")
+    return re.compile("^" + "".join(f"(?:{p})?" for p in parts), re.IGNORECASE) if parts else None
+
+
+def _read_lined_tables(doc: Document, mods: _Register) -> None:
+    """Tables a PDF's text printed as lines (``prose.lined_tables``): after the reference, the title
+    (its wrapped lines joined, less what the cells to the left wrapped onto them) and a status the
+    register knows at the row's end; an open-assessments table puts its modifications in Refine."""
+    index = {line.number: i for i, line in enumerate(doc.lines)}
+    for table in lined_tables(doc):
+        at = index[table.header.number]
+        caption = doc.lines[at - 1].text if at else ""
+        open_assessments = bool(re.search(r"\bopen\b", caption, re.I) and re.search(r"assess", caption, re.I))
+        where = next(i for i, c in enumerate(table.columns) if re.match(r"(?:draft\s+)?(?:mod|proposal|ref)", c))
+        overflow = _left_overflow(table.columns[:where])
+        titled = "title" in table.columns[where + 1 :]
+        status_column = any(c in ("status", "stage", "phase") for c in table.columns[where + 1 :])
+        for row in table.rows:
+            mention = references_in(row.line.text)[0]
+            facts = mods(mention.ref)
+            rest = row.line.text[mention.end :].strip()
+            if status_column:
+                rest, status = _trailing_status(rest)
+                if status:
+                    facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, row.line.number))
+                rest = _SCOPE_WORD.sub("", rest)
+            if titled:
+                more = [line.text for line in row.more]
+                if overflow is not None and mention.start > 0:
+                    more = [overflow.sub("", text, count=1) for text in more]
+                title = clean_title(" ".join([rest, *more]))
+                facts.title(title if looks_like_title(title) else None, row.line.number)
+            if open_assessments:
+                facts.standings.append(Standing(REFINE, "Refine", "Refinement", row.line.number))
 
 
 _CHART_HEADER = re.compile(r"\bMod(?:ification)?\s+Ref(?:erence)?\b.*\bTitle\b", re.IGNORECASE)
@@ -509,6 +629,7 @@ def _read_title_charts(doc: Document, mods: _Register) -> None:
     inside = False
     current: tuple[Ref, int] | None = None
     words: list[str] = []
+    lined = {table.header.number for table in lined_tables(doc)}  # read by ``_read_lined_tables``
 
     def flush() -> None:
         if current and words:
@@ -522,7 +643,7 @@ def _read_title_charts(doc: Document, mods: _Register) -> None:
             continue
         if _CHART_HEADER.search(text):
             flush()
-            inside, current, words = True, None, []
+            inside, current, words = line.number not in lined, None, []
             continue
         if not inside:
             continue

@@ -2,7 +2,8 @@
 breaks every line), list items and sub-items (``o`` as a PDF writes a second-level bullet), headings,
 labels and table rows; the heading a paragraph sits under, the sentence that introduces a list (its
 *lead*) and the items a sentence introduces, with the count it announces ("five modifications");
-a paragraph cut into sentences; and table rows a PDF wrapped put back on one line. References and titles
+a paragraph cut into sentences; table rows a PDF wrapped put back on one line; and tables a PDF's text
+prints as lines of words (``lined_tables``), which are no paragraph's. References and titles
 in the text are ``secbot.ingest.mentions``'s."""
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Para:
     lines: tuple[Line, ...]
     text: str
     level: int  # 0 a paragraph, heading or table row; 1 a list item; 2 a sub-item ("o …")
+    lined: bool = False  # a line of a table printed as lines of words (``lined_tables``)
 
     @property
     def number(self) -> int:
@@ -64,7 +66,7 @@ class Para:
 
     @property
     def table_row(self) -> bool:
-        return " | " in self.text
+        return self.lined or " | " in self.text
 
     @property
     def heading(self) -> bool:
@@ -123,6 +125,30 @@ def _runs_on(previous: str, text: str, width: int) -> bool:
     )
 
 
+def _item_goes_on(
+    group: list[Line], level: int, lines: tuple[Line, ...], at: int, raw: list[str], full: int, width: int
+) -> bool:
+    """A list item's next sentence on a line of its own, between it and the list's next item: the item's
+    last line was filled to the page's width (so the page, not the writer, broke it), nothing (no blank
+    line) stands between them, and the lines the sentence runs on to are followed by another item."""
+    line = lines[at]
+    before = raw[line.number - 2] if line.number >= 2 else ""
+    if not (
+        level >= 1
+        and before.strip()
+        and len(group[-1].text) >= full
+        and line.text[:1].isupper()
+        and not _NUMBERED_HEADING.match(line.text)
+        and " | " not in line.text
+        and not line.text.endswith(":")
+    ):
+        return False
+    end = at + 1
+    while end < len(lines) and not lines[end].bullet and _runs_on(lines[end - 1].text, lines[end].text, width):
+        end += 1
+    return end < len(lines) and (lines[end].bullet or bool(_SUB_BULLET.match(lines[end].text)))
+
+
 def _new_lead(previous: str, text: str, level: int, width: int) -> bool:
     """``and rejected:`` after a short list item that the page did not wrap: not the item's end but the
     lead of the next list."""
@@ -136,12 +162,22 @@ def paragraphs(doc: Document) -> tuple[Para, ...]:
 
 def _paragraphs(doc: Document) -> tuple[Para, ...]:
     width = _wrap_width(doc.lines)
+    lengths = sorted(len(line.text) for line in doc.lines if " | " not in line.text)
+    full = int(lengths[int(len(lengths) * 0.9)] * 0.85) if lengths else 10**6  # a line the page filled
     raw = doc.text.splitlines()
+    in_tables = {line.number for table in lined_tables(doc) for line in table.lines}
     groups: list[list[Line]] = []
     texts: list[str] = []
     levels: list[int] = []
-    for line in doc.lines:
+    lined: list[bool] = []
+    for at, line in enumerate(doc.lines):
         text = line.text
+        if line.number in in_tables:
+            groups.append([line])
+            texts.append(text)
+            levels.append(0)
+            lined.append(True)
+            continue
         numbered = re.match(r"\s*(\d+(?:\.\d+)*\.?)\s+", raw[line.number - 1]) if line.bullet else None
         if numbered and len(text.split()) <= 10 and not re.search(r"[.:;,!?]$", text):
             line = Line(line.number, f"{numbered[1]} {text}", False)  # a numbered heading, not a list item
@@ -151,9 +187,13 @@ def _paragraphs(doc: Document) -> tuple[Para, ...]:
             text = _SUB_BULLET.sub("", text)
         if (
             groups
+            and not lined[-1]
             and not line.bullet
             and not sub
-            and _runs_on(texts[-1], text, width)
+            and (
+                _runs_on(texts[-1], text, width)
+                or _item_goes_on(groups[-1], levels[-1], doc.lines, at, raw, full, width)
+            )
             and not _new_lead(texts[-1], text, levels[-1], width)
         ):
             groups[-1].append(line)
@@ -162,7 +202,109 @@ def _paragraphs(doc: Document) -> tuple[Para, ...]:
         groups.append([line])
         texts.append(text)
         levels.append(2 if sub else 1 if line.bullet else 0)
-    return tuple(Para(i, tuple(g), t, lvl) for i, (g, t, lvl) in enumerate(zip(groups, texts, levels, strict=True)))
+        lined.append(False)
+    return tuple(
+        Para(i, tuple(g), t, lvl, tab)
+        for i, (g, t, lvl, tab) in enumerate(zip(groups, texts, levels, lined, strict=True))
+    )
+
+
+# Tables a PDF's text prints as lines of words, their columns run together: found by a header line of
+# nothing but column names, one of them naming the modification.
+_COLUMN_WORDS = (
+    r"(?:Draft\s+)?(?:Modification|Mod)(?:\s+(?:Proposal|Ref(?:erence)?))?s?|Ref(?:erence)?|(?:Draft\s+)?Proposals?|"
+    r"Title|Status|Stage|Phase|Release(?:\s+name)?|Date|Type|Kind|Accepted|Returned|Requested|"
+    r"Target(?:\s+duration)?|Current(?:\s+duration)?|Actual(?:\s+duration)?|Duration|Opens|Closes|Opened|"
+    r"Closed|Decision|Next\s+steps?|Description|Summary|Proposer|Organisation|Raised"
+)
+_LINED_HEADER = re.compile(rf"^(?:(?:{_COLUMN_WORDS})(?:\s*\(WD\))?\s*)+$", re.IGNORECASE)
+_REF_COLUMN = re.compile(r"^(?:(?:Draft\s+)?(?:Modification|Mod|Proposal)|Ref(?:erence)?)", re.IGNORECASE)
+_PROSE = re.compile(r"\b(?:is|are|was|were|will|has|have|had|would|should|can|may|we)\b|['‘\"“][^'’\"”]+['’\"”]\s+\w")
+_FOOTNOTE_LINE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]|^\d\s+[A-Z][a-z]")
+
+
+@dataclass(frozen=True)
+class LinedRow:
+    line: Line  # the row's first line, where its reference is
+    more: tuple[Line, ...]  # the lines its wrapped cells went on to
+
+
+@dataclass(frozen=True)
+class LinedTable:
+    header: Line
+    columns: tuple[str, ...]  # the header's column names, lower case, in order
+    rows: tuple[LinedRow, ...]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return (self.header, *(line for row in self.rows for line in (row.line, *row.more)))
+
+
+def lined_tables(doc: Document) -> tuple[LinedTable, ...]:
+    """Tables printed as lines of words (a PDF's text, no cell separators), each row a line opening or
+    going on with a reference (after the cells to its left: a release's name and date) and the lines its
+    wrapped cells went on to. Such a line is no sentence: no verb of the report's narration, nothing in
+    quotes, no full stop at its end. A run of such lines after a row goes with it when another row
+    follows; before the text after the table, its last line is that text's heading."""
+    return cached(doc, "lined_tables", _lined_tables)
+
+
+def _columns_of(text: str) -> tuple[str, ...] | None:
+    if " | " in text or not _LINED_HEADER.match(text):
+        return None
+    columns = tuple(re.sub(r"\s+", " ", m.group(0)).lower() for m in re.finditer(_COLUMN_WORDS, text, re.IGNORECASE))
+    if len(columns) < 2 or not any(_REF_COLUMN.match(c) for c in columns):
+        return None
+    return columns
+
+
+def _is_row(text: str) -> bool:
+    from secbot.ingest.mentions import references_in
+
+    mentions = references_in(text)
+    if not mentions or " | " in text or text.endswith((".", ":")):
+        return False
+    return not _PROSE.search(text[mentions[0].end :]) and len(text[: mentions[0].start].split()) <= 8
+
+
+def _is_more(text: str) -> bool:
+    return not (
+        " | " in text
+        or _ENDS_SENTENCE.search(text)
+        or _NUMBERED_HEADING.match(text)
+        or _FOOTNOTE_LINE.match(text)
+        or _PROSE.search(text)
+        or _columns_of(text)
+    )
+
+
+def _lined_tables(doc: Document) -> tuple[LinedTable, ...]:
+    lines = doc.lines
+    tables = []
+    i = 0
+    while i < len(lines):
+        columns = _columns_of(lines[i].text)
+        if columns is None:
+            i += 1
+            continue
+        rows: list[LinedRow] = []
+        j = i + 1
+        while j < len(lines) and _is_row(lines[j].text):
+            first = lines[j]
+            k = j + 1
+            while k < len(lines) and _is_more(lines[k].text) and not _is_row(lines[k].text):
+                k += 1
+            run = lines[j + 1 : k]
+            if not (k < len(lines) and _is_row(lines[k].text)) and run:
+                run = run[:-1]  # the heading of what follows the table
+            rows.append(LinedRow(first, tuple(run)))
+            j = j + 1 + len(run)
+            if j < k:
+                break
+        if rows:
+            tables.append(LinedTable(lines[i], columns, tuple(rows)))
+        i = max(j, i + 1)
+    return tuple(tables)
 
 
 def table_lines(doc: Document) -> tuple[Line, ...]:

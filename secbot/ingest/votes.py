@@ -158,6 +158,23 @@ def _items(paras: tuple[Para, ...], index: int) -> list[Para]:
     return found
 
 
+def _goes_on(paras: tuple[Para, ...], index: int) -> str:
+    """The paragraph after list item ``index`` when it goes on about the item (a PDF's text may set the
+    item's next sentence apart): it names no reference of its own and introduces nothing."""
+    after = paras[index + 1] if index + 1 < len(paras) else None
+    if (
+        after is None
+        or after.level
+        or after.heading
+        or after.label
+        or after.table_row
+        or after.text.endswith(":")
+        or references_in(after.text)
+    ):
+        return ""
+    return after.text
+
+
 def _first_day(text: str) -> dt.date | None:
     days = find_days(text)
     return days[0].day if days else None
@@ -169,6 +186,11 @@ _CONTINUING = re.compile(r"^(?:and|or|but|while|whereas|it|they|the board)\b", r
 def _named(decided: re.Match) -> str | None:
     named = re.search(r"\b(Ofgem|BEIS)\b", decided.group(0))
     return named[1] if named else None
+
+
+def _determined(text: str) -> str | None:
+    """A decision's own words naming its path ("approved MP086, an Authority Determination modification")."""
+    return "Authority Determination" if _AUTHORITY_DETERMINATION.search(text) else None
 
 
 def _verb(decided: re.Match) -> str:
@@ -232,15 +254,17 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                             item.number,
                             conditions=_conditions(titled.rest),
                             authority=_named(decided),
+                            path=_determined(item.text),
                         )
                     )
                     listed.add(item.index)
                 elif is_board and not _AWAITING.search(para.text):
                     if day is not None and not _VOTED.search(context):
                         continue  # a Change Board sentence with a day but not about a vote
-                    vote = _vote(
-                        titled.mention.ref, titled.rest, para.text, label.text if label else "", day, item.number
-                    )
+                    rest = titled.rest
+                    if _outcome(rest) is None:
+                        rest = f"{rest} {_goes_on(paras, item.index)}"
+                    vote = _vote(titled.mention.ref, rest, para.text, label.text if label else "", day, item.number)
                     if vote and context != para.text:
                         vote = replace_path(vote, path_of(context))
                     if vote:
@@ -280,6 +304,7 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                                 para.number,
                                 conditions=_conditions(sentence),
                                 authority=_named(decided),
+                                path=_determined(sentence),
                             )
                         )
             elif _CHANGE_BOARD.search(sentence) and not _CSC.search(sentence):
