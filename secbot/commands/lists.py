@@ -23,9 +23,11 @@ def search_command(ctx: Context, args: str) -> Reply:
     if not words:
         return Reply("Search for what?", kind="error", summary="Give some words, e.g. `search firmware`.")
     total, hits = ctx.register.search(words, limit=page * ctx.page_size)
-    most = False
+    most, spelled = False, words
+    if not hits and (spelled := ctx.register.index().spelled(words)) != words:  # "firmwre"
+        total, hits = ctx.register.search(spelled, limit=page * ctx.page_size)
     if not hits:
-        total, hits = ctx.register.search_most(words, limit=page * ctx.page_size)
+        total, hits = ctx.register.search_most(spelled, limit=page * ctx.page_size)
         most = bool(hits)
     if not hits:
         reply = Reply(f"Nothing in the register matches “{words}”", kind="list")
@@ -45,6 +47,8 @@ def search_command(ctx: Context, args: str) -> Reply:
         total=total,
         summary=f"{plural(total, 'modification')} {agreeing(total, 'matches', 'match')}.",
     )
+    if spelled != words:
+        reply.footer = f"Nothing holds “{words}”: searched for “{spelled}”."
     if most:
         reply.footer = "No modification holds every word searched for: these hold the most of them."
     return reply

@@ -65,11 +65,11 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
             return Reply(f"No report was issued in {named['month'].title()}", kind="error", summary=f"Ask {_USAGE}.")
         return issued[-1], today, f"since the report of {long_date(issued[-1])}"
     start = parse_as_of(when, today) if when else None
-    # "since May", "since 2019": since that month or year began, not since it ended
+    # "since May", "since 2019": since the month's or year's first day (as "since 1 May"), not its end
     if start is not None and when.isdigit() and len(when) == 4:
-        start = dt.date(int(when), 1, 1) - dt.timedelta(days=1)
+        start = dt.date(int(when), 1, 1)
     elif start is not None and (month := parse_month_phrase(when, today)) and not when[:1].isdigit():
-        start = dt.date(*month, 1) - dt.timedelta(days=1)
+        start = dt.date(*month, 1)
     if start is None:
         return Reply(f"“{words[:60]}” is not a day I can read", kind="error", summary=f"Ask {_USAGE}.")
     if start >= today:

@@ -202,6 +202,23 @@ class RegisterIndex:
         best = heapq.nsmallest(limit, scores, key=rank) if limit is not None else sorted(scores, key=rank)
         return len(scores), [SearchHit(summaries[p], scores[p], matched.get(p, "")) for p in best]
 
+    def spelled(self, text: str) -> str:
+        """``text`` with each word no modification holds put right to the indexed word it is a slip of
+        ("firmwre" -> "firmware": one edit in 4 to 6 letters, two from 7); ``text`` itself when none is."""
+        from rapidfuzz import process  # here: only a search that found nothing needs it
+        from rapidfuzz.distance import OSA
+
+        put_right = []
+        for word in words(text):
+            edits = 0 if len(word) < 4 else 1 if len(word) < 7 else 2
+            if word in STOPWORDS or not edits or self._matches(word):
+                put_right.append(word)
+                continue
+            found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits)
+            put_right.append(found[0] if found else word)
+        spelled = " ".join(put_right)
+        return spelled if spelled != " ".join(words(text)) else text
+
     def search_most(self, text: str, limit: int | None = None) -> tuple[int, list[SearchHit]]:
         """``search`` for the modifications that match most of the meaningful words (at least half, and at
         least two when more than two were given), when none matches every one: the best matched count first,

@@ -36,7 +36,7 @@ __all__ = ["FOLLOW_UP", "Understood", "normalise", "understand"]
 FOLLOW_UP = "a follow-up"  # ``why``: the question before it in the same place says what it asks
 
 _TIMELINE = re.compile(
-    r"\b(?:timeline|history|events|chronology|key\s+dates|dates|milestones\s+so\s+far)\b"
+    r"\b(?:timeline|history|events?|chronology|key\s+dates|dates|dated|milestones\s+so\s+far)\b"
     r"|\bhappened\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
     re.IGNORECASE,
 )
@@ -124,6 +124,10 @@ def understand(text: str) -> Understood:
     return _slip(plain) or Understood("", typed, "not understood")
 
 
+def _sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_BREAK.split(text) if part]
+
+
 def _first_sentence(typed: str) -> tuple[str, str]:
     """(the first sentence, the rest) of a message of several; (the message, "") of one."""
     found = _SENTENCE_BREAK.search(typed)
@@ -164,7 +168,8 @@ def _about_a_modification(text: str) -> Understood | None:
         named, why = number, "a modification's number"
     else:
         return None
-    if _CONSULTATION.search(text):
+    # "when does the mp138 consultation open"; not "what's happening with MP121? Is a consultation due?"
+    if any(_CONSULTATION.search(part) and (find_references(part) or named in part) for part in _sentences(text)):
         return Understood("consultations", "all", f"{why} and the word consultation")
     if _TIMELINE.search(text):
         return Understood("timeline", named, f"{why} and the word timeline")

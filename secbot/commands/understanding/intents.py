@@ -41,6 +41,7 @@ _HELP_WITH = _has(
 _HELP = _has(
     r"^(?:help|commands|usage|hi|hello|hey|thanks|thank\s+you)\b"
     r"|\bwhat\s+(?:can|does|do)\s+(?:you|i|it|secbot|(?:this|the)\s+(?:bot|thing))\s+(?:\w+\s+)?(?:do|ask|answer)\b"
+    r"|\bwhat\s+(?:sort|sorts|kind|kinds|type|types)\s+of\s+(?:things|questions|stuff)\s+can\s+(?:i|you|we)\b"
     r"|\bhow\s+do\s+i\s+use\b|\bwhat\s+commands\b"
 )
 _CHANGES = _has(
@@ -56,10 +57,11 @@ _CLOSING_SOON = _has(
     r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week"
     r"|(?:in\s+)?the\s+next\s+(?:few|couple\s+of|\d+)\s+(?:working\s+)?days)\b"
 )
-_CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b(?!\s+to\s+(?!close|end))|\bending\b")
+_CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b(?!\s+to\s+(?!close|end)|\s+out\b)|\bending\b")
 _UPCOMING = _has(
     r"\b(?:upcoming|expected|future|coming|planned|next|soon)\b"
-    r"|\b(?:kick(?:s|ing)?\s+off|start(?:s|ing)?|begin(?:s|ning)?|launch(?:es|ing)?|go(?:es|ing)?\s+out|be\s+issued)\b"
+    r"|\b(?:kick(?:s|ing)?\s+off|start(?:s|ing)?|begin(?:s|ning)?|launch(?:es|ing)?|go(?:es|ing)?\s+out|be\s+issued"
+    r"|due\s+out)\b"
 )
 _OPEN = _has(r"\b(?:open|current|live|now|running)\b|\bout\s+for\b")
 _AS_WELL = _has(r"\b(?:incl(?:uding|\.)?|plus|as\s+well\s+as|and\s+also|along\s+with)\b")
@@ -69,12 +71,15 @@ _INCLUDING_OLD = _has(
     r"\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)"
     r"(?:\s+ones|\s+stuff)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
-    r"|\b(?:old|stale|older|out[\s-]of[\s-]date)\s+ones\s+(?:included|too|as\s+well)\b"
+    r"|\b(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)\s+(?:\d{4}\s+)?ones\s+(?:included|too|as\s+well)\b"
     r"|\b(?:incl(?:ude|uding)?|with|plus)\s+(?:the\s+)?(?:ones|those|mods)\s+(?:that\s+)?"
     r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n't)\s+been)\s+"
     r"(?:\w+\s+)?(?:reported|updated|restated|mentioned)\b"
 )
-_LATE = _has(r"\b(?:late|overdue|over\s+(?:the\s+)?target|behind|past\s+(?:the\s+|their\s+)?target|delayed|slow)\b")
+_LATE = _has(
+    r"\b(?:late|overdue|over\s+(?:the\s+|their\s+|its\s+)?targets?|behind|past\s+(?:the\s+|their\s+|its\s+)?targets?"
+    r"|delayed|slow)\b"
+)
 _AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
 _COMPLETED = _has(
     r"\b(?:completed?|returned|done|finished|closed|delivered|came\s+back|come\s+back|back)\b"
@@ -106,7 +111,7 @@ _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
 _STATS = _has(
     r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers?\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
-    r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b|\bin\s+numbers\b"
+    r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b|\bin\s+numbers\b|\bnumbers[\s-]?wise\b"
     r"|\bsummary\b|\b(?:overall|the|total)\s+(?:numbers|figures|totals?)\b|\btotals\b"
 )
 _LIST_WORDS = _has(
@@ -116,7 +121,8 @@ _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
     r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
-    r"|the\s+one\s+(?:on|about|for))"
+    r"|the\s+one\s+(?:on|about|for)"
+    r"|(?:trying|proposing|wanting|seeking|looking)\s+to\s+(?:get\s+rid\s+of|remove|change|amend|fix|introduce|add|update))"
     r"\s+(?P<words>.+)$"
 )
 # Asking which modification is about something: "is there a mod about X", "what number is the X draft".
@@ -131,7 +137,10 @@ _WHICH_ONE = _has(
 _NOT_A_SUBJECT = _has(
     r"\b(?:the|a|an|mods?|modifications?|proposals?|drafts?|dps?|mps?|one|again|number|ref(?:erence)?|called)\b"
 )
-_TOPIC_MODS = _has(r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)\s+(?:mods?|modifications?|proposals?)$")
+_TOPIC_MODS = _has(
+    r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)(?:[\s-]+related)?\s+(?:mods?|modifications?|proposals?)$"
+    r"|^(?:any\s+|the\s+)?(?P<related>[\w-]+(?:\s+[\w-]+){0,3}?)[\s-]+related\s+changes$"
+)
 _SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$|\s+[-–—]\s.*$")  # a second sentence, or a clause after a dash
 _SEARCH_LEAD = _has(
     r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which|the|ones?"
@@ -140,7 +149,7 @@ _SEARCH_LEAD = _has(
 
 
 def _changes(text: str, _typed: str) -> str | None:
-    if not _CHANGES.search(text):
+    if not _CHANGES.search(text) or _TOPIC_MODS.search(text):  # "any firmware related changes": a search
         return None
     if _SINCE_REPORT.search(text):
         return "changes last report"
@@ -186,7 +195,7 @@ def _dcc(text: str, _typed: str) -> str | None:
         return None
     kind = entities.assessment_kind(text)
     if _LATE.search(text):
-        return "dcc late"
+        return f"dcc late {kind}" if kind else "dcc late"
     if _COMPLETED.search(text) or (_AVERAGE.search(text) and not _OPEN.search(text)):
         return f"dcc completed {kind}" if kind else "dcc completed"
     if kind:
@@ -271,10 +280,11 @@ def _search(text: str, typed: str) -> str | None:
     found = _SEARCH.search(text) or _TOPIC_MODS.search(text)  # "serach for …" once put right
     if not found:
         return None
+    group = "words" if found["words"] else "related"
     # the words searched for as typed: slips are put right word for word, so they stand at the same place
-    first, count = len(text[: found.start("words")].split()), len(found["words"].split())
+    first, count = len(text[: found.start(group)].split()), len(found[group].split())
     same_words = len(typed.split()) == len(text.split())
-    words = " ".join(typed.split()[first : first + count]) if same_words else found["words"]
+    words = " ".join(typed.split()[first : first + count]) if same_words else found[group]
     words = _SEARCH_LEAD.sub("", _SENTENCE_END.sub("", words).strip())
     return f"search {words}" if words else None
 

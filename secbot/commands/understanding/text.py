@@ -58,7 +58,8 @@ _TRAILING_FILLER = re.compile(
     r"these\s+days|in\s+the\s+pipeline|so\s+far"
     # a tag question: "there was a mod about T3 aerials, wasn't there"
     r"|(?:was|is|were|are|did|does|do|has|have|had|would|could)n'?t\s+(?:there|it|they|he|she|we|you|i)"
-    r"|(?:right|innit|eh)))+$",
+    r"|(?:right|innit|eh)"
+    r"|(?:i\s+)?(?:can'?t|cannot|don'?t)\s+(?:remember|recall)\s+(?:its|the|their)\s+(?:number|ref(?:erence)?|name)))+$",
     re.IGNORECASE,
 )
 
