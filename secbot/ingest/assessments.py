@@ -260,7 +260,7 @@ def _restart_day(text: str) -> dt.date | None:
     if not match:
         return None
     clause = re.split(r"[.;]\s", text[match.end() :], maxsplit=1)[0]
-    for on in re.finditer(r"\bon\s+(?:the\s+)?", clause, re.IGNORECASE):
+    for on in re.finditer(r"\bon\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?", clause, re.IGNORECASE):
         days = find_days(clause[on.end() :])
         if days and days[0].span[0] == 0:
             return days[0].day

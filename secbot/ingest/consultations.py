@@ -262,7 +262,7 @@ _EXPECTED_WEEK = re.compile(
     rf"(?:w/c|week\s+(?:commencing|beginning|starting))\s*(?P<week>{DAY})(?:\s*\((?:expected|provisional|planned|tbc)\))?",
     re.IGNORECASE,
 )
-_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z]")
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.\s+[A-Z]")
 
 
 def _cell_tables(doc: Document, rows: dict) -> None:

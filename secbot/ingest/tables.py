@@ -257,7 +257,6 @@ def _row_cells(line: Line, fields: list[str], columns: dict[str, Column]) -> Row
 
 _HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(?P<cell>.*?)(?:</t[dh]>|(?=<t[dh]\b|</tr>|$))", re.IGNORECASE | re.DOTALL)
 _HTML_ROW = re.compile(r"<tr\b", re.IGNORECASE)
-_HTML_ONLY_TAGS = re.compile(r"^(?:\s*</?[a-zA-Z][^>]*>\s*)+$")
 
 
 def table_lines(doc: Document) -> list[Line]:
@@ -267,31 +266,34 @@ def table_lines(doc: Document) -> list[Line]:
     raw = doc.text.splitlines()
     if not any("<t" in line.lower() for line in raw):
         return list(doc.lines)
+    by_number = {line.number: line for line in doc.lines}
     out: list[Line] = []
     row: tuple[int, str] | None = None  # an HTML row not yet closed: its first line and its text so far
-    for line in doc.lines:
-        source = raw[line.number - 1] if 0 < line.number <= len(raw) else ""
+    for at, source in enumerate(raw, start=1):
+        starts = bool(_HTML_ROW.search(source))
+        if row is not None and starts:  # a row opened before the last one was closed
+            out.append(_html_row(*row))
+            row = None
         if row is not None:
             row = (row[0], f"{row[1]} {source}")
-            if re.search(r"</tr>", source, re.IGNORECASE) or _HTML_ROW.search(source):
-                out.append(_html_row(row[0], row[1], line.bullet))
+            if re.search(r"</tr>|</table>", source, re.IGNORECASE):
+                out.append(_html_row(*row))
                 row = None
             continue
-        if _HTML_ROW.search(source) or _HTML_CELL.search(source):
-            if _HTML_ROW.search(source) and not re.search(r"</tr>", source, re.IGNORECASE):
-                row = (line.number, source)
-                continue
-            out.append(_html_row(line.number, source, line.bullet))
-            continue
-        out.append(line)
+        if starts and not re.search(r"</tr>", source, re.IGNORECASE):
+            row = (at, source)
+        elif starts or _HTML_CELL.search(source):
+            out.append(_html_row(at, source))
+        elif at in by_number:
+            out.append(by_number[at])
     if row is not None:
-        out.append(_html_row(row[0], row[1], False))
-    return out
+        out.append(_html_row(*row))
+    return [line for line in out if line.text]
 
 
-def _html_row(number: int, source: str, bullet: bool) -> Line:
+def _html_row(number: int, source: str) -> Line:
     cells = [clean(m["cell"]).strip() for m in _HTML_CELL.finditer(source)]
-    return Line(number, " | ".join(cells) if len(cells) > 1 else (cells[0] if cells else ""), bullet)
+    return Line(number, " | ".join(cells) if len(cells) > 1 else (cells[0] if cells else ""))
 
 
 def _header(lines: Sequence[Line], i: int, columns: Sequence[Column]) -> tuple[list[str] | None, int]:
