@@ -336,3 +336,34 @@ def test_an_assessment_the_prose_says_came_back_on_a_day():
     assert rows[1] == {"reference": "MP641", "kind": "IA", "returned": D(2023, 7, 3)}
     assert any("MP640 PA returned on 13 Jun 2023 here" in w for w in doc.warnings)
     _valid(rows)
+
+
+def test_a_footnote_that_restarted_the_clock_gives_the_restart_and_no_derived_accepted_day():
+    doc = snippet(
+        """
+        Finished assessments
+        Mod Ref | Assessment | Returned | Target | Actual duration
+        MP733 | IA | 20 Mar 26 | 40 WD | 10 WD²
+        ² SECAS asked the DCC, which restarted the clock on the MP733 assessment on Monday 9 March 2026.
+        """,
+        issued=D(2026, 4, 2),
+    )
+    (row,) = assessments.read(doc)["assessments"]
+    assert row["clock_restart"] == D(2026, 3, 9)
+    assert "accepted" not in row
+
+
+def test_an_accepted_day_marked_with_a_symbol_is_still_read_and_its_footnote_kept():
+    doc = snippet(
+        """
+        Open DCC work as at 31 March 2026
+        Mod Ref | Assessment | Accepted | Target | Current duration
+        MP734 | PA | 2 Feb 26‡ | 15 WD | 6 WD
+        ‡ The clock was restarted on 24 March 2026 when the Proposer revised the solution.
+        """,
+        issued=D(2026, 4, 2),
+    )
+    (row,) = assessments.read(doc)["assessments"]
+    assert (row["accepted"], row["clock_restart"]) == (D(2026, 2, 2), D(2026, 3, 24))
+    assert row["note"].startswith("The clock was restarted")
+    assert doc.warnings == []

@@ -163,3 +163,48 @@ def test_list_items_after_a_lead_without_days_give_their_own():
         ("MP261", "working_group", D(2023, 4, 10), D(2023, 4, 28), None, None),
         ("MP262", "working_group", D(2023, 4, 12), None, None, None),
     ]
+
+
+def test_a_table_with_a_consultation_column_whose_cells_sit_one_a_line():
+    doc = snippet(
+        """
+        Mod
+        Title
+        Refinement Consultation
+        Panel
+        MP901
+        Smarter tariff
+        switching
+        2 Mar 26 to
+        20 Mar 26
+        17 Apr 26
+        MP902
+        Cleaner HAN
+        w/c 13 Apr 26
+        (provisional)
+        15 May 26
+        3. Next steps
+        """
+    )
+    rows = consultations.read(doc)["consultations"]
+    assert [(r["reference"], r["kind"], r.get("opens"), r.get("closes"), r.get("expected_week")) for r in rows] == [
+        ("MP901", "refinement", D(2026, 3, 2), D(2026, 3, 20), None),
+        ("MP902", "refinement", None, None, D(2026, 4, 13)),
+    ]
+    assert rows[1]["expected_text"] == "w/c 13 Apr 26 (provisional)"
+    assert doc.warnings == []
+
+
+def test_a_consultation_the_writer_will_open_on_a_day():
+    doc = snippet(
+        """
+        SECAS will launch a Working Group Consultation on MP910 on 6 July 2026, which closes on 24 July 2026.
+        """
+    )
+    (row,) = consultations.read(doc)["consultations"]
+    assert (row["reference"], row["kind"], row["opens"], row["closes"]) == (
+        "MP910",
+        "working_group",
+        D(2026, 7, 6),
+        D(2026, 7, 24),
+    )

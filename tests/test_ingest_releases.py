@@ -273,3 +273,87 @@ def test_a_condition_on_modifications_targeted_for_their_releases_is_each_ones_n
         ["subject to Authority approval"],
         ["subject to Authority approval", None],
     ]
+
+
+def test_a_release_overview_with_one_row_per_release_and_marks_after_its_modifications():
+    doc = snippet(
+        """
+        Upcoming releases
+        Every modification below is targeted for its release unless shown *(approved)* or (TBC).
+        | Release | Date | Scope |
+        | Stand-alone release | 12 January 2027 | MP801 (approved) |
+        | March 2027 SEC Release | 4 March 2027 | MP802; MP803 (TBC - awaiting DCC costs); MP804 |
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("Stand-alone Release 12 January 2027", D(2027, 1, 12), None, True, ("MP801", "approved")),
+        (
+            "March 2027 SEC Release",
+            D(2027, 3, 4),
+            None,
+            False,
+            ("MP802", "targeted"),
+            ("MP803", "tbc"),
+            ("MP804", "targeted"),
+        ),
+    ]
+    assert rows[1]["scope"][1]["note"] == "awaiting DCC costs"
+    assert doc.warnings == []
+
+
+def test_a_release_overview_that_gives_no_status_reads_approved_and_says_so():
+    doc = snippet(
+        """
+        | Release | Release date | Modifications |
+        | July 2027 SEC Release | 1 July 2027 | MP805 |
+        """
+    )
+    assert _keyed(releases.read(doc)["releases"]) == [
+        ("July 2027 SEC Release", D(2027, 7, 1), None, False, ("MP805", "approved"))
+    ]
+    assert doc.warnings == ["line 1: the release overview gives no status for its modifications; read as approved"]
+
+
+def test_a_release_implemented_on_a_day_and_the_list_the_same_sentence_introduces():
+    doc = snippet(
+        """
+        The March 2026 SEC Release went live on 5 March 2026.
+        The May 2026 SEC Release was deployed on 21 May 2026 and included the following changes:
+        - MP811 'Alpha'
+        - MP812 'Beta'
+        """
+    )
+    assert _keyed(releases.read(doc)["releases"]) == [
+        ("March 2026 SEC Release", D(2026, 3, 5), None, False),
+        ("May 2026 SEC Release", D(2026, 5, 21), None, False, ("MP811", "implemented"), ("MP812", "implemented")),
+    ]
+
+
+def test_a_modification_to_be_delivered_as_a_stand_alone_release_on_a_day():
+    doc = snippet(
+        """
+        MP820 'Gamma' will be delivered as a Stand Alone Release on 14 August 2026, after the appeal period.
+        """
+    )
+    assert _keyed(releases.read(doc)["releases"]) == [
+        ("Stand-alone Release 14 August 2026", D(2026, 8, 14), None, True, ("MP820", "approved"))
+    ]
+
+
+def test_a_heading_naming_a_release_and_its_day_and_a_status_with_its_condition_in_brackets():
+    doc = snippet(
+        """
+        ## September 2026 SEC Release (24 September 2026)
+        | Date | Mod | Status |
+        | 24 September 2026 | MP830 | Targeted (if Ofgem approves in time) |
+        ## November 2026 SEC Release (5 November 2026)
+        Nothing has been approved for it so far.
+        """
+    )
+    rows = releases.read(doc)["releases"]
+    assert _keyed(rows) == [
+        ("September 2026 SEC Release", D(2026, 9, 24), None, False, ("MP830", "targeted")),
+        ("November 2026 SEC Release", D(2026, 11, 5), None, False),
+    ]
+    assert rows[0]["scope"][0]["note"] == "if Ofgem approves in time"

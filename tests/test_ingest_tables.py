@@ -3,6 +3,8 @@ they point to, and rows of PDF text that leave optional cells empty."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from secbot.ingest.tables import (
@@ -100,3 +102,85 @@ def test_a_reference_cell_with_ocr_slips_in_its_digits(cell, reference):
     assert parse_ref(cell) == reference
     assert REFERENCE_ROW.match(f"{cell} IA 1 Jun 23")
     assert not REFERENCE_ROW.match("Oil IA 1 Jun 23")
+
+
+def test_html_table_rows_are_read_by_their_cells_on_one_line_or_several():
+    from secbot.ingest.tables import table_lines
+
+    doc = snippet(
+        """
+        Outstanding work
+        <table>
+        <tr><th>Ref</th><th>Kind</th><th>Start date</th></tr>
+        <tr>
+          <td>MP412</td>
+          <td>IA</td>
+          <td>2 Mar 26</td>
+        </tr>
+        <tr><td>MP413</td><td>PA</td><td>9 Mar 26</td></tr>
+        </table>
+        """
+    )
+    texts = [line.text for line in table_lines(doc)]
+    assert texts == [
+        "Outstanding work",
+        "Ref | Kind | Start date",
+        "MP412 | IA | 2 Mar 26",
+        "MP413 | PA | 9 Mar 26",
+    ]
+    columns = (
+        Column("reference", r"ref", REFERENCE),
+        Column("kind", r"kind", TEXT),
+        Column("accepted", r"start\s+date", DAY),
+    )
+    (table,) = find_tables(doc, columns, {"reference"}, REFERENCE_ROW)
+    assert [row.cells["accepted"] for row in table.rows] == ["2 Mar 26", "9 Mar 26"]
+
+
+_COLUMNS = (
+    Column("reference", r"ref", REFERENCE),
+    Column("kind", r"kind", r"[PI]A"),
+    Column("accepted", r"accepted", DAY),
+    Column("target", r"target(?:\s+wd)?", r"\d+\s*WD"),
+    Column("duration", r"elapsed\s+wd", r"\d+\s*WD"),
+)
+
+
+def test_a_header_wrapped_onto_a_second_line_is_one_header():
+    doc = snippet(
+        """
+        Ref Kind Accepted Target Elapsed
+        WD
+        MP520 PA 6 Jan 25 15 WD 12 WD
+        """
+    )
+    (table,) = find_tables(doc, _COLUMNS, {"reference"}, REFERENCE_ROW)
+    assert table.fields == ["reference", "kind", "accepted", "target", "duration"]
+    assert table.rows[0].cells["duration"] == "12 WD"
+
+
+def test_cells_run_together_are_read_by_their_values_when_the_header_ran_together_too():
+    doc = snippet(
+        """
+        RefKindAcceptedTarget WDElapsed WD
+        MP520PA6 Jan 2515 WD112 WD
+        """
+    )
+    (table,) = find_tables(doc, _COLUMNS, {"reference"}, REFERENCE_ROW)
+    cells = table.rows[0].cells
+    assert (cells["reference"], cells["kind"], cells["accepted"]) == ("MP520", "PA", "6 Jan 25")
+    assert (cells["target"], cells["duration"]) == ("15 WD", "112 WD")
+
+
+def test_a_symbol_footnote_mark_on_a_day_cell_and_its_footnote():
+    from secbot.ingest.tables import parse_day
+
+    assert split_mark("3 Nov 25†") == ("3 Nov 25", "†")
+    assert parse_day("3 Nov 25†") == dt.date(2025, 11, 3)
+    doc = snippet(
+        """
+        MP600 | PA | 3 Nov 25†
+        † Resubmitted after the scope was narrowed.
+        """
+    )
+    assert footnote(doc, "†", not_line=1) == "Resubmitted after the scope was narrowed."

@@ -72,7 +72,11 @@ COLUMNS = (
 _OUTSTANDING = re.compile(r"^\s*(?:outstanding|open|in\s+progress|ongoing|awaited|pending|on\s+hold)\b", re.IGNORECASE)
 # What a footnote on a row says about its days.
 _FOOT_ACCEPTED = re.compile(r"\baccepted\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
-_FOOT_RESTART = re.compile(r"\bclock\b[^.;]{0,60}?\brestart(?:ed)?\s+on\s+(?:the\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
+# "the clock was restarted on <day>", "the DCC restarted the clock on the MP1 Impact Assessment on <day>": the
+# day after the first "on" that is followed by one, in the clause that says so.
+_FOOT_RESTART = re.compile(
+    r"\bclock\b[^.;]{0,60}?\brestart(?:ed)?\b|\brestart(?:ed|s)?\s+(?:the\s+|its\s+)?clock\b", re.IGNORECASE
+)
 _COUNT_DAY = re.compile(
     r"(?:up\s+)?to\s+the\s+end\s+of\s+(?P<month>[A-Za-z]+\s+[0-9OlI]{4})|(?:correct\s+)?as\s+(?:at|of)\s+(?P<day>.{6,24})",
     re.IGNORECASE,
@@ -239,12 +243,28 @@ def _footnotes(doc: Document, row: Row, what: str, out: dict) -> bool:
             read = False
             continue
         out["note"] = text
-        for key, pattern in (("accepted", _FOOT_ACCEPTED), ("clock_restart", _FOOT_RESTART)):
-            match = pattern.search(text)
-            days = find_days(match["rest"]) if match else []
-            if days and days[0].span[0] == 0 and key not in out:
-                out[key] = days[0].day
+        match = _FOOT_ACCEPTED.search(text)
+        days = find_days(match["rest"]) if match else []
+        if days and days[0].span[0] == 0 and "accepted" not in out:
+            out["accepted"] = days[0].day
+        restart = _restart_day(text)
+        if restart is not None and "clock_restart" not in out:
+            out["clock_restart"] = restart
     return read
+
+
+def _restart_day(text: str) -> dt.date | None:
+    """The day a footnote says the DCC restarted an assessment's clock: the first "on <day>" after the words
+    that say so, within their sentence."""
+    match = _FOOT_RESTART.search(text)
+    if not match:
+        return None
+    clause = re.split(r"[.;]\s", text[match.end() :], maxsplit=1)[0]
+    for on in re.finditer(r"\bon\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?", clause, re.IGNORECASE):
+        days = find_days(clause[on.end() :])
+        if days and days[0].span[0] == 0:
+            return days[0].day
+    return None
 
 
 def _completed(

@@ -16,7 +16,7 @@ import calendar
 import re
 
 from secbot.ingest.days import MONTH_NAMES, find_days, month_number
-from secbot.ingest.document import Document
+from secbot.ingest.document import Document, Line
 from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
 from secbot.ingest.tables import (
     DAY,
@@ -26,8 +26,10 @@ from secbot.ingest.tables import (
     Column,
     Unreadable,
     find_tables,
+    header_fields,
     parse_day,
     parse_ref,
+    table_lines,
 )
 from secbot.references import find_references
 
@@ -65,6 +67,8 @@ _CLOSES = re.compile(
     r"\b(?:clos(?:es|ing|ed|e)|ends?|ending|ended|deadline|until|responses\s+due)\b\D{0,20}?(?=\d)", re.IGNORECASE
 )
 _OPENS = re.compile(r"\b(?:issued|opened|opens|launched|from)\b\D{0,12}?(?=\d)", re.IGNORECASE)
+# A consultation the writer will open on a day: "we will issue the Refinement Consultation for MP1 on <day>".
+_WILL_OPEN = re.compile(r"\bwill\s+(?:issue|open|launch|publish)\b[^.;]{0,120}?\bon\s+(?:the\s+)?(?=\d)", re.IGNORECASE)
 # "ran from <day> to <day>", "open between <day> and <day>": the second day is the close.
 _SPAN_END = re.compile(r"^\s*(?:to|until|till|and|[–-])\s+(?:the\s+)?", re.IGNORECASE)
 _ROUND = re.compile(
@@ -95,6 +99,7 @@ def read(doc: Document) -> dict[str, list[dict]]:
             rest = " ".join(parts[number + 1 :])
             _sentence(doc, paras, index, sentence, rest, rows)
     _tables(doc, rows)
+    _cell_tables(doc, rows)
     return {"consultations": list(rows.values())}
 
 
@@ -206,6 +211,12 @@ def _open_days(doc: Document, line: int, sentence: str) -> dict:
     out: dict = {}
     for name, pattern in (("opens", _OPENS), ("closes", _CLOSES)):
         match = pattern.search(sentence)
+        if (
+            name == "opens"
+            and (will := _WILL_OPEN.search(sentence))
+            and (match is None or will.start() < match.start())
+        ):
+            match = will
         days = find_days(sentence[match.end() :]) if match else []
         if days and days[0].span[0] == 0:
             out[name] = days[0].day
@@ -238,3 +249,102 @@ def _tables(doc: Document, rows: dict) -> None:
                 continue
             out = rows.setdefault((ref, found.lastgroup, 1), {"reference": ref, "kind": found.lastgroup})
             out |= {k: v for k, v in (("opens", opens), ("closes", closes)) if v is not None}
+
+
+# A table whose cells a PDF put one a line (or a row of cells) with a "<kind> Consultation" column: each row is the
+# lines from one that starts with a reference to the next; its consultation cell, a span ("29-Oct-18 to
+# 16-Nov-18") or an expected week ("w/c 19-Nov-18 (expected)").
+_HEADER_START = re.compile(
+    r"^(?:Mod(?:ification)?\.?\s*Ref(?:erence)?|Modification|Reference|Ref|Mod)\b", re.IGNORECASE
+)
+_SPAN = re.compile(rf"(?P<opens>{DAY})\s*(?:to|until|till|–|-)\s*(?P<closes>{DAY})", re.IGNORECASE)
+_EXPECTED_WEEK = re.compile(
+    rf"(?:w/c|week\s+(?:commencing|beginning|starting))\s*(?P<week>{DAY})(?:\s*\((?:expected|provisional|planned|tbc)\))?",
+    re.IGNORECASE,
+)
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.\s+[A-Z]")
+
+
+def _cell_tables(doc: Document, rows: dict) -> None:
+    lines = table_lines(doc)
+    i = 0
+    while i < len(lines):
+        kind, body = _cell_header(lines, i)
+        if kind is None:
+            i += 1
+            continue
+        j = body
+        while j < len(lines) and _row_start(lines[j].text):
+            k = j + 1
+            while (
+                k < len(lines)
+                and k - j < 12
+                and not _row_start(lines[k].text)
+                and len(lines[k].text) <= 60
+                and not _NUMBERED_HEADING.match(lines[k].text)
+                and not lines[k].text.endswith(".")
+            ):
+                k += 1
+            _cell_row(doc, lines[j:k], kind, rows)
+            j = k
+        i = max(j, i + 1)
+
+
+def _cell_header(lines: list[Line], i: int) -> tuple[str | None, int]:
+    """The consultation kind a table header starting at ``lines[i]`` names (its cells on one line or wrapped
+    over a few short ones) and where its rows start; ``(None, i)`` for no such header."""
+    if not _HEADER_START.match(lines[i].text) or find_references(lines[i].text):
+        return None, i
+    j = i + 1
+    while j < len(lines) and j - i < 8 and not _row_start(lines[j].text):
+        if len(lines[j].text) > 60 or find_days(lines[j].text) or lines[j].text.endswith("."):
+            return None, i
+        j += 1
+    if j >= len(lines) or not _row_start(lines[j].text):
+        return None, i
+    header = " ".join(line.text.replace(" | ", " ") for line in lines[i:j])
+    dated = header_fields(lines[i].text, COLUMNS) or []
+    if len(header) > 200 or "closes" in dated:  # a table of Opens/Closes columns is read by ``_tables``
+        return None, i
+    kind = _KIND.search(header)
+    return (kind.lastgroup, j) if kind else (None, i)
+
+
+def _cell_row(doc: Document, row: list[Line], kind: str, rows: dict) -> None:
+    text = " ".join(line.text.replace(" | ", " ") for line in row)
+    number = row[0].number
+    try:
+        ref = parse_ref(REFERENCE_ROW.match(row[0].text).group(0))
+    except Unreadable:
+        return
+    spans, weeks = list(_SPAN.finditer(text)), list(_EXPECTED_WEEK.finditer(text))
+    if len(spans) + len(weeks) != 1:
+        if spans or weeks:
+            doc.warnings.append(f"line {number}: {ref}: more than one consultation span in its row; left out")
+        return
+    out: dict = {}
+    try:
+        if spans:
+            out = {"opens": parse_day(spans[0]["opens"]), "closes": parse_day(spans[0]["closes"])}
+        else:
+            week = parse_day(weeks[0]["week"])
+            out = {"expected_text": weeks[0].group(0)}
+            if week is not None and week.weekday() == 0:
+                out["expected_week"] = week
+            else:
+                doc.warnings.append(f"line {number}: {ref}: the week {weeks[0].group(0)!r} does not start on a Monday")
+    except Unreadable as exc:
+        doc.warnings.append(f"line {number}: {ref}: a consultation cell left out: {exc}")
+        return
+    if out.get("opens") and out.get("closes") and out["closes"] < out["opens"]:
+        doc.warnings.append(f"line {number}: {ref}: a consultation closing before it opens; left out")
+        return
+    found = rows.setdefault((ref, kind, 1), {"reference": ref, "kind": kind})
+    for name, value in out.items():
+        if value is not None:
+            found.setdefault(name, value)
+
+
+def _row_start(text: str) -> bool:
+    """A line that starts a row: with a reference, not with a day (``29-Oct-18 to``)."""
+    return bool(REFERENCE_ROW.match(text)) and not re.match(rf"\s*(?:{DAY})", text, re.IGNORECASE)

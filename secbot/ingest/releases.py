@@ -33,7 +33,7 @@ from secbot.ingest.days import MONTH_NAMES, find_days, month_number
 from secbot.ingest.document import Document, Line
 from secbot.ingest.mentions import references_in
 from secbot.ingest.prose import Para, announced_count, items_after, paragraphs, sentences
-from secbot.ingest.tables import Column, Unreadable, footnote, header_fields, parse_day, parse_ref
+from secbot.ingest.tables import Column, Unreadable, footnote, header_fields, parse_day, parse_ref, table_lines
 from secbot.references import find_references
 
 # A release as prose names it: "the June 2018 SEC Release", "the September 2021 Standalone Release", "a Stand
@@ -47,7 +47,7 @@ _NAME = (
 # "was implemented in the <release>".
 _IN_RELEASE = re.compile(
     r"\b(?:(?P<status>approved|targeted|scheduled|planned)\s+for\s+(?:(?:implementation|inclusion)\s+in\s+)?"
-    r"|(?P<future>will\s+(?:therefore\s+|now\s+|also\s+)?be\s+(?:implemented|delivered|included)\s+in\s+)"
+    r"|(?P<future>will\s+(?:therefore\s+|now\s+|also\s+)?be\s+(?:implemented|delivered|included)\s+(?:in|as)\s+)"
     r"|(?P<past>(?:was|were|has\s+been|have\s+been)\s+(?:successfully\s+)?(?:implemented|delivered|deployed)\s+in\s+))"
     rf"(?P<article>the|a|this|that)\s+{_NAME}",
     re.IGNORECASE,
@@ -98,6 +98,7 @@ _DATE_WORDS = re.compile(
 def read(doc: Document) -> dict[str, list[dict]]:
     releases: dict[str, dict] = {}
     tabled = _tables(doc, releases)  # a release table is the fuller statement: it is read first and wins
+    tabled |= _overviews(doc, releases)
     _prose(doc, releases, tabled)
     return {"releases": list(releases.values())}
 
@@ -145,6 +146,10 @@ def _prose(doc: Document, releases: dict, tabled: set[int]) -> None:
         if para.heading:
             named = re.search(_NAME, para.text, re.IGNORECASE)
             current = _Named(_release_name(named["name"], None) if named else None)
+            if named and current.name:  # "November 2019 SEC Release (7 November 2019)": the release and its day
+                day, _ = _when(doc, para, para.text[named.end() :], current.name)
+                if day is not None:
+                    _release(releases, current.name).setdefault("date", day)
             continue
         parts = sentences(para.text)
         for number, sentence in enumerate(parts):
@@ -213,7 +218,7 @@ def _sentence(
 ) -> None:
     subject = _RELEASE_SUBJECT.match(sentence)
     if subject:
-        _release_itself(doc, para, sentence, subject, releases, current)
+        _release_itself(doc, paras, index, para, sentence, last, subject, releases, current)
         return
     if their := _THEIR_RELEASES.search(sentence):
         _their_releases(sentence, their, releases)
@@ -258,11 +263,27 @@ def _their_releases(sentence: str, match: re.Match[str], releases: dict) -> None
                 entry.setdefault("note", condition)
 
 
+# "… was implemented on <day> and delivered the following four modifications:": the list is the release's.
+_AND_DELIVERED = re.compile(
+    r"\band\s+(?:successfully\s+)?(?:delivered|included|contained|implemented|introduced)\s+the\s+following\b.*:\s*$",
+    re.IGNORECASE,
+)
+
+
 def _release_itself(
-    doc: Document, para: Para, sentence: str, subject: re.Match[str], releases: dict, current: _Named
+    doc: Document,
+    paras: tuple[Para, ...],
+    index: int,
+    para: Para,
+    sentence: str,
+    last: bool,
+    subject: re.Match[str],
+    releases: dict,
+    current: _Named,
 ) -> None:
     """ "The <release> is scheduled for <day>", "… was implemented on <day>", "… went live on <day>": its day, and
-    whether what follows ("It delivered …") was implemented."""
+    whether what follows ("It delivered …") was implemented; a list the sentence itself introduces ("… and
+    delivered the following:"), implemented in it."""
     days = find_days(sentence[subject.end() :])
     day = days[0].day if days and days[0].span[0] == 0 else None
     name = _release_name(subject["name"], day)
@@ -276,6 +297,9 @@ def _release_itself(
     else:
         done = subject["verb"].lower() in _DONE and subject["tense"].lower() in ("was", "has been")
     current.name, current.implemented = name, done
+    delivered = _AND_DELIVERED.search(sentence[subject.end() :])
+    if done and delivered and last:  # "… was implemented on <day> and delivered the following:" and a list
+        _put(doc, paras, index, para, delivered.group(0), True, None, _release(releases, name), "implemented")
 
 
 def _named_release(
@@ -394,6 +418,65 @@ def _tables(doc: Document, releases: dict) -> set[int]:
     return read
 
 
+# A release overview: one row per release, its modifications listed in one cell ("MP1, MP2 (targeted)").
+OVERVIEW_COLUMNS = (
+    Column("release", r"(?:SEC\s+)?release(?:\s+name)?"),
+    Column("date", r"(?:release\s+|implementation\s+)?date"),
+    Column("scope", r"modifications|mods|scope|(?:modifications\s+)?in\s+scope|contents"),
+)
+# The status of the modifications an overview lists, as the words above it give it: "Modifications are approved for
+# the release shown unless marked (targeted)".
+_OVERVIEW_STATUS = re.compile(
+    r"\b(?:are|is)\s+(?:all\s+)?(?P<status>approved|targeted|implemented|scheduled|planned)\s+(?:for|in)\b",
+    re.IGNORECASE,
+)
+_ITEM_STATUS = re.compile(
+    r"^\W*\(\s*(?P<status>implemented|approved|targeted|tbc|tbd|scheduled|planned)\b(?P<rest>[^)]*)\)",
+    re.IGNORECASE,
+)
+
+
+def _overviews(doc: Document, releases: dict) -> set[int]:
+    """Release overview tables (Release | Date | Modifications): each row's release, named as a release cell is
+    (its printed name and day, or a stand-alone one by its day), and each modification in its last cell with the
+    status marked after it ("MP159 (targeted)"), else the one the words above the table give all of them;
+    where they give none, ``approved`` (what a release's scope is), said so. The numbers of the lines read."""
+    lines = table_lines(doc)
+    read: set[int] = set()
+    for i, header in enumerate(lines):
+        fields = header_fields(header.text, OVERVIEW_COLUMNS)
+        if not fields or not {"release", "scope"} <= set(fields) or " | " not in header.text:
+            continue
+        above = " ".join(line.text for line in lines[max(0, i - 3) : i])
+        stated = _OVERVIEW_STATUS.search(above)
+        default = _STATUSES[stated["status"].lower()] if stated else "approved"
+        if not stated:
+            doc.warnings.append(
+                f"line {header.number}: the release overview gives no status for its modifications; read as approved"
+            )
+        for line in lines[i + 1 :]:
+            cells = line.cells
+            if len(cells) != len(fields):
+                break
+            row = dict(zip(fields, cells, strict=True))
+            when = f"{row['release']} {row.get('date', '')}".strip()
+            group = _Group(line, when, [], standalone_cell=bool(_STANDALONE.search(row["release"])))
+            release = _table_release(doc, group, False, releases)
+            read.add(line.number)
+            if release is None:
+                continue
+            scope = row["scope"]
+            mentions = references_in(scope)
+            for k, mention in enumerate(mentions):
+                tail = scope[mention.end : mentions[k + 1].start if k + 1 < len(mentions) else len(scope)]
+                marked = _ITEM_STATUS.match(tail.replace("*", ""))
+                status = _STATUSES[marked["status"].lower()] if marked else default
+                note = marked["rest"].strip(" ,;-–") or None if marked else None
+                _add(doc, line.number, release, mention.ref.text, status, note)
+        read.add(header.number)
+    return read
+
+
 def _unwrapped(lines: tuple[Line, ...]) -> list[tuple[Line, int]]:
     """Lines with a row whose status a PDF wrapped onto the next line (``MP080 | Title`` then ``| Approved`` or
     ``words | Approved``) put back on one; each with the number of the last line it was made of."""
@@ -437,8 +520,9 @@ class _Group:
 
     line: Line
     when: str
-    rows: list[tuple[Line, str, str, str | None]]
+    rows: list[tuple[Line, str, str, str | None, str | None]]
     wrapped: bool = False  # the line below the first row was read for the rest of its cells
+    standalone_cell: bool = False  # the release cell names a stand-alone release ("Standalone release")
 
 
 def _table_rows(
@@ -472,7 +556,7 @@ def _table_rows(
                 continue
             break
         loose = 0
-        before, reference, status, mark = row
+        before, reference, status, mark, condition = row
         last = end
         if before or when:
             group = _Group(line, " ".join([*when, before]).strip(), [])
@@ -484,22 +568,22 @@ def _table_rows(
                 continue
             group = _Group(line, "", [])
             groups.append(group)
-        group.rows.append((line, reference, status, mark))
+        group.rows.append((line, reference, status, mark, condition))
     for found in groups:
         release = _table_release(doc, found, standalone, releases) if found.when else None
         if release is None and not found.when and named:
             release = _release(releases, named)
         if release is None:
             continue
-        for line, reference, status, mark in found.rows:
-            note = _marked_note(doc, line, mark) if mark else None
+        for line, reference, status, mark, condition in found.rows:
+            note = (_marked_note(doc, line, mark) if mark else None) or condition
             _add(doc, line.number, release, reference, status, note)
     return last
 
 
 _ROW_STATUS = re.compile(
     r"(?:^|(?<=[\s|]))(?P<status>implemented|approved|targeted|tbc|tbd|scheduled|planned)"
-    r"(?P<mark>[1-9]|[¹²³⁴⁵⁶⁷⁸⁹])?\s*\|?\s*$",
+    r"(?P<mark>[1-9]|[¹²³⁴⁵⁶⁷⁸⁹])?(?:\s*\((?P<condition>[^()]{3,80})\))?\s*\|?\s*$",
     re.IGNORECASE,
 )
 _ANY_STATUS = re.compile(r"(?<=[\s|])(?P<status>[A-Za-z]+)\s*\|?\s*$")
@@ -507,8 +591,9 @@ _BARE = re.compile(r"(?<![\w/-])(?P<ref>[0-9OQ]{4})\s*\|?\s*$")
 _FOOTNOTE_LINE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹]|\d\s+[A-Z])")
 
 
-def _row(doc: Document, line: Line) -> tuple[str, str, str, str | None] | None:
-    """(release cell, reference, status, footnote mark) of a table row, or ``None`` for a line that is none."""
+def _row(doc: Document, line: Line) -> tuple[str, str, str, str | None, str | None] | None:
+    """(release cell, reference, status, footnote mark, the condition in brackets after the status) of a table
+    row, or ``None`` for a line that is none."""
     text = line.text
     status = _ROW_STATUS.search(text)
     known = status is not None
@@ -537,7 +622,8 @@ def _row(doc: Document, line: Line) -> tuple[str, str, str, str | None] | None:
     if mentions and mentions[0].repaired:
         doc.warnings.append(f"line {line.number}: {raw!r} read as {reference}")
     before = re.sub(r"\s*\|\s*", " ", body[:at]).strip()
-    return before, reference, _STATUSES[status["status"].lower()], status["mark"]
+    condition = status["condition"].strip() if status["condition"] else None
+    return before, reference, _STATUSES[status["status"].lower()], status["mark"], condition
 
 
 def _continues(text: str) -> bool:
@@ -595,6 +681,10 @@ def _table_release(doc: Document, group: _Group, standalone: bool, releases: dic
             if fitted:
                 release.setdefault("date", fitted)
         return release
+    if group.standalone_cell:  # "Standalone release 20 October 2022": the day after the words
+        named = re.match(r"^\s*(?:SEC\s+)?stand[\s-]*alone(?:\s+SEC)?(?:\s+release)?\s*", when, re.IGNORECASE)
+        if named:
+            when, standalone = when[named.end() :], True
     day = _whole_day(when)
     if day is not None:
         name = f"Stand-alone Release {day.day} {day:%B %Y}" if standalone else _month_name(day)
