@@ -25,8 +25,13 @@ _ORDINAL_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+", re.IGNORECASE) 
 _SEPT = re.compile(r"\bsept\b\.?", re.IGNORECASE)  # strptime knows "Sep" only
 
 
+_NEW_YEAR_OF = re.compile(r"^(?:the\s+)?(?:new\s+year(?:'s\s+day)?|start\s+of)\s+((?:19|20)\d\d)$")
+_MID = re.compile(r"^mid[\s-]+", re.IGNORECASE)  # "mid-May 2017": its 15th
+
+
 def _clean(text: str) -> str:
     text = " ".join(text.replace(",", " ").split())
+    text = _MID.sub("15 ", text)
     text = _SEPT.sub("Sep", _ORDINAL_OF.sub(r"\1 ", text))
     for suffix in ("st ", "nd ", "rd ", "th "):  # 1st June 2021
         for digit in "0123456789":
@@ -86,6 +91,8 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
         return today - dt.timedelta(days=1)
     if cleaned in ("new year", "new year's day", "the new year", "the start of the year", "start of the year"):
         return dt.date(today.year, 1, 1)
+    if (new_year := _NEW_YEAR_OF.match(cleaned)) is not None:  # "new year 2018"
+        return dt.date(int(new_year[1]), 1, 1)
     day = parse_day(cleaned, today)
     if day is not None:
         return day

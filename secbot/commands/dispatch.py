@@ -78,7 +78,9 @@ _SETTING = re.compile(
     re.I,
 )
 _RELATIVE = re.compile(r"\b(?:next|last|latest|previous|current|currently|now)\b", re.I)
-_END_OF = re.compile(r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)\bback\s+(?:in|on|at)\s+", re.I)
+_END_OF = re.compile(
+    r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)(?<!it\s)(?<!them\s)\bback\s+(?:in|on|at)\s+", re.I
+)
 _PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
 _PAST = re.compile(r"\b(?:were|was|did|had|stood)\b", re.I)
 # Questions that take no day of their own: a day said with one is the day to answer as of.

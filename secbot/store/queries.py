@@ -324,7 +324,9 @@ class Register:
         ]
         recent = [entry for entry in facts.timeline(mod) if entry.date <= today][-5:]
         milestone = facts.next_milestone(mod, today, assessments, placements)
-        return Status(detail, milestone, assessments, placements, recent, today)
+        views = (_consultation_view(c, mod.reference, mod.title, today) for c in facts.consultations)
+        ahead = [v for v in views if v.state in ("open", "upcoming", "expected")]
+        return Status(detail, milestone, assessments, placements, recent, today, ahead)
 
     def timeline(self, reference: str) -> list[TimelineEntry] | None:
         with self._connection() as connection:

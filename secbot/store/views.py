@@ -179,6 +179,7 @@ class Status:
     releases: list[ReleasePlacement]
     recent: list[TimelineEntry]
     as_of: dt.date
+    consultations: list[ConsultationView] = field(default_factory=list)  # open, upcoming or expected
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,17 @@ from tests.support.replies import flat
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
 GOLDEN = QUESTIONS / "golden.yaml"
-# Each written without seeing the rules or the other files. They scored 86.7% (52 of 60), 90% (45 of
-# 50), 80% (40 of 50), 86.7% (52 of 60), 88.3% (53 of 60), 88.3% (53 of 60), 84.3% (59 of 70), 85.7% (60
-# of 70) and, over the registers of 2017 to 2020 (each entry's ``today``), 75.6% (34 of 45), 86.7% (39 of
-# 45), 95.6% (43 of 45), 91.1% (41 of 45) and 95.6% (43 of 45) before the rules were fixed for their
-# misses, so they are golden files now (TUNED). The files of HELD_OUT, when there are any, have never
-# been tuned on.
+# Each written without seeing the rules or the other files, and scored once before the rules were fixed
+# for its misses (first scores; docs/architecture.md has the table): on the sample's day 86.7%, 90%, 80%,
+# 86.7%, 88.3%, 88.3%, 84.3%, 85.7% and 82.9%; over the registers of 2017 to 2020 (each entry's
+# ``today``) 75.6%, 86.7%, 95.6%, 91.1%, 95.6% and 95.6%. All are golden files now (TUNED). The files of
+# HELD_OUT, when there are any, have never been tuned on.
 _TUNED_ON = (
-    *(f"holdout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8")),
-    *(f"years{n}" for n in ("", "2", "3", "4", "5")),
+    *(f"holdout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9")),
+    *(f"years{n}" for n in ("", "2", "3", "4", "5", "6")),
 )
 TUNED = (GOLDEN, *(QUESTIONS / f"{name}.yaml" for name in _TUNED_ON))
-HELD_OUT = (QUESTIONS / "holdout9.yaml", QUESTIONS / "years6.yaml")
+HELD_OUT = (QUESTIONS / "holdout10.yaml", QUESTIONS / "years7.yaml")
 COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
 
 

@@ -36,8 +36,9 @@ __all__ = ["FOLLOW_UP", "Understood", "normalise", "understand"]
 FOLLOW_UP = "a follow-up"  # ``why``: the question before it in the same place says what it asks
 
 _TIMELINE = re.compile(
-    r"\b(?:timeline|history|events?|chronology|key\s+dates|dates|dated|milestones\s+so\s+far)\b"
-    r"|\bhappened\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
+    r"\b(?:timeline|history|events?|chronology|key\s+dates|dates|dated|milestones\s+so\s+far|date\s+by\s+date"
+    r"|walk\s+me\s+through)\b"
+    r"|\bhappen(?:ed)?\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
     re.IGNORECASE,
 )
 # A modification asked about beside a meeting's name ("CB knocked back mod 21 in April - what's happened to it
@@ -49,7 +50,6 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _TAKE_ALL = frozenset({"phase", "list", "stats", "consultations"})  # "… all": old ones too
-_CONSULTATION = re.compile(r"\bconsultations?\b", re.IGNORECASE)
 # Words a command's own arguments never hold: "wg meetings in October 2017" is a question to read.
 _QUESTION_WORDS = re.compile(
     r"\b(?:meetings?|agenda|scheduled|schedule|going|goes|live|happening|due|mods|modifications|proposals|what|which"
@@ -124,10 +124,6 @@ def understand(text: str) -> Understood:
     return _slip(plain) or Understood("", typed, "not understood")
 
 
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_BREAK.split(text) if part]
-
-
 def _first_sentence(typed: str) -> tuple[str, str]:
     """(the first sentence, the rest) of a message of several; (the message, "") of one."""
     found = _SENTENCE_BREAK.search(typed)
@@ -168,9 +164,6 @@ def _about_a_modification(text: str) -> Understood | None:
         named, why = number, "a modification's number"
     else:
         return None
-    # "when does the mp138 consultation open"; not "what's happening with MP121? Is a consultation due?"
-    if any(_CONSULTATION.search(part) and (find_references(part) or named in part) for part in _sentences(text)):
-        return Understood("consultations", "all", f"{why} and the word consultation")
     if _TIMELINE.search(text):
         return Understood("timeline", named, f"{why} and the word timeline")
     return Understood("status", named, f"{why} in a question")

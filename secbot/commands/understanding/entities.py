@@ -72,8 +72,10 @@ _PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,
 # "which mods are closed": a phase said as what they are, unless it is a status ("are approved")
 _PHASE_AFTER_BE = re.compile(r"(?:\b(?:are|is|were|was)|'s)\s+(?:now\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s*$", re.I)
 _PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)\s+(?:phase|stage)\b", re.I)
-# "just the implementation phase lot": a phase word before "phase", taken only when it is one.
+# "just the implementation phase lot" / "phase decision incl the stale ones": a phase word before or after
+# "phase", taken only when it is one.
 _PHASE_BEFORE_WORD = re.compile(r"\b(?P<phase>[a-z]+(?:\s+[a-z]+)?)\s+(?:phase|stage)\b", re.I)
+_PHASE_AFTER_WORD = re.compile(r"\b(?:phase|stage)\s+(?P<phase>[a-z]+)\b", re.I)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
     r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted"
@@ -156,6 +158,7 @@ def day(text: str) -> str | None:
 # four digits, not a count, a page, a year, a duration or part of a date.
 _BARE_NUMBER = re.compile(
     r"(?<![\w/.,£$%-])(?<!page\s)(?<!top\s)(?<!last\s)(?<!next\s)(?<!past\s)(?<!first\s)(?<!over\s)(?<!under\s)"
+    r"(?<!meeting\s)(?<!panel\s)(?<!session\s)(?<!item\s)(?<!table\s)(?<!section\s)(?<!version\s)"
     r"(?P<number>\d{2,4}[a-z]?)(?![\w/%-]|\.\d|,\d)"
     rf"(?!\s*(?:st|nd|rd|th|days?|weeks?|months?|years?|wd|working|mins?|hours?|mods?|modifications?|proposals?"
     rf"|assessments?|ias?|pas?|results?|times?|of|more|\+|{_MONTHS})\b)",
@@ -218,7 +221,8 @@ def phase_named(text: str) -> str | None:
         for start in range(len(words)):  # "the implementation phase": "implementation", not "the implementation"
             if named := canonical_phase(" ".join(words[start:])):
                 return named
-    return None
+    after = _PHASE_AFTER_WORD.search(text)
+    return canonical_phase(after["phase"]) if after else None
 
 
 def status(text: str) -> str | None:

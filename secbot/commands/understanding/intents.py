@@ -72,6 +72,7 @@ _INCLUDING_OLD = _has(
     r"(?:\s+ones|\s+stuff)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
     r"|\b(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)\s+(?:\d{4}\s+)?ones\s+(?:included|too|as\s+well)\b"
+    r"|\bnot\s+just\s+(?:the\s+)?(?:recent|current|new|live)(?:\s+ones)?\b|\bcounting\s+everything\b|\bgone\s+quiet\b"
     r"|\b(?:incl(?:ude|uding)?|with|plus)\s+(?:the\s+)?(?:ones|those|mods)\s+(?:that\s+)?"
     r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n't)\s+been)\s+"
     r"(?:\w+\s+)?(?:reported|updated|restated|mentioned)\b"
@@ -150,6 +151,8 @@ _SEARCH_LEAD = _has(
 
 def _changes(text: str, _typed: str) -> str | None:
     if not _CHANGES.search(text) or _TOPIC_MODS.search(text):  # "any firmware related changes": a search
+        return None
+    if _RELEASE.search(text) and (entities.month(text) or _NEXT.search(text)):  # "changes landing in the Nov release"
         return None
     if _SINCE_REPORT.search(text):
         return "changes last report"
@@ -238,6 +241,8 @@ def _release(text: str, _typed: str) -> str | None:
     if not _RELEASE.search(text):
         return None
     month = entities.month(text) or entities.month_of_day(text)
+    if not month and not _NEXT.search(text) and re.search(r"\bin\s+(?:the\s+)?implementation\b", text, re.I):
+        return None  # "everything in implementation, i.e. waiting on a release": the phase
     if month and month not in ("this month", "last month", "next month"):
         return f"release {month}"
     if re.search(r"\bafter\s+(?:the\s+)?next\b", text, re.IGNORECASE):
