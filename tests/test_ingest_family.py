@@ -277,3 +277,67 @@ def test_a_caption_under_a_wrapped_table_is_not_its_last_cell(tmp_path):
     body = "Open modifications\n\n| Mod | Title | Status |\n" + row + "Table 3: Open modifications this month\n"
     mods = _mods(_ingest(tmp_path, body))
     assert mods["MP620"]["status"] == "Refinement"
+
+
+def test_a_heading_naming_a_change_board_meeting_leads_its_list_of_votes(tmp_path):
+    body = (
+        "Board business\n\n"
+        "Special Change Board – 3 May 2023\n\n"
+        "- MP520 'Widget Rules' was approved unanimously under Self-Governance; it better facilitates "
+        "SEC Objective (c)[4].\n"
+        "- MP521 'Gadget Rules' – the board declined to vote and referred it back to the Working Group.\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert votes["MP520"]["date"] == dt.date(2023, 5, 3)
+    assert (votes["MP520"]["outcome"], votes["MP520"]["majority"]) == ("approved", "unanimous")
+    assert votes["MP520"]["objective"] == "(c)"  # "[4]" is a footnote mark
+    assert votes["MP521"]["outcome"] == "sent_back"
+
+
+def test_an_item_may_open_with_its_outcome_before_the_reference(tmp_path):
+    body = (
+        "Board business\n\n"
+        "When it met on 17 May 2023 the Change Board:\n\n"
+        "- rejected MP530 'Lamp Rules' under Self-Governance, as a majority considered it no improvement;\n"
+        "- unanimously approved MP531 'Torch Rules' under Self-Governance.\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert (votes["MP530"]["outcome"], votes["MP530"]["majority"]) == ("rejected", "majority")
+    assert (votes["MP531"]["outcome"], votes["MP531"]["majority"]) == ("approved", "unanimous")
+
+
+def test_an_authority_list_item_states_its_own_outcome(tmp_path):
+    body = (
+        "Summary\n\n"
+        "On 2 June 2023 the Authority approved or rejected these:\n\n"
+        "- MP540 'Kettle Rules' – rejected\n"
+        "- MP541 'Toaster Rules' – approved\n"
+    )
+    decisions = {row["reference"]: row for row in _ingest(tmp_path, body).data["decisions"]}
+    assert decisions["MP540"]["outcome"] == "rejected"
+    assert decisions["MP541"]["outcome"] == "approved"
+
+
+def test_a_decision_dated_by_the_next_sentence_and_an_objective_stated_after_the_vote(tmp_path):
+    body = (
+        "Decisions\n\n"
+        "The Authority has rejected MP550 'Clock Rules'. Its decision was issued on 8 June 2023.\n\n"
+        "On 14 June 2023 the Change Board approved MP551 'Watch Rules' under Self-Governance. "
+        "It found the change better facilitates SEC Objective (d).\n"
+    )
+    result = _ingest(tmp_path, body)
+    decisions = {row["reference"]: row for row in result.data["decisions"]}
+    assert decisions["MP550"]["date"] == dt.date(2023, 6, 8)
+    assert _votes(result)["MP551"]["objective"] == "(d)"
+
+
+def test_a_body_agreeing_to_convert_dated_by_the_meeting_that_leads_the_list(tmp_path):
+    body = (
+        "Sub-committee\n\n"
+        "The Change Sub-Committee met on 20 June 2023.\n\n"
+        "- It decided to convert DP560 'Spoon Rules' into a Modification Proposal. MP560 goes through the "
+        "Refinement Process.\n"
+    )
+    rows = {row["draft"]: row for row in _ingest(tmp_path, body).data["conversions"]}
+    assert rows["DP560"]["date"] == dt.date(2023, 6, 20)
+    assert (rows["DP560"]["proposal"], rows["DP560"]["next_phase"]) == ("MP560", "Refine")

@@ -115,3 +115,31 @@ def test_sentences_end_after_a_footnote_mark_and_after_an_acronym():
         "It was sent to the DCC.",
         "The Working Group met (e.g. in May).",
     ]
+
+
+def test_a_two_column_page_is_read_down_each_column(tmp_path):
+    from secbot.ingest.document import lines_of
+
+    text = (
+        "Overview\n\n"
+        "North column heading                 South column heading\n"
+        "the left column starts here and      the right column starts here and\n"
+        "it carries on for a few more words   it carries on below its heading\n"
+        "before it stops at a full stop.      before it, too, ends.\n"
+        "and a last left line\n\n"
+        "After the columns.\n"
+    )
+    texts = [line.text for line in lines_of(text)]
+    assert texts == [
+        "Overview",
+        "North column heading",
+        "the left column starts here and",
+        "it carries on for a few more words",
+        "before it stops at a full stop.",
+        "South column heading",
+        "the right column starts here and",
+        "it carries on below its heading",
+        "before it, too, ends.",
+        "and a last left line",
+        "After the columns.",
+    ]

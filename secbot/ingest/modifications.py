@@ -733,19 +733,24 @@ def _read_urls(doc: Document, mods: _Register) -> None:
                 mods.facts[ref].fields.setdefault("url", line.text)
 
 
-_CONVERTED = re.compile(r"(?<!\bbe )\bconverted\b", re.IGNORECASE)  # not "will be converted"
-_NEXT_PHASE = re.compile(
-    r"\b(?:to|into)\s+the\s+(?P<phase>Refinement Process|Refinement|Report Phase)\b", re.IGNORECASE
+# "converted", not "will be converted"; a body's decision to convert ("the CSC agreed to convert DP201").
+_CONVERTED = re.compile(
+    r"(?<!\bbe )\bconverted\b|\b(?:agreed|decided|voted|resolved)\s+(?:unanimously\s+)?to\s+convert\b", re.IGNORECASE
 )
+_NEXT_PHASE = re.compile(
+    r"\b(?:to|into|through)\s+the\s+(?P<phase>Refinement Process|Refinement|Report Phase)\b", re.IGNORECASE
+)
+# A list's lead that dates the meeting whose decisions the items are ("The CSC met on 27 September 2022.").
+_MEETING_LEAD = re.compile(r"\b(?:met|meeting)\b", re.IGNORECASE)
 
 
-def _conversion(draft: Ref, refs: list[Ref], text: str, day, context: str) -> dict:
+def _conversion(draft: Ref, refs: list[Ref], text: str, day, context: str, around: str = "") -> dict:
     proposal = next((r for r in refs if r.family == "MP" and r.number == draft.number), None)
     proposal = proposal or Ref("MP", draft.number, draft.suffix)
     row: dict = {"draft": draft.text, "proposal": proposal.text}
     if day is not None:
         row["date"] = day
-    nxt = _NEXT_PHASE.search(text) or _NEXT_PHASE.search(context)
+    nxt = _NEXT_PHASE.search(text) or _NEXT_PHASE.search(around) or _NEXT_PHASE.search(context)
     if nxt:
         row["next_phase"] = canonical_phase(nxt["phase"])
     return row
@@ -760,9 +765,13 @@ def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
     for para in paras:
         lead = lead_of(paras, para.index)
         lead_day = None
-        if lead is not None and _CONVERTED.search(lead.text):
+        meeting_day = None
+        if lead is not None and (_CONVERTED.search(lead.text) or _MEETING_LEAD.search(lead.text)):
             lead_days = find_days(lead.text)
-            lead_day = lead_days[0].day if lead_days else None
+            if _CONVERTED.search(lead.text):
+                lead_day = lead_days[0].day if lead_days else None
+            elif lead_days:
+                meeting_day = lead_days[0].day  # dates a conversion an item states, makes none itself
         para_day = None
         for sentence in sentences(para.text):
             days = find_days(sentence)
@@ -775,11 +784,11 @@ def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
             drafts = [r for r in refs if r.family == "DP"]
             if para.level >= 1 and lead is not None and not _CONVERTED.search(sentence):
                 drafts = drafts[:1]  # an item under "the Panel converted the following …:" names its DP first
-            day = days[0].day if days else para_day or lead_day
+            day = days[0].day if days else para_day or lead_day or meeting_day
             context = lead.text if lead is not None and lead_day is not None else ""
             for draft in drafts:
                 if draft.text not in rows:
-                    rows[draft.text] = _conversion(draft, refs, sentence, day, context)
+                    rows[draft.text] = _conversion(draft, refs, sentence, day, context, para.text)
                     if day is None:
                         doc.warnings.append(
                             f"line {para.number}: {draft} was converted, but the day of the Panel meeting that "
