@@ -341,3 +341,38 @@ def test_a_body_agreeing_to_convert_dated_by_the_meeting_that_leads_the_list(tmp
     rows = {row["draft"]: row for row in _ingest(tmp_path, body).data["conversions"]}
     assert rows["DP560"]["date"] == dt.date(2023, 6, 20)
     assert (rows["DP560"]["proposal"], rows["DP560"]["next_phase"]) == ("MP560", "Refine")
+
+
+def test_a_table_printed_a_cell_a_line_under_a_wrapped_header(tmp_path):
+    body = (
+        "Report Phase\n\n"
+        "This table lists the proposals now in the Report Phase.\n\n"
+        "Mod Ref Title Path Modification Report\n\n"
+        "Consultation\n\n"
+        "Change\n\n"
+        "Board\n\n"
+        "MP640\n\n"
+        "Faster Widget\n\n"
+        "Certification\n\n"
+        "Path 3 – Self-\n\n"
+        "Governance\n\n"
+        "3-Jul-23 to\n\n"
+        "21-Jul-23\n\n"
+        "26-Jul-23\n\n"
+        "MP641\n\n"
+        "Slower Gadget Rules\n\n"
+        "Path 2 – Authority\n\n"
+        "Determination\n\n"
+        "w/c 10-Jul-23\n\n"
+        "23-Aug-23\n\n"
+        "Next section\n\n"
+        "Nothing else happened.\n"
+    )
+    result = _ingest(tmp_path, body, head=MRSR)
+    mods = _mods(result)
+    assert (mods["MP640"]["title"], mods["MP640"]["path"]) == ("Faster Widget Certification", "Self-Governance")
+    assert (mods["MP641"]["title"], mods["MP641"]["path"]) == ("Slower Gadget Rules", "Authority Determination")
+    assert _standing(mods["MP640"]) == ("Report Phase", "Report Phase")
+    boards = {(m["kind"], m["date"]): [i["reference"] for i in m["items"]] for m in result.data["meetings"]}
+    assert boards[("change_board", dt.date(2023, 7, 26))] == ["MP640"]
+    assert boards[("change_board", dt.date(2023, 8, 23))] == ["MP641"]

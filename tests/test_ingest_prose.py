@@ -143,3 +143,21 @@ def test_a_two_column_page_is_read_down_each_column(tmp_path):
         "and a last left line",
         "After the columns.",
     ]
+
+
+def test_a_lined_table_header_the_page_wrapped_keeps_its_rows(tmp_path):
+    from secbot.ingest.prose import lined_tables
+    from tests.support.report_text import snippet
+
+    doc = snippet(
+        """
+        Assessments under way
+        Mod Type Accepted Target Current
+        duration
+        MP650 IA 2 May 23 40 WD 12 WD
+        MP651 PA 9 May 23 15 WD 7 WD
+        """
+    )
+    (table,) = lined_tables(doc)
+    assert table.columns[-1] == "current duration"
+    assert [row.line.text.split()[0] for row in table.rows] == ["MP650", "MP651"]

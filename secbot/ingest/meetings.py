@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
 from secbot.ingest.mentions import references_in
-from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, lined_tables, paragraphs, sentences
 from secbot.references import Ref
 
 
@@ -163,12 +163,31 @@ def read(doc: Document) -> dict[str, list[dict]]:
             _sentence(doc, paras, index, sentence, found, pending, context)
             context.previous_refs = [r.text for r in find_references(sentence)]
     _paper_meetings(doc, paras, found)
+    _table_meetings(doc, found)
     _attach_pending(doc, found, pending)
     own = _own_panel_day(doc)
     # The Panel the report itself goes to is a meeting of record only when the report puts something before
     # it; a report presented "for information" alone dates no business of that meeting.
     kept = [m for m in found.values() if not (m.kind == "panel" and m.date == own and not m.items)]
     return {"meetings": [_row(m) for m in kept]}
+
+
+def _table_meetings(doc: Document, found: dict) -> None:
+    """The meetings a table printed as lines dates in its last column ("Change Board": "28-Nov-18"): each
+    row's modification on that body's agenda that day."""
+    for table in lined_tables(doc):
+        kind = _KIND.search(table.columns[-1].title()) if table.columns else None
+        if kind is None:
+            continue
+        for row in table.rows:
+            last = (row.more or (row.line,))[-1].text
+            days = find_days(re.sub(r"(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)", " ", last))
+            refs = find_references(row.line.text)
+            if len(days) != 1 or not refs:
+                continue
+            meeting = _meeting(found, kind.lastgroup, days[0].day, row.line.number)
+            meeting.title = meeting.title or _TITLES[kind.lastgroup]
+            meeting.add(refs[0].text, f"{_TITLES[kind.lastgroup]} date in the table.")
 
 
 def _own_panel_day(doc: Document) -> dt.date | None:

@@ -584,6 +584,17 @@ def _left_overflow(columns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("^" + "".join(f"(?:{p})?" for p in parts), re.IGNORECASE) if parts else None
 
 
+_PHASE_CAPTION = re.compile(
+    r"\b(?:modifications|proposals)\s+(?:\w+\s+){0,2}in\s+the\s+(?P<phase>Report Phase|Refinement Process)\b",
+    re.IGNORECASE,
+)
+# A cell of a column after a title: a path, a date, a week, a duration.
+_LATER_CELL = re.compile(
+    r"^(?:Path\s+\d|w/c\b|\d{1,2}(?:st|nd|rd|th)?[-\s/](?:[A-Z][a-z]{2}|\d{1,2})[-\s/]\d{2,4}\b|\d+\s*WD\b|TBC\b)",
+    re.IGNORECASE,
+)
+
+
 def _read_lined_tables(doc: Document, mods: _Register) -> None:
     """Tables a PDF's text printed as lines (``prose.lined_tables``): after the reference, the title
     (its wrapped lines joined, less what the cells to the left wrapped onto them) and a status the
@@ -593,6 +604,8 @@ def _read_lined_tables(doc: Document, mods: _Register) -> None:
         at = index[table.header.number]
         caption = doc.lines[at - 1].text if at else ""
         open_assessments = bool(re.search(r"\bopen\b", caption, re.I) and re.search(r"assess", caption, re.I))
+        # "The table below sets out the modifications currently in the Report Phase."
+        in_phase = _PHASE_CAPTION.search(caption)
         where = next(i for i, c in enumerate(table.columns) if re.match(r"(?:draft\s+)?(?:mod|proposal|ref)", c))
         overflow = _left_overflow(table.columns[:where])
         titled = "title" in table.columns[where + 1 :]
@@ -606,12 +619,22 @@ def _read_lined_tables(doc: Document, mods: _Register) -> None:
                 if status:
                     facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, row.line.number))
                 rest = _SCOPE_WORD.sub("", rest)
+            more = [line.text for line in row.more]
             if titled:
-                more = [line.text for line in row.more]
                 if overflow is not None and mention.start > 0:
                     more = [overflow.sub("", text, count=1) for text in more]
-                title = clean_title(" ".join([rest, *more]))
+                # The title's lines end where a later column's cell starts ("Path 3 – …", a date).
+                cut = next((n for n, text in enumerate(more) if _LATER_CELL.match(text)), len(more))
+                title = clean_title(" ".join([rest, *more[:cut]]))
                 facts.title(title if looks_like_title(title) else None, row.line.number)
+            if "path" in table.columns:
+                path = votes.path_of(re.sub(r"(?<=\w)-\s+(?=[A-Z])", "-", " ".join([rest, *more])))
+                if path and path not in facts.paths:
+                    facts.paths.append(path)
+            if in_phase:
+                phase = canonical_phase(in_phase["phase"])
+                status = mods.report_status if phase == "Report Phase" else "Refinement"
+                facts.standings.append(Standing(REPORT, phase, status, row.line.number))
             if open_assessments:
                 facts.standings.append(Standing(REFINE, "Refine", "Refinement", row.line.number))
 
@@ -641,7 +664,7 @@ def _read_title_charts(doc: Document, mods: _Register) -> None:
         text = line.text
         if " | " in text:
             continue
-        if _CHART_HEADER.search(text):
+        if _CHART_HEADER.search(text) or line.number in lined:
             flush()
             inside, current, words = line.number not in lined, None, []
             continue
