@@ -376,3 +376,30 @@ def test_a_table_printed_a_cell_a_line_under_a_wrapped_header(tmp_path):
     boards = {(m["kind"], m["date"]): [i["reference"] for i in m["items"]] for m in result.data["meetings"]}
     assert boards[("change_board", dt.date(2023, 7, 26))] == ["MP640"]
     assert boards[("change_board", dt.date(2023, 8, 23))] == ["MP641"]
+
+
+def test_a_proposer_named_in_passing_a_day_opening_the_raised_sentence_and_a_lower_case_organisation(tmp_path):
+    body = (
+        "New and withdrawn\n\n"
+        "MP680 'Cup Rules' was withdrawn by its Proposer, Sam Lee (Acme Energy), on 2 June 2023.\n\n"
+        "On 5 June 2023 Ana Cruz from Northgrid raised DP681 'Plate Rules'.\n\n"
+        "DP682 'Bowl Rules' was raised by Li Wei of ecotricity on 6 June 2023.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert (mods["MP680"]["proposer"], mods["MP680"]["organisation"]) == ("Sam Lee", "Acme Energy")
+    assert mods["DP681"]["raised"] == dt.date(2023, 6, 5)
+    assert mods["DP682"]["organisation"] == "ecotricity"
+
+
+def test_a_list_items_later_sentence_and_a_short_caption_above_a_table_place_what_they_name(tmp_path):
+    body = (
+        "New modifications\n\n"
+        "These were raised:\n\n"
+        "- MP690 'Fork Rules' raised by Al Tan of Gridco on 1 June 2023\n"
+        "The Initial Modification Reports for MP690 and MP691 will be presented to the Panel this month.\n\n"
+        "Open DCC assessments\n\n"
+        "| Modification | Type | Accepted |\n|---|---|---|\n| MP692 | IA | 1 May 23 |\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP691"]) == ("Initial Consideration", "Initial Consideration")
+    assert _standing(mods["MP692"]) == ("Refine", "Refinement")

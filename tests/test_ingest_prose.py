@@ -161,3 +161,26 @@ def test_a_lined_table_header_the_page_wrapped_keeps_its_rows(tmp_path):
     (table,) = lined_tables(doc)
     assert table.columns[-1] == "current duration"
     assert [row.line.text.split()[0] for row in table.rows] == ["MP650", "MP651"]
+
+
+def test_html_table_rows_and_tab_rows_with_empty_first_cells_become_cells():
+    from secbot.ingest.document import lines_of
+
+    text = "<table>\n<tr><th>Ref</th><th>Kind</th></tr>\n<tr><td>MP660</td><td><b>IA</b></td></tr>\n</table>\n"
+    text += "When\tRef\tState\n4 May 2023\tMP661\tApproved\n\tMP662\tDeferred\n"
+    assert [line.cells for line in lines_of(text)] == [
+        ["Ref", "Kind"],
+        ["MP660", "IA"],
+        ["When", "Ref", "State"],
+        ["4 May 2023", "MP661", "Approved"],
+        ["", "MP662", "Deferred"],
+    ]
+
+
+def test_a_year_run_on_to_a_new_sentence_is_a_sentence_break():
+    from secbot.ingest.prose import sentences
+
+    assert sentences("raised by Jo Bloggs on 3rd March 2019 The reports for MP670 go to the Panel.") == [
+        "raised by Jo Bloggs on 3rd March 2019",
+        "The reports for MP670 go to the Panel.",
+    ]

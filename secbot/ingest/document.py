@@ -34,6 +34,7 @@ KINDS = (
 _PAPER_REFERENCE = re.compile(r"Paper Reference:?\s*(?:\|\s*)?(?P<ref>[A-Z]{2,8}_[0-9A-Z_]+)", re.IGNORECASE)
 
 _TAGS = re.compile(r"<(?:sup|sub)>(.*?)</(?:sup|sub)>|</?[a-zA-Z][^>]*>")
+_HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -46,7 +47,12 @@ def clean(line: str) -> str:
     """``line`` without markup: ``<b>X</b>`` → X, ``18<sup>th</sup>`` → 18th, ``[X](#)`` → X,
     ``**X**`` → X, heading hashes off, runs of spaces and tabs kept as one space except between
     table cells (a tab or a pipe), which become `` | ``."""
-    text = _TAGS.sub(lambda m: m.group(1) or "", line.replace("\u00a0", " "))
+    line = line.replace("\u00a0", " ")
+    cells = _HTML_CELL.findall(line)
+    if cells:
+        # An HTML table's row ("<tr><td>MP180</td><td>IA</td>…</tr>"): its cells, as a piped row's are.
+        return " | ".join(clean(cell) or "" for cell in cells).rstrip()
+    text = _TAGS.sub(lambda m: m.group(1) or "", line)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _ESCAPED.sub(r"\1", text)
@@ -205,6 +211,11 @@ def lines_of(text: str) -> tuple[Line, ...]:
         bullet = bool(_BULLET.match(stripped)) and not re.match(r"^\d+\.\s+[A-Z][a-z]+$", stripped)
         body = _BULLET.sub("", stripped) if bullet else stripped
         text_line = clean(body)
+        empty = re.match(r" *(\t+)", raw)
+        if empty and "\t" in stripped:
+            # A tab-separated row whose first cells are empty ("\tSECMP0053\tApproved" under a date): they
+            # keep their places.
+            text_line = " | ".join([""] * len(empty.group(1)) + [text_line])
         if text_line and text_line != "|":
             found.append(Line(number, text_line, bullet))
     return tuple(found)

@@ -341,6 +341,12 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 facts = mods(ref)  # a list item names the modification it is about
                 if standing:
                     facts.standings.append(standing)
+            # The item's later sentences say what they say of the references they name themselves.
+            for sentence in sentences(para.text)[1:]:
+                said = _sentence_standing(sentence, para.number, mods)
+                for ref in said[1] if said else []:
+                    if ref not in subjects:
+                        mods(ref).standings.append(said[0])
             named = (named if in_list else []) + subjects
             in_list = True
         else:
@@ -408,11 +414,31 @@ _NAME = r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}"
 _ORG = r"[A-Z][\w&'’.\-]*(?:\s+(?:[A-Z0-9][\w&'’.\-]*|&|and|of|for))*"
 _BY = re.compile(
     rf"\bby\s+(?P<who>{_NAME})(?:\s*\((?P<org1>[^)]+)\)"
-    rf"|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG}))?"
+    rf"|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG})"
+    # A brand written in lower case ("of npower on 26th October 2018"): one word, then the day.
+    rf"|\s*,?\s+(?:from|of)\s+(?P<org3>[a-z][\w&.\-]*[a-z])(?=\s+on\s+\d))?"
 )
 _PASSIVE = re.compile(r"\b(?:was|were|has been|have been)\s+raised\b")
 _WHO_RAISED = re.compile(rf"(?P<who>{_NAME})\s+(?:from|of|at)\s+(?:the\s+)?(?P<org>{_ORG})\s+(?:has\s+)?raised\b")
+_DAY_FIRST = re.compile(r"^\s*On\s+(?:the\s+)?[^,]{6,30}?\d{4}\b,?")
+# "… was withdrawn by its Proposer, Ian Sutcliffe (SSE), on …": who proposed it, named in passing.
+_ITS_PROPOSER = re.compile(
+    rf"\b(?:its|the)\s+Proposer,\s+(?P<who>{_NAME})\s*(?:\((?P<org1>[^)]+)\)|,?\s+(?:from|of)\s+(?:the\s+)?(?P<org2>{_ORG}))"
+)
 _NAME_SLIPS = str.maketrans({"0": "o", "1": "l", "5": "s", "|": "l"})
+
+
+def _proposer_named(doc: Document, sentence: str, line: int, mods: _Register) -> None:
+    named = _ITS_PROPOSER.search(sentence)
+    refs = [m.ref for m in references_in(sentence[: named.start()])] if named else []
+    if not refs:
+        return
+    facts = mods(refs[-1])
+    if "proposer" not in facts.fields:
+        facts.fields["proposer"] = _name(doc, named["who"], line, "proposer")
+        org = named["org1"] or named["org2"]
+        if org:
+            facts.fields["organisation"] = _name(doc, org, line, "organisation")
 
 
 def _name(doc: Document, text: str, line: int, what: str) -> str | None:
@@ -442,6 +468,8 @@ def _raised(
     rest of its own paragraph. A sentence naming no reference ("This Draft Proposal was raised …",
     "Raised by …") is about the modification its section is headed by (``about``), the first time only."""
     said = sentences(para.text)
+    for sentence in said:
+        _proposer_named(doc, sentence, para.number, mods)
     for at, sentence in enumerate(said):
         raised = _RAISED.search(sentence)
         if not raised or not (
@@ -457,7 +485,7 @@ def _raised(
         who = org = None
         by = _BY.search(tail)
         if by:
-            who, org = by["who"], by["org1"] or by["org2"]
+            who, org = by["who"], by["org1"] or by["org2"] or by["org3"]
         else:
             before = _WHO_RAISED.search(sentence)
             if before:
@@ -468,6 +496,9 @@ def _raised(
         if org:
             facts.fields["organisation"] = _name(doc, org, para.number, "organisation")
         days = find_days(tail)
+        opening = _DAY_FIRST.match(sentence)
+        if not days and opening:
+            days = find_days(opening.group(0))  # "On 21 September 2022 Kieran Doyle from the DCC raised DP207"
         if days:
             facts.fields["raised"] = days[0].day
         elif who:
@@ -514,7 +545,9 @@ def _read_tables(doc: Document, mods: _Register) -> None:
     lead = ""  # the sentence introducing the table ("The following Refinement Consultation is open:")
     for line in table_lines(doc):
         if " | " not in line.text:
-            columns, caption = None, ""
+            # A short line just above a table is its caption ("Open assessments").
+            short = len(line.text.split()) <= 6 and not re.search(r"[.:;]$", line.text)
+            columns, caption = None, line.text if short else ""
             lead = line.text if line.text.endswith(":") else ""
             continue
         cells = [c.strip(" |") for c in line.cells]

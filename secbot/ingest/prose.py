@@ -438,7 +438,12 @@ def announced_count(text: str) -> int | None:
     return count_word(match["n"]) if match else None
 
 
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(
+    r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])"
+    # A list item that ends in a day without a stop, and the paragraph after it that a PDF's text ran on
+    # to it: "… on 26th October 2018 The Initial Modification Reports …".
+    r"|(?<=\b(?:19|20)\d\d)\s+(?=(?:The|This|These|It|We)\s+[a-z]*[A-Z]?)"
+)
 
 
 def sentences(text: str) -> list[str]:

@@ -45,7 +45,7 @@ _SENT_BACK = re.compile(
     re.IGNORECASE,
 )
 _RECOMMEND = re.compile(r"\brecommend\w*|\bto the Authority\b", re.IGNORECASE)
-_SELF_GOVERNANCE = re.compile(r"\bself[\s-]?governance\b", re.IGNORECASE)
+_SELF_GOVERNANCE = re.compile(r"\bself(?:-\s*|\s)?governance\b", re.IGNORECASE)
 _AUTHORITY_DETERMINATION = re.compile(r"\bAuthority Determination\b", re.IGNORECASE)
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b", re.IGNORECASE)
 _MAJORITY = re.compile(
