@@ -403,3 +403,40 @@ def test_a_list_items_later_sentence_and_a_short_caption_above_a_table_place_wha
     mods = _mods(_ingest(tmp_path, body))
     assert _standing(mods["MP691"]) == ("Initial Consideration", "Initial Consideration")
     assert _standing(mods["MP692"]) == ("Refine", "Refinement")
+
+
+def test_tables_a_release_lead_and_a_with_the_authority_caption_place_their_modifications(tmp_path):
+    long = "This paragraph is here so that the page's lines are long, as a real report's prose lines are. " * 2
+    body = (
+        f"{long}\n\n{long}\n\n{long}\n\n"
+        "Releases\n\n"
+        "Changes are approved for the release shown unless marked (targeted).\n\n"
+        "| Release | Date | Modifications |\n|---|---|---|\n"
+        "| March 2024 SEC Release | 7 March 2024 | MP700, MP701 *(targeted)* |\n\n"
+        "Modifications with the Authority\n\n"
+        "| Reference | Title | Sent |\n|---|---|---|\n| MP702 | Pan Rules | 3 July 2023 |\n\n"
+        "Scope\n\n"
+        "| Date | Mod | Status |\n|---|---|---|\n| 7 March 2024 | MP703 | Targeted (subject to Authority decision) |\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP700"]) == ("Implementation", "Approved")
+    assert _standing(mods["MP701"]) == (None, None)
+    assert _standing(mods["MP702"]) == ("Decision", "Awaiting Authority Decision")
+    assert "status" not in mods["MP703"]  # "Targeted (…)" says where the release stands
+
+
+def test_sentences_that_place_a_modification_in_refine_report_phase_or_on_hold(tmp_path):
+    body = (
+        "Progress\n\n"
+        "The board agreed a request for a DCC Impact Assessment for MP710 'Jug Rules'.\n\n"
+        "MP711 'Mug Rules' is still in the Report Phase after the board asked for clearer legal text.\n\n"
+        "MP712 'Cup Rules' has been put on hold, and its next Working Group meeting was cancelled.\n\n"
+        "MP713 is 'Saucer Rules'.\n\n"
+        "The code changes for MP714 'Tray Rules' were implemented in May; the rest of MP714 follows later.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP710"]) == ("Refine", "Refinement")
+    assert _standing(mods["MP711"]) == ("Report Phase", "Report Phase")
+    assert _standing(mods["MP712"]) == ("Refine", "On hold")
+    assert mods["MP713"]["title"] == "Saucer Rules"
+    assert _standing(mods["MP714"]) == (None, None)  # only some of its changes were implemented

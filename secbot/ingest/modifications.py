@@ -114,7 +114,7 @@ _CONTEXT_RULES = (
         # A modification going on to the Report Phase; a Draft Proposal said to is still one until converted.
         re.compile(
             r"\b(?:progression|proceed|progress|move|go)\w*\s+(?:directly\s+|straight\s+)?(?:on\s+)?to\s+the\s+"
-            r"Report\s+Phase\b",
+            r"Report\s+Phase\b|\b(?:remains?|still)\s+in\s+the\s+Report\s+Phase\b",
             re.IGNORECASE,
         ),
         REPORT,
@@ -127,7 +127,10 @@ _CONTEXT_RULES = (
             r"|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
             r"|\bRefinement Consultations?\b|\b(?:WG|Working Group|Workgroup) consultations?\b"
             # A timetable extension: the Panel gives the Refinement Process more time.
-            r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b",
+            r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b"
+            # A DCC Impact Assessment asked for: the solution is still being refined.
+            r"|\brequests?\s+for\s+(?:an?\s+|the\s+)?(?:DCC\s+)?(?:Impact|Preliminary)\s+Assessment\b"
+            r"|\b(?:remains?|is|are|still)\s+in\s+the\s+Refinement\s+(?:Process|Phase)\b",
             re.IGNORECASE,
         ),
         REFINE,
@@ -197,6 +200,8 @@ class _Facts:
                 row["phase"] = chosen.phase
             if chosen.status:
                 row["status"] = chosen.status
+            if self.fields.get("on_hold") and chosen.phase in ("Define", "Refine", "Report Phase"):
+                row["status"] = "On hold"  # the report's word; the phase is where it waits
         if self.paths:
             row["path"] = self.paths[0]
         for name in ("issue_summary", "url"):
@@ -274,6 +279,8 @@ def _context_standing(text: str, line: int, mods: _Register) -> Standing | None:
     return found[1] if found else None
 
 
+# "the document-only changes for SECMP0015 were implemented": the subject is the changes, not SECMP0015.
+_COMPLEMENT = re.compile(r"\b(?:for|of|to)\s+$", re.IGNORECASE)
 _PAST_RULES = 2  # the first rules ("was implemented", "was withdrawn") are said of a sentence's subject only
 _OF_ITS_SUBJECT = re.compile(
     r"^(?:\s*(?:,|and|&)\s*(?:SEC\s?MP|MP|DP)[\w-]+)*\s*(?:['‘\"“][^'’\"”]*['’\"”])?\s*(?:\([^()]*\))?\s*,?\s*"
@@ -292,7 +299,11 @@ def _sentence_standing(sentence: str, line: int, mods: _Register) -> tuple[Stand
         return None
     index, standing = found
     if index < _PAST_RULES:
-        subjects = [m.ref for m in mentions if _OF_ITS_SUBJECT.match(sentence[m.end :])]
+        subjects = [
+            m.ref
+            for m in mentions
+            if _OF_ITS_SUBJECT.match(sentence[m.end :]) and not _COMPLEMENT.search(sentence[: m.start])
+        ]
         if subjects:
             return standing, list(dict.fromkeys(subjects))
         found = _rule(sentence, line, mods, skip=_PAST_RULES)
@@ -302,6 +313,7 @@ def _sentence_standing(sentence: str, line: int, mods: _Register) -> tuple[Stand
     return standing, [m.ref for m in mentions]
 
 
+_ON_HOLD = re.compile(r"\b(?:remains?|is|are|was|were|been|placed|put)\s+(?:\w+\s+)?on\s+hold\b", re.IGNORECASE)
 # "both modifications", "these two proposals": the modifications just named.
 _ANAPHORA = re.compile(
     r"\b(?P<which>both|these|those|the above|each of these)\s+(?:(?P<count>\w+)\s+)?"
@@ -354,6 +366,9 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 said = _sentence_standing(sentence, para.number, mods)
                 for ref in said[1] if said else []:
                     mods(ref).standings.append(said[0])
+                held = _ON_HOLD.search(sentence)
+                for mention in references_in(sentence[: held.start()]) if held else []:
+                    mods(mention.ref).fields["on_hold"] = True
             if not para.heading:
                 named, in_list = [t.mention.ref for t in mentioned], False
         _raised(doc, paras, para, mentioned, mods)
@@ -543,12 +558,14 @@ def _read_tables(doc: Document, mods: _Register) -> None:
     columns: dict[str, int] | None = None
     caption = ""
     lead = ""  # the sentence introducing the table ("The following Refinement Consultation is open:")
+    approved_for = False  # "Modifications are approved for the release shown unless marked (targeted)."
     for line in table_lines(doc):
         if " | " not in line.text:
             # A short line just above a table is its caption ("Open assessments").
             short = len(line.text.split()) <= 6 and not re.search(r"[.:;]$", line.text)
             columns, caption = None, line.text if short else ""
             lead = line.text if line.text.endswith(":") else ""
+            approved_for = bool(_APPROVED_FOR_RELEASE.search(line.text))
             continue
         cells = [c.strip(" |") for c in line.cells]
         if columns is None or not references_in(
@@ -571,22 +588,36 @@ def _read_tables(doc: Document, mods: _Register) -> None:
             continue
         facts = mods(mentioned[0].mention.ref)
         facts.title(mentioned[0].title, line.number)
+        for other in mentioned[1:]:
+            mods(other.mention.ref)  # "MP165, MP177, MP159 (targeted)": each is a modification the report names
         if "title" in columns and len(cells) > columns["title"]:
             title = cells[columns["title"]].strip()
             facts.title(title if looks_like_title(title) else None, line.number)
         if "status" in columns and len(cells) > columns["status"] and cells[columns["status"]].strip():
             status = re.sub(r"[\d¹²³⁴⁵⁶⁷⁸⁹⁰]+$", "", cells[columns["status"]].strip())
-            if not _SCOPE_WORD.fullmatch(f" {status}"):  # "Targeted": where a release stands, not the modification
+            bare = _ASIDE_END.sub("", status)  # "Targeted (subject to Authority decision)"
+            if not _SCOPE_WORD.fullmatch(f" {bare}"):  # "Targeted": where a release stands, not the modification
                 facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, line.number))
         if "issue_summary" in columns and len(cells) > columns["issue_summary"]:
             facts.fields.setdefault("issue_summary", cells[columns["issue_summary"]].strip())
         if re.search(r"\bopen\b", caption, re.IGNORECASE) and re.search(r"assess", caption, re.IGNORECASE):
             facts.standings.append(Standing(REFINE, "Refine", "Refinement", line.number))
+        if _WITH_AUTHORITY.search(caption):  # "Modifications with the Authority"
+            facts.standings.append(Standing(AWAITING, "Decision", "Awaiting Authority Decision", line.number))
+        if approved_for:
+            # Every modification in the cell that is not marked as only targeted: "MP165, MP159 (targeted)".
+            for mention in references_in(cell):
+                if not _TARGETED_MARK.match(cell[mention.end :]):
+                    mods(mention.ref).standings.append(Standing(RELEASE, "Implementation", "Approved", line.number))
         standing = _context_standing(lead, line.number, mods) if lead else None
         if standing:
             facts.standings.append(standing)
 
 
+_ASIDE_END = re.compile(r"\s*\([^()]*\)$")
+_WITH_AUTHORITY = re.compile(r"\bwith the Authority\b|\bAwaiting Authority Decision\b", re.IGNORECASE)
+_APPROVED_FOR_RELEASE = re.compile(r"\bapproved for (?:the|their|its) (?:SEC )?releases?\b", re.IGNORECASE)
+_TARGETED_MARK = re.compile(r"^\s*\*?\(?\s*targeted\b", re.IGNORECASE)
 _STATUS_END = re.compile(r"(?:^|\s)(?P<status>[A-Za-z]+(?:\s+[A-Za-z]+){0,2}?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?$")
 
 
