@@ -277,3 +277,166 @@ def test_a_caption_under_a_wrapped_table_is_not_its_last_cell(tmp_path):
     body = "Open modifications\n\n| Mod | Title | Status |\n" + row + "Table 3: Open modifications this month\n"
     mods = _mods(_ingest(tmp_path, body))
     assert mods["MP620"]["status"] == "Refinement"
+
+
+def test_a_heading_naming_a_change_board_meeting_leads_its_list_of_votes(tmp_path):
+    body = (
+        "Board business\n\n"
+        "Special Change Board – 3 May 2023\n\n"
+        "- MP520 'Widget Rules' was approved unanimously under Self-Governance; it better facilitates "
+        "SEC Objective (c)[4].\n"
+        "- MP521 'Gadget Rules' – the board declined to vote and referred it back to the Working Group.\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert votes["MP520"]["date"] == dt.date(2023, 5, 3)
+    assert (votes["MP520"]["outcome"], votes["MP520"]["majority"]) == ("approved", "unanimous")
+    assert votes["MP520"]["objective"] == "(c)"  # "[4]" is a footnote mark
+    assert votes["MP521"]["outcome"] == "sent_back"
+
+
+def test_an_item_may_open_with_its_outcome_before_the_reference(tmp_path):
+    body = (
+        "Board business\n\n"
+        "When it met on 17 May 2023 the Change Board:\n\n"
+        "- rejected MP530 'Lamp Rules' under Self-Governance, as a majority considered it no improvement;\n"
+        "- unanimously approved MP531 'Torch Rules' under Self-Governance.\n"
+    )
+    votes = _votes(_ingest(tmp_path, body))
+    assert (votes["MP530"]["outcome"], votes["MP530"]["majority"]) == ("rejected", "majority")
+    assert (votes["MP531"]["outcome"], votes["MP531"]["majority"]) == ("approved", "unanimous")
+
+
+def test_an_authority_list_item_states_its_own_outcome(tmp_path):
+    body = (
+        "Summary\n\n"
+        "On 2 June 2023 the Authority approved or rejected these:\n\n"
+        "- MP540 'Kettle Rules' – rejected\n"
+        "- MP541 'Toaster Rules' – approved\n"
+    )
+    decisions = {row["reference"]: row for row in _ingest(tmp_path, body).data["decisions"]}
+    assert decisions["MP540"]["outcome"] == "rejected"
+    assert decisions["MP541"]["outcome"] == "approved"
+
+
+def test_a_decision_dated_by_the_next_sentence_and_an_objective_stated_after_the_vote(tmp_path):
+    body = (
+        "Decisions\n\n"
+        "The Authority has rejected MP550 'Clock Rules'. Its decision was issued on 8 June 2023.\n\n"
+        "On 14 June 2023 the Change Board approved MP551 'Watch Rules' under Self-Governance. "
+        "It found the change better facilitates SEC Objective (d).\n"
+    )
+    result = _ingest(tmp_path, body)
+    decisions = {row["reference"]: row for row in result.data["decisions"]}
+    assert decisions["MP550"]["date"] == dt.date(2023, 6, 8)
+    assert _votes(result)["MP551"]["objective"] == "(d)"
+
+
+def test_a_body_agreeing_to_convert_dated_by_the_meeting_that_leads_the_list(tmp_path):
+    body = (
+        "Sub-committee\n\n"
+        "The Change Sub-Committee met on 20 June 2023.\n\n"
+        "- It decided to convert DP560 'Spoon Rules' into a Modification Proposal. MP560 goes through the "
+        "Refinement Process.\n"
+    )
+    rows = {row["draft"]: row for row in _ingest(tmp_path, body).data["conversions"]}
+    assert rows["DP560"]["date"] == dt.date(2023, 6, 20)
+    assert (rows["DP560"]["proposal"], rows["DP560"]["next_phase"]) == ("MP560", "Refine")
+
+
+def test_a_table_printed_a_cell_a_line_under_a_wrapped_header(tmp_path):
+    body = (
+        "Report Phase\n\n"
+        "This table lists the proposals now in the Report Phase.\n\n"
+        "Mod Ref Title Path Modification Report\n\n"
+        "Consultation\n\n"
+        "Change\n\n"
+        "Board\n\n"
+        "MP640\n\n"
+        "Faster Widget\n\n"
+        "Certification\n\n"
+        "Path 3 – Self-\n\n"
+        "Governance\n\n"
+        "3-Jul-23 to\n\n"
+        "21-Jul-23\n\n"
+        "26-Jul-23\n\n"
+        "MP641\n\n"
+        "Slower Gadget Rules\n\n"
+        "Path 2 – Authority\n\n"
+        "Determination\n\n"
+        "w/c 10-Jul-23\n\n"
+        "23-Aug-23\n\n"
+        "Next section\n\n"
+        "Nothing else happened.\n"
+    )
+    result = _ingest(tmp_path, body, head=MRSR)
+    mods = _mods(result)
+    assert (mods["MP640"]["title"], mods["MP640"]["path"]) == ("Faster Widget Certification", "Self-Governance")
+    assert (mods["MP641"]["title"], mods["MP641"]["path"]) == ("Slower Gadget Rules", "Authority Determination")
+    assert _standing(mods["MP640"]) == ("Report Phase", "Report Phase")
+    boards = {(m["kind"], m["date"]): [i["reference"] for i in m["items"]] for m in result.data["meetings"]}
+    assert boards[("change_board", dt.date(2023, 7, 26))] == ["MP640"]
+    assert boards[("change_board", dt.date(2023, 8, 23))] == ["MP641"]
+
+
+def test_a_proposer_named_in_passing_a_day_opening_the_raised_sentence_and_a_lower_case_organisation(tmp_path):
+    body = (
+        "New and withdrawn\n\n"
+        "MP680 'Cup Rules' was withdrawn by its Proposer, Sam Lee (Acme Energy), on 2 June 2023.\n\n"
+        "On 5 June 2023 Ana Cruz from Northgrid raised DP681 'Plate Rules'.\n\n"
+        "DP682 'Bowl Rules' was raised by Li Wei of ecotricity on 6 June 2023.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert (mods["MP680"]["proposer"], mods["MP680"]["organisation"]) == ("Sam Lee", "Acme Energy")
+    assert mods["DP681"]["raised"] == dt.date(2023, 6, 5)
+    assert mods["DP682"]["organisation"] == "ecotricity"
+
+
+def test_a_list_items_later_sentence_and_a_short_caption_above_a_table_place_what_they_name(tmp_path):
+    body = (
+        "New modifications\n\n"
+        "These were raised:\n\n"
+        "- MP690 'Fork Rules' raised by Al Tan of Gridco on 1 June 2023\n"
+        "The Initial Modification Reports for MP690 and MP691 will be presented to the Panel this month.\n\n"
+        "Open DCC assessments\n\n"
+        "| Modification | Type | Accepted |\n|---|---|---|\n| MP692 | IA | 1 May 23 |\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP691"]) == ("Initial Consideration", "Initial Consideration")
+    assert _standing(mods["MP692"]) == ("Refine", "Refinement")
+
+
+def test_tables_a_release_lead_and_a_with_the_authority_caption_place_their_modifications(tmp_path):
+    long = "This paragraph is here so that the page's lines are long, as a real report's prose lines are. " * 2
+    body = (
+        f"{long}\n\n{long}\n\n{long}\n\n"
+        "Releases\n\n"
+        "Changes are approved for the release shown unless marked (targeted).\n\n"
+        "| Release | Date | Modifications |\n|---|---|---|\n"
+        "| March 2024 SEC Release | 7 March 2024 | MP700, MP701 *(targeted)* |\n\n"
+        "Modifications with the Authority\n\n"
+        "| Reference | Title | Sent |\n|---|---|---|\n| MP702 | Pan Rules | 3 July 2023 |\n\n"
+        "Scope\n\n"
+        "| Date | Mod | Status |\n|---|---|---|\n| 7 March 2024 | MP703 | Targeted (subject to Authority decision) |\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP700"]) == ("Implementation", "Approved")
+    assert _standing(mods["MP701"]) == (None, None)
+    assert _standing(mods["MP702"]) == ("Decision", "Awaiting Authority Decision")
+    assert "status" not in mods["MP703"]  # "Targeted (…)" says where the release stands
+
+
+def test_sentences_that_place_a_modification_in_refine_report_phase_or_on_hold(tmp_path):
+    body = (
+        "Progress\n\n"
+        "The board agreed a request for a DCC Impact Assessment for MP710 'Jug Rules'.\n\n"
+        "MP711 'Mug Rules' is still in the Report Phase after the board asked for clearer legal text.\n\n"
+        "MP712 'Cup Rules' has been put on hold, and its next Working Group meeting was cancelled.\n\n"
+        "MP713 is 'Saucer Rules'.\n\n"
+        "The code changes for MP714 'Tray Rules' were implemented in May; the rest of MP714 follows later.\n"
+    )
+    mods = _mods(_ingest(tmp_path, body))
+    assert _standing(mods["MP710"]) == ("Refine", "Refinement")
+    assert _standing(mods["MP711"]) == ("Report Phase", "Report Phase")
+    assert _standing(mods["MP712"]) == ("Refine", "On hold")
+    assert mods["MP713"]["title"] == "Saucer Rules"
+    assert _standing(mods["MP714"]) == (None, None)  # only some of its changes were implemented

@@ -203,3 +203,66 @@ def test_items_for_the_panel_this_month_named_in_the_sentence_or_listed_above_it
     )
     rows = meetings.read(doc)["meetings"]
     assert _by_key(rows) == {("panel", D(2023, 2, 17)): ["MP201", "MP202", "MP203"]}
+
+
+def test_a_meeting_paragraph_whose_last_sentence_introduces_its_agenda():
+    doc = snippet(
+        """
+        Groups
+        The quarterly Working Group took place on 9 March 2023. The Working Group went through:
+        * MP610 'Alpha'
+        * MP611 'Beta'
+        The spring Working Group is on 6 April 2023. We shall publish the draft agenda on 24 March 2023.
+        """
+    )
+    rows = meetings.read(doc)["meetings"]
+    assert _by_key(rows) == {
+        ("working_group", D(2023, 3, 9)): ["MP610", "MP611"],
+        ("working_group", D(2023, 4, 6)): [],
+    }
+    assert rows[1]["agenda_published"] == D(2023, 3, 24)
+
+
+def test_a_body_going_on_at_the_same_meeting_and_looking_ahead_to_a_later_month():
+    doc = snippet(
+        """
+        Sub-committee
+        The Change Sub-Committee met on 11 April 2023.
+        * The Change Sub-Committee felt that DP620 'Gamma' needs more work, and asked for it back in June 2023.
+        Panel
+        On 14 April 2023 the Panel converted DP621 'Delta' into MP621. At the same meeting the Panel agreed a
+        two-month extension for MP622 'Epsilon'.
+        MP623 'Zeta' will go back to the Change Board again on 26 April 2023.
+        """
+    )
+    rows = _by_key(meetings.read(doc)["meetings"])
+    assert rows[("change_sub_committee", D(2023, 4, 11))] == ["DP620"]
+    assert rows[("panel", D(2023, 4, 14))] == ["DP621", "MP622"]
+    assert rows[("change_board", D(2023, 4, 26))] == ["MP623"]
+
+
+def test_a_sub_item_dating_a_meeting_for_its_parent_is_no_lead_of_the_next_item():
+    doc = snippet(
+        """
+        Meetings
+        The following meetings are planned:
+        * MP630 and MP631
+        o a joint WG meeting for these two modifications will be held on 3rd May 2023.
+        * MP632
+        o the WG will meet on 10th May 2023.
+        """
+    )
+    rows = _by_key(meetings.read(doc)["meetings"])
+    assert rows[("working_group", D(2023, 5, 3))] == ["MP630", "MP631"]
+
+
+def test_the_panel_a_report_is_only_presented_to_is_no_meeting_of_record():
+    doc = snippet(
+        """
+        Purpose
+        This report will be presented to the SEC Panel on 19 May 2023 for information.
+        """,
+        issued=D(2023, 5, 12),
+        paper_reference="SECP_120_1905_07",
+    )
+    assert meetings.read(doc)["meetings"] == []

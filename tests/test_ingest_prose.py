@@ -115,3 +115,72 @@ def test_sentences_end_after_a_footnote_mark_and_after_an_acronym():
         "It was sent to the DCC.",
         "The Working Group met (e.g. in May).",
     ]
+
+
+def test_a_two_column_page_is_read_down_each_column(tmp_path):
+    from secbot.ingest.document import lines_of
+
+    text = (
+        "Overview\n\n"
+        "North column heading                 South column heading\n"
+        "the left column starts here and      the right column starts here and\n"
+        "it carries on for a few more words   it carries on below its heading\n"
+        "before it stops at a full stop.      before it, too, ends.\n"
+        "and a last left line\n\n"
+        "After the columns.\n"
+    )
+    texts = [line.text for line in lines_of(text)]
+    assert texts == [
+        "Overview",
+        "North column heading",
+        "the left column starts here and",
+        "it carries on for a few more words",
+        "before it stops at a full stop.",
+        "South column heading",
+        "the right column starts here and",
+        "it carries on below its heading",
+        "before it, too, ends.",
+        "and a last left line",
+        "After the columns.",
+    ]
+
+
+def test_a_lined_table_header_the_page_wrapped_keeps_its_rows(tmp_path):
+    from secbot.ingest.prose import lined_tables
+    from tests.support.report_text import snippet
+
+    doc = snippet(
+        """
+        Assessments under way
+        Mod Type Accepted Target Current
+        duration
+        MP650 IA 2 May 23 40 WD 12 WD
+        MP651 PA 9 May 23 15 WD 7 WD
+        """
+    )
+    (table,) = lined_tables(doc)
+    assert table.columns[-1] == "current duration"
+    assert [row.line.text.split()[0] for row in table.rows] == ["MP650", "MP651"]
+
+
+def test_html_table_rows_and_tab_rows_with_empty_first_cells_become_cells():
+    from secbot.ingest.document import lines_of
+
+    text = "<table>\n<tr><th>Ref</th><th>Kind</th></tr>\n<tr><td>MP660</td><td><b>IA</b></td></tr>\n</table>\n"
+    text += "When\tRef\tState\n4 May 2023\tMP661\tApproved\n\tMP662\tDeferred\n"
+    assert [line.cells for line in lines_of(text)] == [
+        ["Ref", "Kind"],
+        ["MP660", "IA"],
+        ["When", "Ref", "State"],
+        ["4 May 2023", "MP661", "Approved"],
+        ["", "MP662", "Deferred"],
+    ]
+
+
+def test_a_year_run_on_to_a_new_sentence_is_a_sentence_break():
+    from secbot.ingest.prose import sentences
+
+    assert sentences("raised by Jo Bloggs on 3rd March 2019 The reports for MP670 go to the Panel.") == [
+        "raised by Jo Bloggs on 3rd March 2019",
+        "The reports for MP670 go to the Panel.",
+    ]

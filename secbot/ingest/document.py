@@ -34,6 +34,7 @@ KINDS = (
 _PAPER_REFERENCE = re.compile(r"Paper Reference:?\s*(?:\|\s*)?(?P<ref>[A-Z]{2,8}_[0-9A-Z_]+)", re.IGNORECASE)
 
 _TAGS = re.compile(r"<(?:sup|sub)>(.*?)</(?:sup|sub)>|</?[a-zA-Z][^>]*>")
+_HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -46,7 +47,12 @@ def clean(line: str) -> str:
     """``line`` without markup: ``<b>X</b>`` → X, ``18<sup>th</sup>`` → 18th, ``[X](#)`` → X,
     ``**X**`` → X, heading hashes off, runs of spaces and tabs kept as one space except between
     table cells (a tab or a pipe), which become `` | ``."""
-    text = _TAGS.sub(lambda m: m.group(1) or "", line.replace("\u00a0", " "))
+    line = line.replace("\u00a0", " ")
+    cells = _HTML_CELL.findall(line)
+    if cells:
+        # An HTML table's row ("<tr><td>MP180</td><td>IA</td>…</tr>"): its cells, as a piped row's are.
+        return " | ".join(clean(cell) or "" for cell in cells).rstrip()
+    text = _TAGS.sub(lambda m: m.group(1) or "", line)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _ESCAPED.sub(r"\1", text)
@@ -116,16 +122,100 @@ def _pdf_text(path: Path) -> str:
         raise IngestError(f"{path}: not a readable PDF ({exc})") from None
 
 
+_GAP = re.compile(r"\S {3,}(?=\S)")
+_ENDS = re.compile(r"[.!?:;][’'\")\]”]?$")
+
+
+def _split(raw: str) -> tuple[str, int, str] | None:
+    """A line read across two columns of prose: its left part, the column the right part starts at, and
+    the right part; ``None`` unless the line has exactly one wide gap (a table row has more)."""
+    body = raw.rstrip()
+    if "\t" in body or "|" in body or body[:1].isspace():
+        return None
+    gaps = list(_GAP.finditer(body))
+    if len(gaps) != 1:
+        return None
+    return body[: gaps[0].start() + 1], gaps[0].end(), body[gaps[0].end() :]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _column_block(raws: list[str], start: int) -> tuple[int, int] | None:
+    """Where a two-column block starting at ``start`` ends (exclusive) and its right column, when the
+    lines from ``start`` are two columns of prose side by side (``pdftotext -layout`` on a two-column
+    page): at least three lines split at the same column with a few words either side."""
+    first = _split(raws[start])
+    if first is None:
+        return None
+    column = first[1]
+    end, prose, last_left = start + 1, 1 if min(_words(first[0]), _words(first[2])) >= 3 else 0, first[0]
+    i = start + 1
+    while i < len(raws):
+        raw = raws[i].rstrip()
+        if not raw:
+            i += 1
+            continue
+        split = _split(raw)
+        if split and abs(split[1] - column) <= 3:
+            prose += min(_words(split[0]), _words(split[2])) >= 3
+            end, last_left = i + 1, split[0]
+        elif raw.strip() and len(raw) < column - 2 and not raw[:1].isspace() and not _ENDS.search(last_left.strip()):
+            end, last_left = i + 1, raw  # the left column goes on below the right one's end
+        elif raw.strip() and raw[:1].isspace() and len(raw) - len(raw.lstrip()) >= column - 3 and prose:
+            end = i + 1  # the right column alone
+        else:
+            break
+        i += 1
+    return (end, column) if prose >= 3 else None
+
+
+def _unfold_columns(text: str) -> list[tuple[int, str]]:
+    """The lines of ``text`` with their numbers, a two-column block read down its left column and then
+    down its right one, as a reader would, rather than across."""
+    raws = text.splitlines()
+    found: list[tuple[int, str]] = []
+    i = 0
+    while i < len(raws):
+        block = _column_block(raws, i) if "   " in raws[i] else None
+        if block is None:
+            found.append((i + 1, raws[i]))
+            i += 1
+            continue
+        end, column = block
+        left, right = [], []
+        for j in range(i, end):
+            raw = raws[j].rstrip()
+            split = _split(raw)
+            if split and abs(split[1] - column) <= 3:
+                left.append((j + 1, split[0]))
+                right.append((j + 1, split[2]))
+            elif raw[:1].isspace():
+                right.append((j + 1, raw.strip()))
+            elif raw:
+                left.append((j + 1, raw))
+        found.extend([*left, (0, ""), *right])
+        i = end
+    return found
+
+
 def lines_of(text: str) -> tuple[Line, ...]:
-    """The non-blank lines of ``text``, cleaned; table rules (``|---|---|``) left out."""
+    """The non-blank lines of ``text``, cleaned; table rules (``|---|---|``) left out; a two-column block
+    read a column at a time."""
     found = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in _unfold_columns(text):
         stripped = raw.strip()
         if not stripped or _RULE.match(stripped):
             continue
         bullet = bool(_BULLET.match(stripped)) and not re.match(r"^\d+\.\s+[A-Z][a-z]+$", stripped)
         body = _BULLET.sub("", stripped) if bullet else stripped
         text_line = clean(body)
+        empty = re.match(r" *(\t+)", raw)
+        if empty and "\t" in stripped:
+            # A tab-separated row whose first cells are empty ("\tSECMP0053\tApproved" under a date): they
+            # keep their places.
+            text_line = " | ".join([""] * len(empty.group(1)) + [text_line])
         if text_line and text_line != "|":
             found.append(Line(number, text_line, bullet))
     return tuple(found)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
 from secbot.ingest.mentions import references_in
-from secbot.ingest.prose import Para, announced_count, heading_of, items_after, paragraphs, sentences
+from secbot.ingest.prose import Para, announced_count, heading_of, items_after, lined_tables, paragraphs, sentences
 from secbot.references import Ref
 
 
@@ -48,7 +48,7 @@ _AFTER_KIND = re.compile(
     r"^[^.;:]{0,70}?(?:\bheld|\bscheduled|took\s+place|take\s+place|\bmet\b|\bmeets?\b|\bvoted|\bdetermined|"
     r"\bdecided|\bagreed|\bconsidered|\bat\s+its|\bmeeting|\bsession)[^.;:]{0,40}?(?:\bon|\bfor|\bits)\s+(?:the\s+)?"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
-    r"|^\s*(?:meeting\s+)?on\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
+    r"|^\s*(?:meeting\s+)?(?:(?:is|was|will\s+be)\s+)?(?:again\s+)?on\s+(?:the\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri)day,?\s+)?$"
     r"|^\s*for\s+(?:a\s+|its\s+)?(?:decision|vote|approval|determination|consideration|discussion|review)\s+"
     r"(?:at\s+its\s+meeting\s+)?on\s+(?:the\s+)?$"
     r"|^\s*at\s+(?:its|the)\s+$",
@@ -68,8 +68,9 @@ _DAY_FIRST = re.compile(
 # A sentence whose subject is a meeting body deciding, with no day of its own ("The Change Sub-Committee also
 # agreed that DP185 …"): said at the meeting of that body the same section last dated.
 _BODY_SUBJECT = re.compile(
-    r"^\s*(?:The\s+)?(?P<body>[A-Z][\w\s-]{1,40}?)\s+(?:\([A-Z]{2,4}\)\s+)?(?:also\s+)?"
-    r"(?:agreed|determined|decided|considered|approved|rejected|noted|deferred|recommended|concluded)\b"
+    r"^\s*(?:At\s+(?:the\s+same|that|this)\s+meeting,?\s+)?(?:[Tt]he\s+)?(?P<body>[A-Z][\w\s-]{1,40}?)\s+"
+    r"(?:\([A-Z]{2,4}\)\s+)?(?:also\s+)?"
+    r"(?:agreed|determined|decided|considered|approved|rejected|noted|deferred|recommended|concluded|felt|asked|converted)\b"
 )
 # A sentence that points back at what the one before it named ("The responses will be presented …").
 _POINTS_BACK = re.compile(
@@ -88,12 +89,17 @@ _BECAME = re.compile(r"\b(?:into|as)\s+(?:an?\s+)?(?:(?:new\s+)?Modification\s+P
 _NOT_A_MEETING_VERB = re.compile(r"\b(?:issued|published|sent|raised|received|implemented|submitted)\b", re.IGNORECASE)
 _OTHER_EVENT = re.compile(r"\b(?:seminar|workshop|webinar|event|conference|forum)\b", re.IGNORECASE)
 _AGENDA = re.compile(
-    r"agenda\b[^.]{0,80}?\b(?:announced|published|issued|circulated|released)\s+on\s+(?:the\s+)?(?P<rest>.{6,30})",
+    r"agenda\b[^.]{0,80}?\b(?:announced|published|issued|circulated|released)\s+on\s+(?:the\s+)?(?P<rest>.{6,30})"
+    # "We will announce the provisional agenda on <day>"
+    r"|\b(?:announce|publish|issue|circulate|release)s?\s+(?:the\s+|its\s+)?(?:provisional\s+|draft\s+)?agenda\s+"
+    r"on\s+(?:the\s+)?(?P<rest2>.{6,30})",
     re.IGNORECASE,
 )
 # An agenda sentence of its own, about the meeting the sentence before dated ("… for this session will be …").
 _THIS_MEETING = re.compile(
-    r"\b(?:this|that|the)\s+(?:session|meeting)\b|\bits\s+agenda\b|^\s*(?:The|Its)\s+(?:\w+\s+)?agenda\b", re.IGNORECASE
+    r"\b(?:this|that|the)\s+(?:session|meeting)\b|\bits\s+agenda\b|^\s*(?:The|Its)\s+(?:\w+\s+)?agenda\b"
+    r"|\bthe\s+(?:provisional|draft)\s+agenda\b",
+    re.IGNORECASE,
 )
 _HELD_NO_BODY = re.compile(r"\bmeeting\b[^.]{0,60}?\b(?:will\s+be|was|is\s+to\s+be)\s+held\s+on\b", re.IGNORECASE)
 _ORDINAL = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|final|last)\s+meeting\b", re.IGNORECASE)
@@ -157,8 +163,38 @@ def read(doc: Document) -> dict[str, list[dict]]:
             _sentence(doc, paras, index, sentence, found, pending, context)
             context.previous_refs = [r.text for r in find_references(sentence)]
     _paper_meetings(doc, paras, found)
+    _table_meetings(doc, found)
     _attach_pending(doc, found, pending)
-    return {"meetings": [_row(m) for m in found.values()]}
+    own = _own_panel_day(doc)
+    # The Panel the report itself goes to is a meeting of record only when the report puts something before
+    # it; a report presented "for information" alone dates no business of that meeting.
+    kept = [m for m in found.values() if not (m.kind == "panel" and m.date == own and not m.items)]
+    return {"meetings": [_row(m) for m in kept]}
+
+
+def _table_meetings(doc: Document, found: dict) -> None:
+    """The meetings a table printed as lines dates in its last column ("Change Board": "28-Nov-18"): each
+    row's modification on that body's agenda that day."""
+    for table in lined_tables(doc):
+        kind = _KIND.search(table.columns[-1].title()) if table.columns else None
+        if kind is None:
+            continue
+        for row in table.rows:
+            last = (row.more or (row.line,))[-1].text
+            days = find_days(re.sub(r"(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)", " ", last))
+            refs = find_references(row.line.text)
+            if len(days) != 1 or not refs:
+                continue
+            meeting = _meeting(found, kind.lastgroup, days[0].day, row.line.number)
+            meeting.title = meeting.title or _TITLES[kind.lastgroup]
+            meeting.add(refs[0].text, f"{_TITLES[kind.lastgroup]} date in the table.")
+
+
+def _own_panel_day(doc: Document) -> dt.date | None:
+    """The day of the Panel meeting the report's own paper reference names."""
+    if doc.paper_reference and (paper := _PAPER.fullmatch(doc.paper_reference)) and doc.issued:
+        return _paper_day(paper, near=doc.issued)
+    return None
 
 
 def _meeting(found: dict, kind: str, day: dt.date, line: int) -> _Meeting:
@@ -208,7 +244,7 @@ def _sentence(
         meeting = _meeting(found, kind, day, para.number)
         meeting.title = meeting.title or _title(kind, sentence, _own_references(paras, index, sentence))
         agenda = _AGENDA.search(sentence)
-        if agenda and (agenda_days := find_days(agenda["rest"])):
+        if agenda and (agenda_days := find_days(agenda["rest"] or agenda["rest2"])):
             meeting.agenda_published = agenda_days[0].day
         items = _items(paras, index, sentence)
         if not items and context.previous_refs and _POINTS_BACK.match(sentence):
@@ -250,7 +286,7 @@ def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context)
     at that body's meeting last dated in the same section."""
     agenda = _AGENDA.search(sentence)
     if agenda and _THIS_MEETING.search(sentence) and context.last and index - context.last_para <= 1:
-        days = find_days(agenda["rest"])
+        days = find_days(agenda["rest"] or agenda["rest2"])
         if days and not _KIND.search(sentence[: agenda.start()]):
             context.last.agenda_published = context.last.agenda_published or days[0].day
             # What the sentence expects on that agenda ("… we expect it to include MP097 and MP108").
@@ -259,9 +295,13 @@ def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context)
             return True
     subject = _BODY_SUBJECT.match(sentence)
     body = _KIND.fullmatch(subject["body"].strip()) if subject else None
-    if body is None or find_days(sentence) or find_months(sentence):
+    if body is None or find_days(sentence):
         return False
     meeting = context.by_kind.get(body.lastgroup)
+    # A month later than the meeting's is what the body looks ahead to ("… bring it back in November"); any
+    # other may date a different meeting.
+    if meeting is None or any(month <= (meeting.date.year, meeting.date.month) for month in find_months(sentence)):
+        return False
     refs = [r.text for r in find_references(sentence) if r.text not in _became(sentence)]
     if meeting is None or not refs:
         return False
@@ -328,6 +368,8 @@ def _introduces_list(paras: tuple[Para, ...], index: int, sentence: str) -> bool
         return sentence.rstrip().endswith(":") and bool(_table_after(paras, index))
     if not (following.level >= 1 or following.label):
         return False
+    if paras[index].level >= 1 and following.level <= paras[index].level and not sentence.rstrip().endswith(":"):
+        return False  # a list item's sentence ("… for these two modifications …") is no lead of its next sibling
     return sentence.rstrip().endswith(":") or "following" in sentence.lower() or announced_count(sentence) is not None
 
 
@@ -371,8 +413,9 @@ def _items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str
     if (
         last != sentence
         and last.rstrip().endswith(":")
-        and not _KIND.search(last)
+        and {m.lastgroup for m in _KIND.finditer(last)} <= {m.lastgroup for m in _KIND.finditer(sentence)}
         and not find_days(last)
+        and not find_months(last)
         and not find_references(last)
         and _introduces_list(paras, index, last)
     ):

@@ -49,7 +49,11 @@ def references_in(text: str) -> list[Mention]:
 _FOOTNOTE = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 _OPEN_QUOTES = "'‘\"“"
 # The title in quotes after its reference, maybe after a dash or colon ("DP113 – 'Title'", "MP101: 'Title'").
-_QUOTED = re.compile(r"(?:\s*[–—:-])?\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\w)[^'‘’\"“”]*?)*)['’\"”](?!\w)")
+_QUOTED = re.compile(
+    # "MP113 is 'Title'." — a sentence giving just the title — as well as "MP113 – 'Title'".
+    r"(?:\s*[–—:-]|\s+is(?=\s+['‘\"“][^'‘’\"“”]+['’\"”]\.(?:\s|$)))?"
+    r"\s*['‘\"“](?P<title>[^'‘’\"“”]*?(?:['’](?=\w)[^'‘’\"“”]*?)*)['’\"”](?!\w)"
+)
 
 
 def clean_title(title: str) -> str:

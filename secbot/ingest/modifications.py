@@ -114,7 +114,7 @@ _CONTEXT_RULES = (
         # A modification going on to the Report Phase; a Draft Proposal said to is still one until converted.
         re.compile(
             r"\b(?:progression|proceed|progress|move|go)\w*\s+(?:directly\s+|straight\s+)?(?:on\s+)?to\s+the\s+"
-            r"Report\s+Phase\b",
+            r"Report\s+Phase\b|\b(?:remains?|still)\s+in\s+the\s+Report\s+Phase\b",
             re.IGNORECASE,
         ),
         REPORT,
@@ -127,7 +127,10 @@ _CONTEXT_RULES = (
             r"|\bmeetings?\b[^.]{0,40}\b(?:Working Group|Workgroup|WG)\b"
             r"|\bRefinement Consultations?\b|\b(?:WG|Working Group|Workgroup) consultations?\b"
             # A timetable extension: the Panel gives the Refinement Process more time.
-            r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b",
+            r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b"
+            # A DCC Impact Assessment asked for: the solution is still being refined.
+            r"|\brequests?\s+for\s+(?:an?\s+|the\s+)?(?:DCC\s+)?(?:Impact|Preliminary)\s+Assessment\b"
+            r"|\b(?:remains?|is|are|still)\s+in\s+the\s+Refinement\s+(?:Process|Phase)\b",
             re.IGNORECASE,
         ),
         REFINE,
@@ -197,6 +200,8 @@ class _Facts:
                 row["phase"] = chosen.phase
             if chosen.status:
                 row["status"] = chosen.status
+            if self.fields.get("on_hold") and chosen.phase in ("Define", "Refine", "Report Phase"):
+                row["status"] = "On hold"  # the report's word; the phase is where it waits
         if self.paths:
             row["path"] = self.paths[0]
         for name in ("issue_summary", "url"):
@@ -274,6 +279,8 @@ def _context_standing(text: str, line: int, mods: _Register) -> Standing | None:
     return found[1] if found else None
 
 
+# "the document-only changes for SECMP0015 were implemented": the subject is the changes, not SECMP0015.
+_COMPLEMENT = re.compile(r"\b(?:for|of|to)\s+$", re.IGNORECASE)
 _PAST_RULES = 2  # the first rules ("was implemented", "was withdrawn") are said of a sentence's subject only
 _OF_ITS_SUBJECT = re.compile(
     r"^(?:\s*(?:,|and|&)\s*(?:SEC\s?MP|MP|DP)[\w-]+)*\s*(?:['‘\"“][^'’\"”]*['’\"”])?\s*(?:\([^()]*\))?\s*,?\s*"
@@ -292,7 +299,11 @@ def _sentence_standing(sentence: str, line: int, mods: _Register) -> tuple[Stand
         return None
     index, standing = found
     if index < _PAST_RULES:
-        subjects = [m.ref for m in mentions if _OF_ITS_SUBJECT.match(sentence[m.end :])]
+        subjects = [
+            m.ref
+            for m in mentions
+            if _OF_ITS_SUBJECT.match(sentence[m.end :]) and not _COMPLEMENT.search(sentence[: m.start])
+        ]
         if subjects:
             return standing, list(dict.fromkeys(subjects))
         found = _rule(sentence, line, mods, skip=_PAST_RULES)
@@ -302,6 +313,7 @@ def _sentence_standing(sentence: str, line: int, mods: _Register) -> tuple[Stand
     return standing, [m.ref for m in mentions]
 
 
+_ON_HOLD = re.compile(r"\b(?:remains?|is|are|was|were|been|placed|put)\s+(?:\w+\s+)?on\s+hold\b", re.IGNORECASE)
 # "both modifications", "these two proposals": the modifications just named.
 _ANAPHORA = re.compile(
     r"\b(?P<which>both|these|those|the above|each of these)\s+(?:(?P<count>\w+)\s+)?"
@@ -341,6 +353,12 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 facts = mods(ref)  # a list item names the modification it is about
                 if standing:
                     facts.standings.append(standing)
+            # The item's later sentences say what they say of the references they name themselves.
+            for sentence in sentences(para.text)[1:]:
+                said = _sentence_standing(sentence, para.number, mods)
+                for ref in said[1] if said else []:
+                    if ref not in subjects:
+                        mods(ref).standings.append(said[0])
             named = (named if in_list else []) + subjects
             in_list = True
         else:
@@ -348,6 +366,9 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 said = _sentence_standing(sentence, para.number, mods)
                 for ref in said[1] if said else []:
                     mods(ref).standings.append(said[0])
+                held = _ON_HOLD.search(sentence)
+                for mention in references_in(sentence[: held.start()]) if held else []:
+                    mods(mention.ref).fields["on_hold"] = True
             if not para.heading:
                 named, in_list = [t.mention.ref for t in mentioned], False
         _raised(doc, paras, para, mentioned, mods)
@@ -408,11 +429,31 @@ _NAME = r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}"
 _ORG = r"[A-Z][\w&'’.\-]*(?:\s+(?:[A-Z0-9][\w&'’.\-]*|&|and|of|for))*"
 _BY = re.compile(
     rf"\bby\s+(?P<who>{_NAME})(?:\s*\((?P<org1>[^)]+)\)"
-    rf"|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG}))?"
+    rf"|\s*,?\s+(?:from|of|at|on behalf of)\s+(?:the\s+)?(?P<org2>{_ORG})"
+    # A brand written in lower case ("of npower on 26th October 2018"): one word, then the day.
+    rf"|\s*,?\s+(?:from|of)\s+(?P<org3>[a-z][\w&.\-]*[a-z])(?=\s+on\s+\d))?"
 )
 _PASSIVE = re.compile(r"\b(?:was|were|has been|have been)\s+raised\b")
 _WHO_RAISED = re.compile(rf"(?P<who>{_NAME})\s+(?:from|of|at)\s+(?:the\s+)?(?P<org>{_ORG})\s+(?:has\s+)?raised\b")
+_DAY_FIRST = re.compile(r"^\s*On\s+(?:the\s+)?[^,]{6,30}?\d{4}\b,?")
+# "… was withdrawn by its Proposer, Ian Sutcliffe (SSE), on …": who proposed it, named in passing.
+_ITS_PROPOSER = re.compile(
+    rf"\b(?:its|the)\s+Proposer,\s+(?P<who>{_NAME})\s*(?:\((?P<org1>[^)]+)\)|,?\s+(?:from|of)\s+(?:the\s+)?(?P<org2>{_ORG}))"
+)
 _NAME_SLIPS = str.maketrans({"0": "o", "1": "l", "5": "s", "|": "l"})
+
+
+def _proposer_named(doc: Document, sentence: str, line: int, mods: _Register) -> None:
+    named = _ITS_PROPOSER.search(sentence)
+    refs = [m.ref for m in references_in(sentence[: named.start()])] if named else []
+    if not refs:
+        return
+    facts = mods(refs[-1])
+    if "proposer" not in facts.fields:
+        facts.fields["proposer"] = _name(doc, named["who"], line, "proposer")
+        org = named["org1"] or named["org2"]
+        if org:
+            facts.fields["organisation"] = _name(doc, org, line, "organisation")
 
 
 def _name(doc: Document, text: str, line: int, what: str) -> str | None:
@@ -442,6 +483,8 @@ def _raised(
     rest of its own paragraph. A sentence naming no reference ("This Draft Proposal was raised …",
     "Raised by …") is about the modification its section is headed by (``about``), the first time only."""
     said = sentences(para.text)
+    for sentence in said:
+        _proposer_named(doc, sentence, para.number, mods)
     for at, sentence in enumerate(said):
         raised = _RAISED.search(sentence)
         if not raised or not (
@@ -457,7 +500,7 @@ def _raised(
         who = org = None
         by = _BY.search(tail)
         if by:
-            who, org = by["who"], by["org1"] or by["org2"]
+            who, org = by["who"], by["org1"] or by["org2"] or by["org3"]
         else:
             before = _WHO_RAISED.search(sentence)
             if before:
@@ -468,6 +511,9 @@ def _raised(
         if org:
             facts.fields["organisation"] = _name(doc, org, para.number, "organisation")
         days = find_days(tail)
+        opening = _DAY_FIRST.match(sentence)
+        if not days and opening:
+            days = find_days(opening.group(0))  # "On 21 September 2022 Kieran Doyle from the DCC raised DP207"
         if days:
             facts.fields["raised"] = days[0].day
         elif who:
@@ -512,10 +558,14 @@ def _read_tables(doc: Document, mods: _Register) -> None:
     columns: dict[str, int] | None = None
     caption = ""
     lead = ""  # the sentence introducing the table ("The following Refinement Consultation is open:")
+    approved_for = False  # "Modifications are approved for the release shown unless marked (targeted)."
     for line in table_lines(doc):
         if " | " not in line.text:
-            columns, caption = None, ""
+            # A short line just above a table is its caption ("Open assessments").
+            short = len(line.text.split()) <= 6 and not re.search(r"[.:;]$", line.text)
+            columns, caption = None, line.text if short else ""
             lead = line.text if line.text.endswith(":") else ""
+            approved_for = bool(_APPROVED_FOR_RELEASE.search(line.text))
             continue
         cells = [c.strip(" |") for c in line.cells]
         if columns is None or not references_in(
@@ -538,22 +588,36 @@ def _read_tables(doc: Document, mods: _Register) -> None:
             continue
         facts = mods(mentioned[0].mention.ref)
         facts.title(mentioned[0].title, line.number)
+        for other in mentioned[1:]:
+            mods(other.mention.ref)  # "MP165, MP177, MP159 (targeted)": each is a modification the report names
         if "title" in columns and len(cells) > columns["title"]:
             title = cells[columns["title"]].strip()
             facts.title(title if looks_like_title(title) else None, line.number)
         if "status" in columns and len(cells) > columns["status"] and cells[columns["status"]].strip():
             status = re.sub(r"[\d¹²³⁴⁵⁶⁷⁸⁹⁰]+$", "", cells[columns["status"]].strip())
-            if not _SCOPE_WORD.fullmatch(f" {status}"):  # "Targeted": where a release stands, not the modification
+            bare = _ASIDE_END.sub("", status)  # "Targeted (subject to Authority decision)"
+            if not _SCOPE_WORD.fullmatch(f" {bare}"):  # "Targeted": where a release stands, not the modification
                 facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, line.number))
         if "issue_summary" in columns and len(cells) > columns["issue_summary"]:
             facts.fields.setdefault("issue_summary", cells[columns["issue_summary"]].strip())
         if re.search(r"\bopen\b", caption, re.IGNORECASE) and re.search(r"assess", caption, re.IGNORECASE):
             facts.standings.append(Standing(REFINE, "Refine", "Refinement", line.number))
+        if _WITH_AUTHORITY.search(caption):  # "Modifications with the Authority"
+            facts.standings.append(Standing(AWAITING, "Decision", "Awaiting Authority Decision", line.number))
+        if approved_for:
+            # Every modification in the cell that is not marked as only targeted: "MP165, MP159 (targeted)".
+            for mention in references_in(cell):
+                if not _TARGETED_MARK.match(cell[mention.end :]):
+                    mods(mention.ref).standings.append(Standing(RELEASE, "Implementation", "Approved", line.number))
         standing = _context_standing(lead, line.number, mods) if lead else None
         if standing:
             facts.standings.append(standing)
 
 
+_ASIDE_END = re.compile(r"\s*\([^()]*\)$")
+_WITH_AUTHORITY = re.compile(r"\bwith the Authority\b|\bAwaiting Authority Decision\b", re.IGNORECASE)
+_APPROVED_FOR_RELEASE = re.compile(r"\bapproved for (?:the|their|its) (?:SEC )?releases?\b", re.IGNORECASE)
+_TARGETED_MARK = re.compile(r"^\s*\*?\(?\s*targeted\b", re.IGNORECASE)
 _STATUS_END = re.compile(r"(?:^|\s)(?P<status>[A-Za-z]+(?:\s+[A-Za-z]+){0,2}?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]?$")
 
 
@@ -584,6 +648,17 @@ def _left_overflow(columns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("^" + "".join(f"(?:{p})?" for p in parts), re.IGNORECASE) if parts else None
 
 
+_PHASE_CAPTION = re.compile(
+    r"\b(?:modifications|proposals)\s+(?:\w+\s+){0,2}in\s+the\s+(?P<phase>Report Phase|Refinement Process)\b",
+    re.IGNORECASE,
+)
+# A cell of a column after a title: a path, a date, a week, a duration.
+_LATER_CELL = re.compile(
+    r"^(?:Path\s+\d|w/c\b|\d{1,2}(?:st|nd|rd|th)?[-\s/](?:[A-Z][a-z]{2}|\d{1,2})[-\s/]\d{2,4}\b|\d+\s*WD\b|TBC\b)",
+    re.IGNORECASE,
+)
+
+
 def _read_lined_tables(doc: Document, mods: _Register) -> None:
     """Tables a PDF's text printed as lines (``prose.lined_tables``): after the reference, the title
     (its wrapped lines joined, less what the cells to the left wrapped onto them) and a status the
@@ -593,6 +668,8 @@ def _read_lined_tables(doc: Document, mods: _Register) -> None:
         at = index[table.header.number]
         caption = doc.lines[at - 1].text if at else ""
         open_assessments = bool(re.search(r"\bopen\b", caption, re.I) and re.search(r"assess", caption, re.I))
+        # "The table below sets out the modifications currently in the Report Phase."
+        in_phase = _PHASE_CAPTION.search(caption)
         where = next(i for i, c in enumerate(table.columns) if re.match(r"(?:draft\s+)?(?:mod|proposal|ref)", c))
         overflow = _left_overflow(table.columns[:where])
         titled = "title" in table.columns[where + 1 :]
@@ -606,12 +683,22 @@ def _read_lined_tables(doc: Document, mods: _Register) -> None:
                 if status:
                     facts.standings.append(Standing(STATUS_COLUMN, canonical_phase(status), status, row.line.number))
                 rest = _SCOPE_WORD.sub("", rest)
+            more = [line.text for line in row.more]
             if titled:
-                more = [line.text for line in row.more]
                 if overflow is not None and mention.start > 0:
                     more = [overflow.sub("", text, count=1) for text in more]
-                title = clean_title(" ".join([rest, *more]))
+                # The title's lines end where a later column's cell starts ("Path 3 – …", a date).
+                cut = next((n for n, text in enumerate(more) if _LATER_CELL.match(text)), len(more))
+                title = clean_title(" ".join([rest, *more[:cut]]))
                 facts.title(title if looks_like_title(title) else None, row.line.number)
+            if "path" in table.columns:
+                path = votes.path_of(re.sub(r"(?<=\w)-\s+(?=[A-Z])", "-", " ".join([rest, *more])))
+                if path and path not in facts.paths:
+                    facts.paths.append(path)
+            if in_phase:
+                phase = canonical_phase(in_phase["phase"])
+                status = mods.report_status if phase == "Report Phase" else "Refinement"
+                facts.standings.append(Standing(REPORT, phase, status, row.line.number))
             if open_assessments:
                 facts.standings.append(Standing(REFINE, "Refine", "Refinement", row.line.number))
 
@@ -641,7 +728,7 @@ def _read_title_charts(doc: Document, mods: _Register) -> None:
         text = line.text
         if " | " in text:
             continue
-        if _CHART_HEADER.search(text):
+        if _CHART_HEADER.search(text) or line.number in lined:
             flush()
             inside, current, words = line.number not in lined, None, []
             continue
@@ -733,19 +820,24 @@ def _read_urls(doc: Document, mods: _Register) -> None:
                 mods.facts[ref].fields.setdefault("url", line.text)
 
 
-_CONVERTED = re.compile(r"(?<!\bbe )\bconverted\b", re.IGNORECASE)  # not "will be converted"
-_NEXT_PHASE = re.compile(
-    r"\b(?:to|into)\s+the\s+(?P<phase>Refinement Process|Refinement|Report Phase)\b", re.IGNORECASE
+# "converted", not "will be converted"; a body's decision to convert ("the CSC agreed to convert DP201").
+_CONVERTED = re.compile(
+    r"(?<!\bbe )\bconverted\b|\b(?:agreed|decided|voted|resolved)\s+(?:unanimously\s+)?to\s+convert\b", re.IGNORECASE
 )
+_NEXT_PHASE = re.compile(
+    r"\b(?:to|into|through)\s+the\s+(?P<phase>Refinement Process|Refinement|Report Phase)\b", re.IGNORECASE
+)
+# A list's lead that dates the meeting whose decisions the items are ("The CSC met on 27 September 2022.").
+_MEETING_LEAD = re.compile(r"\b(?:met|meeting)\b", re.IGNORECASE)
 
 
-def _conversion(draft: Ref, refs: list[Ref], text: str, day, context: str) -> dict:
+def _conversion(draft: Ref, refs: list[Ref], text: str, day, context: str, around: str = "") -> dict:
     proposal = next((r for r in refs if r.family == "MP" and r.number == draft.number), None)
     proposal = proposal or Ref("MP", draft.number, draft.suffix)
     row: dict = {"draft": draft.text, "proposal": proposal.text}
     if day is not None:
         row["date"] = day
-    nxt = _NEXT_PHASE.search(text) or _NEXT_PHASE.search(context)
+    nxt = _NEXT_PHASE.search(text) or _NEXT_PHASE.search(around) or _NEXT_PHASE.search(context)
     if nxt:
         row["next_phase"] = canonical_phase(nxt["phase"])
     return row
@@ -760,9 +852,13 @@ def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
     for para in paras:
         lead = lead_of(paras, para.index)
         lead_day = None
-        if lead is not None and _CONVERTED.search(lead.text):
+        meeting_day = None
+        if lead is not None and (_CONVERTED.search(lead.text) or _MEETING_LEAD.search(lead.text)):
             lead_days = find_days(lead.text)
-            lead_day = lead_days[0].day if lead_days else None
+            if _CONVERTED.search(lead.text):
+                lead_day = lead_days[0].day if lead_days else None
+            elif lead_days:
+                meeting_day = lead_days[0].day  # dates a conversion an item states, makes none itself
         para_day = None
         for sentence in sentences(para.text):
             days = find_days(sentence)
@@ -775,11 +871,11 @@ def _conversions(doc: Document, paras: tuple[Para, ...]) -> list[dict]:
             drafts = [r for r in refs if r.family == "DP"]
             if para.level >= 1 and lead is not None and not _CONVERTED.search(sentence):
                 drafts = drafts[:1]  # an item under "the Panel converted the following …:" names its DP first
-            day = days[0].day if days else para_day or lead_day
+            day = days[0].day if days else para_day or lead_day or meeting_day
             context = lead.text if lead is not None and lead_day is not None else ""
             for draft in drafts:
                 if draft.text not in rows:
-                    rows[draft.text] = _conversion(draft, refs, sentence, day, context)
+                    rows[draft.text] = _conversion(draft, refs, sentence, day, context, para.text)
                     if day is None:
                         doc.warnings.append(
                             f"line {para.number}: {draft} was converted, but the day of the Panel meeting that "

@@ -212,10 +212,11 @@ def _paragraphs(doc: Document) -> tuple[Para, ...]:
 # Tables a PDF's text prints as lines of words, their columns run together: found by a header line of
 # nothing but column names, one of them naming the modification.
 _COLUMN_WORDS = (
-    r"(?:Draft\s+)?(?:Modification|Mod)(?:\s+(?:Proposal|Ref(?:erence)?))?s?|Ref(?:erence)?|(?:Draft\s+)?Proposals?|"
+    r"Modification\s+Report(?:\s+Consultation)?|(?:Draft\s+)?(?:Modification|Mod)(?:\s+(?:Proposal|Ref(?:erence)?))?s?|Ref(?:erence)?|(?:Draft\s+)?Proposals?|"
     r"Title|Status|Stage|Phase|Release(?:\s+name)?|Date|Type|Kind|Accepted|Returned|Requested|"
     r"Target(?:\s+duration)?|Current(?:\s+duration)?|Actual(?:\s+duration)?|Duration|Opens|Closes|Opened|"
-    r"Closed|Decision|Next\s+steps?|Description|Summary|Proposer|Organisation|Raised"
+    r"Closed|Decision|Next\s+steps?|Description|Summary|Proposer|Organisation|Raised|Path|"
+    r"Report|Consultation|Change(?:\s+Board)?|Board"
 )
 _LINED_HEADER = re.compile(rf"^(?:(?:{_COLUMN_WORDS})(?:\s*\(WD\))?\s*)+$", re.IGNORECASE)
 _REF_COLUMN = re.compile(r"^(?:(?:Draft\s+)?(?:Modification|Mod|Proposal)|Ref(?:erence)?)", re.IGNORECASE)
@@ -234,10 +235,11 @@ class LinedTable:
     header: Line
     columns: tuple[str, ...]  # the header's column names, lower case, in order
     rows: tuple[LinedRow, ...]
+    header_more: tuple[Line, ...] = ()  # the lines a wrapped header went on to ("Current" / "duration")
 
     @property
     def lines(self) -> tuple[Line, ...]:
-        return (self.header, *(line for row in self.rows for line in (row.line, *row.more)))
+        return (self.header, *self.header_more, *(line for row in self.rows for line in (row.line, *row.more)))
 
 
 def lined_tables(doc: Document) -> tuple[LinedTable, ...]:
@@ -249,9 +251,11 @@ def lined_tables(doc: Document) -> tuple[LinedTable, ...]:
     return cached(doc, "lined_tables", _lined_tables)
 
 
-def _columns_of(text: str) -> tuple[str, ...] | None:
+def _columns_of(text: str, *, needs_reference: bool = True) -> tuple[str, ...] | None:
     if " | " in text or not _LINED_HEADER.match(text):
         return None
+    if not needs_reference:
+        return ("",)
     columns = tuple(re.sub(r"\s+", " ", m.group(0)).lower() for m in re.finditer(_COLUMN_WORDS, text, re.IGNORECASE))
     if len(columns) < 2 or not any(_REF_COLUMN.match(c) for c in columns):
         return None
@@ -289,6 +293,18 @@ def _lined_tables(doc: Document) -> tuple[LinedTable, ...]:
             continue
         rows: list[LinedRow] = []
         j = i + 1
+        # A header the page wrapped: its next lines are more column words ("Current" then "duration").
+        while (
+            j < len(lines)
+            and j - i <= 4
+            and not _is_row(lines[j].text)
+            and _columns_of(lines[j].text, needs_reference=False)
+        ):
+            j += 1
+        header_more = lines[i + 1 : j]
+        if header_more:
+            joined = " ".join(line.text for line in (lines[i], *header_more))
+            columns = _columns_of(joined) or columns
         while j < len(lines) and _is_row(lines[j].text):
             first = lines[j]
             k = j + 1
@@ -302,7 +318,7 @@ def _lined_tables(doc: Document) -> tuple[LinedTable, ...]:
             if j < k:
                 break
         if rows:
-            tables.append(LinedTable(lines[i], columns, tuple(rows)))
+            tables.append(LinedTable(lines[i], columns, tuple(rows), tuple(header_more)))
         i = max(j, i + 1)
     return tuple(tables)
 
@@ -422,7 +438,12 @@ def announced_count(text: str) -> int | None:
     return count_word(match["n"]) if match else None
 
 
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(
+    r"(?<=[A-Za-z0-9)’”'\]][.!?])[¹²³⁴⁵⁶⁷⁸⁹]?\s+(?=[A-Z])"
+    # A list item that ends in a day without a stop, and the paragraph after it that a PDF's text ran on
+    # to it: "… on 26th October 2018 The Initial Modification Reports …".
+    r"|(?<=\b(?:19|20)\d\d)\s+(?=(?:The|This|These|It|We)\s+[a-z]*[A-Z]?)"
+)
 
 
 def sentences(text: str) -> list[str]:

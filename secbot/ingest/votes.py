@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from secbot.ingest.days import find_days
 from secbot.ingest.document import Document, cached
@@ -40,13 +40,20 @@ _DECIDED = re.compile(
 )
 _VOTED = re.compile(r"\bvot(?:ed|e|es|ing)\s+on\b|\bmeeting\b|\bmet\b|\bvoted\b", re.IGNORECASE)
 _OUTCOME_WORD = re.compile(r"\b(?P<word>approv\w*|reject\w*)\b", re.IGNORECASE)
-_SENT_BACK = re.compile(r"\bsent back\b|\bfor (?:further )?clarification\b", re.IGNORECASE)
+_SENT_BACK = re.compile(
+    r"\b(?:sent|referred|returned)\s+(?:(?:it|them|the\s+\w+)\s+)?back\b|\bfor (?:further )?clarification\b",
+    re.IGNORECASE,
+)
 _RECOMMEND = re.compile(r"\brecommend\w*|\bto the Authority\b", re.IGNORECASE)
-_SELF_GOVERNANCE = re.compile(r"\bself[\s-]?governance\b", re.IGNORECASE)
+_SELF_GOVERNANCE = re.compile(r"\bself(?:-\s*|\s)?governance\b", re.IGNORECASE)
 _AUTHORITY_DETERMINATION = re.compile(r"\bAuthority Determination\b", re.IGNORECASE)
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b", re.IGNORECASE)
-_MAJORITY = re.compile(r"\bmajority\s+(?:decision|vote|recommendation)\b|\bby\s+(?:a\s+)?majority\b", re.IGNORECASE)
-_MARK = r"[¹²³⁴⁵⁶⁷⁸⁹⁰]*\d?"  # a footnote mark on a letter: "(a)¹", or "(a)1" in a PDF's text
+_MAJORITY = re.compile(
+    r"\bmajority\s+(?:decision|vote|recommendation)\b|\bby\s+(?:a\s+)?majority\b|\ba\s+majority\s+(?:of\s+\w+\s+)?"
+    r"(?:felt|considered|agreed|believed|voted)\b",
+    re.IGNORECASE,
+)
+_MARK = r"(?:\[\d+\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]*\d?)"  # a footnote mark on a letter: "(a)¹", "(a)1" in a PDF's text, "(a)[1]"
 _OBJECTIVE = re.compile(
     rf"\bObjectives?\s+(?P<which>\([a-z]\){_MARK}(?:(?:,\s*|\s+and\s+|\s+&\s+)\([a-z]\){_MARK})*)", re.IGNORECASE
 )
@@ -62,6 +69,8 @@ _CONDITIONS = re.compile(r"\bsubject to (?P<what>[^.;()]*(?:\([^()]*\)[^.;()]*)?
 _PENDING_ON = re.compile(
     r"\bsubject to (?:the |its |their )?[^.;:]*?\b(?:approval|decision|determination)\b", re.IGNORECASE
 )
+_GOES_ON = re.compile(r"(?:It|They|The (?:modification|proposal|Change Board|board)|This)\b")
+_DECISION_DAY = re.compile(r"\bdecision\b[^.]*\b(?:published|issued|dated|made|received|letter)\b", re.IGNORECASE)
 _AWAITING = re.compile(r"\bwith the Authority for\b|\bawaiting\b", re.IGNORECASE)
 
 
@@ -217,10 +226,17 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
     for para in paras:
         if para.heading:
             previous_lead = None
-        if para.level != 0 or para.heading or para.label or para.table_row:
+        # A heading naming a Change Board meeting and its day ("Change Board – 26 June 2019") leads the
+        # list of what that meeting decided.
+        board_heading = para.heading and bool(_CHANGE_BOARD.search(para.text)) and _first_day(para.text) is not None
+        if para.level != 0 or (para.heading and not board_heading) or para.label or para.table_row:
             continue
         following = paras[para.index + 1] if para.index + 1 < len(paras) else None
-        if not para.text.endswith(":") and not (following and (following.level >= 1 or following.label)):
+        if (
+            not para.text.endswith(":")
+            and not (following and (following.level >= 1 or following.label))
+            and not (board_heading and following and following.level >= 1)
+        ):
             continue
         items = _items(paras, para.index)
         if not items:
@@ -244,12 +260,16 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
         for item in items:
             label = label_of(paras, item.index)
             for titled in titled_mentions(item.text, starts_item=True):
+                # What the item says besides the title: "approved MP173 'Title' under …" as well as
+                # "MP173 'Title' was approved under …" or "MP165 'Title' – approved".
+                said = f"{item.text[: titled.mention.start]} {titled.rest}".strip()
                 if decided:
+                    own = _OUTCOME_WORD.search(said)
                     found.append(
                         Outcome(
                             "authority",
                             titled.mention.ref,
-                            _verb(decided),
+                            _outcome(own.group(0)) if own else _verb(decided),
                             day,
                             item.number,
                             conditions=_conditions(titled.rest),
@@ -259,9 +279,9 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                     )
                     listed.add(item.index)
                 elif is_board and not _AWAITING.search(para.text):
-                    if day is not None and not _VOTED.search(context):
+                    if day is not None and not _VOTED.search(context) and not board_heading:
                         continue  # a Change Board sentence with a day but not about a vote
-                    rest = titled.rest
+                    rest = said
                     if _outcome(rest) is None:
                         rest = f"{rest} {_goes_on(paras, item.index)}"
                     vote = _vote(titled.mention.ref, rest, para.text, label.text if label else "", day, item.number)
@@ -275,9 +295,29 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
         if para.level != 0 and para.index in listed:
             continue
         pending: tuple[list[Ref], dt.date] | None = None  # a vote announced in one sentence, its outcome in the next
-        for sentence in sentences(para.text):
+        said = sentences(para.text)
+        voted_here: list[int] = []  # the votes the sentence before stated, by index in ``found``
+        for number, sentence in enumerate(said):
             mentions = references_in(sentence)
             day = _first_day(sentence)
+            following = said[number + 1] if number + 1 < len(said) else ""
+            if voted_here and not mentions and day is None and _GOES_ON.match(sentence):
+                # "… approved MP184 under Self-Governance. It agreed the modification better facilitates
+                # SEC Objective (g)."
+                objective = _objective(sentence)
+                for index in voted_here:
+                    if objective and found[index].objective is None:
+                        found[index] = replace(found[index], objective=objective)
+            voted_here = []
+            if (
+                day is None
+                and mentions
+                and _DECIDED.search(sentence)
+                and not references_in(following)
+                and _DECISION_DAY.search(following)
+            ):
+                # "Ofgem has approved MP165. The decision letter was published on 22 September 2022."
+                day = _first_day(following)
             if pending and day is None and _OUTCOME_WORD.search(sentence) and not _DECIDED.search(sentence):
                 refs = [m.ref for m in mentions] or pending[0]
                 if all(ref in pending[0] for ref in refs):
@@ -318,6 +358,7 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                         continue
                     vote = _vote(mention.ref, sentence, "", "", day, para.number)
                     if vote:
+                        voted_here.append(len(found))
                         found.append(replace_path(vote, path_of(para.text)))
     return found, considered
 
