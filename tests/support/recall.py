@@ -55,6 +55,9 @@ def normalise(field: str, value: object) -> object:
         return parsed.text if isinstance(parsed, Ref) else _text(value)
     if field in ("phase", "next_phase"):
         return canonical_phase(str(value)) or _text(value)
+    if field == "objective":  # "(a) and (g)" and "(a), (g)" name the same SEC Objectives
+        letters = re.findall(r"\(([a-z])\)", str(value).casefold())
+        return ",".join(letters) if letters else _text(value)
     if field in ("governance", "majority", "outcome", "kind", "status"):
         return _text(value).replace("-", "_").replace(" ", "_") if field != "status" else _text(value)
     if isinstance(value, bool | int):
