@@ -286,6 +286,27 @@ def test_a_request_the_prose_dates_sets_the_open_rows_requested_day_or_adds_a_ro
     _valid(rows)
 
 
+def test_a_request_for_a_listed_modification_takes_the_day_it_went_out_and_a_titled_one_its_only_day():
+    doc = snippet(
+        """
+        At its 3 March 2023 session the Panel agreed the request for a Preliminary Assessment for the following
+        modifications, which were sent to the DCC on 6 March 2023:
+        - MP701 'Tariff Switch Flags'
+        - MP702 'Meter Asset Lists'
+        The DCC's Impact Assessment for MP705 'Widget Alerts' was requested on 2nd March 2023. A quote is due by
+        the end of April 2023.
+        On 1 March 2023 and on 8 March 2023 the Panel agreed the request for an Impact Assessment for MP709.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows == [
+        {"reference": "MP701", "kind": "PA", "requested": D(2023, 3, 6)},
+        {"reference": "MP702", "kind": "PA", "requested": D(2023, 3, 6)},
+        {"reference": "MP705", "kind": "IA", "requested": D(2023, 3, 2)},
+    ]  # MP709: two days, neither said to be the one it went out on: no row
+    _valid(rows)
+
+
 def test_a_duration_counted_from_a_clock_restart_gives_no_accepted_day_and_a_day_line_is_no_footnote():
     doc = snippet(
         """

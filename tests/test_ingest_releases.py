@@ -357,3 +357,31 @@ def test_a_heading_naming_a_release_and_its_day_and_a_status_with_its_condition_
         ("November 2026 SEC Release", D(2026, 11, 5), None, False),
     ]
     assert rows[0]["scope"][0]["note"] == "if Ofgem approves in time"
+
+
+def test_a_passive_list_after_a_release_implemented_on_a_day_is_implemented_in_it_and_not_otherwise():
+    doc = snippet(
+        """
+        The July 2026 SEC Release went live on 2 July 2026 without incident. The following three changes were
+        delivered:
+        - MP831 'Delta'
+        - MP832 'Epsilon'
+        - MP833 'Zeta'
+
+        The October 2026 SEC Release is scheduled for 29 October 2026.
+        The following modifications were implemented:
+        - MP834 'Eta'
+        """
+    )
+    assert _keyed(releases.read(doc)["releases"]) == [
+        (
+            "July 2026 SEC Release",
+            D(2026, 7, 2),
+            None,
+            False,
+            ("MP831", "implemented"),
+            ("MP832", "implemented"),
+            ("MP833", "implemented"),
+        ),
+        ("October 2026 SEC Release", D(2026, 10, 29), None, False),  # not yet live: its list is not its scope
+    ]

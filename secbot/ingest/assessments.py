@@ -5,7 +5,10 @@ without a returned day, "Outstanding", is open), in any column order, as pipe, t
 a PDF leaves a cell empty, the row is read by what its values look like). A footnote marked on a cell
 (``20 WD⁴``, ``20 WD3`` in a PDF's text, ``–⁵``) is the row's note, and the accepted day and clock restart
 it states are the row's. Requests for an assessment that the prose dates ("the Change Board approved the
-request for a DCC Impact Assessment for MP160" at a dated meeting) give the row its requested day; an
+request for a DCC Impact Assessment for MP160" at a dated meeting, "The Impact Assessment for MP160 '<title>' was
+requested on <day>", "… for the following modification, which was requested from the DCC on <day>:" and its list —
+where the sentence gives two days, the one after "requested/sent (to the DCC) on", else none) give the row its
+requested day; an
 assessment the prose says came back on a day ("The DCC delivered the Impact Assessment for MP160 on <day>")
 that no table holds is a row with that returned day.
 
@@ -25,7 +28,7 @@ from collections import Counter
 
 from secbot.ingest.days import find_days, find_months, number
 from secbot.ingest.document import Document
-from secbot.ingest.prose import paragraphs, sentences
+from secbot.ingest.prose import items_after, paragraphs, sentences
 from secbot.ingest.tables import (
     DAY,
     KIND,
@@ -404,7 +407,14 @@ _REQUEST = re.compile(
     r"\b(?:approved|agreed|granted|accepted|made|submitted|raised)\s+(?:the\s+|a\s+)?request(?:s)?\s+for\s+"
     r"(?:a\s+|an\s+|the\s+)?(?:DCC\s+)?(?P<kind1>Preliminary|Impact)\s+Assessment"
     r"|\brequested\s+(?:a\s+|an\s+|the\s+)?(?:DCC\s+)?(?:full\s+)?(?P<kind2>Preliminary|Impact)\s+Assessment"
-    r"|\b(?P<kind3>Preliminary|Impact)\s+Assessment\s+(?:\(\w+\)\s+)?(?:was|has\s+been)\s+requested\b",
+    r"|\b(?P<kind3>Preliminary|Impact)\s+Assessment\s+(?:\(\w+\)\s+)?(?:(?:for|on|of)\s+[^.;:]{2,160}?\s+)?"
+    r"(?:was|has\s+been)\s+requested\b",
+    re.IGNORECASE,
+)
+# Where a sentence gives more than one day, the one the request went out on: "…, which was requested from the DCC
+# on <day>", "… was sent to the DCC on <day>".
+_REQUESTED_ON = re.compile(
+    r"\b(?:requested|sent|submitted|issued|raised)(?:\s+(?:from|to|with)\s+(?:the\s+)?\w+)?\s+on\s+(?:the\s+)?(?=\S)",
     re.IGNORECASE,
 )
 _NOT_REQUESTED = re.compile(r"\b(?:no|not|rejected|declined|refused|deferred|withdrawn?)\b", re.IGNORECASE)
@@ -414,20 +424,38 @@ def _requests(doc: Document, rows: list[dict]) -> None:
     """Requests for a DCC assessment that the prose dates (one day in the sentence, the modifications it
     names): the request day set on the row of that modification and kind not yet returned (a new row
     when there is none)."""
-    for para in paragraphs(doc):
+    paras = paragraphs(doc)
+    for index, para in enumerate(paras):
         if para.table_row:
             continue
-        for sentence in sentences(para.text):
+        said = sentences(para.text)
+        for place, sentence in enumerate(said):
             match = _REQUEST.search(sentence)
             if not match or _NOT_REQUESTED.search(sentence):
                 continue
-            days = find_days(sentence)
+            day = _request_day(sentence)
             refs = [r.text for r in find_references(sentence)]
-            if len(days) != 1 or not refs:
+            if not refs and place == len(said) - 1 and sentence.rstrip().endswith(":"):
+                # "… approved the request for an Impact Assessment for the following modification …:" and a list
+                refs = [found[0].text for item in items_after(paras, index) if (found := find_references(item.text))]
+            if day is None or not refs:
                 continue
             kind = "PA" if (match["kind1"] or match["kind2"] or match["kind3"]).lower() == "preliminary" else "IA"
             for ref in refs:
-                _requested(doc, para.number, rows, ref, kind, days[0].day)
+                _requested(doc, para.number, rows, ref, kind, day)
+
+
+def _request_day(sentence: str) -> dt.date | None:
+    """The day a request sentence gives: its only day, else the one right after "requested/sent (to the DCC) on";
+    ``None`` where neither says which."""
+    days = find_days(sentence)
+    if len(days) == 1:
+        return days[0].day
+    for on in _REQUESTED_ON.finditer(sentence):
+        after = [d for d in days if d.span[0] == on.end()]
+        if after:
+            return after[0].day
+    return None
 
 
 def _requested(doc: Document, line: int, rows: list[dict], ref: str, kind: str, day: dt.date) -> None:

@@ -15,7 +15,8 @@
   this release: <refs>" — the release's name and day, each modification's status, a footnote marked on an
   item kept as its note, and the announced count checked against the list;
 * sentences about a release itself: "The <release> is scheduled for <day>" (its day), "The <release> was
-  implemented on <day>. It delivered the following …:" (its day, and the list ``implemented``);
+  implemented on <day>. It delivered the following …:" or "… The following two modifications were implemented:"
+  (its day, and the list ``implemented``);
 * "<refs> are targeted for their releases, subject to …": the condition as the note of each one's entry.
 
 "This release" is the one the section's heading or an earlier sentence of the section named. A release
@@ -64,8 +65,13 @@ _RELEASE_SUBJECT = re.compile(
 )
 _DONE = frozenset({"implemented", "delivered", "deployed", "released"})
 # A sentence about the release the one before named: "It delivered the following Modification Proposals:".
+# Or a list that follows it in the passive: "The following three modifications were delivered:" (a list put in a
+# release the sentence names itself, "… were implemented in the <release>", is not this).
 _IT_DELIVERED = re.compile(
-    r"^\s*(?:It|This\s+release|The\s+release)\s+(?:delivered|included|contained|implemented|introduced)\b",
+    r"^\s*(?:(?:It|This\s+release|The\s+release)\s+(?:delivered|included|contained|implemented|introduced)\b"
+    r"|The\s+following\s+(?:\w+\s+)?(?:Modification\s+Proposals?|modifications?|changes?|proposals?)\s+"
+    r"(?:was|were|has\s+been|have\s+been)\s+(?:successfully\s+)?(?:delivered|included|implemented|introduced)"
+    r"(?:\s+in\s+(?:it|this\s+release|the\s+release))?\s*:\s*$)",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:not|no\s+longer|never)\b", re.IGNORECASE)
