@@ -55,6 +55,8 @@ def normalise(field: str, value: object) -> object:
         return parsed.text if isinstance(parsed, Ref) else _text(value)
     if field in ("phase", "next_phase"):
         return canonical_phase(str(value)) or _text(value)
+    if field == "name":  # a release: "Stand-alone Release 27 August 2020" is the Standalone Release of that day
+        return re.sub(r"\bstand[\s-]+alone\b", "standalone", _text(value))
     if field == "objective":  # "(a) and (g)" and "(a), (g)" name the same SEC Objectives
         letters = re.findall(r"\(([a-z])\)", str(value).casefold())
         return ",".join(letters) if letters else _text(value)
