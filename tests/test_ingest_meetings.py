@@ -266,3 +266,31 @@ def test_the_panel_a_report_is_only_presented_to_is_no_meeting_of_record():
         paper_reference="SECP_120_1905_07",
     )
     assert meetings.read(doc)["meetings"] == []
+
+
+def test_a_dateless_follow_on_lead_takes_its_list_to_the_bodys_meeting_last_dated():
+    doc = snippet(
+        """
+        CSC outcomes
+        At its meeting on 9 March 2023, the CSC agreed these Draft Proposals could go forward:
+        * DP401 'Alpha'
+        The CSC also decided that the following Draft Proposals need more work:
+        * DP402 'Beta'
+        * DP403 'Gamma'
+        """
+    )
+    assert _by_key(meetings.read(doc)["meetings"]) == {
+        ("change_sub_committee", D(2023, 3, 9)): ["DP401", "DP402", "DP403"],
+    }
+
+
+def test_a_converted_item_titling_only_the_new_proposal_is_about_that_proposal():
+    doc = snippet(
+        """
+        Conversions
+        The Panel, at its meeting on 17 March 2023, converted these Draft Proposals:
+        * DP410, now converted into MP410 'Delta', goes to the Refinement Process
+        * DP411 'Epsilon' was converted into MP411 and goes to the Report Phase
+        """
+    )
+    assert _by_key(meetings.read(doc)["meetings"]) == {("panel", D(2023, 3, 17)): ["MP410", "DP411"]}

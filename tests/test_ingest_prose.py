@@ -184,3 +184,22 @@ def test_a_year_run_on_to_a_new_sentence_is_a_sentence_break():
         "raised by Jo Bloggs on 3rd March 2019",
         "The reports for MP670 go to the Panel.",
     ]
+
+
+def test_a_year_the_page_broke_off_a_date_runs_on_and_is_no_list_number():
+    doc = snippet(
+        """
+        • MP301 'Gizmo' was raised by Ann Example of Acme on 3rd March
+
+        2019. The proposer wants gizmos to be counted
+
+        correctly.
+        """
+    )
+    assert [(p.level, p.text) for p in paragraphs(doc)] == [
+        (
+            1,
+            "MP301 'Gizmo' was raised by Ann Example of Acme on 3rd March 2019. The proposer wants gizmos to be "
+            "counted correctly.",
+        )
+    ]

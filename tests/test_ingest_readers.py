@@ -200,3 +200,40 @@ def test_not_a_report(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(IngestError, match=r"other\.txt"):
         ingest(path)
+
+
+def test_authority_decisions_announced_by_a_lead_take_each_items_own_outcome_and_day(tmp_path):
+    body = (
+        "Determinations\n\nOfgem made the following determinations during January:\n\n"
+        "- MP171 'Widget tariffs' – rejected on 12 January 2022.\n"
+        "- MP172 'Gadget registers' – approved on 27 January 2022.\n\n"
+        "Ofgem still has one determination outstanding:\n\n- MP173 'Doodad alerts'\n"
+    )
+    result = _ingest(tmp_path, body)
+    assert result.data["decisions"] == [
+        {"reference": "MP171", "date": dt.date(2022, 1, 12), "outcome": "rejected", "authority": "Ofgem"},
+        {"reference": "MP172", "date": dt.date(2022, 1, 27), "outcome": "approved", "authority": "Ofgem"},
+    ]
+    mods = _mods(result)
+    # The Authority decides only Authority Determination modifications.
+    assert mods["MP171"]["path"] == mods["MP172"]["path"] == "Authority Determination"
+    assert "path" not in mods["MP173"]
+
+
+def test_emphasis_marks_do_not_hide_the_authority(tmp_path):
+    body = "Decisions\n\nThe __Authority__ rejected the following proposal:\n\n- MP160 'Sprocket data'\n"
+    result = _ingest(tmp_path, body)
+    assert _mods(result)["MP160"]["status"] == "Rejected"
+    assert _mods(result)["MP160"]["path"] == "Authority Determination"
+
+
+def test_with_the_authority_for_determination_names_the_path(tmp_path):
+    body = "Awaiting decision\n\nMP140 and MP141 are still with the Authority for its determination.\n"
+    mods = _mods(_ingest(tmp_path, body))
+    for ref in ("MP140", "MP141"):
+        assert (mods[ref]["status"], mods[ref]["path"]) == ("Awaiting Authority Decision", "Authority Determination")
+
+
+def test_an_impact_assessment_said_to_have_been_requested_puts_the_mod_in_refinement(tmp_path):
+    body = "Assessments\n\nA Preliminary Assessment covering MP133 'Thingamajig' has been requested from the DCC.\n"
+    assert _mods(_ingest(tmp_path, body))["MP133"]["phase"] == "Refine"

@@ -38,7 +38,7 @@ _HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_BULLET = re.compile(r"^(?:[-*•▪●◦]|\d+\.)\s+")
+_BULLET = re.compile(r"^(?:[-*•▪●◦]|\d{1,3}\.)\s+")
 _RULE = re.compile(r"^\|?[\s|:-]*-{3,}[\s|:-]*\|?$")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+.!'\"-])")  # Markdown's backslash escapes: \( → (
 

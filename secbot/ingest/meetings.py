@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from secbot.ingest.days import find_days, find_months
 from secbot.ingest.document import Document
-from secbot.ingest.mentions import references_in
+from secbot.ingest.mentions import references_in, titled_mentions
 from secbot.ingest.prose import Para, announced_count, heading_of, items_after, lined_tables, paragraphs, sentences
 from secbot.references import Ref
 
@@ -255,7 +255,7 @@ def _sentence(
         context.last, context.last_para = meeting, index
     if dated:
         return
-    if _undated_follow_on(sentence, para, index, context):
+    if _undated_follow_on(paras, sentence, para, index, context):
         return
     if _PANEL_THIS_MONTH.search(sentence) or (_TO_PANEL.search(sentence) and _section_this_month(paras, index)):
         note = heading.text if (heading := heading_of(paras, index, within=2)) else None
@@ -279,7 +279,7 @@ def _section_this_month(paras: tuple[Para, ...], index: int) -> bool:
     return bool(heading and re.search(r"\bthis\s+month\b", heading.text, re.IGNORECASE))
 
 
-def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context) -> bool:
+def _undated_follow_on(paras: tuple[Para, ...], sentence: str, para: Para, index: int, context: _Context) -> bool:
     """A sentence with no day that carries on about a meeting dated just before: an agenda sentence of its
     own ("The provisional agenda for this session will be announced on <day>") for the meeting the same or
     the paragraph before dated; a meeting body deciding ("The Change Sub-Committee also agreed that DP163 …")
@@ -303,6 +303,12 @@ def _undated_follow_on(sentence: str, para: Para, index: int, context: _Context)
     if meeting is None or any(month <= (meeting.date.year, meeting.date.month) for month in find_months(sentence)):
         return False
     refs = [r.text for r in find_references(sentence) if r.text not in _became(sentence)]
+    if not refs and _introduces_list(paras, index, sentence):
+        # "The Change Sub-Committee also agreed that the following Draft Proposal was …:" and its list.
+        listed = _list_items(paras, index, sentence)
+        for ref, note in listed:
+            meeting.add(ref, note)
+        return bool(listed)
     if meeting is None or not refs:
         return False
     for ref in refs:
@@ -397,8 +403,22 @@ def _list_items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tupl
     for item in items_after(paras, index, announced_count(sentence)):
         refs = find_references(item.text)
         if refs:
-            out.append((refs[0].text, _item_note(item.text, refs[0].text)))
+            became = _titled_successor(item.text)
+            if became:
+                out.append((became, _clean_note(item.text)))
+            else:
+                out.append((refs[0].text, _item_note(item.text, refs[0].text)))
     return out
+
+
+def _titled_successor(text: str) -> str | None:
+    """The proposal a list item names, with its title, as what its untitled first reference became ("DP201
+    was converted into MP201 'Title' …"): the item is about the proposal it titles."""
+    mentions = titled_mentions(text, starts_item=True)
+    if not mentions or mentions[0].title is not None:
+        return None
+    became = _became(text)
+    return next((t.mention.ref.text for t in mentions[1:] if t.title and t.mention.ref.text in became), None)
 
 
 def _items(paras: tuple[Para, ...], index: int, sentence: str) -> list[tuple[str, str | None]]:

@@ -130,6 +130,9 @@ _CONTEXT_RULES = (
             r"|\btimetable extension\b|\bextension (?:to|of) the (?:\S+\s+){0,2}timetable\b"
             # A DCC Impact Assessment asked for: the solution is still being refined.
             r"|\brequests?\s+for\s+(?:an?\s+|the\s+)?(?:DCC\s+)?(?:Impact|Preliminary)\s+Assessment\b"
+            # … or said to have been asked for ("The DCC Impact Assessment for MP201 was requested on …").
+            r"|\b(?:Impact|Preliminary)\s+Assessments?\b[^.]{0,120}?\b(?:was|were|has\s+been|have\s+been)\s+"
+            r"requested\b"
             r"|\b(?:remains?|is|are|still)\s+in\s+the\s+Refinement\s+(?:Process|Phase)\b",
             re.IGNORECASE,
         ),
@@ -320,6 +323,8 @@ _ANAPHORA = re.compile(
     r"(?:modifications|Modification Proposals|proposals|mods)\b",
     re.IGNORECASE,
 )
+# "SECMP0004 remains with the Authority for determination": the Authority determines it.
+_FOR_DETERMINATION = re.compile(r"\bwith\s+the\s+Authority\s+for\s+(?:its\s+)?determination\b", re.IGNORECASE)
 _PATH_WORDS = re.compile(r"\bfor Authority Determination\b|\bas an? (?:Path \d )?Self[\s-]?Governance\b", re.IGNORECASE)
 
 
@@ -353,6 +358,8 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 facts = mods(ref)  # a list item names the modification it is about
                 if standing:
                     facts.standings.append(standing)
+                if _FOR_DETERMINATION.search(para.text) and "Authority Determination" not in facts.paths:
+                    facts.paths.append("Authority Determination")
             # The item's later sentences say what they say of the references they name themselves.
             for sentence in sentences(para.text)[1:]:
                 said = _sentence_standing(sentence, para.number, mods)
@@ -366,6 +373,8 @@ def _read_prose(doc: Document, paras: tuple[Para, ...], mods: _Register) -> None
                 said = _sentence_standing(sentence, para.number, mods)
                 for ref in said[1] if said else []:
                     mods(ref).standings.append(said[0])
+                    if _FOR_DETERMINATION.search(sentence) and "Authority Determination" not in mods(ref).paths:
+                        mods(ref).paths.append("Authority Determination")
                 held = _ON_HOLD.search(sentence)
                 for mention in references_in(sentence[: held.start()]) if held else []:
                     mods(mention.ref).fields["on_hold"] = True
@@ -803,8 +812,11 @@ def _read_outcomes(doc: Document, mods: _Register) -> None:
         if standing:
             rank, phase, status = standing
             facts.standings.append(Standing(rank, phase, status, found.line))
-        if found.path and found.path not in facts.paths:
-            facts.paths.append(found.path)
+        path = found.path
+        if path is None and found.body == "authority" and found.outcome in ("approved", "rejected"):
+            path = "Authority Determination"  # the Authority decides only what the Change Board cannot
+        if path and path not in facts.paths:
+            facts.paths.append(path)
 
 
 _MOD_URL = re.compile(r"https?://\S+/(?P<ref>(?:SECMP|MP|DP)-?\d{1,5}[A-Z]?)/?$", re.IGNORECASE)

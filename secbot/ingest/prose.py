@@ -15,7 +15,7 @@ from secbot.ingest.document import Document, Line, cached
 
 _SUB_BULLET = re.compile(r"^o\s+(?=\S)")
 _ENDS_SENTENCE = re.compile(r"[.:;!?][’'\")\]”]?\W{0,2}$|[.:;!?][¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
-_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.:;]{0,80}$")
+_NUMBERED_HEADING = re.compile(r"^\d{1,3}(?:\.\d+)*\.?\s+[A-Z][^.:;]{0,80}$")
 _JOINING_WORDS = frozenset(
     [
         "a",
@@ -107,6 +107,11 @@ def _unbalanced(text: str) -> bool:
     return opened > 0 or quotes > 0 or text.count("“") > text.count("”")
 
 
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*"
+_DAY_MONTH_END = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}$", re.IGNORECASE)
+_YEAR_START = re.compile(r"^(?:19|20)\d{2}\b")
+
+
 def _runs_on(previous: str, text: str, width: int) -> bool:
     if " | " in text or " | " in previous or text.lower().startswith("http") or previous.lower().startswith("http"):
         return False
@@ -116,6 +121,8 @@ def _runs_on(previous: str, text: str, width: int) -> bool:
         return True  # "…approval of SECMP0008;" then "and"
     if _ENDS_SENTENCE.search(previous):
         return False
+    if _DAY_MONTH_END.search(previous) and _YEAR_START.match(text):
+        return True  # "… raised on 26th June" then "2017. The Proposer …": the page broke a date
     last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
     return (
         text[:1].islower()

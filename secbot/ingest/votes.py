@@ -72,6 +72,9 @@ _PENDING_ON = re.compile(
 _GOES_ON = re.compile(r"(?:It|They|The (?:modification|proposal|Change Board|board)|This)\b")
 _DECISION_DAY = re.compile(r"\bdecision\b[^.]*\b(?:published|issued|dated|made|received|letter)\b", re.IGNORECASE)
 _AWAITING = re.compile(r"\bwith the Authority for\b|\bawaiting\b", re.IGNORECASE)
+# A lead announcing what the Authority decided, each item saying its own outcome and day ("The Authority
+# issued two decisions in the last month:", "Ofgem made the following determinations:").
+_DECISIONS_LEAD = re.compile(rf"\b{_AUTHORITY}\b[^.:]*\b(?:decisions?|determinations?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,15 @@ def _determined(text: str) -> str | None:
     return "Authority Determination" if _AUTHORITY_DETERMINATION.search(text) else None
 
 
+def _unmarked(text: str) -> str:
+    """``text`` without emphasis marks ("The **Authority** approved")."""
+    return re.sub(r"\*\*|__", "", text)
+
+
+def _verb_of(word: str) -> str:
+    return "approved" if word.lower().startswith("approv") else "rejected"
+
+
 def _verb(decided: re.Match) -> str:
     verb = (decided["verb"] or decided["verb2"] or decided["passive"]).lower()
     return "approved" if verb.startswith("approv") else "rejected"
@@ -242,8 +254,14 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
         if not items:
             continue
         day = _first_day(para.text)
-        decided = _DECIDED.search(para.text)
+        decided = _DECIDED.search(_unmarked(para.text))
         is_board = bool(_CHANGE_BOARD.search(para.text) and not _CSC.search(para.text))
+        announces = (
+            not decided
+            and not is_board
+            and not _AWAITING.search(para.text)
+            and bool(_DECISIONS_LEAD.search(_unmarked(para.text)))
+        )
         context = para.text
         if (
             not is_board
@@ -278,6 +296,23 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                         )
                     )
                     listed.add(item.index)
+                elif announces:
+                    own = _OUTCOME_WORD.search(said)
+                    when = _first_day(said) or day
+                    if own and when is not None and not _RECOMMEND.search(said):
+                        found.append(
+                            Outcome(
+                                "authority",
+                                titled.mention.ref,
+                                _verb_of(own.group(0)),
+                                when,
+                                item.number,
+                                conditions=_conditions(titled.rest),
+                                authority=_named(_DECISIONS_LEAD.search(_unmarked(para.text))),
+                                path=_determined(item.text),
+                            )
+                        )
+                        listed.add(item.index)
                 elif is_board and not _AWAITING.search(para.text):
                     if day is not None and not _VOTED.search(context) and not board_heading:
                         continue  # a Change Board sentence with a day but not about a vote
