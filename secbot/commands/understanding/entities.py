@@ -76,6 +76,7 @@ _PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}
 # "phase", taken only when it is one.
 _PHASE_BEFORE_WORD = re.compile(r"\b(?P<phase>[a-z]+(?:\s+[a-z]+)?)\s+(?:phase|stage)\b", re.I)
 _PHASE_AFTER_WORD = re.compile(r"\b(?:phase|stage)\s+(?P<phase>[a-z]+)\b", re.I)
+_PHASE_BEFORE_MODS = re.compile(r"^(?:the\s+|all\s+)?(?P<phase>[a-z]+)\s+(?:mods|modifications|proposals)\b", re.I)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
     r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted"
@@ -221,7 +222,8 @@ def phase_named(text: str) -> str | None:
         for start in range(len(words)):  # "the implementation phase": "implementation", not "the implementation"
             if named := canonical_phase(" ".join(words[start:])):
                 return named
-    after = _PHASE_AFTER_WORD.search(text)
+    # "Closed mods — full list", but "approved mods" is a status's
+    after = _PHASE_AFTER_WORD.search(text) or (None if status(text) else _PHASE_BEFORE_MODS.search(text))
     return canonical_phase(after["phase"]) if after else None
 
 
@@ -236,7 +238,9 @@ def status(text: str) -> str | None:
     return named.removesuffix("s") if named.startswith("Draft Proposal") else named
 
 
-_NOBODY_IN_PARTICULAR = frozenset({"anyone", "anybody", "someone", "somebody", "any one", "people", "they", "we"})
+_NOBODY_IN_PARTICULAR = frozenset(
+    {"anyone", "anybody", "someone", "somebody", "any one", "people", "they", "we", "anything", "something"}
+)
 
 
 def who(text: str) -> str | None:
@@ -245,4 +249,5 @@ def who(text: str) -> str | None:
     if not found:
         return None
     named = (found["who"] or found["org"] or found["named"] or found["subject"] or found["owner"]).strip(" ?.!'\"")
+    named = re.sub(r"\s+(?:been|ever|actually|already)$", "", named)  # "has anything been raised"
     return None if named.lower() in _NOBODY_IN_PARTICULAR else named or None

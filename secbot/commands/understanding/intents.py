@@ -79,7 +79,7 @@ _INCLUDING_OLD = _has(
 )
 _LATE = _has(
     r"\b(?:late|overdue|over\s+(?:the\s+|their\s+|its\s+)?targets?|behind|past\s+(?:the\s+|their\s+|its\s+)?targets?"
-    r"|delayed|slow)\b"
+    r"|delayed|slow|blown\s+(?:through|past)|exceeded|gone\s+over|overr[au]n|breached)\b"
 )
 _AVERAGE = _has(r"\b(?:average|avg|mean|typical|how\s+long)\b")
 _COMPLETED = _has(
@@ -87,8 +87,8 @@ _COMPLETED = _has(
     r"|\b(?:last|past)\s+(?:12\s+months|twelve\s+months|year)\b|\bhow\s+(?:did|has|have)\s+(?:the\s+)?dcc\s+(?:do|done|perform)"
 )
 _DECISION = _has(
-    r"\b(?:decisions?|decided|decide|votes?|voted|determinations?|determined)\b"
-    r"|\b(?:change\s*board|cb|authority|ofgem|panel)\b.*\b(?:approve[ds]?|reject(?:ed|s)?|agree[ds]?)\b"
+    r"\b(?:decisions?|decided|decide|votes?|voted|determinations?|determined|rul(?:e|ed|ing)\s+on|rulings?)\b"
+    r"|\b(?:change\s*board|cb|authority|ofgem|beis|panel)\b.*\b(?:approve[ds]?|reject(?:ed|s)?|agree[ds]?)\b"
     r"|\b(?:approve[ds]?|reject(?:ed|s)?)\b.*\b(?:last|this)\s+month\b"
 )
 _RELEASE = _has(
@@ -142,9 +142,11 @@ _TOPIC_MODS = _has(
     r"^(?:any\s+|the\s+)?(?P<words>[\w-]+(?:\s+[\w-]+){0,3}?)(?:[\s-]+related)?\s+(?:mods?|modifications?|proposals?)$"
     r"|^(?:any\s+|the\s+)?(?P<related>[\w-]+(?:\s+[\w-]+){0,3}?)[\s-]+related\s+changes$"
 )
+_VAGUE_TAIL = _has(r"(?:\s+(?:stuff|things|bits|items|etc|and\s+so\s+on))+$")  # "firmware stuff"
 _SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$|\s+[-–—]\s.*$")  # a second sentence, or a clause after a dash
 _SEARCH_LEAD = _has(
     r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which|the|ones?"
+    r"|register|system"
     r"|mention(?:s|ing)?|cover(?:s|ing)?|touch(?:es|ing)?|involv(?:e|es|ing))\s+)+"
 )
 
@@ -290,7 +292,7 @@ def _search(text: str, typed: str) -> str | None:
     first, count = len(text[: found.start(group)].split()), len(found[group].split())
     same_words = len(typed.split()) == len(text.split())
     words = " ".join(typed.split()[first : first + count]) if same_words else found[group]
-    words = _SEARCH_LEAD.sub("", _SENTENCE_END.sub("", words).strip())
+    words = _VAGUE_TAIL.sub("", _SEARCH_LEAD.sub("", _SENTENCE_END.sub("", words).strip()))
     return f"search {words}" if words else None
 
 
@@ -349,6 +351,7 @@ KEYWORDS = frozenset(
     {
         "agenda",
         "proposed",
+        "forward",
         "submitted",
         "waiting",
         "numbers",
