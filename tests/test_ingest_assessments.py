@@ -388,3 +388,29 @@ def test_an_accepted_day_marked_with_a_symbol_is_still_read_and_its_footnote_kep
     assert (row["accepted"], row["clock_restart"]) == (D(2026, 2, 2), D(2026, 3, 24))
     assert row["note"].startswith("The clock was restarted")
     assert doc.warnings == []
+
+
+def test_an_assessment_received_on_a_day_is_of_the_modification_its_sentence_or_section_heading_names():
+    doc = snippet(
+        """
+        MP812
+
+        On receipt of the revised DCC Preliminary Assessment on Tuesday 7 February 2023 the group met again on
+        14 February 2023 to settle its costs.
+
+        Other business
+
+        Upon receipt of the final Impact Assessment on 2 March 2023 the group will meet.
+
+        SECAS received the DCC Impact Assessment for MP813 on 9th March 2023.
+        The Impact Assessment was received from the DCC on 10 March 2023, and MP814 went to the Panel on 17 March 2023.
+        Following receipt of an Impact Assessment on 3 April 2023, MP815 and MP816 were merged.
+        """
+    )
+    rows = assessments.read(doc)["assessments"]
+    assert rows == [
+        {"reference": "MP812", "kind": "PA", "returned": D(2023, 2, 7)},
+        {"reference": "MP813", "kind": "IA", "returned": D(2023, 3, 9)},
+        {"reference": "MP814", "kind": "IA", "returned": D(2023, 3, 10)},
+    ]
+    _valid(rows)

@@ -28,7 +28,7 @@ from collections import Counter
 
 from secbot.ingest.days import find_days, find_months, number
 from secbot.ingest.document import Document
-from secbot.ingest.prose import items_after, paragraphs, sentences
+from secbot.ingest.prose import Para, heading_of, items_after, paragraphs, sentences
 from secbot.ingest.tables import (
     DAY,
     KIND,
@@ -493,7 +493,8 @@ def _requested(doc: Document, line: int, rows: list[dict], ref: str, kind: str, 
 # A sentence recording that an assessment came back on a day: "The DCC delivered the full Impact Assessment for
 # MP200 on <day>", "The Preliminary Assessment (PA) for MP200 was returned on <day>".
 _ASSESSMENT = (
-    r"(?:DCC(?:['’]s)?\s+)?(?:full\s+|revised\s+|final\s+|updated\s+)?(?P<kind>Preliminary|Impact)\s+Assessments?"
+    r"(?:(?:full|revised|final|updated)\s+)?(?:DCC(?:['’]s)?\s+)?(?:(?:full|revised|final|updated)\s+)?"
+    r"(?P<kind>Preliminary|Impact)\s+Assessments?"
     r"(?:\s+\(\w+\))?"
 )
 _RETURN = re.compile(
@@ -506,14 +507,42 @@ _RETURN = re.compile(
 )
 
 
+# A sentence recording that an assessment was received on a day, which may name its modification only in the
+# section's heading: "On receipt of the DCC's Impact Assessment on <day> the group …", "SECAS received the
+# Preliminary Assessment for MP200 on <day>", "The Impact Assessment was received on <day>".
+_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+_NOT_A_DAY = r"(?![0-9]|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)"
+_RECEIPT = re.compile(
+    rf"\breceipt\s+of\s+(?:the|its|an?)\s+{_ASSESSMENT}(?:\s+(?:for|on|of)\s+{_NOT_A_DAY}(?P<refs>[^.;]{{2,80}}?))?\s+on\s+"
+    rf"(?:the\s+)?{_WEEKDAY}(?=\S)"
+    rf"|\breceived\s+(?:the|its|an?)\s+{_ASSESSMENT.replace('kind', 'kind2')}"
+    rf"(?:\s+(?:for|on|of)\s+{_NOT_A_DAY}(?P<refs2>[^.;]{{2,80}}?))?\s+on\s+(?:the\s+)?{_WEEKDAY}(?=\S)"
+    rf"|\b{_ASSESSMENT.replace('kind', 'kind3')}(?:\s+(?:for|on|of)\s+{_NOT_A_DAY}(?P<refs3>[^.;]{{2,80}}?))?\s+"
+    rf"(?:was|were|has\s+been|have\s+been)\s+received\s+(?:from\s+(?:the\s+)?\w+\s+)?on\s+(?:the\s+)?{_WEEKDAY}(?=\S)",
+    re.IGNORECASE,
+)
+
+
 def _returns(doc: Document, rows: list[dict]) -> None:
     """Assessments the prose says came back on a day (the day right after the verb's "on"): the returned day
     of a row the tables do not hold (a new row with nothing else); a table row of that modification and kind
-    is the fuller statement, and a different day there is reported."""
-    for para in paragraphs(doc):
+    is the fuller statement, and a different day there is reported. An assessment "received" on a day that
+    names no modification is the one modification its sentence names, else the one its section's heading
+    (a short line of a reference, a few paragraphs up) names; with none or several, nothing is read."""
+    paras = paragraphs(doc)
+    for index, para in enumerate(paras):
         if para.table_row:
             continue
         for sentence in sentences(para.text):
+            for match in _RECEIPT.finditer(sentence):
+                days = find_days(sentence[match.end() :])
+                if not days or days[0].span[0] != 0:
+                    continue
+                kind = "PA" if (match["kind"] or match["kind2"] or match["kind3"]).lower() == "preliminary" else "IA"
+                named = match["refs"] or match["refs2"] or match["refs3"] or ""
+                refs = [r.text for r in find_references(named)] or _receipt_refs(paras, index, sentence)
+                for ref in refs:
+                    _returned(doc, para.number, rows, ref, kind, days[0].day)
             for match in _RETURN.finditer(sentence):
                 if _NOT_REQUESTED.search(sentence[: match.start()].rsplit(",", 1)[-1]):
                     continue
@@ -524,6 +553,22 @@ def _returns(doc: Document, rows: list[dict]) -> None:
                 kind = "PA" if (match["kind"] or match["kind2"]).lower() == "preliminary" else "IA"
                 for ref in (r.text for r in find_references(match["refs"] or match["refs2"])):
                     _returned(doc, para.number, rows, ref, kind, day)
+
+
+def _receipt_refs(paras: tuple[Para, ...], index: int, sentence: str) -> list[str]:
+    """The one modification a sentence about a received assessment is about when the assessment names none: the
+    sentence's only reference, else the only one of the heading of its section (at most three paragraphs up)
+    when that heading is little more than the reference."""
+    said = {r.text for r in find_references(sentence)}
+    if said:
+        return list(said) if len(said) == 1 else []
+    heading = heading_of(paras, index, within=3)
+    if heading is None:
+        return []
+    found = find_references(heading.text)
+    if len({r.text for r in found}) != 1 or len(heading.text.split()) > 4:
+        return []
+    return [found[0].text]
 
 
 def _returned(doc: Document, line: int, rows: list[dict], ref: str, kind: str, day: dt.date) -> None:
