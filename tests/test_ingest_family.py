@@ -108,13 +108,16 @@ def test_objectives_with_footnote_marks_and_objectives_not_facilitated(tmp_path)
         "- MP540 'One' was approved under Self-Governance as it better facilitates SEC Objectives (b)², (c)³ "
         "& (e)⁴.\n"
         "- MP541 'Two' was approved under Self-Governance as it better facilitates SEC Objective (d)2.\n"
-        "- MP542 'Three' was rejected under Self-Governance: the Board found it did not better facilitate "
+        "- MP542 'Three' was rejected under Self-Governance. The Board found it did not better facilitate "
         "SEC Objective (f).\n"
+        "- MP543 'Four' was rejected under Self-Governance by majority, since members judged it would not "
+        "better facilitate SEC Objective (c)³.\n"
     )
     votes = _votes(_ingest(tmp_path, body))
     assert votes["MP540"]["objective"] == "(b), (c) and (e)"
     assert votes["MP541"]["objective"] == "(d)"
-    assert "objective" not in votes["MP542"]
+    assert "objective" not in votes["MP542"]  # a remark of its own, not the vote's ground
+    assert votes["MP543"]["objective"] == "(c)"  # the ground the outcome's own sentence gives
 
 
 def test_implemented_in_the_past_tense_closes_a_mod_and_outranks_its_approval(tmp_path):
@@ -440,3 +443,37 @@ def test_sentences_that_place_a_modification_in_refine_report_phase_or_on_hold(t
     assert _standing(mods["MP712"]) == ("Refine", "On hold")
     assert mods["MP713"]["title"] == "Saucer Rules"
     assert _standing(mods["MP714"]) == (None, None)  # only some of its changes were implemented
+
+
+def test_a_lead_telling_of_approvals_and_rejections_gives_no_item_an_outcome(tmp_path):
+    body = (
+        "Change Board outcomes\n\n"
+        "At its 12 July 2023 meeting the Change Board accepted two proposals and turned down one, approving "
+        "MP551 and MP552 and rejecting the other:\n\n"
+        "- MP551 'Alpha'\n"
+        "- MP552 'Beta'\n"
+        "- MP553 'Gamma'\n"
+    )
+    result = _ingest(tmp_path, body)
+    assert not [v for v in result.data.get("votes", []) if v["reference"] == "MP553"]
+    assert "status" not in _mods(result).get("MP553", {})
+
+
+def test_a_decision_takes_the_day_of_its_own_clause_and_a_meeting_keeps_its_own_clause(tmp_path):
+    body = (
+        "Outcomes\n\n"
+        "On 4 April 2023 the Change Board approved MP561 under Self-Governance; then on 18 April 2023 Ofgem "
+        "approved MP562.\n"
+    )
+    result = _ingest(tmp_path, body)
+    decisions = [(d["reference"], d["date"]) for d in result.data.get("decisions", [])]
+    assert decisions == [("MP562", dt.date(2023, 4, 18))]
+    boards = [m for m in result.data["meetings"] if m["kind"] == "change_board"]
+    assert [[i["reference"] for i in m["items"]] for m in boards] == [["MP561"]]
+
+
+def test_an_authority_decision_names_no_path_the_report_does_not(tmp_path):
+    body = "Decisions\n\nOn 3 March 2023 Ofgem approved MP571, which goes live in the next release.\n"
+    mod = _mods(_ingest(tmp_path, body))["MP571"]
+    assert _standing(mod) == ("Implementation", "Approved")
+    assert "path" not in mod

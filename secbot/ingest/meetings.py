@@ -227,6 +227,21 @@ def _dated_kinds(sentence: str) -> list[tuple[str, dt.date, int]]:
     return out
 
 
+# Where a sentence goes on to another dated event: "…, and on <day> the Authority approved …".
+_NEXT_DATED_CLAUSE = re.compile(
+    r"(?:[,;]\s*(?:(?:and|while|whereas|but|then)\s+)?|\s+(?:and|while|whereas)\s+)on\s+(?:the\s+)?$"
+)
+
+
+def _own_clause(sentence: str, end: int) -> str:
+    """``sentence`` up to where, after the meeting's day (ending at ``end``), it goes on to another day's
+    event, whose references are not that meeting's business."""
+    for day in find_days(sentence):
+        if day.span[0] >= end and (clause := _NEXT_DATED_CLAUSE.search(sentence[: day.span[0]])):
+            return sentence[: clause.start()]
+    return sentence
+
+
 def _sentence(
     doc: Document, paras: tuple[Para, ...], index: int, sentence: str, found: dict, pending: list, context: _Context
 ) -> None:
@@ -240,13 +255,13 @@ def _sentence(
         days = find_days(sentence[_HELD_NO_BODY.search(sentence).end() :])
         if body and days:
             dated = [(body.lastgroup, days[0].day, days[0].span[1])]
-    for kind, day, _end in dated:
+    for kind, day, end in dated:
         meeting = _meeting(found, kind, day, para.number)
         meeting.title = meeting.title or _title(kind, sentence, _own_references(paras, index, sentence))
         agenda = _AGENDA.search(sentence)
         if agenda and (agenda_days := find_days(agenda["rest"] or agenda["rest2"])):
             meeting.agenda_published = agenda_days[0].day
-        items = _items(paras, index, sentence)
+        items = _items(paras, index, _own_clause(sentence, end))
         if not items and context.previous_refs and _POINTS_BACK.match(sentence):
             items = [(ref, _clean_note(sentence)) for ref in context.previous_refs]
         for reference, note in items:

@@ -812,9 +812,9 @@ def _read_outcomes(doc: Document, mods: _Register) -> None:
         if standing:
             rank, phase, status = standing
             facts.standings.append(Standing(rank, phase, status, found.line))
+        # Only the path the report names: that the Authority decided a modification does not make it
+        # an Authority Determination one (the Authority also hears appeals of Self-Governance votes).
         path = found.path
-        if path is None and found.body == "authority" and found.outcome in ("approved", "rejected"):
-            path = "Authority Determination"  # the Authority decides only what the Change Board cannot
         if path and path not in facts.paths:
             facts.paths.append(path)
 

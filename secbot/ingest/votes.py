@@ -123,12 +123,15 @@ def path_of(*texts: str) -> str | None:
 
 def _objective(text: str) -> str | None:
     """The SEC Objectives a vote says the modification better facilitates: ``(a)``, ``(a) and (g)``,
-    ``(a), (c) and (g)`` (footnote marks dropped); ``None`` where it says it would *not* facilitate them."""
-    for match in _OBJECTIVE.finditer(text):
-        if _NOT_FACILITATE.search(text[: match.start()]):
-            continue
-        letters = re.findall(r"\([a-z]\)", match["which"].lower())
-        return letters[0] if len(letters) == 1 else f"{', '.join(letters[:-1])} and {letters[-1]}"
+    ``(a), (c) and (g)`` (footnote marks dropped). An objective it would *not* facilitate is the vote's
+    objective only where the sentence stating the outcome gives it as the ground ("rejected, as it would
+    not better facilitate Objective (g)"); a remark in a sentence of its own is not kept."""
+    for sentence in sentences(text):
+        for match in _OBJECTIVE.finditer(sentence):
+            if _NOT_FACILITATE.search(sentence[: match.start()]) and not _OUTCOME_WORD.search(sentence):
+                continue
+            letters = re.findall(r"\([a-z]\)", match["which"].lower())
+            return letters[0] if len(letters) == 1 else f"{', '.join(letters[:-1])} and {letters[-1]}"
     return None
 
 
@@ -140,8 +143,15 @@ def _conditions(text: str) -> str | None:
     return f"Subject to {what}" if what else None
 
 
+def _both_ways(text: str) -> bool:
+    """A lead that tells of approvals and rejections alike ("approved two proposals and rejected one:")
+    says nothing of which item went which way."""
+    words = {w["word"][:6].lower() for w in _OUTCOME_WORD.finditer(_PENDING_ON.sub(" ", text))}
+    return len(words) > 1 and not _RECOMMEND.search(text)
+
+
 def _vote(ref: Ref, text: str, context: str, label: str, day: dt.date | None, line: int) -> Outcome | None:
-    outcome = _outcome(text) or _outcome(context)
+    outcome = _outcome(text) or (None if _both_ways(context) else _outcome(context))
     if outcome is None:
         return None
     path = path_of(text, label) or path_of(context)
@@ -190,6 +200,14 @@ def _goes_on(paras: tuple[Para, ...], index: int) -> str:
 def _first_day(text: str) -> dt.date | None:
     days = find_days(text)
     return days[0].day if days else None
+
+
+def _day_of_clause(sentence: str, at: int) -> dt.date | None:
+    """The day of the clause at ``at`` in a sentence telling of several days ("On 2 May the Change Board
+    approved MP1, and on 9 May the Authority approved MP2"): the last day before it, else the first after."""
+    days = find_days(sentence)
+    before = [d for d in days if d.span[0] < at]
+    return before[-1].day if before else days[0].day if days else None
 
 
 _CONTINUING = re.compile(r"^(?:and|or|but|while|whereas|it|they|the board)\b", re.IGNORECASE)
@@ -375,7 +393,7 @@ def _read(doc: Document) -> tuple[list[Outcome], list[tuple[dt.date, Ref]]]:
                                 "authority",
                                 mention.ref,
                                 _verb(decided),
-                                day,
+                                _day_of_clause(sentence, decided.start()) or day,
                                 para.number,
                                 conditions=_conditions(sentence),
                                 authority=_named(decided),
