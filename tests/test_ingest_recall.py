@@ -15,7 +15,8 @@ from tests.support.recall import SCORED, load, score
 
 REPORTS = Path(__file__).parent / "reports"
 SAMPLE = Path(__file__).resolve().parents[1] / "secbot" / "store" / "sample"
-# Each batch scored once as held out, then tuned on; synthetic5 is still held out (bench/ingest.py scores it).
+# Each batch scored once as held out, then tuned on. synthetic5 (tuned on, but its expected answers disagree
+# with earlier batches' on a few facts: docs/ingest.md) and synthetic6 (held out) are scored by bench/ingest.py.
 TUNED_SETS = tuple(REPORTS / name for name in ("synthetic", "synthetic2", "synthetic3", "synthetic4"))
 SEEDS = sorted(p.stem for p in REPORTS.glob("*.txt"))
 # (report, the facts expected of it): the seeds and their sample files, then the tuned synthetic reports
