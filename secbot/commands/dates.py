@@ -25,7 +25,8 @@ _ORDINAL_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+", re.IGNORECASE) 
 _SEPT = re.compile(r"\bsept\b\.?", re.IGNORECASE)  # strptime knows "Sep" only
 
 
-_NEW_YEAR_OF = re.compile(r"^(?:the\s+)?(?:new\s+year(?:'s\s+day)?|start\s+of)\s+((?:19|20)\d\d)$")
+_NEW_YEAR_OF = re.compile(r"^(?:the\s+)?(?:new\s+year(?:'s\s+day)?|start\s+of|beginning\s+of)\s+((?:19|20)\d\d)$")
+_START_OF_MONTH = re.compile(r"^(?:the\s+)?(?:start|beginning)\s+of\s+(?P<month>[a-z]+\s+(?:19|20)\d\d)$")
 _MID = re.compile(r"^mid[\s-]+", re.IGNORECASE)  # "mid-May 2017": its 15th
 
 
@@ -93,6 +94,8 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
         return dt.date(today.year, 1, 1)
     if (new_year := _NEW_YEAR_OF.match(cleaned)) is not None:  # "new year 2018"
         return dt.date(int(new_year[1]), 1, 1)
+    if (start := _START_OF_MONTH.match(cleaned)) and (month := parse_month(start["month"])):  # "the start of Nov 2017"
+        return min(dt.date(*month, 1), today)
     day = parse_day(cleaned, today)
     if day is not None:
         return day

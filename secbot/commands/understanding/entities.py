@@ -67,6 +67,7 @@ _PHASE_WORDS = (
     ),
     (re.compile(r"\b(?:awaiting|pending|due\s+for|in)\s+implementation\b", re.I), "Implementation"),
     (re.compile(r"\binitial\s+consideration\b", re.I), "Initial Consideration"),
+    (re.compile(r"\b(?:been\s+)?closed\s+(?:off|down)\b", re.I), "Closed"),
 )
 _PHASE_AFTER_IN = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}?)(?:\s+phase|\s+stage)?\s*$", re.I)
 # "which mods are closed": a phase said as what they are, unless it is a status ("are approved")
@@ -85,7 +86,7 @@ _STATUSES = re.compile(
     re.I,
 )
 _RAISE = (
-    r"(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought"
+    r"(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+forward|sponsored|brought"
     r"|(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
 )
 _WHO = re.compile(

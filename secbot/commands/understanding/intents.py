@@ -73,6 +73,8 @@ _INCLUDING_OLD = _has(
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
     r"|\b(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)\s+(?:\d{4}\s+)?ones\s+(?:included|too|as\s+well)\b"
     r"|\bnot\s+just\s+(?:the\s+)?(?:recent|current|new|live)(?:\s+ones)?\b|\bcounting\s+everything\b|\bgone\s+quiet\b"
+    r"|\b(?:don'?t|do\s+not)\s+(?:leave\s+out|exclude|skip|ignore|drop)\s+(?:the\s+)?(?:old|older|stale|historic(?:al)?)\b"
+    r"|\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:(?:19|20)\d\d|earlier|older)\s+(?:ones|stuff|mods)\b"
     r"|\b(?:incl(?:ude|uding)?|with|plus)\s+(?:the\s+)?(?:ones|those|mods)\s+(?:that\s+)?"
     r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n't)\s+been)\s+"
     r"(?:\w+\s+)?(?:reported|updated|restated|mentioned)\b"
@@ -104,7 +106,7 @@ _MEETING = _has(
     r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
 )
 _RAISED = _has(
-    r"\b(?:raise[ds]?|propose[ds]?|submit(?:s|ted)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b"
+    r"\b(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b"
     r"|\b(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
 )
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
@@ -120,7 +122,8 @@ _LIST_WORDS = _has(
 )
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)|anything\s+(?:[\w-]+\s+){0,3}?on|mods?\s+on"
+    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)"
+    r"|anything\s+(?:(?!about\b|regarding\b|concerning\b|on\b)[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
     r"|the\s+one\s+(?:on|about|for)"
     r"|(?:trying|proposing|wanting|seeking|looking)\s+to\s+(?:get\s+rid\s+of|remove|change|amend|fix|introduce|add|update))"
@@ -129,6 +132,7 @@ _SEARCH = _has(
 # Asking which modification is about something: "is there a mod about X", "what number is the X draft".
 _WHICH_ONE = _has(
     r"^(?:is|are)\s+there\s+(?:a|an|any)\s+(?:(?:mods?|modifications?|proposals?|changes?|drafts?|dps?|mps?|one|ones)\s+)?"
+    r"(?:(?:in\s+flight|in\s+progress|going|live|open|underway|currently)\s+)?"
     r"(?:about|on|for|regarding|concerning|covering|to\s+do\s+with|that\s+(?:covers?|touch(?:es)?|mentions?))\s+"
     r"(?P<words>.+)$"
     r"|^what(?:'s|s|\s+is)?\s+(?:the\s+)?(?:number|ref(?:erence)?)\s+(?:of|for)\s+(?P<of>.+)$"
@@ -177,6 +181,9 @@ def _consultations(text: str, _typed: str) -> str | None:
         return None
     if _CLOSING.search(text):
         return "consultations closing"
+    asked = re.split(r",?\s+or\s+", text, maxsplit=1)[0]  # "actually open right now, or are they all just expected?"
+    if asked != text and _OPEN.search(asked) and not _UPCOMING.search(asked):
+        return "consultations open"
     if _UPCOMING.search(text) and _AS_WELL.search(text):  # "all consultations incl the expected ones"
         return "consultations all"
     if _UPCOMING.search(text):
