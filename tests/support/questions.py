@@ -50,13 +50,19 @@ def golden(*paths: Path) -> list[Question]:
     ]
 
 
+def _laid_flat(text: str) -> str:
+    """``text`` without layout: a fact copied from the shell's aligned columns ("SECMP0024     IA    12 April
+    2021") is the same fact as a table row's cells ("SECMP0024 | IA | 12 April 2021")."""
+    return " ".join(text.replace(" | ", " ").split())
+
+
 def miss(question: Question, routed_to: str, reply) -> str | None:
     """Why the answer to ``question`` is wrong, or None when it is right."""
     if routed_to != question.command:
         return f"{question.ask!r}: reached {routed_to or 'nothing'!r}, not {question.command!r}"
-    text = flat(reply)
-    missing = [fact for fact in question.says if fact not in text]
-    wrong = [fact for fact in question.not_says if fact in text]
+    text = _laid_flat(flat(reply))
+    missing = [fact for fact in question.says if _laid_flat(fact) not in text]
+    wrong = [fact for fact in question.not_says if _laid_flat(fact) in text]
     if missing or wrong:
         return f"{question.ask!r}: missing {missing}, wrongly saying {wrong}"
     return None
