@@ -22,18 +22,21 @@ CLOSING_SOON_WD = 5
 
 def consultation_item(c: ConsultationView) -> Item:
     who = f"{c.reference} '{c.title}'" if c.title else c.reference
+    return Item(who, f"{c.kind_label}: {consultation_when(c)}", c.reference)
+
+
+def consultation_when(c: ConsultationView) -> str:
+    """When a consultation runs or is expected, and its note: "open, closes 17 June 2021 — 4 working days left"."""
     if c.state == "open":
         left = f" — {plural(c.closes_in_wd, 'working day')} left" if c.closes_in_wd is not None else ""
-        detail = f"{c.kind_label}: open, closes {long_date(c.closes)}{left}"
+        when = f"open, closes {long_date(c.closes)}{left}"
     elif c.state == "upcoming":
-        detail = f"{c.kind_label}: opens {long_date(c.opens)}, closes {long_date(c.closes)}"
+        when = f"opens {long_date(c.opens)}, closes {long_date(c.closes)}"
     elif c.state in ("expected", "expected-undated") or (c.opens is None and c.expected_text):
-        detail = f"{c.kind_label}: expected {c.expected_text or 'w/c ' + long_date(c.expected_week)}"
+        when = f"expected {c.expected_text or 'w/c ' + long_date(c.expected_week)}"
     else:
-        detail = f"{c.kind_label}: {long_date(c.opens, 'dates not recorded')} – {long_date(c.closes, '')}".rstrip(" –")
-    if c.note:
-        detail += f". {c.note}"
-    return Item(who, detail, c.reference)
+        when = f"{long_date(c.opens, 'dates not recorded')} – {long_date(c.closes, '')}".rstrip(" –")
+    return f"{when}. {c.note}" if c.note else when
 
 
 @command(

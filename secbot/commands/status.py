@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secbot.commands.common import not_found
-from secbot.commands.consultations import consultation_item
+from secbot.commands.consultations import consultation_when
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import UNKNOWN, long_date, plural, target_clause
@@ -90,8 +90,8 @@ def _card(ctx: Context, status: Status) -> Reply:
             )
         )
     if status.consultations and not ctx.register.is_stale(d.source.issued if d.source else None):
-        items = [consultation_item(c) for c in status.consultations]
-        reply.sections.append(Section(heading="Consultations", items=[Item(*i.detail.split(": ", 1)) for i in items]))
+        items = [Item(c.kind_label, consultation_when(c)) for c in status.consultations]
+        reply.sections.append(Section(heading="Consultations", items=items))
     if status.recent:
         reply.sections.append(
             Section(heading="Latest events", items=[Item(long_date(e.date), e.text) for e in status.recent[-3:]])

@@ -323,9 +323,9 @@ class Register:
             for s in facts.scope
         ]
         recent = [entry for entry in facts.timeline(mod) if entry.date <= today][-5:]
-        milestone = facts.next_milestone(mod, today, assessments, placements)
-        views = (_consultation_view(c, mod.reference, mod.title, today) for c in facts.consultations)
-        ahead = [v for v in views if v.state in ("open", "upcoming", "expected")]
+        consultations = [_consultation_view(c, mod.reference, mod.title, today) for c in facts.consultations]
+        milestone = facts.next_milestone(today, assessments, placements, consultations)
+        ahead = [v for v in consultations if v.state in ("open", "upcoming", "expected")]
         return Status(detail, milestone, assessments, placements, recent, today, ahead)
 
     def timeline(self, reference: str) -> list[TimelineEntry] | None:
@@ -732,7 +732,11 @@ class _Facts:
         return entries
 
     def next_milestone(
-        self, mod: Row, today: dt.date, assessments: list[AssessmentView], placements: list[ReleasePlacement]
+        self,
+        today: dt.date,
+        assessments: list[AssessmentView],
+        placements: list[ReleasePlacement],
+        consultations: list[ConsultationView],
     ) -> Milestone | None:
         """The earliest dated thing ahead; else what the modification is waiting for."""
         dated: list[Milestone] = []
@@ -740,18 +744,17 @@ class _Facts:
             if item.date >= today:
                 note = f": {item.note}" if item.note else ""
                 dated.append(Milestone(item.date, f"{MEETING_KINDS[item.kind]} on {_date(item.date)}{note}"))
-        for c in self.consultations:
-            view = _consultation_view(c, mod.reference, mod.title, today)
-            if view.state == "open":
-                left = f" ({plural(view.closes_in_wd, 'working day')} left)" if view.closes_in_wd is not None else ""
-                dated.append(Milestone(c.closes or today, f"{view.kind_label} closes on {_date(c.closes)}{left}"))
-            elif view.state == "upcoming":
-                dated.append(Milestone(c.opens, f"{view.kind_label} opens on {_date(c.opens)}"))
-            elif view.state == "expected":
+        for c in consultations:
+            if c.state == "open":
+                left = f" ({plural(c.closes_in_wd, 'working day')} left)" if c.closes_in_wd is not None else ""
+                dated.append(Milestone(c.closes or today, f"{c.kind_label} closes on {_date(c.closes)}{left}"))
+            elif c.state == "upcoming":
+                dated.append(Milestone(c.opens, f"{c.kind_label} opens on {_date(c.opens)}"))
+            elif c.state == "expected":
                 when = c.expected_text or f"w/c {_date(c.expected_week)}"
                 # only a month said ("late October 2017"): after anything dated within that month
                 by = c.expected_week or end_of_month(dt.date(*month_in(c.expected_text), 1))
-                dated.append(Milestone(by, f"{view.kind_label} expected {when}"))
+                dated.append(Milestone(by, f"{c.kind_label} expected {when}"))
         for p in placements:
             if p.date and p.date >= today and p.status != "Implemented":
                 dated.append(Milestone(p.date, f"{p.release} on {_date(p.date)} ({p.status.lower()})"))
