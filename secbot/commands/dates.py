@@ -25,8 +25,8 @@ _ORDINAL_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+of\s+", re.IGNORECASE) 
 _SEPT = re.compile(r"\bsept\b\.?", re.IGNORECASE)  # strptime knows "Sep" only
 
 
-_NEW_YEAR_OF = re.compile(r"^(?:the\s+)?(?:new\s+year(?:'s\s+day)?|start\s+of|beginning\s+of)\s+((?:19|20)\d\d)$")
-_START_OF_MONTH = re.compile(r"^(?:the\s+)?(?:start|beginning)\s+of\s+(?P<month>[a-z]+\s+(?:19|20)\d\d)$")
+_START_OF = re.compile(r"^(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+)?", re.IGNORECASE)
+_NEW_YEAR = re.compile(r"^(?:the\s+)?new\s+year(?:'s(?:\s+day)?)?(?:\s+(?P<year>(?:19|20)\d\d))?$", re.IGNORECASE)
 _MID = re.compile(r"^mid[\s-]+", re.IGNORECASE)  # "mid-May 2017": its 15th
 
 
@@ -90,12 +90,9 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
     cleaned = _clean(text).lower().removeprefix("the ").removeprefix("end of ").strip()
     if cleaned == "yesterday":
         return today - dt.timedelta(days=1)
-    if cleaned in ("new year", "new year's day", "the new year", "the start of the year", "start of the year"):
-        return dt.date(today.year, 1, 1)
-    if (new_year := _NEW_YEAR_OF.match(cleaned)) is not None:  # "new year 2018"
-        return dt.date(int(new_year[1]), 1, 1)
-    if (start := _START_OF_MONTH.match(cleaned)) and (month := parse_month(start["month"])):  # "the start of Nov 2017"
-        return min(dt.date(*month, 1), today)
+    if _START_OF.match(cleaned) or _NEW_YEAR.match(cleaned):  # "the start of Nov 2017", "new year 2018"
+        first = first_day_of(cleaned, today)
+        return min(first, today) if first else None
     day = parse_day(cleaned, today)
     if day is not None:
         return day
@@ -120,6 +117,23 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
     if cleaned.isdigit() and len(cleaned) == 4:
         return min(dt.date(int(cleaned), 12, 31), today)
     return None
+
+
+def first_day_of(text: str, today: dt.date) -> dt.date | None:
+    """The first day of the month or year ``text`` names, relative to ``today``: "May" (the latest May),
+    "May 2017", "last month", "2019", "new year", "new year 2018", "the start of Nov 2017"; None for a day
+    or anything else."""
+    cleaned = _START_OF.sub("", _clean(text).lower()).strip()
+    if cleaned == "year":  # "the start of the year"
+        return dt.date(today.year, 1, 1)
+    if new_year := _NEW_YEAR.match(cleaned):
+        return dt.date(int(new_year["year"] or today.year), 1, 1)
+    if cleaned.isdigit() and len(cleaned) == 4:
+        return dt.date(int(cleaned), 1, 1)
+    if cleaned[:1].isdigit():  # a day, not a month
+        return None
+    month = parse_month_phrase(cleaned, today)
+    return dt.date(*month, 1) if month else None
 
 
 def parse_day_without_year(text: str, today: dt.date) -> dt.date | None:

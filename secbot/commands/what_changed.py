@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from secbot.commands.common import mod_item
 from secbot.commands.context import Context
-from secbot.commands.dates import parse_as_of, parse_month_phrase
+from secbot.commands.dates import first_day_of, parse_as_of, parse_month_phrase
 from secbot.commands.registry import command
 from secbot.formatting import long_date, plural, quoted_title
 from secbot.replies import Item, Reply, Section
@@ -21,7 +21,6 @@ T = TypeVar("T")
 _A_MONTHS_REPORT = re.compile(
     r"^(?:the\s+)?(?P<month>[a-z]+(?:\s+\d{4})?)\s+(?:update|report|paper|csr|status\s+report)$", re.IGNORECASE
 )
-_START_OF = re.compile(r"^(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+)?", re.IGNORECASE)
 _USAGE = "`changes`, `changes since 1 May 2021`, `changes last month` or `changes last report`"
 
 
@@ -56,7 +55,7 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
     if words in ("last month", "in the last month"):
         end = end_of_previous_month(today)
         return end_of_previous_month(end), end, f"in {end:%B %Y}"
-    when = _START_OF.sub("", words.removeprefix("since").strip())
+    when = words.removeprefix("since").strip()
     named = _A_MONTHS_REPORT.match(when)
     if named:  # "since the May report": since the report issued that month
         month = parse_month_phrase(named["month"], today)
@@ -64,12 +63,8 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
         if not issued:
             return Reply(f"No report was issued in {named['month'].title()}", kind="error", summary=f"Ask {_USAGE}.")
         return issued[-1], today, f"since the report of {long_date(issued[-1])}"
-    start = parse_as_of(when, today) if when else None
     # "since May", "since 2019": since the month's or year's first day (as "since 1 May"), not its end
-    if start is not None and when.isdigit() and len(when) == 4:
-        start = dt.date(int(when), 1, 1)
-    elif start is not None and (month := parse_month_phrase(when, today)) and not when[:1].isdigit():
-        start = dt.date(*month, 1)
+    start = (first_day_of(when, today) or parse_as_of(when, today)) if when else None
     if start is None:
         return Reply(f"“{words[:60]}” is not a day I can read", kind="error", summary=f"Ask {_USAGE}.")
     if start >= today:
