@@ -143,10 +143,15 @@ class App:
         """The most a register file or a report sent to the bot may hold (``SECBOT_IMPORT_MAX_MB``)."""
         return limits.max_bytes(self.settings.import_max_mb)
 
-    def may_send_reports(self, actor: Actor) -> bool:
-        """Whether a door should fetch a file ``actor`` sent, for ``receive_report``: only an admin's. A
-        reader's file is not fetched at all; ``receive_report(name, b"", …)`` refuses it (audited)."""
-        return self.role_of(actor).is_admin
+    def report_refusal(self, name: str | None, actor: Actor, where: Where) -> Reply | None:
+        """What a door asks before fetching a file sent to the bot: the core's reply when it is not to be
+        fetched at all (a reader's, audited; not a report), or None (``reports.refusal``; ``name`` None
+        when the door does not know it yet)."""
+        actor, where = _printable_actor(actor), _printable_where(where)
+        try:
+            return reports.refusal(self.context(actor, where), name)
+        except Exception as error:  # a user must never see a stack trace
+            return failed(f"report {(name or '')[:100]!r}", error)
 
     def receive_report_file(self, path: Path, actor: Actor, where: Where) -> Reply:
         """``receive_report`` for a file on this machine (the local shell's ``ingest <path>``)."""

@@ -47,13 +47,23 @@ def ingest_command(ctx: Context, args: str) -> Reply:
     )
 
 
+def refusal(ctx: Context, name: str | None) -> Reply | None:
+    """Why a file named ``name`` is not to be read at all, before anyone fetches it: a reader sent it (the
+    attempt is audited), or it cannot be a report; None when it is to be read. ``name`` None: not known
+    yet (a door that must ask the platform for it), so only who sent it is checked."""
+    shown = _safe_name(name or "a file")
+    if not ctx.is_admin:
+        return admin.refuse(ctx, REGISTRY.commands["ingest"], f"ingest {shown}")
+    if name is not None and not may_be_report(name):
+        return _cannot(shown, "A report must be a PDF or a text file (.pdf or .txt).")
+    return None
+
+
 def receive_report(ctx: Context, name: str, data: bytes, *, max_bytes: int) -> Reply:
     """The reply to a report sent as a file named ``name``: its preview for Confirm, or why not."""
+    if refused := refusal(ctx, name):
+        return refused
     name = _safe_name(name)
-    if not ctx.is_admin:
-        return admin.refuse(ctx, REGISTRY.commands["ingest"], f"ingest {name}")
-    if Path(name).suffix.lower() not in SUFFIXES:
-        return _cannot(name, "A report must be a PDF or a text file (.pdf or .txt).")
     if len(data) > max_bytes:
         return _cannot(name, f"It is {len(data):,} bytes; a report may be at most {max_bytes:,}.")
     from secbot.ingest.document import IngestError  # a report is rare: its readers load when one comes
@@ -118,7 +128,7 @@ DONE_REPLIES[from_chat.ACTION] = _done
 
 
 def may_be_report(name: str) -> bool:
-    """Whether a file named ``name`` is worth fetching: any other ``receive_report`` explains unread."""
+    """Whether a file named ``name`` may be a report (a PDF or a text file): any other is explained unread."""
     return Path(_safe_name(name)).suffix.lower() in SUFFIXES
 
 

@@ -327,17 +327,17 @@ class SlackDoor:
 
     async def receive_file(self, file: dict, actor: Actor, where: Where, client: AsyncWebClient) -> Reply:
         """The core's reply to one shared file: fetched only when an admin sent what may be a report."""
-        name = _file_name(file)
-        if not self.app.may_send_reports(actor):  # refused (and audited) by the core, unread
-            return await self.app.in_worker(self.app.receive_report, name, b"", actor, where)
-        if file.get("file_access") == "check_file_info":  # Slack sent only the file's id
+        name, partial = _file_name(file), file.get("file_access") == "check_file_info"  # partial: only its id
+        if refused := await self.app.in_worker(self.app.report_refusal, None if partial else name, actor, where):
+            return refused
+        if partial:
             try:
                 file = await self._file_info(file, client)
             except downloads.DownloadFailed as failed:
                 return reports.unreadable(name, failed.why)
             name = _file_name(file)
-        if not reports.may_be_report(name):  # explained by the core, unread
-            return await self.app.in_worker(self.app.receive_report, name, b"", actor, where)
+            if refused := await self.app.in_worker(self.app.report_refusal, name, actor, where):
+                return refused
         try:
             data = await self._download(file, client)
         except downloads.DownloadFailed as failed:

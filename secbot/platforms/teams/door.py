@@ -345,12 +345,10 @@ class TeamsDoor:
 
     async def receive_file(self, file: SentFile, actor: Actor, where: Where, personal: bool, service_url: str) -> Reply:
         """The core's reply to one file: fetched only when an admin sent what may be a report."""
-        if not self.app.may_send_reports(actor):  # refused (and audited) by the core, unread
-            return await self.app.in_worker(self.app.receive_report, file.name, b"", actor, where)
+        if refused := await self.app.in_worker(self.app.report_refusal, file.name, actor, where):
+            return refused  # a reader's (audited), or no report: unread
         if not personal:
             return reports.send_in_personal_chat(file.name)
-        if not reports.may_be_report(file.name):  # explained by the core, unread
-            return await self.app.in_worker(self.app.receive_report, file.name, b"", actor, where)
         try:
             fetched = await downloads.download(
                 file.download_url,
