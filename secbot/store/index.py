@@ -21,6 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from secbot.slips import closest
 from secbot.store.models import EarlierTitle, Modification, RegisterState
 from secbot.store.views import ModSummary, SearchHit
 
@@ -204,18 +205,11 @@ class RegisterIndex:
 
     def spelled(self, text: str) -> str:
         """``text`` with each word no modification holds put right to the indexed word it is a slip of
-        ("firmwre" -> "firmware": one edit in 4 to 6 letters, two from 7); ``text`` itself when none is."""
-        from rapidfuzz import process  # here: only a search that found nothing needs it
-        from rapidfuzz.distance import OSA
-
+        ("firmwre" -> "firmware", within the edits ``secbot.slips`` allows); ``text`` itself when none is."""
         put_right = []
         for word in words(text):
-            edits = 0 if len(word) < 4 else 1 if len(word) < 7 else 2
-            if word in STOPWORDS or not edits or self._matches(word):
-                put_right.append(word)
-                continue
-            found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits)
-            put_right.append(found[0] if found else word)
+            found = [] if word in STOPWORDS or self._matches(word) else closest(word, self._vocabulary, limit=1)
+            put_right.append(found[0][0] if found else word)
         spelled = " ".join(put_right)
         return spelled if spelled != " ".join(words(text)) else text
 

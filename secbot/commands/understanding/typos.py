@@ -1,8 +1,7 @@
 """Words typed with a slip: "statsu", "serach", "consultatons", "relase".
 
-A word is taken for a known one when it is within a few edits of it (a swap of two neighbouring
-letters counts as one edit: optimal string alignment) and no other known word is as close. Short words
-must be exact: "pa" and "ia" are one edit apart, as are "cb" and "wg". A word of the English
+A word is taken for a known one when it is within the edits ``secbot.slips`` allows of it and no other
+known word is as close. A word of the English
 dictionary (pyspellchecker's) is never a slip: "looking" is not "working", nor "returns" "returned".
 """
 
@@ -12,23 +11,9 @@ import functools
 import re
 from collections.abc import Iterable
 
+from secbot.slips import closest
 
-def allowed_edits(word: str) -> int:
-    """How many slips a word of this length may hold and still be read as the word meant."""
-    length = len(word)
-    return 0 if length < 4 else 1 if length < 7 else 2
-
-
-def closest(word: str, known: Iterable[str], limit: int = 3) -> list[tuple[str, int]]:
-    """The known words within ``word``'s allowed edits, closest first, as (word, edits)."""
-    edits = allowed_edits(word)
-    if edits == 0:
-        return []
-    from rapidfuzz import process  # here: a reference or a command word typed right never needs it
-    from rapidfuzz.distance import OSA
-
-    found = process.extract(word.lower(), known, scorer=OSA.distance, score_cutoff=edits, limit=limit)
-    return [(choice, int(distance)) for choice, distance, _index in found]
+__all__ = ["EVERYDAY", "closest", "correct_words", "corrected", "is_english"]
 
 
 _WORD = re.compile(r"[A-Za-z]+")
