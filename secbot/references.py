@@ -136,6 +136,8 @@ def find_references(text: str) -> list[Ref]:
     found: list[Ref] = []
     for match in _INSIDE.finditer(text[:2000]):
         ref = _from_match(match)
+        if ref and match.group("suffix") == "s":  # "mp105s history": a possessive typed without its apostrophe
+            ref = Ref(ref.family, ref.number, "")
         if ref and ref not in found:
             found.append(ref)
     return found

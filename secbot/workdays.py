@@ -61,6 +61,13 @@ def end_of_previous_month(day: dt.date) -> dt.date:
     return day.replace(day=1) - _ONE_DAY
 
 
+def twelve_months_to(end: dt.date) -> dt.date:
+    """The first day of the 12 months that end on ``end``, the last day of a month: 1 January 2019 for
+    31 December 2019, 1 July 2020 for 30 June 2021."""
+    after = end + _ONE_DAY
+    return after.replace(year=after.year - 1)
+
+
 def end_of_month(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 

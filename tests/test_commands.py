@@ -378,6 +378,14 @@ def test_dcc_completed_matches_the_june_2021_report(ask):
     assert by_mod[("MP099", "IA")][2] == "21 December 2020"
 
 
+def test_dcc_completed_in_january_covers_the_calendar_year_just_ended(ask):
+    reply, _text = ask("dcc completed", dt.date(2022, 1, 10))
+    assert reply.summary.startswith("Returned in the 12 months from 1 January 2021 to 31 December 2021")
+    returned = {row[2] for row in reply.sections[0].table.rows}
+    assert "13 January 2021" in returned  # MP105's IA
+    assert not any(day.endswith("2020") for day in returned), returned
+
+
 def test_stats_counts_the_current_modifications_and_all_of_them_when_asked(ask, sample_store):
     reply, _text = ask("stats")
     rows = reply.sections[0].table.rows

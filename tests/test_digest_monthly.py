@@ -271,3 +271,12 @@ def test_markdown_and_html_link_every_modification_to_its_secas_page_or_the_regi
     assert "](https://www.smartenergycodecompany.co.uk/modifications/modification/SECMP-7)" in seventh
     html = render(document, "html")
     assert '<a href="https://register.example.org/modifications">MP154 &#39;CH Returns SLA Amendment&#39;</a>' in html
+
+
+def test_january_digest_counts_assessments_completed_in_the_calendar_year_just_ended(sample_store):
+    register = Register(sample_store, Clock(LONDON, dt.date(2022, 1, 10)))
+    timescales = _section(render(build_monthly(register), "md"), "DCC assessment timescales")
+    returned = [a for a in register.assessments(open=False) if a.kind == "PA"]
+    in_2021 = [a for a in returned if dt.date(2021, 1, 1) <= a.returned <= dt.date(2021, 12, 31)]
+    assert len(in_2021) < len([a for a in returned if a.returned >= dt.date(2020, 1, 1)])  # 2020 would count more
+    assert f"| Preliminary Assessments completed in the last 12 months | {len(in_2021)} |" in timescales

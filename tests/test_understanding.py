@@ -3,6 +3,8 @@ a page or a day is not (issue 16). Asked as members type, on the sample register
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.support.replies import flat
@@ -68,7 +70,52 @@ def test_a_search_no_modification_matches_in_every_word_shows_those_matching_mos
         ("there was a mod about T3 aerials wasnt there? what number was it", "Search: T3 aerials"),
         # a modification named beside a meeting's name is the question
         ("CB knocked back mod 21 in April didn't they - what's happened to it since?", "SECMP0021: "),
+        # a lead-in before a colon does not make the question a timeline
+        ("for the timeline deck on Monday: where is MP161 at now?", "MP161: "),
     ],
 )
 def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, title):
     assert ask(question).title.startswith(title)
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        # a phase before a single "mod" after "every"/"each", and old ones asked for as "older mods too"
+        ("each closed proposal please, older mods too", "Closed: 7 modifications"),
+        # "put in" is raising
+        ("has Npower put in anything lately", "Raised by Npower"),
+        # a command word's noun ("summary", "overview") followed by a question: the question decides
+        ("summary of anything new since the last report", "What changed"),
+        # a possessive typed without its apostrophe is no suffix
+        ("walk me through dp160s story", "DP160 timeline"),
+        # a search word in the plural finds its singular too
+        ("search alerts", "Search: alerts"),
+        # a name with a slip, clearly one proposer ahead of the next
+        ("raised by northen power grid", "Raised by Northern PowerGrid: 1 modification"),
+        # words a member quotes are the ones to look for
+        ('anything in the register called "voltage accuracy"', "Search: voltage accuracy"),
+        ("do we have anything for zigbee", "Search: zigbee"),
+        ("is there anything closing soon", "Consultations closing soon"),
+        # the meeting that is not where the modifications go next
+        ("which ones did the CSC pass on to the panel in May", "Change Sub-Committee: 25 May 2021"),
+        # a status or phase named beside a meeting, with nothing of the meeting's business
+        ("mods with the authority awaiting its decision", "Awaiting Authority Decision: 1 modification"),
+        ("which mods are now in implementation – approved or implemented?", "Implementation: 13 modifications"),
+        ("how many are with ofgem and where is everything else", "Modifications in each stage"),
+    ],
+)
+def test_a_question_in_other_words_reaches_its_command(ask, question, title):
+    assert ask(question).title.startswith(title), flat(ask(question))[:200]
+
+
+def test_a_search_word_in_the_plural_finds_the_singular_too(ask):
+    text = flat(ask("search alerts"))
+    assert "3 modifications match" in text
+    assert "SECMP0008 'Provision of a DCC Alert" in text  # its title says "Alert" only
+
+
+def test_a_status_named_beside_the_meeting_it_was_referred_to_lists_that_status(ask):
+    reply = ask("are any mods referred back to the panel at the moment", dt.date(2017, 6, 1))
+    assert reply.title == "Referred: 1 modification", flat(reply)[:200]
+    assert "SECMP0021" in flat(reply)

@@ -151,6 +151,22 @@ def not_found(resolution: Resolution, what: str = "modification") -> Reply:
 def closest(text: str, choices: list[str], *, limit: int = 3, ignore: tuple[str, ...] = ()) -> list[str]:
     """The ``choices`` closest to ``text`` as people mistype them (rapidfuzz), best first; none below a
     close match. Words in ``ignore`` (those every choice shares, "SEC Release") are left out of both."""
+    return [choice for choice, _score in _scored(text, choices, limit, ignore)]
+
+
+def clearly_closest(text: str, choices: list[str]) -> str | None:
+    """The one choice ``text`` was clearly meant as ("nothern powergrid": Northern PowerGrid, well ahead of
+    Npower), or None when none is close or several are about as close ("power")."""
+    found = _scored(text, choices, 2, ())
+    if not found or found[0][1] < _CLEAR_SCORE:
+        return None
+    return found[0][0] if len(found) == 1 or found[0][1] - found[1][1] >= _CLEAR_LEAD else None
+
+
+_CLEAR_SCORE, _CLEAR_LEAD = 90, 8  # rapidfuzz WRatio: a close match, well ahead of the next
+
+
+def _scored(text: str, choices: list[str], limit: int, ignore: tuple[str, ...]) -> list[tuple[str, float]]:
     from rapidfuzz import fuzz, process, utils  # here: only answers to a near miss need it
 
     ignored = {word.lower() for word in ignore}
@@ -162,7 +178,7 @@ def closest(text: str, choices: list[str], *, limit: int = 3, ignore: tuple[str,
     if not wanted:
         return []
     found = process.extract(wanted, choices, scorer=fuzz.WRatio, processor=words, limit=limit, score_cutoff=75)
-    return [choice for choice, _score, _index in found]
+    return [(choice, score) for choice, score, _index in found]
 
 
 def or_list(values: list[str]) -> str:

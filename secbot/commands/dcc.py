@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from secbot.commands.common import more_action, page_window, past_the_end, range_heading, split_page
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import average_wd, long_date, wd
 from secbot.replies import Field, Reply, Section, Table
 from secbot.vocabulary import ASSESSMENT_KINDS
-from secbot.workdays import end_of_previous_month, report_average_wd
+from secbot.workdays import end_of_previous_month, report_average_wd, twelve_months_to
 
 _RULE = (
     "Working days counted Monday–Friday inclusive, bank holidays not removed, as SECAS's reports count them. "
@@ -48,7 +46,7 @@ def dcc_command(ctx: Context, args: str) -> Reply:
             empty, command = f"No open DCC assessment is over its target on {long_date(today)}.", "dcc late"
     elif word in ("completed", "done", "returned", "closed", "average", "averages"):
         period_end = counted_to
-        since = (period_end + dt.timedelta(days=1)).replace(year=period_end.year - 1)
+        since = twelve_months_to(period_end)
         views = [a for a in register.assessments(open=False, completed_since=since) if a.returned <= period_end]
         reply = Reply(
             "DCC assessments completed in the last 12 months",

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from secbot.commands.common import closest, left_out_note, mod_item, or_list, paged, split_all, split_page
+from secbot.commands.common import (
+    clearly_closest,
+    closest,
+    left_out_note,
+    mod_item,
+    or_list,
+    paged,
+    split_all,
+    split_page,
+)
 from secbot.commands.context import Context
 from secbot.commands.registry import command
 from secbot.formatting import agreeing, long_date, plural
@@ -180,7 +189,7 @@ def raised_by_command(ctx: Context, args: str) -> Reply:
         return Reply("Raised by whom?", kind="error", summary="Name an organisation or a person, e.g. `raised by DCC`.")
     exact = next((name for name in known if name.lower() == named.lower()), None)
     near = [] if exact else closest(named, known)
-    found = exact or (near[0] if len(near) == 1 else None)
+    found = exact or clearly_closest(named, known)  # "westren power" is no sure Npower: asked back
     if found is None:
         reply = Reply(f"No modification raised by “{named[:60]}”", kind="error")
         reply.summary = f"Did you mean {or_list(near)}?" if near else "Raised by: " + ", ".join(known) + "."

@@ -18,7 +18,7 @@ from secbot.store.differences import between
 from secbot.store.queries import Register
 from secbot.store.views import ConsultationView, ModDetail, ReleaseView, VoteView
 from secbot.vocabulary import ASSESSMENT_KINDS
-from secbot.workdays import end_of_previous_month, report_average_wd
+from secbot.workdays import end_of_previous_month, report_average_wd, twelve_months_to
 
 DURATION_RULE = (
     "DCC assessment durations are working days (WD) counted Monday–Friday inclusive, bank holidays not "
@@ -275,7 +275,7 @@ def _assessment_requests(register: Register, period: Period) -> Section:
 
 
 def _assessment_timescales(register: Register, period: Period) -> Section:
-    since = (period.end + dt.timedelta(days=1)).replace(year=period.end.year - 1)
+    since = twelve_months_to(period.end)
     opened = [a for a in register.assessments(open=True) if a.accepted and a.accepted <= period.end]
     completed = [a for a in register.assessments(open=False, completed_since=since) if a.returned <= period.end]
     summary_rows = []

@@ -166,15 +166,18 @@ class RegisterIndex:
         return cls(summaries, numbers, dict(postings), titles, title_positions)
 
     def _matches(self, word: str) -> dict[int, tuple[float, str]]:
-        """Postings for ``word`` and, for words of 3+ letters, every indexed word it begins."""
+        """Postings for ``word`` and, for words of 3+ letters, every indexed word it begins; a plural also
+        finds its singular when that is indexed ("hubs" finds "Communication Hub returns")."""
         if len(word) < 3:
             return self._postings.get(word, {})
+        singular = word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else None
+        stem = singular if singular in self._postings else word
         merged: dict[int, tuple[float, str]] = {}
-        start = bisect.bisect_left(self._vocabulary, word)
+        start = bisect.bisect_left(self._vocabulary, stem)
         for candidate in self._vocabulary[start:]:
-            if not candidate.startswith(word):
+            if not candidate.startswith(stem):
                 break
-            exact = candidate == word
+            exact = candidate in (word, stem)
             for position, (weight, name) in self._postings[candidate].items():
                 weight = weight if exact else weight * 0.8
                 if position not in merged or merged[position][0] < weight:

@@ -37,10 +37,13 @@ FOLLOW_UP = "a follow-up"  # ``why``: the question before it in the same place s
 
 _TIMELINE = re.compile(
     r"\b(?:timeline|history|events?|chronology|key\s+dates|dates|dated|milestones\s+so\s+far|date\s+by\s+date"
+    r"|every\s+date"
     r"|walk\s+me\s+through)\b"
     r"|\bhappen(?:ed)?\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
     re.IGNORECASE,
 )
+# "the dates of the releases it was split across": the card, which says what goes in each release
+_RELEASES = re.compile(r"\breleases?\b|\bgo(?:es|ing)?[\s-]live\b", re.IGNORECASE)
 # A modification asked about beside a meeting's name ("CB knocked back mod 21 in April - what's happened to it
 # since?"): the question is about the modification.
 _MEETING_COMMANDS = frozenset({"wg", "panel", "cb", "csc"})
@@ -61,6 +64,7 @@ _QUESTION_WORDS = re.compile(
 # ("With the Authority since May").
 _LEADING_PREPOSITION = re.compile(r"^(?:of|for|on|in|about)\s+", re.IGNORECASE)
 _NEEDS_REFERENCE = ("status", "timeline")
+_OF_A_QUESTION = re.compile(r"of\s+(?:what|which|who|how|where|when|changes|updates|anything)\b", re.I)
 
 
 @functools.cache
@@ -151,6 +155,10 @@ def _by_command_word(typed: str, command: Command, args: str) -> Understood:
         return _from_line(line, "the command word and a question")
     if command.name == "list" and args.lower().startswith("of "):  # "list of impact assessments …": a question
         return understand(args[3:])
+    if _OF_A_QUESTION.match(args):  # "summary of what moved since …": the question names the command
+        asked = understand(args[3:])
+        if asked.name:
+            return asked
     return Understood(command.name, without_trailing_filler(_LEADING_PREPOSITION.sub("", args)), "the command word")
 
 
@@ -164,7 +172,11 @@ def _about_a_modification(text: str) -> Understood | None:
         named, why = number, "a modification's number"
     else:
         return None
-    if _TIMELINE.search(text):
+    lead_in, colon, asked = text.partition(": ")
+    if colon and not find_references(lead_in):  # "for the history bit of my slides: where was SECMP 7 then?"
+        text = asked
+    timeline = {word.lower() for word in _TIMELINE.findall(text)}
+    if timeline and not (timeline == {"dates"} and _RELEASES.search(text)):
         return Understood("timeline", named, f"{why} and the word timeline")
     return Understood("status", named, f"{why} in a question")
 

@@ -39,6 +39,8 @@ _MEETING_KINDS = (
     ("cb", re.compile(r"\b(?:cb|change\s*board)\b", re.I)),
     ("wg", re.compile(r"\b(?:wg|working\s*gr(?:ou)?p|work\s*group|workgroup)s?\b", re.I)),
 )
+_MEETING_KIND = dict(_MEETING_KINDS)
+_DESTINATION = re.compile(r"\b(?:for|to|before|ahead\s+of|up\s+to)\s+(?:the\s+)?$", re.I)
 _ASSESSMENT_KINDS = (
     ("PA", re.compile(r"\b(?:pas?|prelim(?:inary)?(?:\s+assessments?)?)\b", re.I)),
     ("IA", re.compile(r"\b(?:ias?|impact(?:\s+assessments?)?)\b", re.I)),
@@ -48,7 +50,7 @@ _PHASE_WORDS = (
     (
         re.compile(
             r"\b(?:with|at|awaiting|waiting\s+(?:for|on)|sitting\s+with|before|sent\s+to)\s+(?:the\s+)?"
-            r"(?:ofgem|authority)\b",
+            r"(?:ofgem|authority|beis)\b",
             re.I,
         ),
         "Decision",
@@ -77,16 +79,20 @@ _PHASE_NAMED = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<phase>[a-z][a-z ]{2,30}
 # "phase", taken only when it is one.
 _PHASE_BEFORE_WORD = re.compile(r"\b(?P<phase>[a-z]+(?:\s+[a-z]+)?)\s+(?:phase|stage)\b", re.I)
 _PHASE_AFTER_WORD = re.compile(r"\b(?:phase|stage)\s+(?P<phase>[a-z]+)\b", re.I)
-_PHASE_BEFORE_MODS = re.compile(r"^(?:the\s+|all\s+)?(?P<phase>[a-z]+)\s+(?:mods|modifications|proposals)\b", re.I)
+# "closed mods", "every closed mod", "all the closed proposals"
+_PHASE_BEFORE_MODS = re.compile(
+    r"^(?:(?:the|all|every|each|any|those)\s+)*(?P<phase>[a-z]+)\s+(?:mods?|modifications?|proposals?)\b", re.I
+)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
-    r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted"
-    r"|awaiting\s+(?:an?\s+|the\s+)?(?:authority|ofgem)\s+decision"
+    r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted|referred"
+    r"|awaiting\s+(?:an?\s+|the\s+)?(?:authority|ofgem|beis)\s+decision"
+    r"|(?:authority|ofgem|beis)\s+awaiting\s+(?:an?\s+|the\s+|their\s+|its\s+)?decision"
     r"|needs?\s+further\s+development|sent\s+back|draft\s+proposal)s?\b",
     re.I,
 )
 _RAISE = (
-    r"(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+forward|sponsored|brought"
+    r"(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+(?:forward|in\b)|sponsored|brought"
     r"|(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
 )
 _WHO = re.compile(
@@ -189,10 +195,11 @@ def bare_number(text: str) -> str | None:
 
 def meeting_kind(text: str) -> str | None:
     """The command of the meeting kind named: ``panel``, ``csc``, ``cb`` or ``wg``."""
-    for name, pattern in _MEETING_KINDS:
-        if pattern.search(text):
-            return name
-    return None
+    named = [name for name, pattern in _MEETING_KINDS if pattern.search(text)]
+    if len(named) > 1:  # "which DPs did CSC sign off as ready for panel": the one that is not where they go next
+        asked = [name for name in named if not _DESTINATION.search(_MEETING_KIND[name].split(text, maxsplit=1)[0])]
+        named = asked or named
+    return named[0] if named else None
 
 
 def assessment_kind(text: str) -> str | None:
@@ -233,7 +240,7 @@ def status(text: str) -> str | None:
     found = _STATUSES.search(text)
     if not found:
         return None
-    if (found["status"] or "").lower().startswith("awaiting"):  # "awaiting an ofgem decision"
+    if "awaiting" in (found["status"] or "").lower():  # "awaiting an ofgem decision", "with BEIS awaiting a decision"
         return "Awaiting Authority Decision"
     named = " ".join((found["named"] or found["status"]).split()).title()
     return named.removesuffix("s") if named.startswith("Draft Proposal") else named

@@ -54,7 +54,7 @@ _A_REPORT = _has(r"\b(?:update|report|paper|csr)\b")
 _SINCE = _has(r"\bsince\s+(?P<when>.+)$")
 _CONSULTATION = _has(r"\bconsult(?:ation)?s?\b|\bconsulting\b|\bresponses?\s+due\b")
 _CLOSING_SOON = _has(
-    r"^(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week"
+    r"^(?:(?:is|are)\s+(?:there\s+)?)?(?:any(?:thing)?\s+|what(?:'s|s|\s+is)?\s+)?clos(?:ing|es)\s+(?:soon|this\s+week|next\s+week"
     r"|(?:in\s+)?the\s+next\s+(?:few|couple\s+of|\d+)\s+(?:working\s+)?days)\b"
 )
 _CLOSING = _has(r"\bclos(?:e|es|ing)\b|\bdeadlines?\b|\bdue\b(?!\s+to\s+(?!close|end)|\s+out\b)|\bending\b")
@@ -71,7 +71,7 @@ _INCLUDING_OLD = _has(
     r"\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)"
     r"(?:\s+ones|\s+stuff)?\b"
     r"|\beven\s+(?:the\s+)?old\s+ones\b|\bever\b"
-    r"|\b(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)\s+(?:\d{4}\s+)?ones\s+(?:included|too|as\s+well)\b"
+    r"|\b(?:old|stale|older|out[\s-]of[\s-]date|historic(?:al)?|archived)\s+(?:\d{4}\s+)?(?:ones|stuff|mods)\s+(?:included|too|as\s+well)\b"
     r"|\bnot\s+just\s+(?:the\s+)?(?:recent|current|new|live)(?:\s+ones)?\b|\bcounting\s+everything\b|\bgone\s+quiet\b"
     r"|\b(?:don'?t|do\s+not)\s+(?:leave\s+out|exclude|skip|ignore|drop)\s+(?:the\s+)?(?:old|older|stale|historic(?:al)?)\b"
     r"|\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:(?:19|20)\d\d|earlier|older)\s+(?:ones|stuff|mods)\b"
@@ -97,16 +97,23 @@ _RELEASE = _has(
     r"\breleases?\b|\bgo(?:es|ing)?\s+(?:live|out)\b|\bgo-live\b|\bimplemented\s+(?:in|on)\b|\bscheduled\s+for\b"
     r"|\bdelivered\s+in\b|\bin\s+scope\b"
 )
+_IN_A_PHASE = _has(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w-]+\s+){1,2}(?:phase|stage)\b")
+_AGENDA = _has(
+    r"\b(?:agenda|meetings?|meets?|met|sitting|session|papers|discussed|discuss|considered|consider|items"
+    r"|going\s+up|prep(?:ping|aring)?\s+for|next|last|previous|upcoming|when)\b"
+)
 _NEXT = _has(r"\b(?:next|nxt|upcoming|coming|soon)\b")
 _LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent|earlier\s+this\s+month)\b")
 # A meeting asked about in the past tense ("what got discussed at the working group") is the last one.
 _PAST_TENSE = _has(r"\b(?:was|were|did|got|discussed|considered|happened|met|went)\b")
 _MEETING = _has(
     r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
-    r"|went\s+to|go(?:es|ing)?\s+to|on|dates|doing|up\s+to)\b|\bwhen\b"
+    r"|went\s+to|go(?:es|ing)?\s+(?:up\s+)?to|going\s+up|items|on|dates|doing|up\s+to|prep(?:ping|aring)?\s+for)\b"
+    r"|\bwhen\b"
 )
 _RAISED = _has(
-    r"\b(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+forward|sponsored|brought)\b|'s\s+mods?\b"
+    r"\b(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+(?:forward|in)|sponsored|brought)\b"
+    r"|'s\s+mods?\b"
     r"|\b(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
 )
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
@@ -131,7 +138,9 @@ _SEARCH = _has(
 )
 # Asking which modification is about something: "is there a mod about X", "what number is the X draft".
 _WHICH_ONE = _has(
-    r"^(?:is|are)\s+there\s+(?:a|an|any)\s+(?:(?:mods?|modifications?|proposals?|changes?|drafts?|dps?|mps?|one|ones)\s+)?"
+    r"^(?:(?:is|are)\s+there|(?:do|did)\s+(?:we|you|they)\s+have|(?:have|has)\s+(?:we|you|they|secas)\s+got"
+    r"|(?:we|you)\s+(?:have|got))\s+"
+    r"(?:anything\s+|(?:a|an|any)\s+(?:(?:mods?|modifications?|proposals?|changes?|drafts?|dps?|mps?|one|ones)\s+)?)"
     r"(?:(?:in\s+flight|in\s+progress|going|live|open|underway|currently)\s+)?"
     r"(?:about|on|for|regarding|concerning|covering|to\s+do\s+with|that\s+(?:covers?|touch(?:es)?|mentions?))\s+"
     r"(?P<words>.+)$"
@@ -222,7 +231,11 @@ def _dcc(text: str, _typed: str) -> str | None:
 
 def _meetings(text: str, _typed: str) -> str | None:
     kind = entities.meeting_kind(text)
-    if kind is None:
+    if kind is None or _IN_A_PHASE.search(text):  # "how many are at the change board stage": a phase
+        return None
+    # "anything still waiting on initial consideration at panel", "decisions referred to the panel": a phase
+    # or a status named, with no word of a meeting's business, asks which modifications are in it
+    if (entities.phase(text) or entities.status(text)) and not _AGENDA.search(text):
         return None
     day, month = entities.day(text), entities.month(text)
     if not (_MEETING.search(text) or _NEXT.search(text) or _LAST.search(text) or day or month):
@@ -236,9 +249,14 @@ def _meetings(text: str, _typed: str) -> str | None:
     return f"{kind} next" if kind != "wg" else "wg"
 
 
+_UNDECIDED = frozenset({"Referred", "Withdrawn", "Awaiting Authority Decision"})
+
+
 def _decisions(text: str, _typed: str) -> str | None:
     in_a_month = _APPROVED_IN_A_MONTH.search(text) and entities.month(text)
     if not (_DECISION.search(text) or in_a_month) or _PHASE_NAMED.search(text):
+        return None
+    if entities.status(text) in _UNDECIDED:  # "which decisions were referred to the panel": a status
         return None
     if entities.meeting_kind(text) in ("csc", "panel"):  # their decisions are their meetings' business
         return None
@@ -262,7 +280,12 @@ def _release(text: str, _typed: str) -> str | None:
 
 
 def _phase_or_status(text: str, _typed: str) -> str | None:
+    if _THE_REST.search(text):  # "how many are with the authority, and what stage is everything else at"
+        return None
     everything = " all" if _INCLUDING_OLD.search(text) else ""
+    asked = _AFTER_A_DASH.sub("", text)  # "which are now closed – implemented or rejected": the phase asked
+    if asked != text and (named := entities.phase_named(asked)):
+        return f"phase {named}{everything}"
     status = entities.status(text)
     if status and status.lower() in ("approved", "rejected") and entities.month(text):
         return None  # "approved in April 2017": a decision, not a status
@@ -277,6 +300,10 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
     if status and _LIST_WORDS.search(text):
         return f"list {status}{everything}"
     return None
+
+
+_THE_REST = _has(r"\b(?:everything|everyone|all)\s+else\b|\bthe\s+rest\b")
+_AFTER_A_DASH = re.compile(r"\s+[-–—]\s.*$")
 
 
 def includes_old(text: str) -> bool:
@@ -312,6 +339,20 @@ def _which_one(_text: str, typed: str) -> str | None:
     return f"search {words}" if words else None
 
 
+_QUOTED = re.compile(r'"(?P<words>[^"]*\w[^"]*)"')
+_ABOUT_MODS = _has(
+    r"\b(?:mods?|modifications?|proposals?|find|search|look(?:ing)?\s+(?:for|up)|batch|one|ones|anything"
+    r"|called|named|titled)\b"
+)
+
+
+def _quoted(_text: str, typed: str) -> str | None:
+    """'the "issue resolution proposals" batch mods': the words a member quotes are the ones to look for."""
+    found = _QUOTED.search(typed)
+    outside = _QUOTED.sub(" ", typed)
+    return f"search {' '.join(found['words'].split())}" if found and _ABOUT_MODS.search(outside) else None
+
+
 def _simple(pattern: re.Pattern[str], line: str) -> Rule:
     return lambda text, _typed: line if pattern.search(text) else None
 
@@ -344,6 +385,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("a phase or status", _phase_or_status),
     ("how many", _stats),
     ("raised by", _raised_by),
+    ("words quoted", _quoted),
     ("words to search for", _search),
     ("help", _simple(_HELP, "help")),
     ("a meeting named", lambda text, _typed: f"{kind} next" if (kind := entities.meeting_kind(text)) else None),
