@@ -103,10 +103,49 @@ def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, 
         ("mods with the authority awaiting its decision", "Awaiting Authority Decision: 1 modification"),
         ("which mods are now in implementation – approved or implemented?", "Implementation: 13 modifications"),
         ("how many are with ofgem and where is everything else", "Modifications in each stage"),
+        ("which mods deal with smart meter alerts", "Search: smart meter alerts"),
+        ("is there a prepayment mod", "Search: prepayment"),
+        ("show me everything that has changed since 1 may", "What changed since 1 May 2021"),
+        ("a tally of mods per phase please", "Modifications in each stage"),
+        # a count said with "all" is no modification's number; nor is a number asked about a month's release
+        ("are all 12 still in the June release", "June 2021 SEC Release"),
+        # the rest of the message tells rather than asks
+        ("when's the next panel? i heard MP138 is going up for approval", "Panel: 18 June 2021"),
     ],
 )
 def test_a_question_in_other_words_reaches_its_command(ask, question, title):
     assert ask(question).title.startswith(title), flat(ask(question))[:200]
+
+
+@pytest.mark.parametrize(
+    ("question", "day", "title"),
+    [
+        ("is 18 in scope for the June 2018 release", dt.date(2017, 10, 16), "June 2018 SEC Release"),
+        ("whatever happened to SECMP0011", dt.date(2017, 10, 16), "SECMP0011: "),
+        # the status named, not the words after it
+        (
+            "does anything have a status of withdrawn so far this year",
+            dt.date(2017, 10, 16),
+            "No modification has the status “Withdrawn”",
+        ),
+        # a month said with "last year", or after "last"
+        ("what did the change board vote on in august last year", dt.date(2018, 9, 3), "Decisions in August 2017"),
+        ("decisions last August", dt.date(2018, 9, 3), "Decisions in August 2018"),
+    ],
+)
+def test_a_question_over_an_earlier_register_reaches_its_command(ask, question, day, title):
+    assert ask(question, day).title.startswith(title), flat(ask(question, day))[:200]
+
+
+def test_back_in_a_month_dating_an_event_of_the_question_is_no_day_to_answer_as_of(ask):
+    day = dt.date(2017, 10, 16)
+    reply = ask("what's the full history of SECMP0023 - the timetable extension back in Feb included", day)
+    assert reply.title == "SECMP0023 timeline"
+    assert "13 October 2017" in flat(reply)  # not the register as of February
+    assert reply.footer is None or "As the register stood" not in reply.footer
+    card = ask("Ofgem's team recommended it back in March - where is SECMP0011 now?", day)
+    assert "As the register stood" not in (card.footer or "")
+    assert ask("where was SECMP7 back in May 2017", day).footer.startswith("As the register stood on 31 May 2017")
 
 
 def test_a_search_word_in_the_plural_finds_the_singular_too(ask):

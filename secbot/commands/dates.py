@@ -103,13 +103,12 @@ def parse_as_of(text: str, today: dt.date) -> dt.date | None:
         return today.replace(day=1) - dt.timedelta(days=1)
     if cleaned == "last year":
         return dt.date(today.year - 1, 12, 31)
-    month = _MONTH_NAMES.get(cleaned.removeprefix("last ").strip())
-    if month is not None:  # the latest such month, before this one when "last" is said
-        year = (
-            today.year
-            if month < today.month or (month == today.month and not cleaned.startswith("last"))
-            else today.year - 1
-        )
+    relative = _relative_named_month(cleaned, today)
+    if relative is not None:  # "last March": the latest before this month; "August last year"
+        return min(month_bounds(*relative)[1], today)
+    month = _MONTH_NAMES.get(cleaned)
+    if month is not None:  # the latest such month, this one included
+        year = today.year if month <= today.month else today.year - 1
         return min(month_bounds(year, month)[1], today)
     parsed = parse_month(cleaned)
     if parsed is not None:
@@ -155,6 +154,26 @@ def parse_day_without_year(text: str, today: dt.date) -> dt.date | None:
     return None
 
 
+_NAMED_RELATIVE = re.compile(
+    r"^(?:(?P<which>last|this|next)\s+(?P<month>[a-z]+)|(?P<named>[a-z]+)\s+(?P<year>last|this|next)\s+year)$"
+)
+
+
+def _relative_named_month(cleaned: str, today: dt.date) -> tuple[int, int] | None:
+    """ "August last year", "March this year", "last March" (the latest before this month), "next May"."""
+    found = _NAMED_RELATIVE.match(cleaned)
+    number = _MONTH_NAMES.get(found["month"] or found["named"]) if found else None
+    if found is None or number is None:
+        return None
+    if found["year"]:
+        return today.year + {"last": -1, "this": 0, "next": 1}[found["year"]], number
+    if found["which"] == "last":
+        return (today.year if number < today.month else today.year - 1), number
+    if found["which"] == "next":
+        return (today.year if number > today.month else today.year + 1), number
+    return today.year, number
+
+
 def parse_month_phrase(text: str, today: dt.date, *, ahead: bool | None = False) -> tuple[int, int] | None:
     """A month as (year, month): "June 2021", "jun 21", "last month", "this month", "next month", or a
     month's name alone: the latest such month up to this one, with ``ahead`` the next from this one
@@ -165,6 +184,9 @@ def parse_month_phrase(text: str, today: dt.date, *, ahead: bool | None = False)
         shift = {"this month": 0, "last month": -1, "previous month": -1, "next month": 1}[cleaned]
         index = today.year * 12 + today.month - 1 + shift
         return index // 12, index % 12 + 1
+    relative = _relative_named_month(cleaned, today)
+    if relative is not None:
+        return relative
     number = _MONTH_NAMES.get(cleaned)
     if number is not None:
         if ahead is None:

@@ -82,6 +82,15 @@ _END_OF = re.compile(
     r"\bat\s+(?=the\s+end\s+of\b)|(?<!came\s)(?<!come\s)(?<!sent\s)(?<!it\s)(?<!them\s)\bback\s+(?:in|on|at)\s+", re.I
 )
 _PREPOSITION = re.compile(r"\b(?:on|in|at|by)\s+", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:?!.()]|\s[-–—]\s")
+_EVENT_VERB = re.compile(
+    r"\b(?:recommended|approved|rejected|raised|sent|submitted|decided|voted|referred|extended|agreed|presented"
+    r"|issued|proposed|deferred|withdrew|converted|launched|published|consulted|discussed|considered|returned)\b",
+    re.I,
+)
+_EVENT_NOUN = re.compile(
+    r"\b(?:extensions?|decisions?|votes?|meetings?|reports?|consultations?|assessments?|referrals?|requests?)\s*$", re.I
+)
 _PAST = re.compile(r"\b(?:were|was|did|had|stood)\b", re.I)
 # Questions that take no day of their own: a day said with one is the day to answer as of.
 _STATE_COMMANDS = frozenset(
@@ -123,7 +132,7 @@ def _said_day(text: str, today: dt.date) -> _SaidDay | None:
     """The day ``text`` asks about the register as of, or None when it names none."""
     said = [(found, True) for pattern in (_AS_OF, _STOOD) for found in pattern.finditer(text)]
     said += [(found, False) for found in _SETTING.finditer(text)]
-    said += [(found, False) for found in _END_OF.finditer(text)]
+    said += [(found, False) for found in _END_OF.finditer(text) if not _an_events_day(text[: found.start()])]
     said += [(found, False) for found in _PREPOSITION.finditer(text) if _PAST.search(text[: found.start()])]
     for found, plainly in said:
         rest = text[found.end() :]
@@ -142,6 +151,13 @@ def _said_day(text: str, today: dt.date) -> _SaidDay | None:
             question = text[: found.start()].strip(" ,;:.?!") or rest[len(when) :].strip(" ,;:.?!")
             return _SaidDay(question, when, None, True)
     return None
+
+
+def _an_events_day(before: str) -> bool:
+    """Whether "back in <when>" after ``before`` dates an event of the question ("CB recommended it to BEIS back in
+    April", "incl the first extension back in Feb"), not the day to answer as of ("where was mod 6 back in May")."""
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    return bool(_EVENT_VERB.search(clause) or _EVENT_NOUN.search(clause))
 
 
 def _asked_as_of(text: str, today: dt.date) -> _SaidDay | None:

@@ -39,7 +39,8 @@ _TIMELINE = re.compile(
     r"\b(?:timeline|history|events?|chronology|key\s+dates|dates|dated|milestones\s+so\s+far|date\s+by\s+date"
     r"|every\s+date"
     r"|walk\s+me\s+through)\b"
-    r"|\bhappen(?:ed)?\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
+    # "whatever happened to …" asks how it ended: its card
+    r"|(?<!whatever\s)\bhappen(?:ed)?\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
     re.IGNORECASE,
 )
 # "the dates of the releases it was split across": the card, which says what goes in each release
@@ -50,6 +51,14 @@ _MEETING_COMMANDS = frozenset({"wg", "panel", "cb", "csc"})
 _SENTENCE_BREAK = re.compile(r"(?<=[?!])\s+(?=\S)|(?<=[a-z0-9]\.)\s+(?=[A-Z])")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|morning|good\s+\w+|afternoon|evening|thanks|cheers|ok|okay|sorry|quick\s+one)\b[\w\s,'!.]{0,30}$",
+    re.IGNORECASE,
+)
+# The rest of a message that tells rather than asks ("… what's on the agenda? i heard the CB rules mod is up"):
+# the first sentence is still the question.
+_TELLING = re.compile(
+    r"^(?:i\s+(?:heard|hear|think|thought|believe|reckon|know|remember|saw|noticed|gather|understand)"
+    r"|apparently|pretty\s+sure|(?:there|theres|there's)\s+(?:was|is|were)|we\s+(?:heard|think|thought|were)"
+    r"|they\s+(?:said|say|told))\b[^?]*$",
     re.IGNORECASE,
 )
 _TAKE_ALL = frozenset({"phase", "list", "stats", "consultations"})  # "… all": old ones too
@@ -99,7 +108,7 @@ def understand(text: str) -> Understood:
     first, rest = _first_sentence(typed)
     # "is anything open for consultation? don't want to miss a deadline": the question is the first sentence,
     # unless that is a greeting or the rest asks something itself ("what's approved? just the … phase lot")
-    if rest and not _GREETING.match(first) and not understand(rest).name:
+    if rest and not _GREETING.match(first) and (_TELLING.match(rest) or not understand(rest).name):
         asked = understand(first)
         if asked.name and asked.why != FOLLOW_UP:
             if asked.name in _TAKE_ALL and intents.includes_old(rest) and "all" not in asked.args.split():
@@ -168,7 +177,7 @@ def _about_a_modification(text: str) -> Understood | None:
     references = find_references(text)
     if references:
         named, why = references[0].text, "a reference"
-    elif number := entities.bare_number(text):
+    elif (number := entities.bare_number(text)) and not intents.names_a_release(text):  # "is 18 in June 2018's?"
         named, why = number, "a modification's number"
     else:
         return None

@@ -23,6 +23,10 @@ _MONTH_ALONE = re.compile(
     rf"\b(?:in\s+|for\s+|of\s+|during\s+|since\s+(?:the\s+)?)?(?P<month>{_MONTHS})\b(?!\s*\d)", re.I
 )
 _RELATIVE_MONTH = re.compile(r"\b(?P<which>last|this|next|previous|past)\s+month\b", re.I)
+_NAMED_RELATIVE = re.compile(
+    rf"\b(?:(?P<named>{_MONTHS})\s+(?P<year>last|this|next)\s+year|(?P<which>last|next)\s+(?P<month>{_MONTHS}))\b",
+    re.I,
+)
 _DAY = re.compile(
     rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTHS})\.?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
     # "jan 1st", "June 18, 2021", "may 3": never "nov 21", which is November 2021
@@ -83,6 +87,7 @@ _PHASE_AFTER_WORD = re.compile(r"\b(?:phase|stage)\s+(?P<phase>[a-z]+)\b", re.I)
 _PHASE_BEFORE_MODS = re.compile(
     r"^(?:(?:the|all|every|each|any|those)\s+)*(?P<phase>[a-z]+)\s+(?:mods?|modifications?|proposals?)\b", re.I
 )
+_WHEN_AFTER_A_STATUS = re.compile(r"\s+(?:yet|still|now|this|last|so\s+far|in|since|at|as|by)\b", re.I)
 _STATUSES = re.compile(
     r"\bstatus(?:\s+(?:is|of))?\s+(?P<named>[a-z][a-z ]{2,40})$"
     r"|\b(?P<status>approved|rejected|withdrawn|implemented|refused|accepted|referred"
@@ -130,6 +135,11 @@ def month(text: str) -> str | None:
     if found:
         which = found["which"].lower()
         return f"{'last' if which in ('previous', 'past') else which} month"
+    found = _NAMED_RELATIVE.search(text)
+    if found and found["year"]:  # "in august last year"
+        return f"{_month_name(found['named'])} {found['year'].lower()} year"
+    if found:  # "last March", "next May"
+        return f"{found['which'].lower()} {_month_name(found['month'])}"
     found = _MONTH_ALONE.search(text)
     if found and not (
         found["month"].lower() == "may"
@@ -166,7 +176,7 @@ def day(text: str) -> str | None:
 # four digits, not a count, a page, a year, a duration or part of a date.
 _BARE_NUMBER = re.compile(
     r"(?<![\w/.,£$%-])(?<!page\s)(?<!top\s)(?<!last\s)(?<!next\s)(?<!past\s)(?<!first\s)(?<!over\s)(?<!under\s)"
-    r"(?<!meeting\s)(?<!panel\s)(?<!session\s)(?<!item\s)(?<!table\s)(?<!section\s)(?<!version\s)"
+    r"(?<!meeting\s)(?<!panel\s)(?<!session\s)(?<!item\s)(?<!table\s)(?<!section\s)(?<!version\s)(?<!all\s)"
     r"(?P<number>\d{2,4}[a-z]?)(?![\w/%-]|\.\d|,\d)"
     rf"(?!\s*(?:st|nd|rd|th|days?|weeks?|months?|years?|wd|working|mins?|hours?|mods?|modifications?|proposals?"
     rf"|assessments?|ias?|pas?|results?|times?|of|more|\+|{_MONTHS})\b)",
@@ -242,7 +252,8 @@ def status(text: str) -> str | None:
         return None
     if "awaiting" in (found["status"] or "").lower():  # "awaiting an ofgem decision", "with BEIS awaiting a decision"
         return "Awaiting Authority Decision"
-    named = " ".join((found["named"] or found["status"]).split()).title()
+    said = _WHEN_AFTER_A_STATUS.split(found["named"] or found["status"], maxsplit=1)[0]  # "rejected yet this year"
+    named = " ".join(said.split()).title()
     return named.removesuffix("s") if named.startswith("Draft Proposal") else named
 
 

@@ -47,7 +47,8 @@ _HELP = _has(
 _CHANGES = _has(
     r"\b(?:what(?:'s|s|\s+has|\s+have)?\s+(?:changed|moved)|what(?:'s|s|\s+is)\s+new|changes|anything\s+new)\b"
     r"|\bupdates?\b.*\bsince\b"
-    r"|\b(?:anything|something|much|what)\s+(?:has\s+|have\s+)?(?:\w+\s+)?change[ds]?\b(?!\s*(?:board|sub))"
+    r"|\b(?:anything|everything|something|much|what)\s+(?:that(?:'s|s|\s+has|\s+have)?\s+|has\s+|have\s+)?(?:\w+\s+)?"
+    r"change[ds]?\b(?!\s*(?:board|sub))"
 )
 _SINCE_REPORT = _has(r"\b(?:last|latest|previous)\s+report\b")
 _A_REPORT = _has(r"\b(?:update|report|paper|csr)\b")
@@ -92,6 +93,7 @@ _DECISION = _has(
     r"\b(?:decisions?|decided|decide|votes?|voted|determinations?|determined|rul(?:e|ed|ing)\s+on|rulings?)\b"
     r"|\b(?:change\s*board|cb|authority|ofgem|beis|panel)\b.*\b(?:approve[ds]?|reject(?:ed|s)?|agree[ds]?)\b"
     r"|\b(?:approve[ds]?|reject(?:ed|s)?)\b.*\b(?:last|this)\s+month\b"
+    r"|\b(?:authority|ofgem|beis)\s+(?:\w+\s+)?(?:come|came|got|get|gotten)\s+back\s+(?:on|about|to\s+us\s+on)\b"
 )
 _RELEASE = _has(
     r"\breleases?\b|\bgo(?:es|ing)?\s+(?:live|out)\b|\bgo-live\b|\bimplemented\s+(?:in|on)\b|\bscheduled\s+for\b"
@@ -120,7 +122,7 @@ _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(
 _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")
 _STATS = _has(
-    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bnumbers?\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
+    r"\bhow\s+many\b|\bstatistics\b|\bstats\b|\bcounts?\b|\bhead\s*counts?\b|\btally\b|\bnumbers?\s+(?:of|by|per|in)\b|\bbreakdown\b|\boverview\b"
     r"|\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b|\bin\s+numbers\b|\bnumbers[\s-]?wise\b"
     r"|\bsummary\b|\b(?:overall|the|total)\s+(?:numbers|figures|totals?)\b|\btotals\b"
 )
@@ -129,7 +131,7 @@ _LIST_WORDS = _has(
 )
 _SEARCH = _has(
     r"\b(?:about|regarding|concerning|related\s+to|relating\s+to|on\s+the\s+subject\s+of|mentioning|"
-    r"to\s+do\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)"
+    r"to\s+do\s+with|deal(?:s|ing)?\s+with|search(?:\s+for)?|find|look(?:ing)?\s+(?:for|up)|out\s+there\s+(?:on|about|for)"
     r"|anything\s+(?:(?!about\b|regarding\b|concerning\b|on\b)[\w-]+\s+){0,3}?on|mods?\s+on"
     r"|touch(?:es|ing|ed)?|affect(?:s|ing|ed)?|involv(?:e|es|ing|ed)|cover(?:s|ing|ed)?|mention(?:s|ing|ed)?"
     r"|the\s+one\s+(?:on|about|for)"
@@ -142,8 +144,11 @@ _WHICH_ONE = _has(
     r"|(?:we|you)\s+(?:have|got))\s+"
     r"(?:anything\s+|(?:a|an|any)\s+(?:(?:mods?|modifications?|proposals?|changes?|drafts?|dps?|mps?|one|ones)\s+)?)"
     r"(?:(?:in\s+flight|in\s+progress|going|live|open|underway|currently)\s+)?"
-    r"(?:about|on|for|regarding|concerning|covering|to\s+do\s+with|that\s+(?:covers?|touch(?:es)?|mentions?))\s+"
+    r"(?:about|on|for|regarding|concerning|covering|to\s+do\s+with|deal(?:s|ing)?\s+with"
+    r"|that\s+(?:covers?|touch(?:es)?|mentions?|deals?\s+with))\s+"
     r"(?P<words>.+)$"
+    # "is there a CH returns mod other than the bulk one"
+    r"|^(?:is|are)\s+there\s+(?:a|an|any)\s+(?P<topic>[\w-]+(?:\s+[\w-]+){0,3}?)\s+(?:mods?|modifications?|proposals?)\b"
     r"|^what(?:'s|s|\s+is)?\s+(?:the\s+)?(?:number|ref(?:erence)?)\s+(?:of|for)\s+(?P<of>.+)$"
     r"|^(?:what|which)\s+(?:number|ref(?:erence)?|mod|one)\s+is\s+(?P<is>.+)$"
 )
@@ -156,7 +161,8 @@ _TOPIC_MODS = _has(
     r"|^(?:any\s+|the\s+)?(?P<related>[\w-]+(?:\s+[\w-]+){0,3}?)[\s-]+related\s+changes$"
 )
 _VAGUE_TAIL = _has(r"(?:\s+(?:stuff|things|bits|items|etc|and\s+so\s+on))+$")  # "firmware stuff"
-_SENTENCE_END = re.compile(r"[?!.;](?:\s.*)?$|\s+[-–—]\s.*$")  # a second sentence, or a clause after a dash
+# a second sentence, a clause after a dash, or words trailing off after an ellipsis
+_SENTENCE_END = re.compile(r"(?:\.{2,}|…|[?!.;])(?:\s.*)?$|\s+[-–—]\s.*$")
 _SEARCH_LEAD = _has(
     r"^(?:(?:mods?|modifications?|anything|something|proposals?|about|on|for|regarding|concerning|that|which|the|ones?"
     r"|register|system"
@@ -280,7 +286,8 @@ def _release(text: str, _typed: str) -> str | None:
 
 
 def _phase_or_status(text: str, _typed: str) -> str | None:
-    if _THE_REST.search(text):  # "how many are with the authority, and what stage is everything else at"
+    # "how many are with the authority, and what stage is everything else at", "a headcount by stage"
+    if _THE_REST.search(text) or _BY_STAGE.search(text):
         return None
     everything = " all" if _INCLUDING_OLD.search(text) else ""
     asked = _AFTER_A_DASH.sub("", text)  # "which are now closed – implemented or rejected": the phase asked
@@ -302,8 +309,14 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
     return None
 
 
+_BY_STAGE = _has(r"\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b")
 _THE_REST = _has(r"\b(?:everything|everyone|all)\s+else\b|\bthe\s+rest\b")
 _AFTER_A_DASH = re.compile(r"\s+[-–—]\s.*$")
+
+
+def names_a_release(text: str) -> bool:
+    """Whether ``text`` asks about the release of a month ("what's in scope for June 2018")."""
+    return bool(_RELEASE.search(text) and (entities.month(text) or entities.month_of_day(text)))
 
 
 def includes_old(text: str) -> bool:
@@ -334,7 +347,7 @@ def _which_one(_text: str, typed: str) -> str | None:
     found = _WHICH_ONE.search(typed)
     if not found:
         return None
-    about = _SENTENCE_END.sub("", found["words"] or found["of"] or found["is"])
+    about = _SENTENCE_END.sub("", found["words"] or found["of"] or found["is"] or found["topic"])
     words = " ".join(_NOT_A_SUBJECT.sub(" ", about).split())
     return f"search {words}" if words else None
 

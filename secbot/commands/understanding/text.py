@@ -49,6 +49,8 @@ _LEADING_FILLER = re.compile(
     r"(?:status|state|progress|position|update|news)\s+(?:of|on|for|with)\s+"
     r"|(?:status|state|progress|update|news)\s+(?:of|on|for)\s+"
     r"|(?:any\s+)?(?:info|information|details?)\s+(?:on|about|for)\s+"
+    r"|(?:i\s+)?(?:can'?t|cannot|don'?t)\s+(?:remember|recall)\s+(?:the|its|their)\s+(?:numbers?|refs?|references?|names?)"
+    r"\s*[-,:;]\s+"
     r"|(?:what|who|where|when|which|how)(?:'s|s|\s+is|\s+are)?\s+(?:about\s+)?(?=(?:mp|dp|secmp)\s*-?\d)"
     r")",
     re.IGNORECASE,
@@ -59,7 +61,9 @@ _TRAILING_FILLER = re.compile(
     # a tag question: "there was a mod about T3 aerials, wasn't there"
     r"|(?:was|is|were|are|did|does|do|has|have|had|would|could)n'?t\s+(?:there|it|they|he|she|we|you|i)"
     r"|(?:right|innit|eh)"
-    r"|(?:i\s+)?(?:can'?t|cannot|don'?t)\s+(?:remember|recall)\s+(?:its|the|their)\s+(?:number|ref(?:erence)?|name)))+$",
+    r"|(?:(?:but|and|though)\s+)?(?:i\s+)?(?:can'?t|cannot|don'?t)\s+(?:remember|recall)\s+(?:its|the|their)\s+"
+    r"(?:number|ref(?:erence)?|name))"
+    r"|\s+(?:i\s+think|i\s+believe|i\s+reckon|i\s+guess|or\s+something(?:\s+like\s+that)?))+$",
     re.IGNORECASE,
 )
 
