@@ -111,6 +111,8 @@ def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, 
         ("are all 12 still in the June release", "June 2021 SEC Release"),
         # the rest of the message tells rather than asks
         ("when's the next panel? i heard MP138 is going up for approval", "Panel: 18 June 2021"),
+        ("when’s the next panel? someone mentioned the DCC assessments being late", "Panel: 18 June 2021"),
+        ("what's different since the last report", "What changed since the report of"),
     ],
 )
 def test_a_question_in_other_words_reaches_its_command(ask, question, title):
@@ -131,6 +133,12 @@ def test_a_question_in_other_words_reaches_its_command(ask, question, title):
         # a month said with "last year", or after "last"
         ("what did the change board vote on in august last year", dt.date(2018, 9, 3), "Decisions in August 2017"),
         ("decisions last August", dt.date(2018, 9, 3), "Decisions in August 2018"),
+        # a release asked about in the past tense is the one gone by; a month with nothing ahead, the one gone by
+        ("which mods were in the june release", dt.date(2018, 12, 3), "June 2018 SEC Release"),
+        ("release July", dt.date(2017, 11, 1), "Stand-alone Release 12 July 2017"),
+        # a release not yet given a day is upcoming until its month is over
+        ("when's the next release", dt.date(2018, 12, 3), "June 2019 SEC Release"),
+        ("when was the most recent change board and what did they decide", dt.date(2017, 11, 1), "Change Board: "),
     ],
 )
 def test_a_question_over_an_earlier_register_reaches_its_command(ask, question, day, title):

@@ -155,12 +155,13 @@ def parse_day_without_year(text: str, today: dt.date) -> dt.date | None:
 
 
 _NAMED_RELATIVE = re.compile(
-    r"^(?:(?P<which>last|this|next)\s+(?P<month>[a-z]+)|(?P<named>[a-z]+)\s+(?P<year>last|this|next)\s+year)$"
+    r"^(?:(?P<which>last|this|next|latest)\s+(?P<month>[a-z]+)|(?P<named>[a-z]+)\s+(?P<year>last|this|next)\s+year)$"
 )
 
 
 def _relative_named_month(cleaned: str, today: dt.date) -> tuple[int, int] | None:
-    """ "August last year", "March this year", "last March" (the latest before this month), "next May"."""
+    """ "August last year", "March this year", "last March" (the latest before this month), "latest June" (this
+    month included: what "went in the June release" asks about), "next May"."""
     found = _NAMED_RELATIVE.match(cleaned)
     number = _MONTH_NAMES.get(found["month"] or found["named"]) if found else None
     if found is None or number is None:
@@ -169,6 +170,8 @@ def _relative_named_month(cleaned: str, today: dt.date) -> tuple[int, int] | Non
         return today.year + {"last": -1, "this": 0, "next": 1}[found["year"]], number
     if found["which"] == "last":
         return (today.year if number < today.month else today.year - 1), number
+    if found["which"] == "latest":
+        return (today.year if number <= today.month else today.year - 1), number
     if found["which"] == "next":
         return (today.year if number > today.month else today.year + 1), number
     return today.year, number

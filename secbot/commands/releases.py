@@ -55,9 +55,10 @@ def release_command(ctx: Context, args: str) -> Reply:
         return reply
     month = parse_month_phrase(text, register.today(), ahead=True)
     if month:
-        found = register.releases(month=month)
-        if not found:
-            found = register.releases(name=f"{month_name(*month)} SEC Release")
+        found = _in_month(ctx, month)
+        gone = parse_month_phrase(text, register.today(), ahead=False)
+        if not found and gone != month:  # "release July": none next July, so the July gone by
+            month, found = gone, _in_month(ctx, gone)
         if len(found) == 1:
             return release_reply(found[0])
         if found:
@@ -68,6 +69,11 @@ def release_command(ctx: Context, args: str) -> Reply:
         return _unknown(ctx, text)
     found = register.releases(name=text) or register.releases(name=f"{text} SEC Release")
     return release_reply(found[0]) if found else _unknown(ctx, text)
+
+
+def _in_month(ctx: Context, month: tuple[int, int]) -> list[ReleaseView]:
+    register = ctx.register
+    return register.releases(month=month) or register.releases(name=f"{month_name(*month)} SEC Release")
 
 
 def _unknown(ctx: Context, text: str) -> Reply:

@@ -175,6 +175,12 @@ _DECISIONS = (
 STALE_MONTHS = 6  # SECBOT_STALE_AFTER_MONTHS
 
 
+def _release_month(row: Row) -> tuple[int, int] | None:
+    """The (year, month) a release is dated in, or the month its undated text names ("No earlier than 27 June
+    2019")."""
+    return (row.date.year, row.date.month) if row.date else month_in(row.date_text)
+
+
 class Register:
     """The register as it stands on its clock's today. A modification no source has restated in the
     ``stale_months`` before today is stale: its card says when it was last reported, and lists and
@@ -569,10 +575,11 @@ class Register:
         with self._connection() as connection:
             rows = connection.execute(query).all()
             if month:
-                year, number = month
-                rows = [r for r in rows if r.date and (r.date.year, r.date.month) == (year, number)]
-            if upcoming:
-                rows = [r for r in rows if r.date and r.date >= today]
+                rows = [r for r in rows if _release_month(r) == month]
+            if upcoming:  # a release "No earlier than 27 June 2019" is upcoming until that month is over
+                this_month = (today.year, today.month)
+                rows = [r for r in rows if (r.date >= today if r.date else (_release_month(r) or (0, 0)) >= this_month)]
+                rows.sort(key=lambda r: (r.date.year, r.date.month, r.date.day) if r.date else (*_release_month(r), 32))
             if not rows:
                 return []
             scope: dict[int, list[ScopeEntry]] = {r.id: [] for r in rows}

@@ -58,7 +58,8 @@ _GREETING = re.compile(
 _TELLING = re.compile(
     r"^(?:i\s+(?:heard|hear|think|thought|believe|reckon|know|remember|saw|noticed|gather|understand)"
     r"|apparently|pretty\s+sure|(?:there|theres|there's)\s+(?:was|is|were)|we\s+(?:heard|think|thought|were)"
-    r"|they\s+(?:said|say|told))\b[^?]*$",
+    r"|they\s+(?:said|say|told)"
+    r"|(?:someone|somebody|people|a\s+colleague|my\s+\w+)\s+(?:mentioned|said|told|says|thinks|reckons|asked))\b[^?]*$",
     re.IGNORECASE,
 )
 _TAKE_ALL = frozenset({"phase", "list", "stats", "consultations"})  # "… all": old ones too

@@ -24,7 +24,8 @@ _MONTH_ALONE = re.compile(
 )
 _RELATIVE_MONTH = re.compile(r"\b(?P<which>last|this|next|previous|past)\s+month\b", re.I)
 _NAMED_RELATIVE = re.compile(
-    rf"\b(?:(?P<named>{_MONTHS})\s+(?P<year>last|this|next)\s+year|(?P<which>last|next)\s+(?P<month>{_MONTHS}))\b",
+    rf"\b(?:(?P<named>{_MONTHS})\s+(?P<year>last|this|next)\s+year|(?P<which>last|next)\s+(?P<month>{_MONTHS})"
+    rf"|(?P<whose>last|this|next)\s+year'?s\s+(?P<owned>{_MONTHS}))\b",
     re.I,
 )
 _DAY = re.compile(
@@ -138,6 +139,8 @@ def month(text: str) -> str | None:
     found = _NAMED_RELATIVE.search(text)
     if found and found["year"]:  # "in august last year"
         return f"{_month_name(found['named'])} {found['year'].lower()} year"
+    if found and found["whose"]:  # "this year's june release"
+        return f"{_month_name(found['owned'])} {found['whose'].lower()} year"
     if found:  # "last March", "next May"
         return f"{found['which'].lower()} {_month_name(found['month'])}"
     found = _MONTH_ALONE.search(text)

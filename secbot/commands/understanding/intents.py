@@ -46,6 +46,7 @@ _HELP = _has(
 )
 _CHANGES = _has(
     r"\b(?:what(?:'s|s|\s+has|\s+have)?\s+(?:changed|moved)|what(?:'s|s|\s+is)\s+new|changes|anything\s+new)\b"
+    r"|\bwhat(?:'s|s|\s+is)\s+different\b|\bdifferences?\b.*\b(?:report|since|between)\b"
     r"|\bupdates?\b.*\bsince\b"
     r"|\b(?:anything|everything|something|much|what)\s+(?:that(?:'s|s|\s+has|\s+have)?\s+|has\s+|have\s+)?(?:\w+\s+)?"
     r"change[ds]?\b(?!\s*(?:board|sub))"
@@ -255,6 +256,10 @@ def _meetings(text: str, _typed: str) -> str | None:
     return f"{kind} next" if kind != "wg" else "wg"
 
 
+_A_MEETING_ASKED = _has(
+    r"\bwhen\s+(?:was|is|were)\s+(?:the\s+)?(?:last|next|previous|latest|most\s+recent)\s+"
+    r"(?:cb|change\s*board|panel|wg|working\s+group|csc|change\s+sub[\s-]*committee|meeting)\b"
+)
 _UNDECIDED = frozenset({"Referred", "Withdrawn", "Awaiting Authority Decision"})
 
 
@@ -263,6 +268,8 @@ def _decisions(text: str, _typed: str) -> str | None:
     if not (_DECISION.search(text) or in_a_month) or _PHASE_NAMED.search(text):
         return None
     if entities.status(text) in _UNDECIDED:  # "which decisions were referred to the panel": a status
+        return None
+    if _A_MEETING_ASKED.search(text) and not entities.month(text):  # "when was the last CB and what did it vote on"
         return None
     if entities.meeting_kind(text) in ("csc", "panel"):  # their decisions are their meetings' business
         return None
@@ -276,6 +283,8 @@ def _release(text: str, _typed: str) -> str | None:
     month = entities.month(text) or entities.month_of_day(text)
     if not month and not _NEXT.search(text) and re.search(r"\bin\s+(?:the\s+)?implementation\b", text, re.I):
         return None  # "everything in implementation, i.e. waiting on a release": the phase
+    if month and month.lower() in entities.MONTH_WORDS and _PAST_TENSE.search(text) and not _NEXT.search(text):
+        return f"release latest {month}"  # "which mod went in the july release": the one gone by
     if month and month not in ("this month", "last month", "next month"):
         return f"release {month}"
     if re.search(r"\bafter\s+(?:the\s+)?next\b", text, re.IGNORECASE):
