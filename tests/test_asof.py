@@ -324,9 +324,16 @@ def test_changes_since_a_day_and_last_month(ask):
     assert since.title == "What changed since 1 May 2021"
     drafts = next(s for s in since.sections if s.heading.startswith("New Draft Proposals"))
     assert "DP162" in [i.reference for i in drafts.items]
-    quiet = ask("changes last month")  # no report was issued in May 2021
-    assert quiet.title == "What changed in May 2021"
-    assert quiet.summary == "From the end of 30 April 2021 to the end of 31 May 2021, the register records no change."
+    # no report was issued in May 2021: what happened in it is what the June report dates in it
+    may = ask("changes last month")
+    assert may.title == "What changed in May 2021"
+    assert may.summary == "The register, as it stands on 11 June 2021, dates these in May 2021."
+    sections = {s.heading: [i.reference for i in s.items] for s in may.sections}
+    assert sections["New Draft Proposals (4)"] == ["DP162", "DP163", "DP164", "DP165"]  # raised in May
+    assert sections["Change Board votes (3)"] == ["MP099", "MP144", "MP161"]  # on 26 May
+    assert "`changes since 1 May 2021`" in may.footer
+    quiet = ask("changes last month", dt.date(2017, 9, 10))
+    assert quiet.summary == "The register, as it stands on 10 September 2017, dates nothing in August 2017."
     assert ask("changes since teatime").title == "“since teatime” is not a day I can read"
 
 

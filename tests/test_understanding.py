@@ -113,6 +113,10 @@ def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, 
         ("when's the next panel? i heard MP138 is going up for approval", "Panel: 18 June 2021"),
         ("when’s the next panel? someone mentioned the DCC assessments being late", "Panel: 18 June 2021"),
         ("what's different since the last report", "What changed since the report of"),
+        ("which drafts are stuck in define at the mo", "Define: 9 modifications"),
+        # what a meeting said or what came up at it is its business, though a status is named
+        ("what did the panel say about the draft proposals in june", "Panel: 18 June 2021"),
+        ("has npower got any mods going", "Raised by Npower: 1 modification"),
     ],
 )
 def test_a_question_in_other_words_reaches_its_command(ask, question, title):

@@ -13,7 +13,7 @@ from secbot.commands.dates import first_day_of, parse_as_of, parse_month_phrase
 from secbot.commands.registry import command
 from secbot.formatting import long_date, plural, quoted_title
 from secbot.replies import Item, Reply, Section
-from secbot.store.differences import Changes, between
+from secbot.store.differences import Changes, between, dated_in
 from secbot.store.views import ModSummary, ScopeEntry
 from secbot.workdays import end_of_previous_month
 
@@ -38,6 +38,8 @@ def changes_command(ctx: Context, args: str) -> Reply:
     if isinstance(span, Reply):
         return span
     start, end, label = span
+    if (start, end) == _last_month(ctx.register.today()):  # what happened in it, though a later report told of it
+        return _month_reply(dated_in(ctx.register, start, end), label, ctx.register.today())
     return _reply(between(ctx.register, start, end), label)
 
 
@@ -53,8 +55,8 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
             )
         return days[-2], today, f"since the report of {long_date(days[-2])}"
     if words in ("last month", "in the last month"):
-        end = end_of_previous_month(today)
-        return end_of_previous_month(end), end, f"in {end:%B %Y}"
+        start, end = _last_month(today)
+        return start, end, f"in {end:%B %Y}"
     when = words.removeprefix("since").strip()
     named = _A_MONTHS_REPORT.match(when)
     if named:  # "since the May report": since the report issued that month
@@ -72,6 +74,12 @@ def _span(ctx: Context, words: str) -> tuple[dt.date, dt.date, str] | Reply:
             "Nothing can have changed yet", kind="notice", summary=f"Ask about a day before {long_date(today)}."
         )
     return start, today, f"since {long_date(start)}"
+
+
+def _last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The end of the month before last, and of last month: the days ``changes last month`` lies between."""
+    end = end_of_previous_month(today)
+    return end_of_previous_month(end), end
 
 
 _SHOWN = 25  # things a section lists; its heading counts them all
@@ -98,6 +106,15 @@ def _reply(changes: Changes, label: str) -> Reply:
         Section(heading=f"{heading} ({len(things)})", items=shown_items(things, item))
         for heading, things, item in parts(changes)
     ]
+    return reply
+
+
+def _month_reply(changes: Changes, label: str, today: dt.date) -> Reply:
+    month, since = f"{changes.end:%B %Y}", long_date(changes.start + dt.timedelta(days=1))
+    stands = f"The register, as it stands on {long_date(today)},"
+    reply = _reply(changes, label)
+    reply.summary = f"{stands} dates {'these' if changes else 'nothing'} in {month}."
+    reply.footer = f"Phase changes and release scope carry no day of their own: `changes since {since}` lists them."
     return reply
 
 

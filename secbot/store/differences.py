@@ -5,7 +5,8 @@ only its modifications and release scopes, resolved from statements in memory: `
 ``between(start, end)`` compares the two: modifications new by the end (Draft and Modification
 Proposals apart), phase and status changes, Change Board votes and Authority decisions dated after the
 start and by the end, consultations that opened or closed in those days, and release scope entries
-added, changed or dropped.
+added, changed or dropped. ``dated_in(start, end)`` lists what the register, as it stands, dates in those
+days: what happened in May, though the report that tells of it came out in June.
 """
 
 from __future__ import annotations
@@ -70,20 +71,36 @@ def between(register: Register, start: dt.date, end: dt.date) -> Changes:
             new.append(mod)
         elif old.phase != mod.phase or old.status != mod.status:
             moved.append(Moved(old, mod))
-    first = start + dt.timedelta(days=1)
-    changes.votes = after.votes(first, end)
-    changes.decisions = after.decisions(first, end)
-    for consultation in after.consultations(_EVERY_STATE, between=(first, end)):
-        if consultation.opens and start < consultation.opens <= end:
-            changes.opened.append(consultation)
-        if consultation.closes and start < consultation.closes <= end:
-            changes.closed.append(consultation)
+    _dated(after, changes)
     scope_after = _scope(after)
     for key in sorted(scope_before.keys() | scope_after.keys()):
         old, new = scope_before.get(key), scope_after.get(key)
         if old is None or new is None or (old.status, old.note) != (new.status, new.note):
             changes.scope.append(ScopeChange(key[0], old, new))
     return changes
+
+
+def dated_in(register: Register, start: dt.date, end: dt.date) -> Changes:
+    """What ``register`` dates after ``start`` and by ``end``: modifications raised, Change Board votes, Authority
+    decisions, consultations opened or closed. Phase changes and release scope carry no day of their own in
+    the reports, so none is listed."""
+    changes = Changes(start, end)
+    changes.new = [mod.summary for mod in register.raised_between(start + dt.timedelta(days=1), end)]
+    _dated(register, changes)
+    return changes
+
+
+def _dated(register: Register, changes: Changes) -> None:
+    """The votes, decisions and consultation days ``register`` dates in ``changes``' days, added to it."""
+    start, end = changes.start, changes.end
+    first = start + dt.timedelta(days=1)
+    changes.votes = register.votes(first, end)
+    changes.decisions = register.decisions(first, end)
+    for consultation in register.consultations(_EVERY_STATE, between=(first, end)):
+        if consultation.opens and start < consultation.opens <= end:
+            changes.opened.append(consultation)
+        if consultation.closes and start < consultation.closes <= end:
+            changes.closed.append(consultation)
 
 
 Stood = tuple[dict[str, ModSummary], dict[tuple[str, str], ScopeEntry]]  # by reference; by (release, reference)

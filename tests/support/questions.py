@@ -16,16 +16,16 @@ QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
 GOLDEN = QUESTIONS / "golden.yaml"
 # Each written without seeing the rules or the other files, and scored once before the rules were fixed
 # for its misses (first scores; docs/architecture.md has the table): on the sample's day 86.7%, 90%, 80%,
-# 86.7%, 88.3%, 88.3%, 84.3%, 85.7%, 82.9%, 91.4%, 90%, 95.7%, 85.7%, 94.3% and 98.6%; over the
+# 86.7%, 88.3%, 88.3%, 84.3%, 85.7%, 82.9%, 91.4%, 90%, 95.7%, 85.7%, 94.3%, 98.6% and 94.3%; over the
 # registers of 2017 to 2020 (each entry's ``today``) 75.6%, 86.7%, 95.6%, 91.1%, 95.6%, 95.6%, 86.7%,
 # 75.6% and 91.1%. All are golden files now (TUNED). The files of HELD_OUT, when there are any, have
 # never been tuned on.
 _TUNED_ON = (
-    *(f"holdout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15")),
+    *(f"holdout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16")),
     *(f"years{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9")),
 )
 TUNED = (GOLDEN, *(QUESTIONS / f"{name}.yaml" for name in _TUNED_ON))
-HELD_OUT = (QUESTIONS / "holdout16.yaml", QUESTIONS / "years10.yaml")
+HELD_OUT = (QUESTIONS / "holdout17.yaml", QUESTIONS / "years10.yaml")
 COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
 
 
@@ -46,9 +46,14 @@ def golden(*paths: Path) -> list[Question]:
     """The questions of ``paths`` (by default every file the rules were tuned on)."""
     entries = [e for path in paths or TUNED for e in yaml.safe_load(path.read_text(encoding="utf-8"))]
     return [
-        Question(e["ask"], e["intent"], tuple(e.get("says", ())), tuple(e.get("not_says", ())), e.get("today"))
+        Question(e["ask"], e["intent"], tuple(e.get("says", ())), tuple(e.get("not_says", ())), _day(e.get("today")))
         for e in entries
     ]
+
+
+def _day(value: dt.date | str | None) -> dt.date | None:
+    """An entry's ``today``: YAML reads 2017-06-01 as a date, "2017-06-01" as text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _laid_flat(text: str) -> str:

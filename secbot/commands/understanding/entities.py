@@ -97,15 +97,17 @@ _STATUSES = re.compile(
     r"|needs?\s+further\s+development|sent\s+back|draft\s+proposal)s?\b",
     re.I,
 )
-_RAISE = (
+# Raising a modification, in members' words ("put forward", "got any mods on the go"): shared with ``intents``.
+RAISE = (
     r"(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+(?:forward|in\b)|sponsored|brought"
-    r"|(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward))"
+    r"|(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+"
+    r"(?:in|forward|on\s+the\s+go|going|in\s+flight))"
 )
 _WHO = re.compile(
-    rf"\b{_RAISE}\s+by\s+(?:the\s+)?(?P<who>.+)$"
+    rf"\b{RAISE}\s+by\s+(?:the\s+)?(?P<who>.+)$"
     r"|\b(?:from|by)\s+(?:the\s+)?(?P<org>(?-i:[A-Z])[\w&'.-]*(?:\s+(?-i:[A-Z])[\w&'.-]*)*)\s*$"
     r"|^(?:any(?:thing)?|mods?|modifications?|proposals?)\s+(?:from|by)\s+(?:the\s+)?(?P<named>[a-z][a-z&'. -]+)$"
-    rf"|\b(?:has|have|did)\s+(?:the\s+)?(?P<subject>.+?)\s+{_RAISE}\b"
+    rf"|\b(?:has|have|did)\s+(?:the\s+)?(?P<subject>.+?)\s+{RAISE}\b"
     r"|^(?P<owner>[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*){0,3})'s\s+(?:mods?|modifications?|proposals?)\b",
     re.I,
 )

@@ -103,7 +103,7 @@ _RELEASE = _has(
 _IN_A_PHASE = _has(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w-]+\s+){1,2}(?:phase|stage)\b")
 _AGENDA = _has(
     r"\b(?:agenda|meetings?|meets?|met|sitting|session|papers|discussed|discuss|considered|consider|items"
-    r"|going\s+up|prep(?:ping|aring)?\s+for|next|last|previous|upcoming|when)\b"
+    r"|going\s+up|prep(?:ping|aring)?\s+for|next|last|previous|upcoming|when|c[oa]me\s+up|say|said|make\s+of)\b"
 )
 _NEXT = _has(r"\b(?:next|nxt|upcoming|coming|soon)\b")
 _LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent|earlier\s+this\s+month)\b")
@@ -111,14 +111,11 @@ _LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent|earlier\s+this\s+m
 _PAST_TENSE = _has(r"\b(?:was|were|did|got|discussed|considered|happened|met|went)\b")
 _MEETING = _has(
     r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
-    r"|went\s+to|go(?:es|ing)?\s+(?:up\s+)?to|going\s+up|items|on|dates|doing|up\s+to|prep(?:ping|aring)?\s+for)\b"
+    r"|went\s+to|go(?:es|ing)?\s+(?:up\s+)?to|going\s+up|items|on|dates|doing|up\s+to|prep(?:ping|aring)?\s+for"
+    r"|c[oa]me\s+up|coming\s+up|say|said|make\s+of)\b"
     r"|\bwhen\b"
 )
-_RAISED = _has(
-    r"\b(?:rais(?:e[ds]?|ing)|propos(?:e[ds]?|ing)|submit(?:s|ted|ting)?|put\s+(?:forward|in)|sponsored|brought)\b"
-    r"|'s\s+mods?\b"
-    r"|\b(?:put|got)\s+(?:(?:any|a|some|many)\s+)?(?:mods?|modifications?|proposals?|anything)\s+(?:in|forward)\b"
-)
+_RAISED = _has(rf"\b{entities.RAISE}\b|'s\s+mods?\b")
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
 _MODS_BY = _has(r"^(?:mods?|modifications?|proposals?|anything)\s+(?:by|from)\s+\S")
 _APPROVED_IN_A_MONTH = _has(r"\b(?:approved?|rejected?|agreed)\b")

@@ -57,7 +57,7 @@ _LEADING_FILLER = re.compile(
 )
 _TRAILING_FILLER = re.compile(
     r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|ta|cheers|atm|at\s+the\s+moment|currently|right\s+now|"
-    r"these\s+days|in\s+the\s+pipeline|so\s+far|yet|already|at\s+present|for\s+(?:me|us)"
+    r"these\s+days|in\s+the\s+pipeline|so\s+far|yet|already|at\s+present|at\s+the\s+mo|for\s+(?:me|us)"
     # a tag question: "there was a mod about T3 aerials, wasn't there"
     r"|(?:was|is|were|are|did|does|do|has|have|had|would|could)n'?t\s+(?:there|it|they|he|she|we|you|i)"
     r"|(?:right|innit|eh)"
