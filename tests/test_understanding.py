@@ -117,6 +117,8 @@ def test_a_message_of_several_sentences_is_read_for_its_question(ask, question, 
         # what a meeting said or what came up at it is its business, though a status is named
         ("what did the panel say about the draft proposals in june", "Panel: 18 June 2021"),
         ("has npower got any mods going", "Raised by Npower: 1 modification"),
+        # a breakdown by stage, though a meeting is named as what it is for
+        ("figures by stage please, for the june panel pack", "Modifications in each stage"),
     ],
 )
 def test_a_question_in_other_words_reaches_its_command(ask, question, title):
@@ -170,3 +172,8 @@ def test_a_status_named_beside_the_meeting_it_was_referred_to_lists_that_status(
     reply = ask("are any mods referred back to the panel at the moment", dt.date(2017, 6, 1))
     assert reply.title == "Referred: 1 modification", flat(reply)[:200]
     assert "SECMP0021" in flat(reply)
+
+
+def test_old_modifications_asked_for_without_an_apostrophe_are_counted_too(ask):
+    reply = ask("count per phase incl the ones that havent been updated lately")
+    assert reply.summary == "77 modifications in the register.", flat(reply)[:200]

@@ -18,14 +18,14 @@ GOLDEN = QUESTIONS / "golden.yaml"
 # for its misses (first scores; docs/architecture.md has the table): on the sample's day 86.7%, 90%, 80%,
 # 86.7%, 88.3%, 88.3%, 84.3%, 85.7%, 82.9%, 91.4%, 90%, 95.7%, 85.7%, 94.3%, 98.6% and 94.3%; over the
 # registers of 2017 to 2020 (each entry's ``today``) 75.6%, 86.7%, 95.6%, 91.1%, 95.6%, 95.6%, 86.7%,
-# 75.6% and 91.1%. All are golden files now (TUNED). The files of HELD_OUT, when there are any, have
-# never been tuned on.
+# 75.6%, 91.1% and 93.3%. All are golden files now (TUNED). The files of HELD_OUT, when there are any,
+# have never been tuned on.
 _TUNED_ON = (
     *(f"holdout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16")),
-    *(f"years{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9")),
+    *(f"years{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")),
 )
 TUNED = (GOLDEN, *(QUESTIONS / f"{name}.yaml" for name in _TUNED_ON))
-HELD_OUT = (QUESTIONS / "holdout17.yaml", QUESTIONS / "years10.yaml")
+HELD_OUT = (QUESTIONS / "holdout17.yaml", QUESTIONS / "years11.yaml")
 COMMANDS = {"raised_by": "raised by"}  # intents named otherwise than their command
 
 

@@ -57,6 +57,7 @@ _GREETING = re.compile(
 # the first sentence is still the question.
 _TELLING = re.compile(
     r"^(?:i\s+(?:heard|hear|think|thought|believe|reckon|know|remember|saw|noticed|gather|understand)"
+    r"|(?:think|reckon|pretty\s+sure|apparently)\s+(?:one|some|it|they|there|the|that|this|a|an)\b"
     r"|apparently|pretty\s+sure|(?:there|theres|there's)\s+(?:was|is|were)|we\s+(?:heard|think|thought|were)"
     r"|they\s+(?:said|say|told)"
     r"|(?:someone|somebody|people|a\s+colleague|my\s+\w+)\s+(?:mentioned|said|told|says|thinks|reckons|asked))\b[^?]*$",

@@ -78,7 +78,7 @@ _INCLUDING_OLD = _has(
     r"|\b(?:don'?t|do\s+not)\s+(?:leave\s+out|exclude|skip|ignore|drop)\s+(?:the\s+)?(?:old|older|stale|historic(?:al)?)\b"
     r"|\b(?:incl(?:ude|uding|\.)?|with|plus)\s+(?:the\s+)?(?:(?:19|20)\d\d|earlier|older)\s+(?:ones|stuff|mods)\b"
     r"|\b(?:incl(?:ude|uding)?|with|plus)\s+(?:the\s+)?(?:ones|those|mods)\s+(?:that\s+)?"
-    r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n't)\s+been)\s+"
+    r"(?:(?:nobody|no\s+one|no\s+report)(?:'s|\s+has)?|(?:have|has)?\s*(?:not|n'?t)\s+been)\s+"
     r"(?:\w+\s+)?(?:reported|updated|restated|mentioned)\b"
 )
 _LATE = _has(
@@ -235,7 +235,8 @@ def _dcc(text: str, _typed: str) -> str | None:
 
 def _meetings(text: str, _typed: str) -> str | None:
     kind = entities.meeting_kind(text)
-    if kind is None or _IN_A_PHASE.search(text):  # "how many are at the change board stage": a phase
+    # "how many are at the change board stage": a phase; "numbers by stage, for the january panel pack": stats
+    if kind is None or _IN_A_PHASE.search(text) or _BY_STAGE.search(text):
         return None
     # "anything still waiting on initial consideration at panel", "decisions referred to the panel": a phase
     # or a status named, with no word of a meeting's business, asks which modifications are in it
