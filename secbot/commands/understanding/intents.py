@@ -101,19 +101,18 @@ _RELEASE = _has(
     r"|\bdelivered\s+in\b|\bin\s+scope\b"
 )
 _IN_A_PHASE = _has(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w-]+\s+){1,2}(?:phase|stage)\b")
-_AGENDA = _has(
-    r"\b(?:agenda|meetings?|meets?|met|sitting|session|papers|discussed|discuss|considered|consider|items"
-    r"|going\s+up|prep(?:ping|aring)?\s+for|next|last|previous|upcoming|when|c[oa]me\s+up|say|said|make\s+of)\b"
+# A meeting's business: what is on it, what came up at it, what it said.
+_BUSINESS = (
+    r"agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|items|going\s+up"
+    r"|prep(?:ping|aring)?\s+for|c[oa]me\s+up|coming\s+up|say|said|make\s+of"
 )
+_AGENDA = _has(rf"\b(?:{_BUSINESS}|met|next|last|previous|upcoming|when)\b")
 _NEXT = _has(r"\b(?:next|nxt|upcoming|coming|soon)\b")
 _LAST = _has(r"\b(?:last|previous|latest|recent|most\s+recent|earlier\s+this\s+month)\b")
 # A meeting asked about in the past tense ("what got discussed at the working group") is the last one.
 _PAST_TENSE = _has(r"\b(?:was|were|did|got|discussed|considered|happened|met|went)\b")
 _MEETING = _has(
-    r"\b(?:agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|look(?:ed)?\s+at"
-    r"|went\s+to|go(?:es|ing)?\s+(?:up\s+)?to|going\s+up|items|on|dates|doing|up\s+to|prep(?:ping|aring)?\s+for"
-    r"|c[oa]me\s+up|coming\s+up|say|said|make\s+of)\b"
-    r"|\bwhen\b"
+    rf"\b(?:{_BUSINESS}|look(?:ed)?\s+at|went\s+to|go(?:es|ing)?\s+(?:up\s+)?to|on|dates|doing|up\s+to)\b|\bwhen\b"
 )
 _RAISED = _has(rf"\b{entities.RAISE}\b|'s\s+mods?\b")
 _ON_A_DAY = _has(r"^(?:what(?:'s|s|\s+is)\s+)?(?:on|happening\s+on|scheduled\s+(?:for|on))\s+(?:the\s+)?\d")
