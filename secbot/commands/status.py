@@ -39,8 +39,8 @@ def _card(ctx: Context, status: Status) -> Reply:
     fields = [Field("Phase", s.phase or "not reported"), Field("Status", s.status or "not reported")]
     if d.path:
         fields.append(Field("Path", d.path))
-    if d.proposer or d.organisation:
-        fields.append(Field("Proposer", ", ".join(filter(None, [d.proposer, d.organisation]))))
+    # said even when not known: "who raised it?" is answered by the card
+    fields.append(Field("Proposer", ", ".join(filter(None, [d.proposer, d.organisation])) or "not in the register"))
     if d.raised:
         fields.append(Field("Raised", long_date(d.raised)))
     if d.lead_analyst:
