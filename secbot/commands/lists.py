@@ -188,9 +188,9 @@ def raised_by_command(ctx: Context, args: str) -> Reply:
     if not named:
         return Reply("Raised by whom?", kind="error", summary="Name an organisation or a person, e.g. `raised by DCC`.")
     exact = next((name for name in known if name.lower() == named.lower()), None)
-    near = [] if exact else closest(named, known)
     found = exact or clearly_closest(named, known)  # "westren power" is no sure Npower: asked back
     if found is None:
+        near = closest(named, known)
         reply = Reply(f"No modification raised by “{named[:60]}”", kind="error")
         reply.summary = f"Did you mean {or_list(near)}?" if near else "Raised by: " + ", ".join(known) + "."
         reply.actions = [Action(name, f"raised by {name}") for name in near]

@@ -43,8 +43,6 @@ _TIMELINE = re.compile(
     r"|(?<!whatever\s)\bhappen(?:ed)?\b(?!\s+(?:to|with)\b.*\b(?:in\s+the\s+end|eventually|since|ultimately|finally)\b)",
     re.IGNORECASE,
 )
-# "the dates of the releases it was split across": the card, which says what goes in each release
-_RELEASES = re.compile(r"\breleases?\b|\bgo(?:es|ing)?[\s-]live\b", re.IGNORECASE)
 # A modification asked about beside a meeting's name ("CB knocked back mod 21 in April - what's happened to it
 # since?"): the question is about the modification.
 _MEETING_COMMANDS = frozenset({"wg", "panel", "cb", "csc"})
@@ -57,7 +55,7 @@ _GREETING = re.compile(
 # the first sentence is still the question.
 _TELLING = re.compile(
     r"^(?:i\s+(?:heard|hear|think|thought|believe|reckon|know|remember|saw|noticed|gather|understand)"
-    r"|(?:think|reckon|pretty\s+sure|apparently)\s+(?:one|some|it|they|there|the|that|this|a|an)\b"
+    r"|(?:think|reckon)\s+(?:one|some|it|they|there|the|that|this|a|an)\b"
     r"|apparently|pretty\s+sure|(?:there|theres|there's)\s+(?:was|is|were)|we\s+(?:heard|think|thought|were)"
     r"|they\s+(?:said|say|told)"
     r"|(?:someone|somebody|people|a\s+colleague|my\s+\w+)\s+(?:mentioned|said|told|says|thinks|reckons|asked))\b[^?]*$",
@@ -187,7 +185,8 @@ def _about_a_modification(text: str) -> Understood | None:
     if colon and not find_references(lead_in):  # "for the history bit of my slides: where was SECMP 7 then?"
         text = asked
     timeline = {word.lower() for word in _TIMELINE.findall(text)}
-    if timeline and not (timeline == {"dates"} and _RELEASES.search(text)):
+    # "the dates of the releases it was split across": the card, which says what goes in each release
+    if timeline and not (timeline == {"dates"} and intents.mentions_a_release(text)):
         return Understood("timeline", named, f"{why} and the word timeline")
     return Understood("status", named, f"{why} in a question")
 

@@ -231,6 +231,12 @@ def phase(text: str) -> str | None:
     return phase_named(text)
 
 
+def in_a_phase(text: str) -> str | None:
+    """The phase said as where modifications are, with the word phase or stage ("at the change board stage")."""
+    found = _PHASE_NAMED.search(text)
+    return canonical_phase(found["phase"]) if found else None
+
+
 def phase_named(text: str) -> str | None:
     """A phase said outright: after "in" or "at" ("still in define", "in the report phase"), or before
     the word phase ("the implementation phase lot")."""

@@ -100,7 +100,6 @@ _RELEASE = _has(
     r"\breleases?\b|\bgo(?:es|ing)?\s+(?:live|out)\b|\bgo-live\b|\bimplemented\s+(?:in|on)\b|\bscheduled\s+for\b"
     r"|\bdelivered\s+in\b|\bin\s+scope\b"
 )
-_IN_A_PHASE = _has(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w-]+\s+){1,2}(?:phase|stage)\b")
 # A meeting's business: what is on it, what came up at it, what it said.
 _BUSINESS = (
     r"agenda|meetings?|meets?|sitting|session|papers|discussed|discuss|considered|consider|items|going\s+up"
@@ -235,7 +234,7 @@ def _dcc(text: str, _typed: str) -> str | None:
 def _meetings(text: str, _typed: str) -> str | None:
     kind = entities.meeting_kind(text)
     # "how many are at the change board stage": a phase; "numbers by stage, for the january panel pack": stats
-    if kind is None or _IN_A_PHASE.search(text) or _BY_STAGE.search(text):
+    if kind is None or entities.in_a_phase(text) or _BY_STAGE.search(text):
         return None
     # "anything still waiting on initial consideration at panel", "decisions referred to the panel": a phase
     # or a status named, with no word of a meeting's business, asks which modifications are in it
@@ -296,7 +295,7 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
     if _THE_REST.search(text) or _BY_STAGE.search(text):
         return None
     everything = " all" if _INCLUDING_OLD.search(text) else ""
-    asked = _AFTER_A_DASH.sub("", text)  # "which are now closed – implemented or rejected": the phase asked
+    asked = _SENTENCE_END.sub("", text)  # "which are now closed – implemented or rejected": the phase asked
     if asked != text and (named := entities.phase_named(asked)):
         return f"phase {named}{everything}"
     status = entities.status(text)
@@ -317,12 +316,16 @@ def _phase_or_status(text: str, _typed: str) -> str | None:
 
 _BY_STAGE = _has(r"\b(?:per|by|in\s+each|each)\s+(?:phase|stage)\b")
 _THE_REST = _has(r"\b(?:everything|everyone|all)\s+else\b|\bthe\s+rest\b")
-_AFTER_A_DASH = re.compile(r"\s+[-–—]\s.*$")
+
+
+def mentions_a_release(text: str) -> bool:
+    """Whether ``text`` speaks of a release ("release", "go live", "in scope")."""
+    return bool(_RELEASE.search(text))
 
 
 def names_a_release(text: str) -> bool:
     """Whether ``text`` asks about the release of a month ("what's in scope for June 2018")."""
-    return bool(_RELEASE.search(text) and (entities.month(text) or entities.month_of_day(text)))
+    return mentions_a_release(text) and bool(entities.month(text) or entities.month_of_day(text))
 
 
 def includes_old(text: str) -> bool:
